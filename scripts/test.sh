@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what the tests need, builds domainauth three ways and runs every test:
+#   build/        the release build: unit, conformance and end-to-end tests (ctest)
+#   build-asan/   AddressSanitizer + UndefinedBehaviorSanitizer: unit and conformance tests
+#   build-fuzz/   clang + libFuzzer: each fuzz target runs briefly over its seed corpus
+# Run as root on Debian 12 (the end-to-end tests start unbound and Postfix on loopback
+# inside a private network namespace). Exit status 0 only when every phase passed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+jobs=$(nproc)
+bash scripts/install-deps.sh test
+
+phase() { echo; echo "=== $*"; }
+
+phase "release build"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDOMAINAUTH_TESTS=ON >/dev/null
+cmake --build build -j "$jobs"
+
+phase "sanitizer build (ASan + UBSan)"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DDOMAINAUTH_SANITIZE=ON -DDOMAINAUTH_TESTS=ON >/dev/null
+cmake --build build-asan -j "$jobs"
+
+phase "fuzz build (clang, libFuzzer)"
+CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDOMAINAUTH_FUZZ=ON \
+  -DDOMAINAUTH_TESTS=ON >/dev/null
+cmake --build build-fuzz -j "$jobs"
+
+status=0
+phase "sanitizer tests"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan -L 'unit|conformance' -j "$jobs" --output-on-failure || status=1
+phase "fuzz smoke runs"
+ctest --test-dir build-fuzz -L fuzz -j "$jobs" --output-on-failure || status=1
+phase "release tests: unit, conformance, end to end"
+ctest --test-dir build -j "$jobs" --output-on-failure || status=1
+exit $status

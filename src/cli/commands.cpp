@@ -1,0 +1,13 @@
+// Registers every subcommand; the list of what `domainauth --help` shows.
+#include "cli/commands.hpp"
+
+namespace domainauth::cli {
+
+const char* version() { return "0.1.0"; }
+
+void add_commands(CLI::App& app, int& status) {
+  (void)app;
+  (void)status;
+}
+
+}  // namespace domainauth::cli

@@ -1,0 +1,18 @@
+// The subcommands of the domainauth command line, one file each in src/cli/.
+// Each add_*_command() registers its subcommand; its callback stores the exit
+// status in `status`.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace domainauth::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitUsage = 1;        // bad usage or input
+inline constexpr int kExitEnvironment = 2;  // no DNS, no key, cannot bind
+
+[[nodiscard]] const char* version();
+
+void add_commands(CLI::App& app, int& status);
+
+}  // namespace domainauth::cli

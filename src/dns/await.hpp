@@ -1,0 +1,23 @@
+// co_await adapter over dns::Resolver for code running on the Asio event loop:
+//   dns::Answer a = co_await dns::lookup(resolver, name, dns::RecordType::txt);
+#pragma once
+
+#include <asio/async_result.hpp>
+#include <asio/use_awaitable.hpp>
+#include <memory>
+
+#include "dns/resolver.hpp"
+
+namespace domainauth::dns {
+
+inline asio::awaitable<Answer> lookup(Resolver& resolver, std::string_view name, RecordType type) {
+  return asio::async_initiate<decltype(asio::use_awaitable), void(Answer)>(
+      [&resolver, name = std::string(name), type](auto handler) {
+        // Resolver::Handler is copyable; the awaitable's handler is move-only.
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        resolver.query(name, type, [shared](Answer answer) { std::move (*shared)(std::move(answer)); });
+      },
+      asio::use_awaitable);
+}
+
+}  // namespace domainauth::dns
