@@ -24,7 +24,7 @@ cmake --build build-asan -j "$jobs"
 phase "fuzz build (clang, libFuzzer)"
 CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDOMAINAUTH_FUZZ=ON \
   -DDOMAINAUTH_TESTS=ON >/dev/null
-cmake --build build-fuzz -j "$jobs"
+cmake --build build-fuzz -j "$jobs" --target fuzzers
 
 status=0
 phase "sanitizer tests"
