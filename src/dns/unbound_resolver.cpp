@@ -17,6 +17,19 @@ namespace {
 constexpr int class_in = 1;  // RFC 1035 3.2.4
 constexpr std::uint16_t default_port = 53;
 
+// libunbound answers some names itself by default (RFC 6761 special-use names,
+// RFC 6303 locally served reverse zones). As a stub in front of the configured
+// server it must forward those too: the server decides (test data lives under
+// .test; reverse zones of private and documentation ranges are often served
+// internally). The RFC 6303 / AS112 zones go with "unblock-lan-zones"; the others
+// are replaced by empty "transparent" zones, which resolve normally ("nodefault"
+// given through ub_ctx_set_option has no effect in libunbound 1.17).
+constexpr const char* forwarded_default_zones[] = {
+    "localhost.", "127.in-addr.arpa.",
+    "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa.",
+    "home.arpa.", "resolver.arpa.", "onion.", "test.", "invalid.",
+};
+
 struct ContextDeleter {
   void operator()(ub_ctx* ctx) const { ub_ctx_delete(ctx); }
 };
@@ -49,8 +62,13 @@ using Context = std::unique_ptr<ub_ctx, ContextDeleter>;
   if (!set_option(ctx.get(), "do-not-query-localhost:", "no", error) ||
       !set_option(ctx.get(), "msg-cache-size:", "4m", error) ||
       !set_option(ctx.get(), "rrset-cache-size:", "8m", error) ||
-      !set_option(ctx.get(), "module-config:", validate ? "validator iterator" : "iterator", error)) {
+      !set_option(ctx.get(), "module-config:", validate ? "validator iterator" : "iterator", error) ||
+      !set_option(ctx.get(), "unblock-lan-zones:", "yes", error) ||
+      !set_option(ctx.get(), "insecure-lan-zones:", "yes", error)) {
     return nullptr;
+  }
+  for (const char* zone : forwarded_default_zones) {
+    if (!set_option(ctx.get(), "local-zone:", (std::string(zone) + " transparent").c_str(), error)) return nullptr;
   }
   // Every query is forwarded (a forward zone for "."), to the configured servers
   // or to those of resolv.conf: libunbound never recurses from the root itself.
