@@ -108,11 +108,12 @@ TEST(UnboundResolver, destruction_in_flight_posts_servfail) {
 
 TEST(UnboundResolver, destruction_with_io_context_gone_drops_handlers) {
   auto io = std::make_unique<asio::io_context>();
-  Blackhole blackhole(*io);
-  auto resolver = make(*io, {{blackhole.spec()}, 5000ms, ""});
+  auto blackhole = std::make_unique<Blackhole>(*io);
+  auto resolver = make(*io, {{blackhole->spec()}, 5000ms, ""});
   auto alive = std::make_shared<int>(0);
   resolver->query("gone.example", RecordType::a, [alive](Answer) { ++*alive; });
   resolver.reset();
+  blackhole.reset();
   io.reset();  // the posted handler is destroyed, not run
   EXPECT_EQ(alive.use_count(), 1);
   EXPECT_EQ(*alive, 0);
