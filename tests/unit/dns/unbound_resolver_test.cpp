@@ -36,13 +36,16 @@ TEST(UnboundResolverConfig, bad_settings_are_refused_with_a_reason) {
     ResolverConfig config;
     const char* error_part;
   };
-  const std::vector<Case> cases = {
+  std::vector<Case> cases = {
       {"server not an address", {{"dns.example"}, 5000ms, ""}, "not an IP address"},
       {"bad port", {{"127.0.0.1:99999"}, 5000ms, ""}, "bad port"},
       {"zero timeout", {{"127.0.0.1"}, 0ms, ""}, "timeout"},
       {"missing trust anchor", {{"127.0.0.1"}, 5000ms, "/nonexistent/anchor.key"}, "trust anchor"},
   };
   asio::io_context io;
+  const std::string garbage = ::testing::TempDir() + "garbage.anchor";
+  std::ofstream(garbage) << "this is not a DS record\n";
+  cases.push_back({"unparsable trust anchor", {{"127.0.0.1"}, 5000ms, garbage}, "trust anchor file"});
   for (const Case& c : cases) {
     std::string error;
     EXPECT_FALSE(UnboundResolver::create(io.get_executor(), c.config, error)) << c.rule;
