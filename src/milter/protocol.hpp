@@ -109,6 +109,7 @@ enum class Action : std::uint32_t {
   set_macro_lists = 0x100,         // SMFIF_SETSYMLIST: name the macros wanted per stage
 };
 using Actions = Flags<Action>;
+constexpr Actions operator|(Action a, Action b) { return Actions(a) | b; }
 
 // Protocol steps (SMFIP_*): which events the MTA leaves out (no_*), which need no
 // reply (no_reply_*), and protocol extensions.
@@ -138,6 +139,7 @@ enum class Step : std::uint32_t {
   max_data_size_1m = 0x20000000,     // SMFIP_MDS_1M
 };
 using Steps = Flags<Step>;
+constexpr Steps operator|(Step a, Step b) { return Steps(a) | b; }
 
 // Stages in SMFIR_SETSYMLIST / the OPTNEG reply's macro lists (SMFIM_*).
 enum class MacroListStage : std::uint32_t {
