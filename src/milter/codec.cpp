@@ -8,29 +8,30 @@
 
 namespace domainauth::milter {
 
+// The enum's own name: a token for key=value log lines.
 std::string_view to_string(ErrorCode code) {
   switch (code) {
-    case ErrorCode::empty_packet: return "empty packet";
-    case ErrorCode::oversize_packet: return "oversize packet";
-    case ErrorCode::unknown_command: return "unknown command";
-    case ErrorCode::truncated: return "truncated packet";
-    case ErrorCode::missing_nul: return "string without NUL";
-    case ErrorCode::trailing_data: return "trailing data";
-    case ErrorCode::bad_family: return "bad address family";
-    case ErrorCode::bad_address: return "bad client address";
-    case ErrorCode::bad_macro_stage: return "bad macro stage";
-    case ErrorCode::odd_macro_list: return "macro without value";
-    case ErrorCode::missing_argument: return "missing argument";
-    case ErrorCode::unsupported_version: return "unsupported protocol version";
-    case ErrorCode::actions_not_offered: return "actions not offered";
-    case ErrorCode::bad_reply_code: return "bad reply code";
-    case ErrorCode::bad_enhanced_status: return "bad enhanced status code";
-    case ErrorCode::bad_text: return "bad reply text";
-    case ErrorCode::bad_header_name: return "bad header name";
-    case ErrorCode::bad_header_value: return "bad header value";
-    case ErrorCode::bad_argument: return "bad argument";
+    case ErrorCode::empty_packet: return "empty_packet";
+    case ErrorCode::oversize_packet: return "oversize_packet";
+    case ErrorCode::unknown_command: return "unknown_command";
+    case ErrorCode::truncated: return "truncated";
+    case ErrorCode::missing_nul: return "missing_nul";
+    case ErrorCode::trailing_data: return "trailing_data";
+    case ErrorCode::bad_family: return "bad_family";
+    case ErrorCode::bad_address: return "bad_address";
+    case ErrorCode::bad_macro_stage: return "bad_macro_stage";
+    case ErrorCode::odd_macro_list: return "odd_macro_list";
+    case ErrorCode::missing_argument: return "missing_argument";
+    case ErrorCode::unsupported_version: return "unsupported_version";
+    case ErrorCode::actions_not_offered: return "actions_not_offered";
+    case ErrorCode::bad_reply_code: return "bad_reply_code";
+    case ErrorCode::bad_enhanced_status: return "bad_enhanced_status";
+    case ErrorCode::bad_text: return "bad_text";
+    case ErrorCode::bad_header_name: return "bad_header_name";
+    case ErrorCode::bad_header_value: return "bad_header_value";
+    case ErrorCode::bad_argument: return "bad_argument";
   }
-  return "unknown error";
+  return "unknown_error";
 }
 
 std::string_view to_string(CommandCode code) {
