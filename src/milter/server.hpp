@@ -29,7 +29,8 @@
 // handler overrides only what it needs. Each call is awaited before the next packet
 // is read; the handler may co_await DNS or crypto work without blocking other
 // connections. Arguments are views into the packet and valid until the call
-// completes. The factory is called after option negotiation and again after each
+// completes. The factory is called (from any thread running the io_context, so it
+// must be thread-safe when several do) after option negotiation and again after each
 // QUIT_NC (new SMTP connection, new handler); the handler is destroyed when the
 // connection ends or is reused. A handler that throws, or returns a reply or
 // modification that cannot be encoded or was not negotiated, gets

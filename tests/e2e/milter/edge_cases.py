@@ -11,6 +11,7 @@ Usage: edge_cases.py PATH/TO/milter_test_server    (exit 0 when every case passe
 
 import os
 import resource
+import shutil
 import socket
 import subprocess
 import sys
@@ -260,6 +261,7 @@ def main():
     if failed:
         print("--- server log:\n" + open(s.log_path).read()[-4000:])
     print("%d of %d cases passed" % (len(CASES) - failed, len(CASES)))
+    shutil.rmtree(TMP, ignore_errors=True)
     return 1 if failed else 0
 
 

@@ -52,11 +52,6 @@ class Decoded {
   Result<Command> result_;
 };
 
-template <class T>
-const T& as(const Result<Command>& result) {
-  EXPECT_TRUE(result.ok()) << (result.ok() ? "" : result.error().detail);
-  return std::get<T>(result.value());
-}
 
 // ---------------------------------------------------------------- framing
 
@@ -67,7 +62,9 @@ TEST(MilterFraming, OptnegPacketFromPostfix) {
       "\x00\x00\x00\x06"  // version 6
       "\x00\x00\x01\xff"  // actions: every SMFIF_* Postfix knows
       "\x00\x1f\xff\xff"s;  // protocol steps offered
-  const auto& optneg = as<OptionNegotiation>(decode_wire(wire));
+  const auto result = decode_wire(wire);
+  ASSERT_TRUE(result.ok()) << result.error().detail;
+  const auto& optneg = std::get<OptionNegotiation>(result.value());
   EXPECT_EQ(optneg.version, 6u);
   EXPECT_EQ(optneg.actions.bits(), 0x1ffu);
   EXPECT_EQ(optneg.steps.bits(), 0x1fffffu);
