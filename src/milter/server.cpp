@@ -1,0 +1,108 @@
+// The milter server: listeners and accept loops (see server.hpp); the sessions
+// themselves are in session.cpp.
+#include "milter/server.hpp"
+
+#include <netinet/in.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/strand.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include "milter/session.hpp"
+
+namespace domainauth::milter {
+
+asio::awaitable<Reply> MessageHandler::on_connect(const Connect& /*connect*/) { co_return Reply::continue_(); }
+asio::awaitable<Reply> MessageHandler::on_helo(const Helo& /*helo*/) { co_return Reply::continue_(); }
+asio::awaitable<Reply> MessageHandler::on_mail_from(const MailFrom& /*mail*/) { co_return Reply::continue_(); }
+asio::awaitable<Reply> MessageHandler::on_rcpt(const RcptTo& /*rcpt*/) { co_return Reply::continue_(); }
+asio::awaitable<Reply> MessageHandler::on_data() { co_return Reply::continue_(); }
+asio::awaitable<Reply> MessageHandler::on_unknown(const UnknownCommand& /*command*/) { co_return Reply::continue_(); }
+asio::awaitable<Reply> MessageHandler::on_header(const Header& /*header*/) { co_return Reply::continue_(); }
+asio::awaitable<Reply> MessageHandler::on_end_of_headers() { co_return Reply::continue_(); }
+asio::awaitable<Reply> MessageHandler::on_body(std::string_view /*chunk*/) { co_return Reply::continue_(); }
+
+Server::Server(asio::any_io_executor executor, ServerOptions options, HandlerFactory factory)
+    : executor_(std::move(executor)), shared_(std::make_shared<Shared>()) {
+  shared_->options = std::move(options);
+  shared_->factory = std::move(factory);
+}
+
+Server::~Server() { stop(); }
+
+ListenResult Server::listen(const ListenAddress& address, const UnixSocketOptions& unix_options) {
+  auto listener =
+      std::make_shared<Listener>(Listener{Acceptor(executor_), address.kind == ListenAddress::Kind::inet, {}});
+  auto result = open_listener(listener->acceptor, address, unix_options, listener->unix_file);
+  if (result.ok()) {
+    listeners_.push_back(std::move(listener));
+  } else {
+    listener->unix_file.remove();
+  }
+  return result;
+}
+
+void Server::start() {
+  for (const auto& listener : listeners_) {
+    asio::co_spawn(executor_, accept_loop(listener, shared_), asio::detached);
+  }
+}
+
+void Server::stop() {
+  for (const auto& listener : listeners_) {
+    asio::error_code ec;
+    listener->acceptor.close(ec);
+    listener->unix_file.remove();
+  }
+}
+
+std::size_t Server::active_sessions() const { return shared_->sessions.load(); }
+
+namespace {
+
+std::string describe_peer(const Socket& socket, bool tcp) {
+  asio::error_code ec;
+  const auto endpoint = socket.remote_endpoint(ec);
+  if (ec || !tcp) {
+    return "unix";
+  }
+  asio::ip::tcp::endpoint peer;
+  std::memcpy(peer.data(), endpoint.data(), std::min<std::size_t>(endpoint.size(), sizeof(sockaddr_in6)));
+  return peer.address().to_string() + ":" + std::to_string(peer.port());
+}
+
+}  // namespace
+
+asio::awaitable<void> Server::accept_loop(std::shared_ptr<Listener> listener, std::shared_ptr<Shared> shared) {
+  const auto executor = listener->acceptor.get_executor();
+  while (listener->acceptor.is_open()) {
+    asio::error_code ec;
+    // Each session gets its own strand: safe however many threads run the io_context.
+    Socket socket = co_await listener->acceptor.async_accept(
+        asio::any_io_executor(asio::make_strand(executor)), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::operation_aborted || !listener->acceptor.is_open()) {
+      break;
+    }
+    if (ec) {
+      // Out of file descriptors and the like: say so, breathe, go on.
+      spdlog::error("milter: event=accept_error detail=\"{}\"", ec.message());
+      asio::steady_timer pause(executor, std::chrono::milliseconds(100));
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    if (listener->tcp) {
+      // Small request/reply packets: never wait for Nagle (see peers-notes.md).
+      socket.set_option(asio::ip::tcp::no_delay(true), ec);
+    }
+    auto peer = describe_peer(socket, listener->tcp);
+    start_session(std::move(socket), shared, std::move(peer));
+  }
+}
+
+}  // namespace domainauth::milter
