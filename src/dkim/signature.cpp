@@ -216,7 +216,8 @@ std::string format_signature(const Signature& s, bool with_identity) {
   append_tag(out, column, h + ";");
   append_tag(out, column, "bh=" + base64_encode(s.bh) + ";");
   std::string b = base64_encode(s.b);
-  append_tag(out, column, "b=");
+  out += "\r\n\tb=";  // b= starts its own line
+  column = 3;
   // b= value in pieces that fill each line (RFC 6376 3.5: FWS inside b= is ignored).
   std::size_t pos = 0;
   while (pos < b.size()) {
