@@ -4,6 +4,7 @@
 #include "dkim/verifier.hpp"
 
 #include <asio/async_result.hpp>
+#include <asio/post.hpp>
 #include <asio/use_awaitable.hpp>
 #include <ctime>
 #include <functional>
@@ -50,12 +51,17 @@ SignatureResult with(SignatureResult r, Result result, std::string reason) {
   return r;
 }
 
-asio::awaitable<void> wait_for(std::shared_ptr<Lookups> lookups) {
-  if (lookups->outstanding == 0) co_return;
+// Waits until every lookup has answered. No owning captures in the co_await
+// expression: g++ 12 destroys such temporaries twice; the Verifier keeps
+// lookups alive while it waits.
+asio::awaitable<void> wait_for(Lookups& lookups) {
+  if (lookups.outstanding == 0) co_return;
+  Lookups* target = &lookups;
   co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
-      [lookups](auto handler) {
+      [target](auto handler) {
+        // Resumed through the coroutine's own executor, never inside the resolver's callback.
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        lookups->waiter = [shared]() { std::move (*shared)(); };
+        target->waiter = [shared]() { asio::post(std::move(*shared)); };
       },
       asio::use_awaitable);
 }
@@ -150,7 +156,7 @@ void Verifier::body(std::string_view chunk) { impl_->hashers.feed(chunk); }
 
 asio::awaitable<std::vector<SignatureResult>> Verifier::finish() {
   impl_->hashers.finish();
-  co_await wait_for(impl_->lookups);
+  co_await wait_for(*impl_->lookups);
   std::vector<SignatureResult> out;
   for (const auto& e : impl_->entries) out.push_back(impl_->evaluate(e));
   co_return out;
