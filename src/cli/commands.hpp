@@ -15,4 +15,6 @@ inline constexpr int kExitEnvironment = 2;  // no DNS, no key, cannot bind
 
 void add_commands(CLI::App& app, int& status);
 
+void add_dkim_command(CLI::App& app, int& status);
+
 }  // namespace domainauth::cli

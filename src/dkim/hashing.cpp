@@ -1,0 +1,46 @@
+// Header hash input and shared body hashers (see hashing.hpp). RFC 6376 3.7, 5.4.2.
+#include "dkim/hashing.hpp"
+
+#include "mail/canonicalize.hpp"
+
+namespace domainauth::dkim {
+
+std::string header_hash_input(std::span<const mail::HeaderField> headers, const std::vector<std::string>& names,
+                              mail::Canonicalization c, const mail::HeaderField& signature_without_b) {
+  std::string out;
+  std::vector<bool> used(headers.size(), false);
+  for (const auto& name : names) {
+    for (std::size_t i = headers.size(); i-- > 0;) {
+      if (!used[i] && headers[i].is(name)) {
+        used[i] = true;
+        out += mail::canonicalize_header(headers[i], c);
+        break;
+      }
+    }
+  }
+  std::string own = mail::canonicalize_header(signature_without_b, c);
+  own.resize(own.size() - 2);  // RFC 6376 3.7: without the trailing CRLF
+  out += own;
+  return out;
+}
+
+std::size_t BodyHasherSet::add(mail::Canonicalization c, mail::DigestAlgorithm algorithm,
+                               std::optional<std::uint64_t> limit) {
+  for (std::size_t i = 0; i < hashers_.size(); ++i) {
+    const auto& h = *hashers_[i];
+    if (h.canonicalization() == c && h.algorithm() == algorithm && h.limit() == limit) return i;
+  }
+  hashers_.push_back(std::make_unique<mail::BodyHasher>(c, algorithm, limit));
+  return hashers_.size() - 1;
+}
+
+void BodyHasherSet::feed(std::string_view chunk) {
+  for (auto& h : hashers_) h->feed(chunk);
+}
+
+void BodyHasherSet::finish() {
+  digests_.clear();
+  for (auto& h : hashers_) digests_.push_back(h->finish());
+}
+
+}  // namespace domainauth::dkim

@@ -1,0 +1,37 @@
+// DKIM public key records (RFC 6376 3.6.1, RFC 8463 4): the TXT record at
+// <selector>._domainkey.<domain>. Pure parser; reads untrusted input: DNS TXT data.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dkim/crypto.hpp"
+
+namespace domainauth::dkim {
+
+struct KeyRecord {
+  KeyType type = KeyType::rsa;       // k=, default rsa
+  std::string public_key;            // p=, decoded; empty when revoked
+  bool revoked = false;              // p= present but empty
+  bool testing = false;              // t=y
+  bool strict = false;               // t=s: i= domain must equal d=
+  std::vector<std::string> hashes;   // h=, empty = any
+  std::string key_type_text;         // k= as written
+};
+
+struct ParsedKeyRecord {
+  KeyRecord record;
+  std::string error;  // empty when usable (a revoked key parses fine)
+
+  [[nodiscard]] bool ok() const { return error.empty(); }
+};
+
+// Checks: tag-list syntax; v=DKIM1 when present (and first); p= present and
+// base64; k= a known type; s= covering "email" (or *).
+[[nodiscard]] ParsedKeyRecord parse_key_record(std::string_view text);
+
+// The key's h= allows this signature's hash ("sha1" / "sha256").
+[[nodiscard]] bool allows_hash(const KeyRecord& record, Algorithm algorithm);
+
+}  // namespace domainauth::dkim

@@ -1,0 +1,148 @@
+// Unit tests of DKIM canonicalization (RFC 6376 3.4) and body hashing (3.7, l=).
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+
+#include <random>
+
+#include "mail/body_hash.hpp"
+#include "mail/canonicalize.hpp"
+
+namespace domainauth::mail {
+namespace {
+
+struct StringSink : ByteSink {
+  std::string out;
+  void write(std::string_view b) override { out.append(b); }
+};
+
+std::string canon_body(std::string_view body, Canonicalization c, std::size_t chunk = 0) {
+  StringSink sink;
+  BodyCanonicalizer canon(c, sink);
+  if (chunk == 0) chunk = body.size() + 1;
+  for (std::size_t i = 0; i < body.size(); i += chunk) canon.feed(body.substr(i, chunk));
+  canon.finish();
+  return sink.out;
+}
+
+std::string b64(std::string_view raw) {
+  std::string out(4 * ((raw.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(raw.data()), static_cast<int>(raw.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+std::string body_hash(std::string_view body, Canonicalization c, std::optional<std::uint64_t> l = {},
+                      std::size_t chunk = 0) {
+  BodyHasher h(c, DigestAlgorithm::sha256, l);
+  if (chunk == 0) chunk = body.size() + 1;
+  for (std::size_t i = 0; i < body.size(); i += chunk) h.feed(body.substr(i, chunk));
+  return b64(h.finish());
+}
+
+// RFC 6376 3.4.5, as in testsuites/dkim-rfc/rfc6376/canonicalization-examples.yml.
+TEST(Canonicalize, Rfc6376_3_4_5_Examples) {
+  HeaderField a{"A", "A: X"};
+  HeaderField b{"B", "B : Y\t\r\n\tZ  "};
+  EXPECT_EQ(canonicalize_header(a, Canonicalization::relaxed) + canonicalize_header(b, Canonicalization::relaxed),
+            "a:X\r\nb:Y Z\r\n");
+  EXPECT_EQ(canonicalize_header(a, Canonicalization::simple) + canonicalize_header(b, Canonicalization::simple),
+            "A: X\r\nB : Y\t\r\n\tZ  \r\n");
+  const std::string body = " C \r\nD \t E\r\n\r\n\r\n";
+  EXPECT_EQ(canon_body(body, Canonicalization::relaxed), " C\r\nD E\r\n");
+  EXPECT_EQ(canon_body(body, Canonicalization::simple), " C \r\nD \t E\r\n");
+}
+
+TEST(Canonicalize, Rfc6376_3_4_2_ColonInsideValueKeepsSpace) {
+  HeaderField f{"Subject", "Subject:  re: a \t b  "};
+  EXPECT_EQ(canonicalize_header(f, Canonicalization::relaxed), "subject:re: a b\r\n");
+}
+
+TEST(Canonicalize, Rfc6376_3_4_3_EmptyBodySimpleIsCrlf) {
+  EXPECT_EQ(canon_body("", Canonicalization::simple), "\r\n");
+  EXPECT_EQ(canon_body("\r\n\r\n", Canonicalization::simple), "\r\n");
+  EXPECT_EQ(body_hash("", Canonicalization::simple), "frcCV1k9oG9oKj3dpUqdJg1PxRT2RSN/XKdLCPjaYaY=");
+}
+
+TEST(Canonicalize, Rfc6376_3_4_4_EmptyBodyRelaxedIsEmpty) {
+  EXPECT_EQ(canon_body("", Canonicalization::relaxed), "");
+  EXPECT_EQ(canon_body(" \r\n\t\r\n", Canonicalization::relaxed), "");
+  EXPECT_EQ(body_hash("", Canonicalization::relaxed), "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
+}
+
+TEST(Canonicalize, MissingFinalCrlfAdded) {
+  EXPECT_EQ(canon_body("abc", Canonicalization::simple), "abc\r\n");
+  EXPECT_EQ(canon_body("abc  ", Canonicalization::relaxed), "abc\r\n");
+}
+
+TEST(Canonicalize, LfInputEqualsCrlfInput) {
+  for (auto c : {Canonicalization::simple, Canonicalization::relaxed}) {
+    EXPECT_EQ(canon_body("a b\n\nc\n\n\n", c), canon_body("a b\r\n\r\nc\r\n\r\n\r\n", c));
+  }
+}
+
+TEST(Canonicalize, BareCrIsContent) {
+  EXPECT_EQ(canon_body("a\rb\r\n", Canonicalization::simple), "a\rb\r\n");
+  EXPECT_EQ(canon_body("a\r", Canonicalization::relaxed), "a\r\r\n");
+}
+
+TEST(Canonicalize, EightBitBytesPassThrough) {
+  EXPECT_EQ(canon_body("caf\xc3\xa9  \xff\r\n", Canonicalization::relaxed), "caf\xc3\xa9 \xff\r\n");
+}
+
+TEST(Canonicalize, Rfc6376_3_4_5_RfcExampleBodyHashes) {
+  const std::string body =
+      "Hi.\r\n\r\nWe lost the game.  Are you hungry yet?\r\n\r\nJoe.\r\n";
+  EXPECT_EQ(body_hash(body, Canonicalization::simple), "4bLNXImK9drULnmePzZNEBleUanJCX5PIsDIFoH4KTQ=");
+  EXPECT_EQ(body_hash(body, Canonicalization::relaxed), "2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=");
+}
+
+TEST(Canonicalize, Rfc6376_3_5_LengthLimitHashesPrefixAndCountsAll) {
+  BodyHasher h(Canonicalization::simple, DigestAlgorithm::sha256, 5);
+  h.feed("hello world\r\n");
+  std::string got = h.finish();
+  EXPECT_EQ(got, digest(DigestAlgorithm::sha256, "hello"));
+  EXPECT_EQ(h.canonical_length(), 13u);
+  EXPECT_EQ(body_hash("hello\r\n", Canonicalization::simple, 0), b64(digest(DigestAlgorithm::sha256, "")));
+}
+
+// Property: for random bodies, every chunk size gives the same canonical output
+// and the same hash as feeding the body whole.
+TEST(Canonicalize, EveryChunkingGivesTheSameHash) {
+  std::mt19937 rng(6376);
+  const char alphabet[] = {'a', 'b', ' ', '\t', '\r', '\n', '\n', '\xe9', 'x'};
+  for (int round = 0; round < 60; ++round) {
+    std::string body;
+    std::size_t len = rng() % 120;
+    for (std::size_t i = 0; i < len; ++i) body.push_back(alphabet[rng() % sizeof alphabet]);
+    for (auto c : {Canonicalization::simple, Canonicalization::relaxed}) {
+      std::string want = canon_body(body, c);
+      std::string want_hash = body_hash(body, c);
+      for (std::size_t chunk = 1; chunk <= body.size(); ++chunk) {
+        ASSERT_EQ(canon_body(body, c, chunk), want) << "round " << round << " chunk " << chunk;
+        ASSERT_EQ(body_hash(body, c, {}, chunk), want_hash);
+      }
+      // Irregular chunk boundaries too.
+      StringSink sink;
+      BodyCanonicalizer canon(c, sink);
+      for (std::size_t i = 0; i < body.size();) {
+        std::size_t n = 1 + rng() % 7;
+        canon.feed(std::string_view(body).substr(i, n));
+        i += n;
+      }
+      canon.finish();
+      ASSERT_EQ(sink.out, want);
+    }
+  }
+}
+
+TEST(Canonicalize, LargeBodyCrossesBuffer) {
+  std::string line(1000, 'x');
+  std::string body;
+  for (int i = 0; i < 100; ++i) body += line + "\r\n";
+  EXPECT_EQ(canon_body(body, Canonicalization::simple), body);
+  EXPECT_EQ(canon_body(body, Canonicalization::relaxed, 333), body);
+}
+
+}  // namespace
+}  // namespace domainauth::mail
