@@ -5,14 +5,19 @@
 #include <asio/async_result.hpp>
 #include <asio/use_awaitable.hpp>
 #include <memory>
+#include <string>
 
 #include "dns/resolver.hpp"
 
 namespace domainauth::dns {
 
-inline asio::awaitable<Answer> lookup(Resolver& resolver, std::string_view name, RecordType type) {
-  return asio::async_initiate<decltype(asio::use_awaitable), void(Answer)>(
-      [&resolver, name = std::string(name), type](auto handler) {
+// A coroutine itself, so that the name lives in its frame and the initiation
+// lambda captures only references: g++ 12 may destroy a co_await operand's
+// by-value captures twice (seen under ASan), which is harmless only for
+// trivially destructible captures.
+inline asio::awaitable<Answer> lookup(Resolver& resolver, std::string name, RecordType type) {
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Answer)>(
+      [&resolver, &name, type](auto handler) {
         // Resolver::Handler is copyable; the awaitable's handler is move-only.
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
         resolver.query(name, type, [shared](Answer answer) { std::move (*shared)(std::move(answer)); });
