@@ -196,6 +196,15 @@ TEST_F(SpfCheckHost, Rfc7208Section4_5SeveralRecordsArePermerror) {
   EXPECT_NE(o.reason.find("2 SPF records"), std::string::npos) << o.reason;
 }
 
+TEST_F(SpfCheckHost, Rfc7208Section4_6_4ElapsedTimeLimitGivesTemperror) {
+  zone.add_txt("slow.example.com", "v=spf1 a -all");
+  options.max_elapsed = std::chrono::seconds(0);
+  Outcome o = run("192.0.2.1", "x@slow.example.com");
+  EXPECT_EQ(o.result, Result::temperror);
+  EXPECT_NE(o.reason.find("longer than 0 s"), std::string::npos) << o.reason;
+  EXPECT_TRUE(zone.log().empty());
+}
+
 TEST_F(SpfCheckHost, HeloIdentity) {
   zone.add_txt("mail.example.net", "v=spf1 ip4:192.0.2.0/24 -all");
   Outcome out;
