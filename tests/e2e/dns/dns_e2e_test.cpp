@@ -56,7 +56,7 @@ class UnboundE2e : public ::testing::Test {
   }
 
   Answer ask(Resolver& resolver, std::string_view name, RecordType type) {
-    return run_sync(io_, lookup(resolver, name, type));
+    return run_sync(io_, lookup(resolver, std::string(name), type));
   }
 
   Answer ask(std::string_view name, RecordType type) {
