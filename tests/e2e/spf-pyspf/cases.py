@@ -18,12 +18,15 @@ CLIENTS_V4 = ["192.0.2.1", "192.0.2.77", "192.0.2.200", "198.51.100.5", "198.51.
 CLIENTS_V6 = ["2001:db8::1", "2001:db8:1::25", "2001:db8:ffff::9"]
 SENDERS = ["alice", "first.last", "bounce-123-x", "a.b.c.d", "Mixed.Case"]
 HELO = "client.example.net"
+MAX_PTR_NAMES = 8
+BROKEN = f"broken.{ZONE}"
 
 
 class Corpus:
     def __init__(self):
         self.records = []   # (name, type, value): value is text, TXT unquoted
         self.cases = []     # dict(domain, ip, sender, helo, note)
+        self.ptr_names = {}  # client address -> PTR names given to it
 
     def add(self, name, rtype, value):
         self.records.append((name, rtype, value))
@@ -80,8 +83,14 @@ def _random_term(corpus, rnd, base, i, depth):
         corpus.add(f"last._ex.{ZONE}", "A", "127.0.0.2")
         corpus.add(f"{ZONE}._ex.{ZONE}", "A", "127.0.0.2")
         return f"exists:{form}.{ZONE}"
-    # ptr: some clients have a PTR to a name under base whose A confirms it.
-    ip = rnd.choice(CLIENTS_V4)
+    # ptr: some clients have a PTR to a name under base whose A confirms it. No
+    # address gets more than MAX_PTR_NAMES names: past 10, RFC 7208 4.6.4 uses "the
+    # first 10", and unbound rotates RRset order, so the result would be chance.
+    candidates = [ip for ip in CLIENTS_V4 if corpus.ptr_names.get(ip, 0) < MAX_PTR_NAMES]
+    if not candidates:
+        return f"ip4:{rnd.choice(CLIENTS_V4)}"
+    ip = rnd.choice(candidates)
+    corpus.ptr_names[ip] = corpus.ptr_names.get(ip, 0) + 1
     rev = ".".join(reversed(ip.split("."))) + ".in-addr.arpa"
     host = f"ptr{i}.{base}"
     corpus.add(rev, "PTR", host)
@@ -164,13 +173,18 @@ def _edge_cases(corpus):
     corpus.txt(f"chain-ok.{ZONE}", f"v=spf1 include:chain2.{ZONE} -all")
     # %{p}: 192.0.2.1 has a validated name under the sender domain.
     corpus.add("1.2.0.192.in-addr.arpa", "PTR", f"mail.p-macro.{ZONE}")
+    corpus.ptr_names["192.0.2.1"] = 1
     corpus.add(f"mail.p-macro.{ZONE}", "A", "192.0.2.1")
     corpus.add(f"mail.p-macro.{ZONE}.pm.{ZONE}", "A", "127.0.0.2")
-    labels = list(edges) + ["chain0", "chain-ok"]
+    # DNS failures: the harness answers SERVFAIL for everything below BROKEN.
+    corpus.txt(f"include-broken.{ZONE}", f"v=spf1 include:{BROKEN} -all")
+    corpus.txt(f"a-broken.{ZONE}", f"v=spf1 a:host.{BROKEN} -all")
+    labels = list(edges) + ["chain0", "chain-ok", "include-broken", "a-broken"]
     for label in labels:
-        for ip in ["192.0.2.1", "198.51.100.5", "2001:db8::1"]:
+        for ip in ["192.0.2.1", "198.51.100.5", "2001:db8::1", "::ffff:192.0.2.1"]:
             corpus.case(f"{label}.{ZONE}", ip, "first.last", note=label)
     corpus.case(f"no-such-domain.{ZONE}", "192.0.2.1", note="nxdomain")
+    corpus.case(BROKEN, "192.0.2.1", note="servfail")
 
 
 def build(count=160, seed=7208):
