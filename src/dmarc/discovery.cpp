@@ -129,5 +129,11 @@ asio::awaitable<std::optional<std::string>> OrgDomains::of(const std::string& do
   co_return org;
 }
 
+std::optional<std::string> OrgDomains::known(const std::string& domain) const {
+  auto it = known_.find(normalize_domain(domain));
+  if (it == known_.end()) return std::nullopt;
+  return it->second;
+}
+
 }  // namespace detail
 }  // namespace domainauth::dmarc

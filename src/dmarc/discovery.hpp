@@ -50,6 +50,8 @@ class OrgDomains {
   OrgDomains(RecordCache& cache, const Options& options) : cache_(cache), options_(options) {}
   // nullopt on a DNS failure (tree walk) or a missing list (PSL mode); why says which.
   asio::awaitable<std::optional<std::string>> of(const std::string& domain, std::string& why);
+  // The answer of an earlier of(), without any lookup.
+  [[nodiscard]] std::optional<std::string> known(const std::string& domain) const;
 
  private:
   RecordCache& cache_;

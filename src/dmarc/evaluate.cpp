@@ -193,7 +193,13 @@ asio::awaitable<bool> apply_policy(Context& ctx, const Record& record, Outcome& 
 asio::awaitable<Outcome> evaluate_domain(Context& ctx, const std::string& author, const Message& message) {
   Outcome out;
   out.author_domain = author;
-  Discovery d = co_await (ctx.bis() ? discover_walk(ctx, author) : discover_psl(ctx, author));
+  // (Two statements: g++ 12 mis-destroys an awaitable chosen by ?: inside co_await.)
+  Discovery d;
+  if (ctx.bis()) {
+    d = co_await discover_walk(ctx, author);
+  } else {
+    d = co_await discover_psl(ctx, author);
+  }
   if (d.failure != Result::pass) {
     out.result = d.failure;
     out.reason = d.reason;
@@ -237,6 +243,8 @@ asio::awaitable<Outcome> evaluate_domain(Context& ctx, const std::string& author
   }
   out.reason += "; policy " + std::string(to_string(out.policy)) + " from " + std::string(to_string(out.policy_source)) +
                 "= of " + d.reason + note;
+  if (!ctx.bis()) co_await ctx.orgs.of(author, why);  // PSL: no DNS; reported below
+  out.org_domain = ctx.orgs.known(author);
   if (out.sampled_out) out.reason += "; not selected by pct=" + std::to_string(record.pct);
   if (out.testing) out.reason += "; t=y: policy lowered one step";
   co_return out;
