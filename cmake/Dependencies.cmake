@@ -31,3 +31,8 @@ endif()
 if(DOMAINAUTH_BENCH)
   find_package(benchmark REQUIRED)
 endif()
+# DMARC: the public suffix list (RFC 7489 mode) and IDNA A-labels for From domains.
+pkg_check_modules(LIBPSL REQUIRED IMPORTED_TARGET libpsl)
+pkg_check_modules(LIBIDN2 REQUIRED IMPORTED_TARGET libidn2)
+set(DOMAINAUTH_PSL_FILE /usr/share/publicsuffix/public_suffix_list.dat CACHE FILEPATH
+  "public suffix list used by the RFC 7489 DMARC mode (Debian package publicsuffix)")

@@ -9,7 +9,7 @@ want=${1:-test}
 build_pkgs=(
   cmake ninja-build g++ pkg-config
   libssl-dev libunbound-dev libasio-dev libtoml11-dev libcli11-dev
-  libspdlog-dev libfmt-dev libpsl-dev publicsuffix
+  libspdlog-dev libfmt-dev libpsl-dev libidn2-dev publicsuffix
   libsqlite3-dev libpq-dev zlib1g-dev libpugixml-dev libcurl4-openssl-dev
   nlohmann-json3-dev
 )

@@ -1,0 +1,65 @@
+// Text helpers of the DMARC module (see text.hpp).
+#include "dmarc/text.hpp"
+
+namespace domainauth::dmarc {
+
+std::string to_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = to_lower(c);
+  return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (to_lower(a[i]) != to_lower(b[i])) return false;
+  }
+  return true;
+}
+
+std::string_view trim_wsp(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::vector<std::string_view> split(std::string_view s, char separator) {
+  std::vector<std::string_view> out;
+  for (;;) {
+    auto pos = s.find(separator);
+    out.push_back(s.substr(0, pos));
+    if (pos == std::string_view::npos) return out;
+    s.remove_prefix(pos + 1);
+  }
+}
+
+bool is_domain_name(std::string_view name) {
+  if (!name.empty() && name.back() == '.') name.remove_suffix(1);
+  if (name.empty() || name.size() > kMaxDomainLength) return false;
+  for (std::string_view label : split(name, '.')) {
+    if (label.empty() || label.size() > kMaxLabelLength) return false;
+    for (char c : label) {
+      if (!is_alpha(c) && !is_digit(c) && c != '-' && c != '_') return false;
+    }
+  }
+  return true;
+}
+
+std::string normalize_domain(std::string_view name) {
+  if (!name.empty() && name.back() == '.') name.remove_suffix(1);
+  return to_lower(name);
+}
+
+std::size_t label_count(std::string_view name) {
+  if (name.empty()) return 0;
+  std::size_t n = 1;
+  for (char c : name) n += c == '.' ? 1 : 0;
+  return n;
+}
+
+std::string_view parent_domain(std::string_view name) {
+  auto dot = name.find('.');
+  return dot == std::string_view::npos ? std::string_view() : name.substr(dot + 1);
+}
+
+}  // namespace domainauth::dmarc
