@@ -1,0 +1,209 @@
+// End-to-end tests of dns::UnboundResolver against a real unbound on loopback,
+// started by run.py with the data it lists (RFC 1035 record types, RFC 2308
+// negative answers, CNAME following, timeouts, caching, concurrency).
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <asio/io_context.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <set>
+
+#include "dns/await.hpp"
+#include "dns/sync.hpp"
+#include "dns/unbound_resolver.hpp"
+
+namespace domainauth::dns {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string env(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? value : "";
+}
+
+// Sends "stop" or "start" to run.py's control socket; true when it answered "ok".
+bool control(const std::string& command) {
+  const std::string path = env("DOMAINAUTH_DNS_CONTROL");
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::strncpy(address.sun_path, path.c_str(), sizeof(address.sun_path) - 1);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  const std::string line = command + "\n";
+  ok = ok && ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  char reply[64] = {};
+  ok = ok && ::read(fd, reply, sizeof(reply) - 1) > 0 && std::string(reply) == "ok\n";
+  ::close(fd);
+  return ok;
+}
+
+class UnboundE2e : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_FALSE(env("DOMAINAUTH_DNS_SERVER").empty()) << "run me through run.py"; }
+
+  std::unique_ptr<UnboundResolver> make(std::chrono::milliseconds timeout = 3000ms,
+                                        std::vector<std::string> servers = {env("DOMAINAUTH_DNS_SERVER")}) {
+    std::string error;
+    auto resolver = UnboundResolver::create(io_.get_executor(), {std::move(servers), timeout, ""}, error);
+    EXPECT_TRUE(resolver) << error;
+    return resolver;
+  }
+
+  Answer ask(Resolver& resolver, std::string_view name, RecordType type) {
+    return run_sync(io_, lookup(resolver, name, type));
+  }
+
+  Answer ask(std::string_view name, RecordType type) {
+    auto resolver = make();
+    return ask(*resolver, name, type);
+  }
+
+  asio::io_context io_;
+};
+
+std::set<std::string> texts(const std::vector<net::IpAddress>& addresses) {
+  std::set<std::string> out;
+  for (const auto& a : addresses) out.insert(a.to_string());
+  return out;
+}
+
+TEST_F(UnboundE2e, rfc1035_a_records) {
+  const Answer a = ask("host.e2e.test", RecordType::a);
+  ASSERT_EQ(a.status, Status::answer) << a.detail;
+  EXPECT_EQ(texts(a.addresses), (std::set<std::string>{"192.0.2.1", "192.0.2.2"}));
+  EXPECT_EQ(a.dnssec, Dnssec::insecure);
+}
+
+TEST_F(UnboundE2e, rfc3596_aaaa_record) {
+  const Answer a = ask("HOST.e2e.test.", RecordType::aaaa);
+  ASSERT_EQ(a.status, Status::answer) << a.detail;
+  EXPECT_EQ(texts(a.addresses), (std::set<std::string>{"2001:db8::1"}));
+}
+
+TEST_F(UnboundE2e, rfc1035_mx_records_lower_case_without_trailing_dot) {
+  Answer a = ask("e2e.test", RecordType::mx);
+  ASSERT_EQ(a.status, Status::answer) << a.detail;
+  ASSERT_EQ(a.mx.size(), 2u);
+  std::sort(a.mx.begin(), a.mx.end(), [](const MxRecord& x, const MxRecord& y) { return x.preference < y.preference; });
+  EXPECT_EQ(a.mx[0].preference, 10);
+  EXPECT_EQ(a.mx[0].exchange, "mx1.e2e.test");
+  EXPECT_EQ(a.mx[1].preference, 20);
+  EXPECT_EQ(a.mx[1].exchange, "mx2.e2e.test");
+}
+
+TEST_F(UnboundE2e, rfc1035_ptr_record) {
+  const auto ip = net::IpAddress::parse("192.0.2.1");
+  ASSERT_TRUE(ip);
+  const Answer a = ask(ip->reverse_name(), RecordType::ptr);
+  ASSERT_EQ(a.status, Status::answer) << a.detail;
+  EXPECT_EQ(a.names, std::vector<std::string>{"host.e2e.test"});
+}
+
+TEST_F(UnboundE2e, rfc7208_3_3_txt_strings_joined_per_record) {
+  const Answer a = ask("multi.e2e.test", RecordType::txt);
+  ASSERT_EQ(a.status, Status::answer) << a.detail;
+  EXPECT_EQ(std::set<std::string>(a.txt.begin(), a.txt.end()),
+            (std::set<std::string>{"v=spf1 ip4:192.0.2.0/24 -all", "second record"}));
+}
+
+TEST_F(UnboundE2e, txt_longer_than_255_octets_and_than_a_udp_answer) {
+  const Answer a = ask("long.e2e.test", RecordType::txt);
+  ASSERT_EQ(a.status, Status::answer) << a.detail;
+  ASSERT_EQ(a.txt.size(), 1u);
+  EXPECT_EQ(a.txt[0].size(), 2000u);
+  EXPECT_EQ(a.txt[0], env("DOMAINAUTH_LONG_TXT"));
+}
+
+TEST_F(UnboundE2e, empty_txt_record_is_empty_string) {
+  const Answer a = ask("empty.e2e.test", RecordType::txt);
+  ASSERT_EQ(a.status, Status::answer) << a.detail;
+  EXPECT_EQ(a.txt, std::vector<std::string>{""});
+}
+
+TEST_F(UnboundE2e, rfc2308_nxdomain_and_nodata_kept_apart) {
+  auto resolver = make();
+  EXPECT_EQ(ask(*resolver, "missing.e2e.test", RecordType::a).status, Status::nxdomain);
+  EXPECT_EQ(ask(*resolver, "host.e2e.test", RecordType::txt).status, Status::nodata);
+  EXPECT_EQ(ask(*resolver, "host.e2e.test", RecordType::mx).status, Status::nodata);
+  EXPECT_EQ(ask(*resolver, "missing.e2e.test", RecordType::txt).status, Status::nxdomain);
+}
+
+TEST_F(UnboundE2e, servfail_is_transient_with_detail) {
+  const Answer a = ask("broken.e2e.test", RecordType::txt);
+  EXPECT_EQ(a.status, Status::servfail);
+  EXPECT_EQ(a.detail, "SERVFAIL");
+}
+
+TEST_F(UnboundE2e, timeout_honoured) {
+  auto resolver = make(700ms);
+  const auto start = std::chrono::steady_clock::now();
+  const Answer a = ask(*resolver, "slow.e2e.test", RecordType::txt);
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(a.status, Status::timeout) << a.detail;
+  EXPECT_GE(took, 700ms);
+  EXPECT_LT(took, 1000ms);
+}
+
+TEST_F(UnboundE2e, cname_followed) {
+  auto resolver = make();
+  const Answer a = ask(*resolver, "alias.e2e.test", RecordType::a);
+  ASSERT_EQ(a.status, Status::answer) << a.detail;
+  EXPECT_EQ(texts(a.addresses), (std::set<std::string>{"192.0.2.1", "192.0.2.2"}));
+  const Answer t = ask(*resolver, "txtalias.e2e.test", RecordType::txt);
+  ASSERT_EQ(t.status, Status::answer) << t.detail;
+  EXPECT_EQ(t.txt.size(), 2u);
+}
+
+TEST_F(UnboundE2e, two_hundred_concurrent_queries_on_one_thread) {
+  constexpr int count = 200;
+  auto resolver = make(5000ms);
+  std::vector<std::optional<Answer>> answers(count);
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < count; ++i) {
+    resolver->query("n" + std::to_string(i) + ".many.e2e.test", RecordType::a,
+                    [&answers, i](Answer a) { answers[static_cast<std::size_t>(i)] = std::move(a); });
+  }
+  EXPECT_EQ(resolver->in_flight(), static_cast<std::size_t>(count));
+  io_.restart();
+  io_.run();
+  const auto took = std::chrono::steady_clock::now() - start;
+  for (int i = 0; i < count; ++i) {
+    const auto& a = answers[static_cast<std::size_t>(i)];
+    ASSERT_TRUE(a) << i;
+    ASSERT_EQ(a->status, Status::answer) << i << ": " << a->detail;
+    ASSERT_EQ(a->addresses.size(), 1u);
+    EXPECT_EQ(a->addresses[0].to_string(), "10.0." + std::to_string(i / 256) + "." + std::to_string(i % 256));
+  }
+  EXPECT_LT(took, 2s) << "queries were not in flight together";
+}
+
+TEST_F(UnboundE2e, answers_cached_while_the_server_is_down) {
+  auto resolver = make(1500ms);
+  ASSERT_EQ(ask(*resolver, "cached.e2e.test", RecordType::a).status, Status::answer);
+  ASSERT_EQ(ask(*resolver, "missing-cached.e2e.test", RecordType::a).status, Status::nxdomain);
+  ASSERT_TRUE(control("stop"));
+  const Answer cached = ask(*resolver, "cached.e2e.test", RecordType::a);
+  const Answer negative = ask(*resolver, "missing-cached.e2e.test", RecordType::a);
+  const Answer uncached = ask(*resolver, "host.e2e.test", RecordType::a);
+  ASSERT_TRUE(control("start"));
+  ASSERT_EQ(cached.status, Status::answer) << cached.detail;
+  EXPECT_EQ(texts(cached.addresses), (std::set<std::string>{"192.0.2.99"}));
+  EXPECT_EQ(negative.status, Status::nxdomain) << "RFC 2308 negative caching";
+  EXPECT_TRUE(uncached.transient()) << "the server was not down: " << to_string(uncached.status);
+}
+
+TEST_F(UnboundE2e, servers_from_resolv_conf) {
+  // netns-run's /etc/resolv.conf names 127.0.0.53, where the harness also listens.
+  auto resolver = make(3000ms, {});
+  const Answer a = ask(*resolver, "host.e2e.test", RecordType::aaaa);
+  ASSERT_EQ(a.status, Status::answer) << a.detail;
+}
+
+}  // namespace
+}  // namespace domainauth::dns
