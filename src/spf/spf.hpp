@@ -5,6 +5,8 @@
 #pragma once
 
 #include <asio/awaitable.hpp>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,6 +32,8 @@ struct Options {
   std::string receiver = "unknown";
   int max_dns_mechanisms = kMaxDnsMechanisms;
   int max_void_lookups = kMaxVoidLookups;
+  // %{t} (seconds since the epoch); the current time when not set.
+  std::optional<std::int64_t> timestamp;
 };
 
 // Which identity was checked (RFC 7208 2.3, 2.4).
@@ -48,7 +52,9 @@ struct Outcome {
   int void_lookups = 0;
 };
 
-// RFC 7208 4: check_host(<ip>, <domain>, <sender>). helo feeds %{h}.
+// RFC 7208 4: check_host(<ip>, <domain>, <sender>). helo feeds %{h}. An
+// IPv4-mapped IPv6 <ip> is treated as IPv4 (RFC 7208 5). resolver and options
+// must outlive the returned awaitable.
 asio::awaitable<Outcome> check_host(dns::Resolver& resolver, const Options& options, net::IpAddress ip,
                                     std::string domain, std::string sender, std::string helo);
 
