@@ -15,4 +15,7 @@ inline constexpr int kExitEnvironment = 2;  // no DNS, no key, cannot bind
 
 void add_commands(CLI::App& app, int& status);
 
+void add_serve_command(CLI::App& app, int& status);   // serve.cpp
+void add_policy_command(CLI::App& app, int& status);  // policy.cpp
+
 }  // namespace domainauth::cli

@@ -11,6 +11,8 @@
 #include <sstream>
 #include <toml.hpp>
 
+#include "dns/unbound_resolver.hpp"
+
 namespace domainauth::config {
 
 namespace {
@@ -106,9 +108,13 @@ std::optional<std::string> apply_action(Config& config, const toml::value& value
 
 const std::array kKeys = {
     Key{"dns.servers", Type::string_list, "[]",
-        "DNS servers \"HOST[:PORT]\" that get every query; empty: the system resolv.conf",
+        "DNS servers \"HOST[:PORT]\" (IP addresses) that get every query; empty: the system resolv.conf",
         [](Config& c, const toml::value& v) -> std::optional<std::string> {
           c.dns.servers = strings(v);
+          for (const auto& server : c.dns.servers) {
+            std::string error;
+            if (!dns::parse_server(server, error)) return error;
+          }
           return std::nullopt;
         }},
     Key{"dns.timeout", Type::seconds, "5", "seconds before one DNS query counts as timed out",

@@ -170,7 +170,8 @@ void Server::drain(std::function<void()> on_drained) {
   if (connections_.empty() && on_drained_) std::exchange(on_drained_, nullptr)();
 }
 
-bool serve_stdio(asio::io_context& io, Service& service, const Limits& limits, std::string& error) {
+bool serve_stdio(asio::io_context& io, Service& service, const Limits& limits, std::function<void()> on_finished,
+                 std::string& error) {
   asio::error_code ec;
   asio::posix::stream_descriptor input(io);
   input.assign(::dup(STDIN_FILENO), ec);
@@ -181,7 +182,7 @@ bool serve_stdio(asio::io_context& io, Service& service, const Limits& limits, s
     return false;
   }
   auto connection = std::make_shared<Connection>(std::move(input), std::move(output), service, limits, "peer=stdio");
-  connection->start(nullptr);
+  connection->start(std::move(on_finished));
   return true;
 }
 

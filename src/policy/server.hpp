@@ -60,8 +60,9 @@ class Server {
   std::function<void()> on_drained_;
 };
 
-// Serves one client on standard input and output (master.cf spawn) until it
-// closes. False with a message when they cannot be used.
-[[nodiscard]] bool serve_stdio(asio::io_context& io, Service& service, const Limits& limits, std::string& error);
+// Serves one client on standard input and output (master.cf spawn); on_finished
+// runs when it has closed. False with a message when they cannot be used.
+[[nodiscard]] bool serve_stdio(asio::io_context& io, Service& service, const Limits& limits,
+                               std::function<void()> on_finished, std::string& error);
 
 }  // namespace domainauth::policy

@@ -114,6 +114,8 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"unknown_table", "\n[milterr]\nx = 1\n", "d.toml:2: milterr: unknown table"},
         ErrorCase{"unknown_top_level_key", "timeout = 3\n", "d.toml:1: timeout: unknown key"},
         ErrorCase{"wrong_type", "[dns]\ntimeout = \"5\"\n", "d.toml:2: dns.timeout: must be a seconds"},
+        ErrorCase{"dns_server_not_an_address", "[dns]\nservers = [\"ns.example\"]\n",
+                  "d.toml:2: dns.servers: DNS server \"ns.example\": not an IP address"},
         ErrorCase{"list_of_non_strings", "[dns]\nservers = [1]\n", "d.toml:2: dns.servers: must be a list of strings"},
         ErrorCase{"negative_timeout", "[dns]\ntimeout = -1\n",
                   "d.toml:2: dns.timeout: must be more than 0 and at most 86400 seconds"},
