@@ -4,6 +4,7 @@
 #include "policy/connection.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <array>
 #include <asio/co_spawn.hpp>
@@ -18,6 +19,8 @@ namespace domainauth::policy {
 
 namespace {
 constexpr std::size_t kReadChunk = 4096;
+// Input read and dropped after a bad request before the connection is closed.
+constexpr std::size_t kMaxLinger = 1024 * 1024;
 }
 
 Connection::Connection(asio::posix::stream_descriptor input, std::optional<asio::posix::stream_descriptor> output,
@@ -72,6 +75,21 @@ asio::awaitable<bool> Connection::write(std::string_view reply) {
   co_return !ec;
 }
 
+asio::awaitable<void> Connection::linger() {
+  // Closing with unread input makes the kernel send a reset, which can destroy
+  // the reply before the client reads it: signal end of output, then read and
+  // drop what the client still sends, for at most request_timeout and kMaxLinger bytes.
+  if (!output_) ::shutdown(input_.native_handle(), SHUT_WR);
+  deadline_ = std::chrono::steady_clock::now() + limits_.request_timeout;
+  std::array<char, kReadChunk> buffer{};
+  std::size_t dropped = 0;
+  while (open_ && dropped < kMaxLinger) {
+    asio::error_code ec;
+    dropped += co_await input_.async_read_some(asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+  }
+}
+
 asio::awaitable<void> Connection::run() {
   auto self = shared_from_this();
   RequestParser parser;
@@ -91,7 +109,9 @@ asio::awaitable<void> Connection::run() {
       spdlog::warn("policy {} event=bad-request error=\"{}\"", peer_, to_string(next.error));
       // Postfix defers on a policy server problem itself; say why, then hang up
       // (the stream cannot be resynchronised).
-      co_await write(format_reply("451 4.3.5 malformed policy request: " + std::string(to_string(next.error))));
+      if (co_await write(format_reply("451 4.3.5 malformed policy request: " + std::string(to_string(next.error))))) {
+        co_await linger();
+      }
       break;
     }
     state_ = parser.in_request() ? State::reading : State::idle;

@@ -42,6 +42,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::awaitable<void> run();
   asio::awaitable<void> watchdog();
   asio::awaitable<bool> write(std::string_view reply);
+  asio::awaitable<void> linger();
   void close();
 
   asio::posix::stream_descriptor input_;
