@@ -49,6 +49,54 @@ using Context = std::unique_ptr<ub_ctx, ContextDeleter>;
   return rc == 0;
 }
 
+// Resolver behaviour: caching, forwarders on loopback, validation, default zones.
+[[nodiscard]] bool set_options(ub_ctx* ctx, bool validate, std::string& error) {
+  // Forwarders on loopback (a local unbound, the tests' DNS server) must be usable.
+  // libunbound keeps a message and an RRset cache per context, on by default; the
+  // sizes are set here so that caching is explicit: answers (RFC 2308 negative
+  // ones included) are reused until their TTL ends.
+  if (!set_option(ctx, "do-not-query-localhost:", "no", error) ||
+      !set_option(ctx, "msg-cache-size:", "4m", error) || !set_option(ctx, "rrset-cache-size:", "8m", error) ||
+      !set_option(ctx, "module-config:", validate ? "validator iterator" : "iterator", error) ||
+      !set_option(ctx, "unblock-lan-zones:", "yes", error) || !set_option(ctx, "insecure-lan-zones:", "yes", error)) {
+    return false;
+  }
+  for (const char* zone : forwarded_default_zones) {
+    if (!set_option(ctx, "local-zone:", (std::string(zone) + " transparent").c_str(), error)) return false;
+  }
+  return true;
+}
+
+// Every query is forwarded (a forward zone for "."), to the configured servers
+// or to those of resolv.conf: libunbound never recurses from the root itself.
+[[nodiscard]] bool set_servers(ub_ctx* ctx, const std::vector<std::string>& servers, std::string& error) {
+  if (servers.empty()) {
+    const int rc = ub_ctx_resolvconf(ctx, "/etc/resolv.conf");
+    if (rc != 0) error = std::string("cannot use /etc/resolv.conf: ") + ub_strerror(rc);
+    return rc == 0;
+  }
+  for (const std::string& spec : servers) {
+    const std::optional<std::string> server = parse_server(spec, error);
+    if (!server) return false;
+    const int rc = ub_ctx_set_fwd(ctx, server->c_str());
+    if (rc != 0) {
+      error = "DNS server " + spec + ": " + ub_strerror(rc);
+      return false;
+    }
+  }
+  return true;
+}
+
+[[nodiscard]] bool set_trust_anchor(ub_ctx* ctx, const std::string& file, std::string& error) {
+  if (!std::ifstream(file)) {
+    error = "cannot read trust anchor file " + file;
+    return false;
+  }
+  const int rc = ub_ctx_add_ta_file(ctx, file.c_str());
+  if (rc != 0) error = "trust anchor file " + file + ": " + ub_strerror(rc);
+  return rc == 0;
+}
+
 [[nodiscard]] Context configure(const ResolverConfig& config, std::string& error) {
   Context ctx(ub_ctx_create());
   if (!ctx) {
@@ -56,53 +104,23 @@ using Context = std::unique_ptr<ub_ctx, ContextDeleter>;
     return nullptr;
   }
   const bool validate = !config.trust_anchor_file.empty();
-  // Forwarders on loopback (a local unbound, the tests' DNS server) must be usable.
-  // libunbound keeps a message and an RRset cache per context, on by default; the
-  // sizes are set here so that caching is explicit: answers are reused until their TTL ends.
-  if (!set_option(ctx.get(), "do-not-query-localhost:", "no", error) ||
-      !set_option(ctx.get(), "msg-cache-size:", "4m", error) ||
-      !set_option(ctx.get(), "rrset-cache-size:", "8m", error) ||
-      !set_option(ctx.get(), "module-config:", validate ? "validator iterator" : "iterator", error) ||
-      !set_option(ctx.get(), "unblock-lan-zones:", "yes", error) ||
-      !set_option(ctx.get(), "insecure-lan-zones:", "yes", error)) {
+  if (!set_options(ctx.get(), validate, error) || !set_servers(ctx.get(), config.servers, error) ||
+      (validate && !set_trust_anchor(ctx.get(), config.trust_anchor_file, error))) {
     return nullptr;
   }
-  for (const char* zone : forwarded_default_zones) {
-    if (!set_option(ctx.get(), "local-zone:", (std::string(zone) + " transparent").c_str(), error)) return nullptr;
-  }
-  // Every query is forwarded (a forward zone for "."), to the configured servers
-  // or to those of resolv.conf: libunbound never recurses from the root itself.
-  if (config.servers.empty()) {
-    const int rc = ub_ctx_resolvconf(ctx.get(), "/etc/resolv.conf");
-    if (rc != 0) {
-      error = std::string("cannot use /etc/resolv.conf: ") + ub_strerror(rc);
-      return nullptr;
-    }
-  }
-  for (const std::string& spec : config.servers) {
-    const std::optional<std::string> server = parse_server(spec, error);
-    if (!server) return nullptr;
-    const int rc = ub_ctx_set_fwd(ctx.get(), server->c_str());
-    if (rc != 0) {
-      error = "DNS server " + spec + ": " + ub_strerror(rc);
-      return nullptr;
-    }
-  }
-  if (validate) {
-    if (!std::ifstream(config.trust_anchor_file)) {
-      error = "cannot read trust anchor file " + config.trust_anchor_file;
-      return nullptr;
-    }
-    const int rc = ub_ctx_add_ta_file(ctx.get(), config.trust_anchor_file.c_str());
-    if (rc != 0) {
-      error = "trust anchor file " + config.trust_anchor_file + ": " + ub_strerror(rc);
-      return nullptr;
-    }
-  }
   // One background thread does the resolving; results come back through ub_fd().
-  const int rc = ub_ctx_async(ctx.get(), 1);
+  int rc = ub_ctx_async(ctx.get(), 1);
   if (rc != 0) {
     error = std::string("libunbound: cannot run in a thread: ") + ub_strerror(rc);
+    return nullptr;
+  }
+  // libunbound applies its settings (reads the trust anchors) at the first call
+  // that needs them; removing local data of a name that has none is such a call
+  // without other effect, so a bad setting is reported here, not on each query.
+  rc = ub_ctx_data_remove(ctx.get(), "settings-check.invalid.");
+  if (rc != 0) {
+    error = std::string("libunbound rejected the settings: ") + ub_strerror(rc) +
+            (validate ? " (check the trust anchor file " + config.trust_anchor_file + ")" : "");
     return nullptr;
   }
   return ctx;

@@ -32,6 +32,11 @@ Usage (inside tests/e2e/lib/netns-run, as root, loopback only):
   Pass extra_addresses=() outside the namespace.
 - serve_control(path): a UNIX socket on which a test program (e.g. a C++ test
   driven by this harness) writes "stop\\n" or "start\\n" and reads "ok\\n" back.
+- DNSSEC: sign_zone(folder, "secure.test", records) signs a zone with ldns-signzone
+  (keys from ldns-keygen) and returns (zonefile, trust_anchor_file); serve it with
+  DnsServer(..., auth_zones=[("secure.test", zonefile)]) and give the trust anchor
+  file to the resolver under test. tamper=[(name, type, value)] replaces records
+  after signing, so their signatures no longer match (DNSSEC bogus).
 - The configuration and unbound's log live in a temporary folder (dns.directory),
   removed on exit; a server that does not come up raises with the log.
 """
@@ -155,10 +160,56 @@ def _question(body):
     return body[:end + 5]
 
 
+def sign_zone(folder, origin, records, tamper=()):
+    """Writes and signs (RFC 4034, ECDSA P-256) zone origin holding records (as for
+    DnsServer; names absolute or relative to origin) plus SOA and NS. Returns
+    (signed zone file, trust anchor file with the KSK's DS record)."""
+    origin = _absolute(origin)
+    lines = ["$TTL %d" % DEFAULT_TTL,
+             "%s IN SOA ns.%s hostmaster.%s 1 3600 600 86400 300" % (origin, origin, origin),
+             "%s IN NS ns.%s" % (origin, origin),
+             "ns.%s IN A 127.0.0.1" % origin]
+    lines += [DnsServer._record_line(record) for record in
+              [(_in_zone(r[0], origin),) + tuple(r[1:]) for r in records]]
+    zonefile = os.path.join(folder, origin + "zone")
+    with open(zonefile, "w") as zone:
+        zone.write("\n".join(lines) + "\n")
+
+    def keygen(*flags):
+        return subprocess.run(["ldns-keygen", "-a", "ECDSAP256SHA256", *flags, origin.rstrip(".")], cwd=folder,
+                              check=True, capture_output=True, text=True).stdout.strip()
+
+    ksk = keygen("-k")
+    zsk = keygen()
+    subprocess.run(["ldns-signzone", "-f", zonefile + ".signed", zonefile, os.path.join(folder, zsk),
+                    os.path.join(folder, ksk)], cwd=folder, check=True, capture_output=True)
+    replacements = {(_absolute(_in_zone(n, origin)).lower(), t.upper()): v for n, t, v in tamper}
+    with open(zonefile + ".signed") as signed:
+        out = [_tampered(line, replacements) for line in signed]
+    with open(zonefile + ".signed", "w") as signed:
+        signed.writelines(out)
+    return zonefile + ".signed", os.path.join(folder, ksk + ".ds")
+
+
+def _in_zone(name, origin):
+    bare = origin.rstrip(".").lower()
+    inside = name.rstrip(".").lower() == bare or name.rstrip(".").lower().endswith("." + bare)
+    return name if name.endswith(".") or inside else name + "." + origin
+
+
+def _tampered(line, replacements):
+    fields = line.split(None, 4)
+    if len(fields) == 5 and (fields[0].lower(), fields[3].upper()) in replacements:
+        value = replacements[(fields[0].lower(), fields[3].upper())]
+        return "\t".join(fields[:4] + [value]) + "\n"
+    return line
+
+
 class DnsServer:
     def __init__(self, records, port=5353, extra_addresses=("127.0.0.53@53",),
-                 timeout_names=(), servfail_names=()):
+                 timeout_names=(), servfail_names=(), auth_zones=()):
         self.records = list(records)
+        self.auth_zones = tuple(auth_zones)
         self.port = port
         self.extra_addresses = tuple(extra_addresses)
         self.timeout_names = tuple(timeout_names)
@@ -311,7 +362,8 @@ class DnsServer:
             '  local-zone: "." static',
         ]
         # Forwarded names must escape the static zone above to reach their forward-zone.
-        for name in self.timeout_names + self.servfail_names:
+        zones = self.timeout_names + self.servfail_names + tuple(name for name, _ in self.auth_zones)
+        for name in zones:
             lines.append('  local-zone: "%s" transparent' % _absolute(name))
         for record in self.records:
             lines.append("  local-data: '%s'" % self._record_line(record))
@@ -319,6 +371,9 @@ class DnsServer:
             for name in names:
                 lines += ["forward-zone:", '  name: "%s"' % _absolute(name),
                           "  forward-addr: 127.0.0.1@%d" % port]
+        for name, zonefile in self.auth_zones:
+            lines += ["auth-zone:", '  name: "%s"' % _absolute(name), '  zonefile: "%s"' % zonefile,
+                      "  for-downstream: yes", "  for-upstream: no", "  fallback-enabled: no"]
         return "\n".join(lines) + "\n"
 
     @staticmethod

@@ -44,6 +44,18 @@ TEST(RunSync, void_tasks) {
   SUCCEED();
 }
 
+// A resolver that loses every query: the awaiting coroutine is never resumed.
+class LosingResolver : public Resolver {
+ public:
+  void query(std::string_view, RecordType, Handler) override {}
+};
+
+TEST(RunSync, abandoned_task_is_a_logic_error_not_a_hang) {
+  asio::io_context io;
+  LosingResolver resolver;
+  EXPECT_THROW(run_sync(io, lookup(resolver, "example.com", RecordType::a)), std::logic_error);
+}
+
 TEST(RunSync, lookup_through_a_resolver) {
   asio::io_context io;
   testing::MemoryResolver resolver(io.get_executor());

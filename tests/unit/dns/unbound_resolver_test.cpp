@@ -36,13 +36,16 @@ TEST(UnboundResolverConfig, bad_settings_are_refused_with_a_reason) {
     ResolverConfig config;
     const char* error_part;
   };
-  const std::vector<Case> cases = {
+  std::vector<Case> cases = {
       {"server not an address", {{"dns.example"}, 5000ms, ""}, "not an IP address"},
       {"bad port", {{"127.0.0.1:99999"}, 5000ms, ""}, "bad port"},
       {"zero timeout", {{"127.0.0.1"}, 0ms, ""}, "timeout"},
       {"missing trust anchor", {{"127.0.0.1"}, 5000ms, "/nonexistent/anchor.key"}, "trust anchor"},
   };
   asio::io_context io;
+  const std::string garbage = ::testing::TempDir() + "garbage.anchor";
+  std::ofstream(garbage) << "this is not a DS record\n";
+  cases.push_back({"unparsable trust anchor", {{"127.0.0.1"}, 5000ms, garbage}, "trust anchor file"});
   for (const Case& c : cases) {
     std::string error;
     EXPECT_FALSE(UnboundResolver::create(io.get_executor(), c.config, error)) << c.rule;
@@ -108,11 +111,12 @@ TEST(UnboundResolver, destruction_in_flight_posts_servfail) {
 
 TEST(UnboundResolver, destruction_with_io_context_gone_drops_handlers) {
   auto io = std::make_unique<asio::io_context>();
-  Blackhole blackhole(*io);
-  auto resolver = make(*io, {{blackhole.spec()}, 5000ms, ""});
+  auto blackhole = std::make_unique<Blackhole>(*io);
+  auto resolver = make(*io, {{blackhole->spec()}, 5000ms, ""});
   auto alive = std::make_shared<int>(0);
   resolver->query("gone.example", RecordType::a, [alive](Answer) { ++*alive; });
   resolver.reset();
+  blackhole.reset();
   io.reset();  // the posted handler is destroyed, not run
   EXPECT_EQ(alive.use_count(), 1);
   EXPECT_EQ(*alive, 0);

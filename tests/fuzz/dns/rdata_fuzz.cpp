@@ -1,0 +1,25 @@
+// Fuzz target for wire-format rdata decoding (dns/rdata.hpp): the first octet
+// picks the record type, the rest is rdata as it would come from a DNS answer.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "dns/rdata.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using domainauth::dns::RecordType;
+  constexpr std::array<RecordType, 5> types = {RecordType::a, RecordType::aaaa, RecordType::mx, RecordType::ptr,
+                                               RecordType::txt};
+  if (size == 0) return 0;
+  const RecordType type = types[data[0] % types.size()];
+  domainauth::dns::Answer answer;
+  std::string error;
+  if (domainauth::dns::append_rdata(type, std::span(data + 1, size - 1), answer, error)) {
+    const std::size_t records = answer.txt.size() + answer.addresses.size() + answer.mx.size() + answer.names.size();
+    if (records != 1) __builtin_trap();  // one rdata is one record
+  } else if (error.empty()) {
+    __builtin_trap();  // a failure always says why
+  }
+  return 0;
+}
