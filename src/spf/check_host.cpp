@@ -3,6 +3,7 @@
 // and redirect recursion, and exp= explanations. DNS only through
 // dns::Resolver. Reads untrusted input: every DNS answer, and the sender/HELO.
 #include <algorithm>
+#include <chrono>
 #include <ctime>
 
 #include "dns/await.hpp"
@@ -119,7 +120,8 @@ class Evaluation {
  public:
   Evaluation(dns::Resolver& resolver, const Options& options, net::IpAddress ip, Sender sender, std::string helo)
       : resolver_(resolver), options_(options), ip_(ip), sender_(std::move(sender)), helo_(std::move(helo)),
-        timestamp_(options.timestamp.value_or(static_cast<std::int64_t>(std::time(nullptr)))) {}
+        timestamp_(options.timestamp.value_or(static_cast<std::int64_t>(std::time(nullptr)))),
+        deadline_(std::chrono::steady_clock::now() + options.max_elapsed) {}
 
   asio::awaitable<Verdict> check(std::string domain, bool want_explanation);
 
@@ -131,6 +133,7 @@ class Evaluation {
     std::optional<Verdict> verdict;  // set when no usable record
     Record record;
   };
+  asio::awaitable<dns::Answer> lookup(std::string_view name, dns::RecordType type);
   asio::awaitable<Fetched> fetch_record(const std::string& domain);
   asio::awaitable<Verdict> redirect(const std::string& spec, const std::string& domain, bool want_explanation);
   asio::awaitable<Match> evaluate(const Mechanism& m, const std::string& domain);
@@ -165,7 +168,20 @@ class Evaluation {
   Sender sender_;
   std::string helo_;
   std::int64_t timestamp_;
+  std::chrono::steady_clock::time_point deadline_;
 };
+
+// Every query of the evaluation; past the deadline, a timeout without asking
+// (RFC 7208 4.6.4: an elapsed-time limit, exceeded -> temperror).
+asio::awaitable<dns::Answer> Evaluation::lookup(std::string_view name, dns::RecordType type) {
+  if (std::chrono::steady_clock::now() >= deadline_) {
+    dns::Answer late;
+    late.status = dns::Status::timeout;
+    late.detail = "SPF evaluation took longer than " + std::to_string(options_.max_elapsed.count()) + " s";
+    co_return late;
+  }
+  co_return co_await dns::lookup(resolver_, name, type);
+}
 
 asio::awaitable<Verdict> Evaluation::check(std::string domain, bool want_explanation) {
   if (std::string problem = initial_domain_problem(domain); !problem.empty())
@@ -190,7 +206,7 @@ asio::awaitable<Verdict> Evaluation::check(std::string domain, bool want_explana
 // RFC 7208 4.4 / 4.5: TXT records only; exactly one must start with "v=spf1".
 asio::awaitable<Evaluation::Fetched> Evaluation::fetch_record(const std::string& domain) {
   Fetched out;
-  dns::Answer answer = co_await dns::lookup(resolver_, domain, dns::RecordType::txt);
+  dns::Answer answer = co_await lookup(domain, dns::RecordType::txt);
   if (answer.transient()) {
     out.verdict = Verdict{Result::temperror, {}, dns_failure(answer, domain, dns::RecordType::txt), {}};
     co_return out;
@@ -260,7 +276,7 @@ asio::awaitable<Match> Evaluation::include(const Mechanism& m, const std::string
 // A or AAAA records of host against <ip>; found tells whether any came back.
 asio::awaitable<Match> Evaluation::addresses_of(const std::string& host, unsigned cidr4, unsigned cidr6,
                                                 bool& found) {
-  dns::Answer answer = co_await dns::lookup(resolver_, host, address_type());
+  dns::Answer answer = co_await lookup(host, address_type());
   found = answer.found();
   if (answer.transient()) co_return error(Result::temperror, dns_failure(answer, host, address_type()));
   unsigned cidr = ip_.is_v4() ? cidr4 : cidr6;
@@ -285,7 +301,7 @@ asio::awaitable<Match> Evaluation::mx(const Mechanism& m, const std::string& dom
   Expansion target = co_await expand_target(m, domain);
   if (!target.ok()) co_return error(Result::permerror, target.error);
   if (!is_queryable(target.text)) co_return no_match();
-  dns::Answer answer = co_await dns::lookup(resolver_, target.text, dns::RecordType::mx);
+  dns::Answer answer = co_await lookup(target.text, dns::RecordType::mx);
   if (answer.transient()) co_return error(Result::temperror, dns_failure(answer, target.text, dns::RecordType::mx));
   if (!answer.found()) co_return void_lookup(target.text);
   std::vector<dns::MxRecord> hosts;
@@ -320,7 +336,7 @@ asio::awaitable<Match> Evaluation::exists(const Mechanism& m, const std::string&
   Expansion target = co_await expand_target(m, domain);
   if (!target.ok()) co_return error(Result::permerror, target.error);
   if (!is_queryable(target.text)) co_return no_match();
-  dns::Answer answer = co_await dns::lookup(resolver_, target.text, dns::RecordType::a);
+  dns::Answer answer = co_await lookup(target.text, dns::RecordType::a);
   if (answer.transient()) co_return error(Result::temperror, dns_failure(answer, target.text, dns::RecordType::a));
   co_return answer.found() ? matched() : void_lookup(target.text);
 }
@@ -330,13 +346,13 @@ asio::awaitable<Match> Evaluation::exists(const Mechanism& m, const std::string&
 // A DNS error on an address lookup skips that name.
 asio::awaitable<ReverseNames> Evaluation::reverse_names(std::string_view within) {
   ReverseNames out;
-  dns::Answer answer = co_await dns::lookup(resolver_, ip_.reverse_name(), dns::RecordType::ptr);
+  dns::Answer answer = co_await lookup(ip_.reverse_name(), dns::RecordType::ptr);
   out.status = answer.status;
   std::size_t count = std::min(answer.names.size(), static_cast<std::size_t>(kMaxMxOrPtrNames));
   for (std::size_t i = 0; i < count; ++i) {
     std::string name = strip_dot(answer.names[i]);
     if (!is_queryable(name) || (!within.empty() && !is_within(name, within))) continue;
-    dns::Answer forward = co_await dns::lookup(resolver_, name, address_type());
+    dns::Answer forward = co_await lookup(name, address_type());
     for (const net::IpAddress& address : forward.addresses) {
       if (address == ip_) {
         out.validated.push_back(name);
@@ -388,7 +404,7 @@ asio::awaitable<std::string> Evaluation::explain(const Record& record, const std
   if (record.exp) {
     Expansion target = co_await expand_macros(*record.exp, domain, MacroUse::domain);
     if (target.ok() && is_queryable(target.text)) {
-      dns::Answer answer = co_await dns::lookup(resolver_, target.text, dns::RecordType::txt);
+      dns::Answer answer = co_await lookup(target.text, dns::RecordType::txt);
       if (answer.found() && answer.txt.size() == 1) {
         Expansion text = co_await expand_macros(answer.txt.front(), domain, MacroUse::explanation);
         if (text.ok()) co_return text.text;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <asio/awaitable.hpp>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -32,6 +33,9 @@ struct Options {
   std::string receiver = "unknown";
   int max_dns_mechanisms = kMaxDnsMechanisms;
   int max_void_lookups = kMaxVoidLookups;
+  // RFC 7208 4.6.4: elapsed-time limit of one check_host(); no query starts
+  // after it, and a query it stops gives temperror.
+  std::chrono::seconds max_elapsed{20};
   // %{t} (seconds since the epoch); the current time when not set.
   std::optional<std::int64_t> timestamp;
 };
