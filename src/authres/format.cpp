@@ -3,6 +3,7 @@
 // the field, start a new resinfo, or break the header's syntax.
 #include <cctype>
 
+#include "text/ascii.hpp"
 #include "authres/authres.hpp"
 #include "authres/lexical.hpp"
 
@@ -130,11 +131,6 @@ std::string format(const Field& field, std::string_view fold_break) {
   return line.take();
 }
 
-bool same_authserv_id(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  return true;
-}
+bool same_authserv_id(std::string_view a, std::string_view b) { return text::iequals(a, b); }
 
 }  // namespace domainauth::authres

@@ -4,6 +4,7 @@
 // looked up with the address, then its domain. MultipleSignatures yes applies
 // every match instead of the first. SubDomains yes lets mail from a subdomain
 // use the entries of its parent domains when nothing matches it directly.
+#include "text/ascii.hpp"
 #include "config/opendkim_tables.hpp"
 
 #include <algorithm>
@@ -16,11 +17,7 @@ namespace {
 
 constexpr std::size_t kMaxTableLines = 100000;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  return out;
-}
+using text::to_lower;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -67,11 +64,11 @@ bool wildcard_match(std::string_view pattern, std::string_view text) {
     }
     return false;
   }
-  return !text.empty() && lower(pattern.substr(0, 1)) == lower(text.substr(0, 1)) &&
+  return !text.empty() && to_lower(pattern.substr(0, 1)) == to_lower(text.substr(0, 1)) &&
          wildcard_match(pattern.substr(1), text.substr(1));
 }
 
-bool mail_equal(std::string_view a, std::string_view b) { return lower(a) == lower(b); }
+bool mail_equal(std::string_view a, std::string_view b) { return to_lower(a) == to_lower(b); }
 
 }  // namespace
 
@@ -83,7 +80,7 @@ std::optional<std::vector<KeyTableEntry>> parse_key_table(std::string_view text,
     auto second = first == std::string_view::npos ? first : value.find(':', first + 1);
     if (value.empty() || second == std::string_view::npos)
       return "expected \"NAME DOMAIN:SELECTOR:KEYFILE\"";
-    KeyTableEntry e{std::string(key), lower(value.substr(0, first)),
+    KeyTableEntry e{std::string(key), to_lower(value.substr(0, first)),
                     std::string(value.substr(first + 1, second - first - 1)), std::string(value.substr(second + 1))};
     if (e.domain.empty() || e.selector.empty() || e.key_path.empty()) return "empty domain, selector or key file";
     if (std::any_of(out.begin(), out.end(), [&](const auto& o) { return o.name == e.name; }))
@@ -120,7 +117,7 @@ std::optional<HostList> parse_host_list(std::string_view text, std::string_view 
                std::all_of(key.begin(), key.end(), [](char c) {
                  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
                })) {
-      out.add_host(negated, lower(key));
+      out.add_host(negated, to_lower(key));
     } else {
       return "\"" + std::string(key) + "\" is not an address, network or host name";
     }
@@ -138,14 +135,14 @@ bool HostList::contains(const net::IpAddress& ip) const {
 }
 
 bool HostList::contains_host(std::string_view name) const {
-  std::string n = lower(name);
+  std::string n = to_lower(name);
   while (!n.empty() && n.back() == '.') n.pop_back();
   auto in = [&](const auto& list) { return std::find(list.begin(), list.end(), n) != list.end(); };
   return !in(excluded_hosts_) && in(hosts_);
 }
 
 std::vector<KeyTableEntry> OpendkimTables::keys_for(std::string_view from_address) const {
-  std::string address = lower(from_address);
+  std::string address = to_lower(from_address);
   auto at = address.rfind('@');
   std::string local = at == std::string::npos ? "" : address.substr(0, at);
   std::string domain = at == std::string::npos ? address : address.substr(at + 1);

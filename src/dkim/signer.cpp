@@ -1,5 +1,6 @@
 // DKIM signing (see signer.hpp). RFC 6376 5.3-5.6 (canonicalize, hash, sign,
 // insert), 3.5 (tags), 8.15 (oversigning against added fields), RFC 8463 3.
+#include "text/ascii.hpp"
 #include "dkim/signer.hpp"
 
 #include <algorithm>
@@ -30,10 +31,6 @@ std::vector<std::string> signed_names(const SignRequest& r, std::span<const mail
   return names;
 }
 
-std::string lower(std::string s) {
-  for (char& c : s) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  return s;
-}
 
 }  // namespace
 
@@ -67,13 +64,13 @@ SignOutput Signer::sign_one(const SignRequest& r, std::size_t hasher) const {
   s.algorithm = r.key.algorithm();
   s.header_canon = r.header_canon;
   s.body_canon = r.body_canon;
-  s.domain = lower(r.domain);
+  s.domain = text::to_lower(r.domain);
   s.selector = r.selector;
   if (r.identity) s.identity = *r.identity;
   std::int64_t now = r.now != 0 ? r.now : static_cast<std::int64_t>(std::time(nullptr));
   if (r.timestamp) s.timestamp = static_cast<std::uint64_t>(now);
   if (r.expire_after) s.expiration = static_cast<std::uint64_t>(now + *r.expire_after);
-  for (const auto& n : signed_names(r, headers_)) s.headers.push_back(lower(n));
+  for (const auto& n : signed_names(r, headers_)) s.headers.push_back(text::to_lower(n));
   s.bh = hashers_.digest(hasher);
   auto unsigned_field = mail::parse_header_field(format_signature(s, r.identity.has_value()));
   std::string data = header_hash_input(headers_, s.headers, s.header_canon, *unsigned_field);

@@ -1,5 +1,5 @@
 // Small text helpers shared by the DMARC parsers (ASCII only, locale free):
-// character classes, case folding, splitting, and the domain name checks used
+// splitting and the domain name checks used
 // on identifiers taken from messages and records (untrusted input).
 #pragma once
 
@@ -7,23 +7,22 @@
 #include <string_view>
 #include <vector>
 
+#include "text/ascii.hpp"
+
 namespace domainauth::dmarc {
 
 inline constexpr std::size_t kMaxDomainLength = 253;
 inline constexpr std::size_t kMaxLabelLength = 63;
 
-[[nodiscard]] constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
-[[nodiscard]] constexpr bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-[[nodiscard]] constexpr bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-[[nodiscard]] constexpr int hex_value(char c) {
-  return is_digit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : c - 'A' + 10;
-}
-[[nodiscard]] constexpr char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-[[nodiscard]] std::string to_lower(std::string_view s);
-[[nodiscard]] bool iequals(std::string_view a, std::string_view b);
+// Character classes, case folding and trimming come from text/ascii.hpp.
+using text::hex_value;
+using text::iequals;
+using text::is_alpha;
+using text::is_digit;
+using text::is_hex;
+using text::to_lower;
+using text::trim_wsp;
 
-// Strips spaces and horizontal tabs (RFC 5234 WSP) at both ends.
-[[nodiscard]] std::string_view trim_wsp(std::string_view s);
 // Splits at every separator; always at least one (possibly empty) piece.
 [[nodiscard]] std::vector<std::string_view> split(std::string_view s, char separator);
 

@@ -1,13 +1,13 @@
 // DKIM header and body canonicalization (see canonicalize.hpp).
 // RFC 6376 3.4.1 simple header, 3.4.2 relaxed header, 3.4.3 simple body,
 // 3.4.4 relaxed body (with the empty-body rule of erratum 3192 / RFC 6376 3.4.3).
+#include "text/ascii.hpp"
 #include "mail/canonicalize.hpp"
 
 namespace domainauth::mail {
 namespace {
 
 bool is_wsp(char c) { return c == ' ' || c == '\t'; }
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 }  // namespace
 
@@ -24,7 +24,7 @@ std::string canonicalize_header(const HeaderField& field, Canonicalization c) {
   // 3.4.2: lower-case name; unfold; WSP runs -> one SP; no WSP at the ends of the value.
   std::string out;
   out.reserve(field.raw.size() + 2);
-  for (char ch : field.name) out.push_back(lower(ch));
+  for (char ch : field.name) out.push_back(text::to_lower(ch));
   out.push_back(':');
   bool wsp = false;
   bool started = false;

@@ -10,7 +10,6 @@ namespace {
 
 bool is_wsp(char c) { return c == ' ' || c == '\t'; }
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 // RFC 5322 3.6.8: ftext = %d33-57 / %d59-126.
 bool is_ftext(char c) {
@@ -32,10 +31,6 @@ std::string to_crlf(std::string_view text) {
 
 }  // namespace
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
-}
 
 std::string_view HeaderField::value() const {
   std::string_view r = raw;

@@ -6,6 +6,8 @@
 // bytes as they are. Reads untrusted input: the whole message.
 #pragma once
 
+#include "text/ascii.hpp"
+
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -28,8 +30,8 @@ struct HeaderField {
   [[nodiscard]] bool is(std::string_view other) const;
 };
 
-// Case-insensitive ASCII equality.
-[[nodiscard]] bool iequals(std::string_view a, std::string_view b);
+// Case-insensitive ASCII equality (text/ascii.hpp).
+using text::iequals;
 
 // Builds a field from one logical line (folds included, CRLF or LF). Returns
 // nothing when the text has no colon or the name is not RFC 5322 ftext.

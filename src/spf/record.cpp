@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "spf/macro.hpp"
+#include "text/ascii.hpp"
 
 namespace domainauth::spf {
 namespace {
@@ -16,16 +17,10 @@ constexpr std::string_view kVersion = "v=spf1";
 // Long terms are cut in error messages.
 constexpr std::size_t kMaxQuotedTerm = 80;
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+using text::iequals;
+using text::is_alpha;
+using text::is_digit;
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
 
 // The term in double quotes, bytes outside printable ASCII as \xNN.
 std::string quote(std::string_view term) {

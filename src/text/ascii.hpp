@@ -1,0 +1,40 @@
+// ASCII text helpers shared by every parser (locale free, no allocation unless
+// a string is returned): character classes, case folding, case-insensitive
+// comparison, trimming. Mail protocols are case-insensitive in ASCII only.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace domainauth::text {
+
+[[nodiscard]] constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
+[[nodiscard]] constexpr bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+[[nodiscard]] constexpr bool is_alnum(char c) { return is_digit(c) || is_alpha(c); }
+[[nodiscard]] constexpr bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+[[nodiscard]] constexpr int hex_value(char c) {
+  return is_digit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : c - 'A' + 10;
+}
+[[nodiscard]] constexpr char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+[[nodiscard]] inline std::string to_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = to_lower(c);
+  return out;
+}
+
+[[nodiscard]] constexpr bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (to_lower(a[i]) != to_lower(b[i])) return false;
+  return true;
+}
+
+// Strips spaces and horizontal tabs (RFC 5234 WSP) at both ends.
+[[nodiscard]] constexpr std::string_view trim_wsp(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace domainauth::text
