@@ -14,49 +14,10 @@ import tempfile
 
 import dkim
 
+from dkimcorpus import DOMAIN, corpus, crlf
 from dnsserver import DnsServer
 
 DOMAINAUTH = os.environ["DOMAINAUTH"]
-DOMAIN = "example.com"
-
-
-def corpus():
-    """(name, message bytes with LF endings, crlf?) for >= 50 varied messages."""
-    bodies = {
-        "plain": b"Hello,\n\nsee you at noon.\n",
-        "empty": b"",
-        "blank-lines": b"text\n\n\n\n",
-        "only-blank": b"\n\n\n",
-        "no-final-newline": b"last line without newline",
-        "long-line": b"x" * 5000 + b"\n",
-        "spaces": b"  indented   text \t \nline\twith\ttabs  \n",
-        "8bit": "Grüße aus München — ça va? 日本語\n".encode("utf-8"),
-        "dots": b".\n..\n.leading dot\n",
-        "multipart": (b"--BOUNDARY\nContent-Type: text/plain; charset=utf-8\n\npart one\n"
-                      b"--BOUNDARY\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n"
-                      b"AAECAwQFBgcICQ==\n--BOUNDARY--\n"),
-    }
-    header_sets = {
-        "simple": [b"Subject: lunch"],
-        "folded": [b"Subject: a subject that is folded\n\tonto a second line\n  and a third", b"Cc: a@example.org,\n b@example.org"],
-        "long": [b"Subject: " + b"word " * 200, b"References: " + b" ".join(b"<%d@example.com>" % i for i in range(40))],
-        "8bit-header": ["Subject: Grüße".encode("utf-8")],
-        "spaced": [b"Subject:    lots   of   space   ", b"X-Tab:\tvalue\t"],
-    }
-    out = []
-    for bname, body in bodies.items():
-        for hname, extra in header_sets.items():
-            headers = [b"From: Joe <joe@example.com>", b"To: ann@example.org", b"Date: Mon, 1 Jan 2024 10:00:00 +0000",
-                       b"Message-ID: <%s.%s@example.com>" % (bname.encode(), hname.encode())] + extra
-            if bname == "multipart":
-                headers += [b"MIME-Version: 1.0", b'Content-Type: multipart/mixed; boundary="BOUNDARY"']
-            msg = b"\n".join(headers) + b"\n\n" + body
-            out.append(("%s-%s" % (bname, hname), msg))
-    return out
-
-
-def crlf(msg):
-    return msg.replace(b"\n", b"\r\n")
 
 
 def run(args, data):
