@@ -168,6 +168,14 @@ def setUpModule():
         "smtpd_sasl_security_options": "noanonymous",
         "smtpd_recipient_restrictions": "permit_sasl_authenticated, reject_unauth_destination",
     }).__enter__()
+    # Debian's Postfix reads $config_directory/sasl/smtpd.conf (its patch overrides
+    # cyrus_sasl_config_path): put the settings there too and restart smtpd.
+    postfix_sasl = os.path.join(world["postfix"].config_directory, "sasl")
+    os.mkdir(postfix_sasl, 0o755)
+    shutil.copy(os.path.join(sasl_dir, "smtpd.conf"), postfix_sasl)
+    subprocess.run(["postfix", "-c", world["postfix"].config_directory, "reload"], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1)
 
 
 def tearDownModule():
