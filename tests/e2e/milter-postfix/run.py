@@ -19,6 +19,7 @@ Run inside tests/e2e/lib/netns-run (as root).
 import json
 import os
 import shutil
+import signal
 import smtplib
 import subprocess
 import tempfile
@@ -157,6 +158,7 @@ def setUpModule():
     world["records"] = records
     world["dns"] = DnsServer(records).__enter__()
     config = os.path.join(folder, "domainauth.toml")
+    world["config"] = config
     write_config(config, folder, world["dns"].spec)
     world["daemon"] = Daemon(config)
     milter = "inet:127.0.0.1:%d" % MILTER_PORT
@@ -289,6 +291,39 @@ class MilterThroughPostfix(unittest.TestCase):
         self.assertIsNone(world["daemon"].process.poll())
         delivered = self.deliver("news@sender.test", "after-vanish", OUTSIDE)
         self.assertEqual(len(delivered.header("Authentication-Results")), 1)
+
+    def test_y_sighup_reloads_settings_and_keeps_connections(self):
+        kept = MilterClient("inet:127.0.0.1:%d" % MILTER_PORT).__enter__()
+        try:
+            kept.optneg()
+            kept.connect("localhost", "4", 25, INTERNAL)
+            with open(world["config"]) as f:
+                text = f.read()
+            with open(world["config"], "w") as f:
+                f.write(text.replace('"simple/simple"', '"relaxed/relaxed"'))
+            world["daemon"].process.send_signal(signal.SIGHUP)
+            deadline = time.monotonic() + 10
+            while "event=reloaded" not in world["daemon"].log() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            self.assertIn("event=reloaded", world["daemon"].log())
+            delivered = self.deliver("taro@example.jp", "after-reload", INTERNAL)
+            self.assertIn("c=relaxed/relaxed", delivered.header("DKIM-Signature")[0])
+            self.assert_verifies(delivered, "example.jp", "20230320")
+            # The connection opened before the reload still works.
+            kept.helo("localhost")
+            kept.mail("<taro@example.jp>")
+            kept.header("From", " taro@example.jp")
+            kept.eoh()
+            kept.body(b"kept\r\n")
+            result = kept.eom()
+            self.assertEqual(result.reply.code, "c")
+            self.assertTrue(any(m[0] == "insheader" and m[2] == "DKIM-Signature" for m in result.modifications),
+                            result.modifications)
+        finally:
+            kept.__exit__(None, None, None)
+            with open(world["config"], "w") as f:
+                f.write(text)
+            world["daemon"].process.send_signal(signal.SIGHUP)
 
     def test_z_dns_stopped_gives_temperror_action_within_the_timeout(self):
         world["dns"].stop()
