@@ -2,7 +2,6 @@
 #include "engine/deadline_resolver.hpp"
 
 #include <asio/post.hpp>
-#include <asio/steady_timer.hpp>
 #include <map>
 #include <optional>
 #include <string>
@@ -10,15 +9,13 @@
 namespace domainauth::engine {
 
 struct DeadlineResolver::State {
-  State(asio::any_io_executor exec, std::shared_ptr<dns::Resolver> resolver)
-      : executor(std::move(exec)), inner(std::move(resolver)) {}
+  explicit State(asio::any_io_executor exec) : executor(std::move(exec)) {}
 
+  // No pointer to the inner resolver here: its callbacks own the state.
   asio::any_io_executor executor;
-  std::shared_ptr<dns::Resolver> inner;
   std::map<std::uint64_t, Handler> pending;  // query number -> its handler
   std::uint64_t next = 0;
   bool expired = false;
-  std::optional<asio::steady_timer> timer;
   std::chrono::milliseconds limit{0};
 
   void answer_timeout(Handler handler) const {
@@ -38,11 +35,9 @@ struct DeadlineResolver::State {
 };
 
 DeadlineResolver::DeadlineResolver(asio::any_io_executor executor, std::shared_ptr<dns::Resolver> inner)
-    : state_(std::make_shared<State>(std::move(executor), std::move(inner))) {}
+    : inner_(std::move(inner)), state_(std::make_shared<State>(std::move(executor))) {}
 
-DeadlineResolver::~DeadlineResolver() {
-  if (state_->timer) state_->timer->cancel();
-}
+DeadlineResolver::~DeadlineResolver() = default;  // the timer is cancelled with it
 
 void DeadlineResolver::query(std::string_view name, dns::RecordType type, Handler handler) {
   if (state_->expired) {
@@ -51,7 +46,7 @@ void DeadlineResolver::query(std::string_view name, dns::RecordType type, Handle
   }
   const auto number = state_->next++;
   state_->pending.emplace(number, std::move(handler));
-  state_->inner->query(name, type, [state = state_, number](dns::Answer answer) {
+  inner_->query(name, type, [state = state_, number](dns::Answer answer) {
     auto it = state->pending.find(number);
     if (it == state->pending.end()) return;  // already answered by the deadline
     auto waiting = std::move(it->second);
@@ -62,8 +57,8 @@ void DeadlineResolver::query(std::string_view name, dns::RecordType type, Handle
 
 void DeadlineResolver::expire_after(std::chrono::milliseconds limit) {
   state_->limit = limit;
-  state_->timer.emplace(state_->executor, limit);
-  state_->timer->async_wait([weak = std::weak_ptr<State>(state_)](const asio::error_code& ec) {
+  timer_.emplace(state_->executor, limit);
+  timer_->async_wait([weak = std::weak_ptr<State>(state_)](const asio::error_code& ec) {
     if (ec) return;
     if (auto state = weak.lock()) state->expire();
   });

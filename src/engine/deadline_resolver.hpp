@@ -9,8 +9,10 @@
 #pragma once
 
 #include <asio/any_io_executor.hpp>
+#include <asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
+#include <optional>
 
 #include "dns/resolver.hpp"
 
@@ -18,8 +20,7 @@ namespace domainauth::engine {
 
 class DeadlineResolver final : public dns::Resolver {
  public:
-  // inner must outlive every query made through this resolver's callbacks;
-  // the caller keeps it alive (shared_ptr) for as long as queries can be answered.
+  // Answers of inner that arrive after this resolver is gone are dropped safely.
   DeadlineResolver(asio::any_io_executor executor, std::shared_ptr<dns::Resolver> inner);
   ~DeadlineResolver() override;
   DeadlineResolver(const DeadlineResolver&) = delete;
@@ -32,7 +33,11 @@ class DeadlineResolver final : public dns::Resolver {
 
  private:
   struct State;
+  std::shared_ptr<dns::Resolver> inner_;
+  // Shared with the inner resolver's callbacks, which may outlive us; the timer
+  // is ours alone, so it never outlives the message (nor the event loop).
   std::shared_ptr<State> state_;
+  std::optional<asio::steady_timer> timer_;
 };
 
 }  // namespace domainauth::engine
