@@ -10,6 +10,8 @@ void add_commands(CLI::App& app, int& status) {
   add_policy_command(app, status);
   add_spf_command(app, status);
   add_dkim_command(app, status);
+  add_init_command(app, status);
+  add_check_command(app, status);
 }
 
 }  // namespace domainauth::cli
