@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "cli/check.hpp"
 #include "cli/commands.hpp"
 #include "config/config.hpp"
 #include "dns/sync.hpp"
@@ -19,9 +20,7 @@
 namespace domainauth::cli {
 namespace {
 
-struct CheckArgs {
-  std::string domain, ip, helo, config, dns, trust_anchor;
-  std::vector<std::string> selectors;
+struct CheckArgs : CheckRequest {
   bool json = false;
 };
 
@@ -45,19 +44,22 @@ void add_selector(std::vector<setup::SelectorToCheck>& list, setup::SelectorToCh
   list.push_back(std::move(s));
 }
 
-int run_check(const CheckArgs& a) {
+}  // namespace
+
+std::optional<setup::Report> run_domain_check(const CheckRequest& a, int& status) {
+  status = kExitUsage;
   setup::CheckOptions options;
   options.domain = text::to_lower(a.domain);
   while (!options.domain.empty() && options.domain.back() == '.') options.domain.pop_back();
   if (options.domain.empty() || options.domain.find('.') == std::string::npos) {
     std::cerr << "domainauth check: " << a.domain << " is not a domain name\n";
-    return kExitUsage;
+    return std::nullopt;
   }
   if (!a.ip.empty()) {
     options.ip = net::IpAddress::parse(a.ip);
     if (!options.ip) {
       std::cerr << "domainauth check: --ip " << a.ip << " is not an IPv4 or IPv6 address\n";
-      return kExitUsage;
+      return std::nullopt;
     }
   }
   options.helo = text::to_lower(a.helo);
@@ -67,7 +69,7 @@ int run_check(const CheckArgs& a) {
     auto loaded = config::load_file(a.config);
     if (!loaded.config) {
       for (const auto& e : loaded.errors) std::cerr << "domainauth check: " << e << "\n";
-      return kExitUsage;
+      return std::nullopt;
     }
     for (const auto& key : loaded.config->sign.keys) {
       if (!text::iequals(key.domain, options.domain)) continue;
@@ -83,16 +85,26 @@ int run_check(const CheckArgs& a) {
   auto resolver = dns::UnboundResolver::create(io.get_executor(), resolver_config, error);
   if (!resolver) {
     std::cerr << "domainauth check: DNS resolver: " << error << "\n";
-    return kExitEnvironment;
+    status = kExitEnvironment;
+    return std::nullopt;
   }
   setup::Report report = dns::run_sync(io, setup::check_domain(*resolver, options));
+  status = report.dns_failed ? kExitEnvironment : report.has_errors() ? kExitFindings : kExitOk;
+  return report;
+}
+
+namespace {
+
+int run_check(const CheckArgs& a) {
+  int status = kExitOk;
+  auto report = run_domain_check(a, status);
+  if (!report) return status;
   if (a.json) {
-    std::cout << setup::to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    std::cout << setup::to_json(*report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
-    std::cout << setup::to_text(report);
+    std::cout << setup::to_text(*report);
   }
-  if (report.dns_failed) return kExitEnvironment;
-  return report.has_errors() ? kExitFindings : kExitOk;
+  return status;
 }
 
 }  // namespace

@@ -12,6 +12,7 @@ void add_commands(CLI::App& app, int& status) {
   add_dkim_command(app, status);
   add_init_command(app, status);
   add_check_command(app, status);
+  add_explain_command(app, status);
 }
 
 }  // namespace domainauth::cli

@@ -23,5 +23,6 @@ void add_spf_command(CLI::App& app, int& status);     // spf.cpp
 void add_dkim_command(CLI::App& app, int& status);    // dkim.cpp
 void add_init_command(CLI::App& app, int& status);    // init.cpp
 void add_check_command(CLI::App& app, int& status);   // check.cpp
+void add_explain_command(CLI::App& app, int& status); // explain.cpp
 
 }  // namespace domainauth::cli
