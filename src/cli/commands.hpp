@@ -24,5 +24,7 @@ void add_dkim_command(CLI::App& app, int& status);    // dkim.cpp
 void add_init_command(CLI::App& app, int& status);    // init.cpp
 void add_check_command(CLI::App& app, int& status);   // check.cpp
 void add_explain_command(CLI::App& app, int& status); // explain.cpp
+void add_keys_command(CLI::App& app, int& status);    // keys.cpp
+void add_migrate_command(CLI::App& app, int& status); // migrate.cpp
 
 }  // namespace domainauth::cli

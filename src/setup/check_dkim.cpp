@@ -5,17 +5,12 @@
 // configuration signs with. Reads untrusted input: TXT answers.
 #include "dkim/key_record.hpp"
 #include "setup/check_parts.hpp"
+#include "setup/rotate.hpp"
 
 namespace domainauth::setup::detail {
 namespace {
 
-// The p= of the local key as it would be published, decoded.
-std::string local_public_key(const dkim::PrivateKey& key) {
-  auto parsed = dkim::parse_key_record(key.key_record());
-  return parsed.record.public_key;
-}
-
-void report_key(Context& c, const SelectorToCheck& s, const dkim::KeyRecord& record) {
+void report_key(Context& c, const SelectorToCheck& s, const dkim::KeyRecord& record, const std::string& text) {
   const std::string& sel = s.selector;
   std::string error;
   auto key = dkim::PublicKey::from_record(record.type, record.public_key, &error);
@@ -52,7 +47,7 @@ void report_key(Context& c, const SelectorToCheck& s, const dkim::KeyRecord& rec
                  "Remove t=y from the key record once signing works.", sel);
   }
   if (s.local_key) {
-    if (local_public_key(*s.local_key) == record.public_key) {
+    if (record_matches_key(text, *s.local_key)) {
       c.report.add("dkim.matches_local", Severity::ok, "matches the local private key " + s.key_file, {}, sel);
     } else {
       usable = false;
@@ -98,7 +93,7 @@ asio::awaitable<void> check_selector(Context& c, const SelectorToCheck& s) {
                  "Sign with a current selector and check that one instead.", s.selector);
     co_return;
   }
-  report_key(c, s, parsed.record);
+  report_key(c, s, parsed.record, answer.txt.front());
 }
 
 }  // namespace
