@@ -10,6 +10,11 @@ void add_commands(CLI::App& app, int& status) {
   add_policy_command(app, status);
   add_spf_command(app, status);
   add_dkim_command(app, status);
+  add_init_command(app, status);
+  add_check_command(app, status);
+  add_explain_command(app, status);
+  add_keys_command(app, status);
+  add_migrate_command(app, status);
 }
 
 }  // namespace domainauth::cli

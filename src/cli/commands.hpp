@@ -10,6 +10,7 @@ namespace domainauth::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitUsage = 1;        // bad usage or input
 inline constexpr int kExitEnvironment = 2;  // no DNS, no key, cannot bind
+inline constexpr int kExitFindings = 3;     // check / explain / keys rotate: errors found or not yet done
 
 [[nodiscard]] const char* version();
 
@@ -20,5 +21,10 @@ void add_serve_command(CLI::App& app, int& status);   // serve.cpp
 void add_policy_command(CLI::App& app, int& status);  // policy.cpp
 void add_spf_command(CLI::App& app, int& status);     // spf.cpp
 void add_dkim_command(CLI::App& app, int& status);    // dkim.cpp
+void add_init_command(CLI::App& app, int& status);    // init.cpp
+void add_check_command(CLI::App& app, int& status);   // check.cpp
+void add_explain_command(CLI::App& app, int& status); // explain.cpp
+void add_keys_command(CLI::App& app, int& status);    // keys.cpp
+void add_migrate_command(CLI::App& app, int& status); // migrate.cpp
 
 }  // namespace domainauth::cli

@@ -1,0 +1,23 @@
+// The check that `domainauth check` runs, shared with `domainauth explain`,
+// which checks the sender's domain named in a bounce.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "setup/report.hpp"
+
+namespace domainauth::cli {
+
+struct CheckRequest {
+  std::string domain, ip, helo, config, dns, trust_anchor;
+  std::vector<std::string> selectors;
+};
+
+// Runs the check. status: kExitOk, kExitFindings (errors found), kExitUsage
+// (bad arguments or configuration, message on stderr) or kExitEnvironment (no
+// usable DNS). The report is empty only for usage and resolver errors.
+[[nodiscard]] std::optional<setup::Report> run_domain_check(const CheckRequest& request, int& status);
+
+}  // namespace domainauth::cli

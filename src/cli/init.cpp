@@ -1,0 +1,81 @@
+// `domainauth init --domain D [--domain D2 ...] [--ip ADDR ...] [--out DIR]
+// [--admin MAILBOX]`: keys, domainauth.toml, the records to publish and the
+// Postfix lines (setup/init.hpp). Prints what to do next.
+// Exit status: 0 done, 1 bad usage, 2 cannot write files or make keys.
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "setup/init.hpp"
+
+namespace domainauth::cli {
+namespace {
+
+struct InitArgs {
+  std::vector<std::string> domains, ips;
+  std::string out = ".", admin;
+};
+
+int run_init(const InitArgs& a) {
+  setup::InitOptions options;
+  for (const auto& d : a.domains) {
+    if (d.find('.') == std::string::npos || d.find_first_of(" \t/@\"") != std::string::npos) {
+      std::cerr << "domainauth init: --domain " << d << " is not a domain name\n";
+      return kExitUsage;
+    }
+    options.domains.push_back(d);
+  }
+  for (const auto& text : a.ips) {
+    auto ip = net::IpAddress::parse(text);
+    if (!ip) {
+      std::cerr << "domainauth init: --ip " << text << " is not an IPv4 or IPv6 address\n";
+      return kExitUsage;
+    }
+    options.ips.push_back(*ip);
+  }
+  if (!a.admin.empty() && (a.admin.find('@') == std::string::npos || a.admin.find_first_of(" ;,") != std::string::npos)) {
+    std::cerr << "domainauth init: --admin " << a.admin << " is not a mailbox\n";
+    return kExitUsage;
+  }
+  options.out_dir = a.out;
+  options.admin = a.admin;
+  auto result = setup::run_init(options);
+  if (!result.error.empty()) {
+    std::cerr << "domainauth init: " << result.error << "\n";
+    return kExitEnvironment;
+  }
+  for (const auto& k : result.keys_created) std::cout << "created key   " << k << "\n";
+  for (const auto& k : result.keys_reused) std::cout << "kept key      " << k << " (existing keys are never replaced)\n";
+  if (result.config_unchanged) std::cout << "configuration " << result.config_path << " (unchanged)\n";
+  else if (result.config_side_file)
+    std::cout << "configuration " << result.config_path << " (the existing domainauth.toml differs and was left as it "
+              << "is: compare them)\n";
+  else std::cout << "configuration " << result.config_path << "\n";
+  std::cout << "records       " << result.zone_path << "\n\n"
+            << "1. Publish these records in your DNS zone(s):\n\n" << result.zone
+            << "2. Add to Postfix's main.cf (then `postfix reload`):\n\n" << result.postfix.main_cf << "\n"
+            << "   master.cf:\n\n" << result.postfix.master_cf << "\n"
+            << "3. When the records are visible, check each domain:\n"
+            << "     domainauth check DOMAIN --config " << result.config_path
+            << (options.ips.empty() ? " --ip YOUR.SERVER.ADDRESS" : " --ip " + options.ips.front().to_string())
+            << " --helo YOUR.HELO.NAME\n"
+            << "4. Run the service:  domainauth serve --config " << result.config_path << "\n";
+  if (options.ips.empty()) {
+    std::cout << "\nNo --ip given: the SPF records authorize your MX hosts (\"mx\"); list your sending addresses "
+                 "with --ip if they differ.\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_init_command(CLI::App& app, int& status) {
+  auto args = std::make_shared<InitArgs>();
+  CLI::App* cmd = app.add_subcommand("init", "make DKIM keys, domainauth.toml, DNS records and Postfix lines");
+  cmd->add_option("--domain", args->domains, "a domain you send mail as (repeatable)")->required();
+  cmd->add_option("--ip", args->ips, "an address your server sends from (repeatable; SPF)");
+  cmd->add_option("--out", args->out, "folder for domainauth.toml, keys/ and records.zone (default .)");
+  cmd->add_option("--admin", args->admin, "mailbox for DMARC aggregate reports (default postmaster@DOMAIN)");
+  cmd->callback([args, &status] { status = run_init(*args); });
+}
+
+}  // namespace domainauth::cli

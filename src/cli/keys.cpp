@@ -1,0 +1,161 @@
+// `domainauth keys rotate --domain D [--config FILE] [--dns HOST[:PORT]]
+// [--grace-days N] [--prune]`: DKIM key rotation, one step per run
+// (setup/rotate.hpp): start (new keys, records to publish), switch (once DNS
+// serves them: the configuration is switched atomically), retire (after the
+// grace period). Exit status: 0 step done, 1 bad usage or configuration,
+// 2 no usable DNS or files not writable, 3 the new records are not (correctly)
+// published yet. Reads the configuration, key files, DNS answers.
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "dkim/crypto.hpp"
+#include "dns/await.hpp"
+#include "dns/sync.hpp"
+#include "dns/unbound_resolver.hpp"
+#include "setup/config_file.hpp"
+#include "setup/keys.hpp"
+#include "setup/rotate.hpp"
+#include "text/ascii.hpp"
+
+namespace domainauth::cli {
+namespace {
+
+struct RotateArgs {
+  std::string domain, config = "/etc/domainauth/domainauth.toml", dns;
+  int grace_days = setup::kDefaultGraceDays;
+  bool prune = false;
+};
+
+std::int64_t seconds_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string date_of(std::int64_t seconds) {
+  const std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M UTC", &tm);
+  return buffer;
+}
+
+int fail(int code, const std::string& message) {
+  std::cerr << "domainauth keys rotate: " << message << "\n";
+  return code;
+}
+
+int start(const RotateArgs& a, const std::string& text, setup::RotationState& state, const std::string& state_file) {
+  std::string error;
+  auto rotation = setup::start_rotation(text, a.domain, std::chrono::system_clock::now(), error);
+  if (!rotation) return fail(kExitUsage, error);
+  rotation->grace_days = a.grace_days;
+  state.domains[a.domain] = *rotation;
+  if (!setup::save_state(state_file, state, error)) return fail(kExitEnvironment, error);
+  std::cout << "New keys for " << a.domain << ". Publish these records, then run this command again:\n\n";
+  for (const auto& k : rotation->keys) {
+    auto key = dkim::PrivateKey::load_file(k.new_key_file, false, &error);
+    if (key) std::cout << setup::key_zone_line(a.domain, k.new_selector, *key);
+  }
+  return kExitOk;
+}
+
+int confirm_and_switch(const RotateArgs& a, const std::string& text, setup::RotationState& state,
+                       const std::string& state_file) {
+  auto& rotation = state.domains[a.domain];
+  asio::io_context io;
+  dns::ResolverConfig resolver_config;
+  if (!a.dns.empty()) resolver_config.servers = {a.dns};
+  std::string error;
+  auto resolver = dns::UnboundResolver::create(io.get_executor(), resolver_config, error);
+  if (!resolver) return fail(kExitEnvironment, "DNS resolver: " + error);
+  bool all = true;
+  for (const auto& k : rotation.keys) {
+    const std::string name = k.new_selector + "._domainkey." + a.domain;
+    auto answer = dns::run_sync(io, dns::lookup(*resolver, name, dns::RecordType::txt));
+    auto key = dkim::PrivateKey::load_file(k.new_key_file, true, &error);
+    if (!key) return fail(kExitEnvironment, error);
+    const bool ok = answer.txt.size() == 1 && setup::record_matches_key(answer.txt.front(), *key);
+    std::cout << (ok ? "published  " : "NOT YET    ") << name
+              << (ok ? "" : answer.txt.empty() ? " (no record)" : " (the record does not match the new key)") << "\n";
+    all = all && ok;
+  }
+  if (!all) {
+    std::cout << "\nSigning stays on the old keys until every new record is published; run again later.\n";
+    return kExitFindings;
+  }
+  auto switched = setup::switch_config(text, a.config, a.domain, rotation, error);
+  if (!switched) return fail(kExitUsage, error);
+  struct stat st{};
+  const unsigned mode = ::stat(a.config.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0640;
+  if (!setup::write_atomically(a.config, *switched, mode, error)) return fail(kExitEnvironment, error);
+  rotation.phase = setup::DomainRotation::Phase::switched;
+  rotation.switched = seconds_now();
+  if (!setup::save_state(state_file, state, error)) return fail(kExitEnvironment, error);
+  std::cout << "\n" << a.config << " now signs " << a.domain << " with the new keys; restart `domainauth serve` to "
+            << "load them.\nKeep the old records published until "
+            << date_of(rotation.switched + std::int64_t{rotation.grace_days} * 86400)
+            << " (mail in transit is still verified with them), then run this command again.\n";
+  return kExitOk;
+}
+
+int retire(const RotateArgs& a, setup::RotationState& state, const std::string& state_file) {
+  const auto rotation = state.domains[a.domain];
+  const std::int64_t end = rotation.switched + std::int64_t{rotation.grace_days} * 86400;
+  if (seconds_now() < end) {
+    std::cout << "Signing uses the new keys; the old ones are kept until " << date_of(end) << ". Nothing to do yet.\n";
+    return kExitOk;
+  }
+  std::cout << "The grace period has ended. Remove these records from DNS:\n";
+  for (const auto& k : rotation.keys) std::cout << "  " << k.old_selector << "._domainkey." << a.domain << " TXT\n";
+  for (const auto& k : rotation.keys) {
+    const std::string txt = std::filesystem::path(k.old_key_file).replace_extension(".txt").string();
+    if (!a.prune) {
+      std::cout << "Old key file kept: " << k.old_key_file << " (delete it, or run again with --prune)\n";
+      continue;
+    }
+    std::error_code ec;
+    std::filesystem::remove(k.old_key_file, ec);
+    std::filesystem::remove(txt, ec);
+    std::cout << "Deleted " << k.old_key_file << "\n";
+  }
+  state.domains.erase(a.domain);
+  std::string error;
+  if (!setup::save_state(state_file, state, error)) return fail(kExitEnvironment, error);
+  return kExitOk;
+}
+
+int run_rotate(RotateArgs a) {
+  a.domain = text::to_lower(a.domain);
+  if (a.grace_days < 0 || a.grace_days > 365) return fail(kExitUsage, "--grace-days must be between 0 and 365");
+  auto text = setup::read_text_file(a.config);
+  if (!text) return fail(kExitUsage, "cannot read " + a.config);
+  std::string error;
+  const std::string state_file = setup::state_path(a.config);
+  auto state = setup::load_state(state_file, error);
+  if (!state) return fail(kExitUsage, error);
+  auto it = state->domains.find(a.domain);
+  if (it == state->domains.end()) return start(a, *text, *state, state_file);
+  if (it->second.phase == setup::DomainRotation::Phase::pending) return confirm_and_switch(a, *text, *state, state_file);
+  return retire(a, *state, state_file);
+}
+
+}  // namespace
+
+void add_keys_command(CLI::App& app, int& status) {
+  auto* keys = app.add_subcommand("keys", "DKIM key management");
+  keys->require_subcommand(1);
+  auto args = std::make_shared<RotateArgs>();
+  auto* rotate = keys->add_subcommand("rotate", "rotate a domain's DKIM keys: one step per run (start, switch, retire)");
+  rotate->add_option("--domain", args->domain, "the signing domain")->required();
+  rotate->add_option("--config", args->config, "domainauth.toml (default /etc/domainauth/domainauth.toml)");
+  rotate->add_option("--dns", args->dns, "send DNS queries to HOST[:PORT]");
+  rotate->add_option("--grace-days", args->grace_days, "days the old keys stay published after the switch (default 7)");
+  rotate->add_flag("--prune", args->prune, "after the grace period, delete the old key files too");
+  rotate->footer("Exit status: 0 step done, 1 bad usage, 2 no DNS / cannot write, 3 new records not published yet.");
+  rotate->callback([args, &status] { status = run_rotate(*args); });
+}
+
+}  // namespace domainauth::cli

@@ -1,0 +1,82 @@
+// `domainauth migrate --opendkim opendkim.conf [--opendmarc opendmarc.conf]
+// [--out FILE] [--path-map OLD=NEW ...]`: writes domainauth.toml from an
+// OpenDKIM/OpenDMARC setup (setup/migrate.hpp); what could not be migrated is
+// listed, with the reason, as comments in the file and on standard error.
+// --out never overwrites an existing file. Exit status: 0 written, 1 bad usage
+// or unreadable input, 2 cannot write the output.
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "setup/config_file.hpp"
+#include "setup/migrate.hpp"
+
+namespace domainauth::cli {
+namespace {
+
+struct MigrateArgs {
+  std::string opendkim, opendmarc, out;
+  std::vector<std::string> path_map;
+};
+
+int run_migrate(const MigrateArgs& a) {
+  setup::MigrateOptions options;
+  auto dkim = setup::read_text_file(a.opendkim);
+  if (!dkim) {
+    std::cerr << "domainauth migrate: cannot read " << a.opendkim << "\n";
+    return kExitUsage;
+  }
+  options.opendkim_text = *dkim;
+  options.opendkim_name = a.opendkim;
+  if (!a.opendmarc.empty()) {
+    auto dmarc = setup::read_text_file(a.opendmarc);
+    if (!dmarc) {
+      std::cerr << "domainauth migrate: cannot read " << a.opendmarc << "\n";
+      return kExitUsage;
+    }
+    options.opendmarc_text = *dmarc;
+    options.opendmarc_name = a.opendmarc;
+  }
+  for (const auto& item : a.path_map) {
+    auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::cerr << "domainauth migrate: --path-map wants OLD=NEW, not " << item << "\n";
+      return kExitUsage;
+    }
+    options.path_map.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+  }
+  auto m = setup::migrate(options);
+  if (!m.error.empty()) {
+    std::cerr << "domainauth migrate: " << m.error << "\n";
+    return kExitEnvironment;
+  }
+  for (const auto& n : m.not_migrated) {
+    std::cerr << "not migrated: " << n.file << ": " << n.setting << (n.value.empty() ? "" : " " + n.value) << " -- "
+              << n.why << "\n";
+  }
+  if (a.out.empty()) {
+    std::cout << m.toml;
+    return kExitOk;
+  }
+  std::string error;
+  if (!setup::write_new_file(a.out, m.toml, 0640, error)) {
+    std::cerr << "domainauth migrate: " << error << " (an existing file is never overwritten)\n";
+    return kExitEnvironment;
+  }
+  std::cerr << "wrote " << a.out << "; check it with: domainauth serve --config " << a.out << " --check\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_migrate_command(CLI::App& app, int& status) {
+  auto args = std::make_shared<MigrateArgs>();
+  CLI::App* cmd = app.add_subcommand("migrate", "write domainauth.toml from opendkim.conf (and opendmarc.conf)");
+  cmd->add_option("--opendkim", args->opendkim, "opendkim.conf")->required();
+  cmd->add_option("--opendmarc", args->opendmarc, "opendmarc.conf");
+  cmd->add_option("--out", args->out, "write here (never overwritten) instead of standard output");
+  cmd->add_option("--path-map", args->path_map,
+                  "OLD=NEW: rewrite file names starting with OLD (e.g. /usr/local/etc/mail/opendkim=/etc/domainauth)");
+  cmd->callback([args, &status] { status = run_migrate(*args); });
+}
+
+}  // namespace domainauth::cli

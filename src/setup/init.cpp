@@ -1,0 +1,131 @@
+// `domainauth init` (see init.hpp).
+#include "setup/init.hpp"
+
+#include <filesystem>
+
+#include "setup/config_file.hpp"
+#include "setup/keys.hpp"
+#include "text/ascii.hpp"
+
+namespace domainauth::setup {
+
+std::string init_config_text(const std::vector<InitKey>& keys, std::string& error) {
+  ConfigText c;
+  c.comment(
+      "domainauth.toml written by `domainauth init`.\n"
+      "Every key is optional; `domainauth serve --help-config` lists them all.");
+  c.blank();
+  c.comment("The milter: Postfix's smtpd_milters points here. It signs mail from internal hosts\n"
+            "and authenticated clients and verifies everything else.");
+  c.table("milter");
+  c.set("listen", std::vector<std::string>{kInitMilterListen});
+  c.set("on_internal_error", std::string_view("tempfail"));
+  c.blank();
+  c.comment("The SPF policy service: Postfix's check_policy_service points here.");
+  c.table("policy");
+  c.set("listen", std::vector<std::string>{kInitPolicyListen});
+  c.blank();
+  c.comment("Signing: both keys of each domain sign (RSA for every verifier, Ed25519 for the new ones).");
+  c.table("sign");
+  c.set("multiple_signatures", true);
+  c.set("internal_hosts", std::vector<std::string>{"127.0.0.1", "::1"});
+  c.set("canonicalization", std::string_view("relaxed/relaxed"));
+  for (const auto& key : keys) {
+    c.blank();
+    c.sign_key(key.domain, key.selector, key.key_file, key.algorithm);
+  }
+  if (!c.ok()) error = c.error();
+  return c.text();
+}
+
+namespace {
+
+struct DomainKeys {
+  std::vector<InitKey> keys;
+  std::string zone;
+};
+
+// The domain's key of this type: an existing one in folder, else a new one.
+bool key_of_type(const std::string& domain, const std::string& folder, dkim::KeyType type, const InitOptions& options,
+                 InitResult& result, DomainKeys& out) {
+  std::optional<KeyFile> chosen;
+  for (auto& existing : existing_keys(folder)) {
+    if (existing.key.type() == type) chosen = existing;  // sorted: the newest selector wins
+  }
+  if (chosen) {
+    result.keys_reused.push_back(chosen->path);
+  } else {
+    chosen = create_key(folder, domain, dated_selector(options.now, type), type, result.error);
+    if (!chosen) return false;
+    result.keys_created.push_back(chosen->path);
+  }
+  out.keys.push_back({domain, chosen->selector, chosen->path, algorithm_name(type)});
+  out.zone += key_zone_line(domain, chosen->selector, chosen->key);
+  return true;
+}
+
+std::string domain_of(const std::string& mailbox) { return text::to_lower(mailbox.substr(mailbox.rfind('@') + 1)); }
+
+std::string records_for(const std::string& domain, const InitOptions& options, const std::string& dkim_zone) {
+  const std::string admin = options.admin.empty() ? "postmaster@" + domain : options.admin;
+  std::string zone = "; ---- " + domain + "\n";
+  zone += "; SPF: the addresses that send mail as " + domain + "\n";
+  zone += txt_zone_line(domain, spf_record(options.ips));
+  zone += "; DKIM: both keys (selector._domainkey)\n" + dkim_zone;
+  zone += "; DMARC: start with p=none and read the reports sent to " + admin + "\n";
+  zone += txt_zone_line("_dmarc." + domain, dmarc_record(admin));
+  const std::string report_domain = domain_of(admin);
+  if (report_domain != domain && !report_domain.ends_with("." + domain)) {
+    zone += "; RFC 7489 7.1: publish this in the zone of " + report_domain + " so it accepts " + domain +
+            "'s reports\n";
+    zone += txt_zone_line(domain + "._report._dmarc." + report_domain, "v=DMARC1");
+  }
+  return zone + "\n";
+}
+
+bool write_config(const std::string& out_dir, const std::string& text, InitResult& result) {
+  result.config_path = out_dir + "/domainauth.toml";
+  if (auto existing = read_text_file(result.config_path)) {
+    if (*existing == text) {
+      result.config_unchanged = true;
+      return true;
+    }
+    result.config_path += ".new";
+    result.config_side_file = true;
+    return write_atomically(result.config_path, text, 0640, result.error);
+  }
+  return write_new_file(result.config_path, text, 0640, result.error);
+}
+
+}  // namespace
+
+InitResult run_init(const InitOptions& options) {
+  InitResult result;
+  std::error_code ec;
+  const std::string out_dir = std::filesystem::absolute(options.out_dir, ec).lexically_normal().string();
+  std::vector<InitKey> keys;
+  for (const auto& raw : options.domains) {
+    const std::string domain = text::to_lower(raw);
+    const std::string folder = out_dir + "/keys/" + domain;
+    if (!make_folders(folder, 0700, result.error)) return result;
+    DomainKeys dk;
+    if (!key_of_type(domain, folder, dkim::KeyType::rsa, options, result, dk) ||
+        !key_of_type(domain, folder, dkim::KeyType::ed25519, options, result, dk)) {
+      return result;
+    }
+    keys.insert(keys.end(), dk.keys.begin(), dk.keys.end());
+    result.zone += records_for(domain, options, dk.zone);
+  }
+  const std::string config_text = init_config_text(keys, result.error);
+  if (!result.error.empty() || !write_config(out_dir, config_text, result)) return result;
+  result.zone_path = out_dir + "/records.zone";
+  result.postfix = postfix_lines(kInitMilterListen, kInitPolicyListen, out_dir + "/domainauth.toml");
+  if (!write_atomically(result.zone_path, result.zone, 0644, result.error) ||
+      !write_atomically(out_dir + "/postfix-main.cf", result.postfix.main_cf, 0644, result.error) ||
+      !write_atomically(out_dir + "/postfix-master.cf", result.postfix.master_cf, 0644, result.error)) {
+    return result;
+  }
+  return result;
+}
+
+}  // namespace domainauth::setup

@@ -1,0 +1,51 @@
+// `domainauth init`: everything a new installation needs, for each domain an
+// RSA-2048 and an Ed25519 DKIM key (keys.hpp), a domainauth.toml that signs
+// with both, the records to publish (SPF with the sending addresses, both DKIM
+// keys, DMARC p=none with rua to the administrator, and the RFC 7489 7.1
+// authorization when the report mailbox is in another domain) in zone-file
+// form, and the Postfix lines. Safe to run again: existing keys are reused,
+// never overwritten; an existing domainauth.toml that differs is left alone and
+// the new text goes to domainauth.toml.new. Writes files under the output folder.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "net/address.hpp"
+#include "setup/records.hpp"
+
+namespace domainauth::setup {
+
+struct InitOptions {
+  std::vector<std::string> domains;
+  std::vector<net::IpAddress> ips;  // the sending addresses (SPF)
+  std::string out_dir = ".";
+  std::string admin;  // rua mailbox; empty: postmaster@<domain> per domain
+  std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
+};
+
+struct InitResult {
+  std::string config_path;        // the file the configuration was written to
+  bool config_unchanged = false;  // the existing file already had this text
+  bool config_side_file = false;  // written to domainauth.toml.new (the existing one differs)
+  std::vector<std::string> keys_created, keys_reused;  // key file paths
+  std::string zone;               // every record, zone-file form
+  std::string zone_path;
+  PostfixLines postfix;
+  std::string error;              // set when init failed
+};
+
+[[nodiscard]] InitResult run_init(const InitOptions& options);
+
+// The configuration text init writes (exposed for tests).
+struct InitKey {
+  std::string domain, selector, key_file, algorithm;
+};
+[[nodiscard]] std::string init_config_text(const std::vector<InitKey>& keys, std::string& error);
+
+// Milter and policy listeners init configures.
+inline constexpr const char* kInitMilterListen = "inet:127.0.0.1:8891";
+inline constexpr const char* kInitPolicyListen = "inet:127.0.0.1:10023";
+
+}  // namespace domainauth::setup

@@ -1,0 +1,192 @@
+"""domainauth init -> publish -> check, the broken zones check must diagnose,
+keys rotate through DNS, and explain on a bounce, against a real unbound on
+loopback (tests/e2e/lib/dnsserver.py). Run inside netns-run.
+Prints "N passed, N failed"; exit status 1 on any failure.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import tomllib
+
+from dnsserver import DnsServer
+
+DOMAINAUTH = os.environ["DOMAINAUTH"]
+SOURCE = os.environ["DOMAINAUTH_SOURCE"]
+IP = "192.0.2.10"
+HELO = "mail.example.com"
+RESULTS = {"passed": 0, "failed": 0}
+
+
+def expect(condition, what):
+    RESULTS["passed" if condition else "failed"] += 1
+    if not condition:
+        print("FAIL:", what)
+
+
+def run(*args, stdin=None):
+    p = subprocess.run([DOMAINAUTH, *args], input=stdin, capture_output=True, text=True)
+    return p.returncode, p.stdout, p.stderr
+
+
+def zone_records(path):
+    """records.zone (as init writes it) -> DnsServer records: (name, TXT, presentation strings)."""
+    text = "\n".join(l for l in open(path).read().splitlines() if l and not l.startswith(";"))
+    out = []
+    for m in re.finditer(r'^(\S+)\t\d+\tIN\tTXT\t(\(.*?\)|"[^\n]*")', text, re.M | re.S):
+        value = m.group(2).strip("()").strip()
+        out.append((m.group(1), "TXT", " ".join(value.split())))
+    return out
+
+
+def host_records():
+    return [("mail.example.com", "A", IP), ("example.com", "MX", "10 mail.example.com"),
+            ("example.jp", "MX", "10 mail.example.com"),
+            ("10.2.0.192.in-addr.arpa", "PTR", "mail.example.com")]
+
+
+def check(dns, domain, *extra):
+    code, out, err = run("check", domain, "--dns", dns.spec, "--json", *extra)
+    try:
+        return code, json.loads(out)
+    except ValueError:
+        print("check printed no JSON:", out, err)
+        return code, {"findings": []}
+
+
+def severity(report, finding, subject=None):
+    for f in report["findings"]:
+        if f["id"] == finding and (subject is None or f["subject"] == subject):
+            return f["severity"]
+    return None
+
+
+def test_init_publish_check(work):
+    code, out, err = run("init", "--domain", "example.com", "--domain", "example.jp", "--ip", IP,
+                         "--admin", "postmaster@example.com", "--out", work)
+    expect(code == 0, "init exits 0: " + err)
+    config = os.path.join(work, "domainauth.toml")
+    records = zone_records(os.path.join(work, "records.zone"))
+    expect(len(records) == 9, "init prints 9 records (2 x SPF, 2 DKIM, DMARC; 1 report authorization): %d" % len(records))
+    with DnsServer(records + host_records()) as dns:
+        for domain in ("example.com", "example.jp"):
+            code, report = check(dns, domain, "--ip", IP, "--helo", HELO, "--config", config)
+            errors = [f for f in report["findings"] if f["severity"] == "error"]
+            warnings = [f["id"] for f in report["findings"] if f["severity"] == "warning"]
+            expect(code == 0 and not errors, "%s: init's records make check clean: %s" % (domain, errors))
+            expect(warnings == ["dmarc.policy"], "%s: only p=none is left to do: %s" % (domain, warnings))
+            expect(len([f for f in report["findings"] if f["id"] == "dkim.matches_local"
+                        and f["severity"] == "ok"]) == 2, domain + ": both published keys match the local keys")
+        test_rotation(work, config, records, dns)
+        test_explain(dns)
+    return config, records
+
+
+def test_rotation(work, config, records, dns):
+    code, out, err = run("keys", "rotate", "--domain", "example.com", "--config", config, "--dns", dns.spec)
+    expect(code == 0 and "._domainkey.example.com." in out, "rotate start prints the new records: " + err)
+    state = json.load(open(config + ".rotation.json"))["domains"]["example.com"]
+    expect(state["phase"] == "pending" and len(state["keys"]) == 2, "rotation pending with two keys")
+    code, out, err = run("keys", "rotate", "--domain", "example.com", "--config", config, "--dns", dns.spec)
+    expect(code == 3 and "NOT YET" in out, "rotate refuses to switch before the records are published")
+    new_records = []
+    for key in state["keys"]:
+        txt = os.path.splitext(key["new_key_file"])[0] + ".txt"
+        new_records += zone_records(txt)
+    dns.stop()
+    with DnsServer(records + new_records + host_records(), port=5354, extra_addresses=()) as dns2:
+        code, out, err = run("keys", "rotate", "--domain", "example.com", "--config", config, "--dns", dns2.spec)
+        expect(code == 0 and "now signs" in out, "rotate switches once published: " + out + err)
+        with open(config, "rb") as f:
+            signing = [(k["domain"], k["selector"]) for k in tomllib.load(f)["sign"]["key"]]
+        expect(sorted(s for d, s in signing if d == "example.com") == sorted(k["new_selector"] for k in state["keys"]),
+               "the configuration signs example.com with the new selectors: %s" % signing)
+        expect(len([d for d, _ in signing if d == "example.jp"]) == 2, "example.jp's keys are untouched")
+        code, report = check(dns2, "example.com", "--ip", IP, "--helo", HELO, "--config", config)
+        expect(code == 0, "check is clean with the rotated keys")
+        code, out, err = run("keys", "rotate", "--domain", "example.com", "--config", config)
+        expect(code == 0 and "Nothing to do yet" in out, "the old keys are kept during the grace period")
+        saved = json.load(open(config + ".rotation.json"))
+        saved["domains"]["example.com"]["switched"] -= 8 * 86400
+        json.dump(saved, open(config + ".rotation.json", "w"))
+        code, out, err = run("keys", "rotate", "--domain", "example.com", "--config", config, "--prune")
+        expect(code == 0 and "Remove these records" in out, "after the grace period the old records are retired")
+        expect(not any(os.path.exists(k["old_key_file"]) for k in state["keys"]), "--prune deletes the old key files")
+        expect(not os.path.exists(config + ".rotation.json"), "the rotation is finished")
+    dns.start()
+
+
+def test_explain(dns):
+    bounce = open(os.path.join(SOURCE, "tests/data/bounces/gmail-5.7.26-unauthenticated.eml")).read()
+    code, out, err = run("explain", "--dns", dns.spec, "--json", stdin=bounce)
+    data = json.loads(out)
+    expect(data["pattern"]["id"] == "gmail.5.7.26", "explain names Gmail's 5.7.26")
+    expect(data["check"] is not None and data["check"]["domain"] == "example.com"
+           and data["check"]["ip"] == IP, "explain checks the sender's domain with the address from the reply")
+    code, out, err = run("explain", "--no-check", stdin=bounce)
+    expect(code == 0 and "SPF or DKIM" in out, "explain --no-check only explains")
+
+
+BROKEN = [
+    # (domain, records, extra args, finding, subject, severity)
+    ("nospf.test", [("nospf.test", "TXT", "some other text")], [], "spf.present", None, "error"),
+    ("twospf.test", [("twospf.test", "TXT", "v=spf1 -all"), ("twospf.test", "TXT", "v=spf1 mx -all")], [],
+     "spf.single", None, "error"),
+    ("chain.test", [("chain.test", "TXT", "v=spf1 include:i1.chain.test -all")] +
+     [("i%d.chain.test" % i, "TXT", "v=spf1 %s-all" % ("include:i%d.chain.test " % (i + 1) if i < 11 else ""))
+      for i in range(1, 12)], [], "spf.lookups", None, "error"),
+    ("pnone.test", [("pnone.test", "TXT", "v=spf1 ip4:192.0.2.10 -all"), ("_dmarc.pnone.test", "TXT", "v=DMARC1; p=none")],
+     [], "dmarc.policy", None, "warning"),
+    ("nodmarc.test", [("nodmarc.test", "TXT", "v=spf1 ip4:192.0.2.10 -all")], [], "dmarc.present", None, "error"),
+    ("noptr.test", [("noptr.test", "TXT", "v=spf1 ip4:192.0.2.99 -all")], ["--ip", "192.0.2.99"],
+     "ptr.present", "192.0.2.99", "error"),
+    ("helo.test", [("helo.test", "TXT", "v=spf1 ip4:192.0.2.10 -all"), ("other.helo.test", "A", "192.0.2.77")],
+     ["--ip", IP, "--helo", "other.helo.test"], "helo.matches_ptr", "other.helo.test", "warning"),
+    ("helo.test", [], ["--ip", IP, "--helo", "other.helo.test"], "helo.resolves", "other.helo.test", "warning"),
+    ("plusall.test", [("plusall.test", "TXT", "v=spf1 +all")], [], "spf.all", None, "error"),
+    ("nokey.test", [("nokey.test", "TXT", "v=spf1 -all")], ["--selector", "s1"], "dkim.present", "s1", "error"),
+]
+
+
+def test_broken_zones(work, config, records):
+    data = records + host_records()
+    for _, recs, *_ in BROKEN:
+        data += recs
+    # A DKIM record that does not match the local key: example.jp's RSA selector
+    # published with example.jp's Ed25519 key record's neighbour (example.com's key).
+    swapped = []
+    for name, rtype, value in records:
+        if name.endswith("._domainkey.example.jp."):
+            other = [v for n, t, v in records if n == name.replace("example.jp.", "example.com.")]
+            swapped.append((name, rtype, other[0] if other else value))
+        else:
+            swapped.append((name, rtype, value))
+    with DnsServer(swapped + host_records() + [r for _, recs, *_ in BROKEN for r in recs]) as dns:
+        for domain, _, extra, finding, subject, want in BROKEN:
+            code, report = check(dns, domain, *extra)
+            got = severity(report, finding, subject)
+            expect(got == want, "%s: %s is %s, want %s" % (domain, finding, got, want))
+            expect(code == (3 if any(f["severity"] == "error" for f in report["findings"]) else 0),
+                   "%s: exit status %d matches the findings" % (domain, code))
+        code, report = check(dns, "chain.test")
+        expect(report["spf_lookups"] == 11 and len(report["spf_tree"]) == 12, "the 11-lookup include tree is shown")
+        code, report = check(dns, "example.jp", "--config", config)
+        mismatched = [f for f in report["findings"] if f["id"] == "dkim.matches_local" and f["severity"] == "error"]
+        expect(len(mismatched) == 2 and code == 3, "a published key that is not the local key is an error")
+    code, out, err = run("check", "example.com", "--dns", "127.0.0.1:9", "--json")
+    expect(code == 2, "no DNS server: exit status 2 (got %d)" % code)
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="domainauth-setup-e2e-")
+    config, records = test_init_publish_check(work)
+    test_broken_zones(work, config, records)
+    print("%d passed, %d failed" % (RESULTS["passed"], RESULTS["failed"]))
+    sys.exit(1 if RESULTS["failed"] else 0)
+
+
+if __name__ == "__main__":
+    main()

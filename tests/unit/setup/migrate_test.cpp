@@ -1,0 +1,124 @@
+// migrate() over the seed setup (../shared/seed-setup): the result loads through
+// the real configuration loader and keeps the OpenDKIM tables' keys; what
+// cannot be mapped is listed with a reason.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "config/config.hpp"
+#include "setup/config_file.hpp"
+#include "setup/migrate.hpp"
+
+namespace domainauth::setup {
+namespace {
+
+std::string seed(const std::string& name) {
+  return read_text_file(std::string(DOMAINAUTH_SEED_SETUP) + "/" + name).value_or("");
+}
+
+void write(const std::filesystem::path& path, const std::string& text, std::filesystem::perms perms) {
+  std::ofstream(path) << text;
+  std::filesystem::permissions(path, perms);
+}
+
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  for (std::size_t pos = 0; (pos = text.find(from, pos)) != std::string::npos; pos += to.size()) {
+    text.replace(pos, from.size(), to);
+  }
+  return text;
+}
+
+class MigrateSeed : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("domainauth-migrate-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_ / "keys");
+    // The seed's tables as they are, with its FreeBSD key folder moved here.
+    write(dir_ / "KeyTable", replace_all(seed("KeyTable"), "/var/db/dkim", (dir_ / "keys").string()),
+          std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    write(dir_ / "SigningTable", seed("SigningTable"), std::filesystem::perms::owner_all);
+    write(dir_ / "TrustedHosts", seed("TrustedHosts"), std::filesystem::perms::owner_all);
+    for (const char* selector : {"20230319", "20230320"}) {
+      std::string error;
+      auto key = dkim::PrivateKey::generate(dkim::KeyType::rsa, 1024, &error);
+      write(dir_ / "keys" / (std::string(selector) + ".private"), key->to_pem(),
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    }
+    MigrateOptions options;
+    options.opendkim_text = seed("opendkim.conf");
+    ASSERT_FALSE(options.opendkim_text.empty()) << "seed setup not found at " << DOMAINAUTH_SEED_SETUP;
+    options.opendmarc_text = seed("opendmarc.conf");
+    options.path_map = {{"/usr/local/etc/mail/opendkim", dir_.string()}};
+    migration_ = migrate(options);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  bool not_migrated(const std::string& setting) const {
+    for (const auto& n : migration_.not_migrated) {
+      if (n.setting == setting && !n.why.empty()) return true;
+    }
+    return false;
+  }
+
+  std::filesystem::path dir_;
+  Migration migration_;
+};
+
+TEST_F(MigrateSeed, LoadsThroughTheConfigLoader) {
+  ASSERT_TRUE(migration_.error.empty()) << migration_.error;
+  auto loaded = config::load_string(migration_.toml, "migrated.toml");
+  ASSERT_TRUE(loaded.config) << (loaded.errors.empty() ? "" : loaded.errors.front()) << "\n" << migration_.toml;
+  const auto& c = *loaded.config;
+  EXPECT_EQ(c.sign.keys.size(), 2u);
+  EXPECT_TRUE(c.sign.tables.refile);
+  EXPECT_TRUE(c.sign.multiple_signatures);
+  EXPECT_TRUE(c.sign.subdomains);
+  EXPECT_EQ(c.sign.header_canon, mail::Canonicalization::simple);
+  EXPECT_EQ(c.sign.body_canon, mail::Canonicalization::simple);
+  EXPECT_EQ(c.milter.listen, std::vector<std::string>{"local:/var/run/milteropendkim/socket"});
+  EXPECT_EQ(c.milter.socket_mode, 0770u);
+  EXPECT_EQ(c.daemon.user, "mailnull");
+  EXPECT_EQ(c.daemon.log, config::LogTarget::syslog);
+  // The seed's signing: example.com with 20230319, example.jp (and subdomains) with 20230320.
+  auto keys = c.sign.keys_for("alice@example.jp");
+  ASSERT_EQ(keys.size(), 1u);
+  EXPECT_EQ(keys.front()->selector, "20230320");
+  ASSERT_EQ(c.sign.keys_for("bob@sub.example.com").size(), 1u);
+  EXPECT_TRUE(c.sign.internal_hosts.contains(*net::IpAddress::parse("127.0.0.1")));
+}
+
+TEST_F(MigrateSeed, ListsWhatCannotBeMappedWithReasons) {
+  for (const char* setting : {"ReportAddress", "SendReports", "FailureReports", "FailureReportsBcc",
+                              "FailureReportsSentBy", "IgnoreMailFrom", "AutoRestart", "Selector", "RequiredHeaders"}) {
+    EXPECT_TRUE(not_migrated(setting)) << setting;
+  }
+  EXPECT_NE(migration_.toml.find("# Not migrated (and why):"), std::string::npos);
+  EXPECT_NE(migration_.toml.find("ReportAddress"), std::string::npos);
+}
+
+TEST_F(MigrateSeed, MapsBuiltInBehaviourAndTheSecondSocket) {
+  std::string all;
+  for (const auto& line : migration_.mapped) all += line + "\n";
+  for (const char* setting : {"Mode sv", "SPFSelfValidate true", "IgnoreAuthenticatedClients true", "AuthservID HOSTNAME"}) {
+    EXPECT_NE(all.find(setting), std::string::npos) << setting;
+  }
+  EXPECT_TRUE(not_migrated("Socket"));  // OpenDMARC's: one milter now
+}
+
+TEST(Migrate, SingleKeyWithoutTablesBecomesASignKey) {
+  MigrateOptions options;
+  options.opendkim_text = "Domain example.org\nSelector s1\nKeyFile /etc/keys/s1.private\nSocket inet:8891@localhost\n"
+                          "UMask 002\nNameservers 127.0.0.1@5353\n";
+  auto m = migrate(options);
+  EXPECT_NE(m.toml.find("[[sign.key]]\ndomain = \"example.org\"\nselector = \"s1\""), std::string::npos) << m.toml;
+  EXPECT_NE(m.toml.find("servers = [\"127.0.0.1:5353\"]"), std::string::npos) << m.toml;
+  EXPECT_NE(m.toml.find("listen = [\"inet:8891@localhost\"]"), std::string::npos) << m.toml;
+  bool umask_skipped = false;
+  for (const auto& n : m.not_migrated) umask_skipped = umask_skipped || n.setting == "UMask";
+  EXPECT_TRUE(umask_skipped);  // an inet: socket has no permissions
+}
+
+}  // namespace
+}  // namespace domainauth::setup
