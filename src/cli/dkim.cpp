@@ -17,6 +17,7 @@
 #include "dns/sync.hpp"
 #include "dns/unbound_resolver.hpp"
 #include "mail/header.hpp"
+#include "setup/records.hpp"
 
 namespace domainauth::cli {
 namespace {
@@ -48,8 +49,8 @@ bool write_file(const std::string& path, const std::string& text, mode_t mode) {
 std::string zone_record(const std::string& selector, const std::string& domain, const std::string& record) {
   auto p = record.find("p=");
   std::string out = selector + "._domainkey\tIN\tTXT\t( \"" + record.substr(0, p) + "\"\n";
-  for (std::size_t i = p; i < record.size(); i += kTxtStringMax)
-    out += "\t  \"" + record.substr(i, kTxtStringMax) + "\"\n";
+  for (const auto& part : setup::split_txt(std::string_view(record).substr(p), kTxtStringMax))
+    out += "\t  " + part + "\n";
   out.pop_back();
   out += " )  ; ----- DKIM key " + selector + " for " + domain + "\n";
   return out;
