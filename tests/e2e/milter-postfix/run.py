@@ -276,6 +276,17 @@ class MilterThroughPostfix(unittest.TestCase):
         sub = self.deliver("info@sub.example.com", "internal-subdomain", INTERNAL)
         self.assertIn("s=20230319", sub.header("DKIM-Signature")[0])
 
+    def test_g_local_submission_through_non_smtpd_milters_is_signed(self):
+        # sendmail(1) -> postdrop -> pickup -> cleanup: Postfix hands the message to
+        # non_smtpd_milters as from the local host, an internal client.
+        mta = world["postfix"]
+        subprocess.run(["sendmail", "-C", mta.config_directory, "-f", "hanako@example.jp", "b@example.org"],
+                       input=message("hanako@example.jp", "local-submission").encode(), check=True, timeout=60)
+        delivered = mta.wait_for_message(lambda m: "Subject: local-submission\r\n" in m.data)
+        [signature] = delivered.header("DKIM-Signature")
+        self.assertIn("s=20230320", signature)
+        self.assert_verifies(delivered, "example.jp", "20230320")
+
     def test_f1_client_vanishing_mid_message_leaves_the_daemon_serving(self):
         for _ in range(5):
             m = MilterClient("inet:127.0.0.1:%d" % MILTER_PORT).__enter__()
