@@ -6,6 +6,8 @@ namespace domainauth::cli {
 const char* version() { return "0.1.0"; }
 
 void add_commands(CLI::App& app, int& status) {
+  add_serve_command(app, status);
+  add_policy_command(app, status);
   add_spf_command(app, status);
   add_dkim_command(app, status);
 }

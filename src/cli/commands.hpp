@@ -16,7 +16,9 @@ inline constexpr int kExitEnvironment = 2;  // no DNS, no key, cannot bind
 void add_commands(CLI::App& app, int& status);
 
 // One per subcommand, each in its own file.
-void add_spf_command(CLI::App& app, int& status);   // spf.cpp
-void add_dkim_command(CLI::App& app, int& status);  // dkim.cpp
+void add_serve_command(CLI::App& app, int& status);   // serve.cpp
+void add_policy_command(CLI::App& app, int& status);  // policy.cpp
+void add_spf_command(CLI::App& app, int& status);     // spf.cpp
+void add_dkim_command(CLI::App& app, int& status);    // dkim.cpp
 
 }  // namespace domainauth::cli

@@ -1,0 +1,346 @@
+// Loads domainauth.toml (toml11) against the declared key table below. The
+// file is administrator input: every value is checked, unknown keys and tables
+// are errors, and errors carry file:line:key.
+#include "config/config.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <fstream>
+#include <sstream>
+#include <toml.hpp>
+
+#include "dns/unbound_resolver.hpp"
+
+namespace domainauth::config {
+
+namespace {
+
+enum class Type : std::uint8_t { boolean, integer, seconds, string, string_list };
+
+std::string_view type_name(Type type) {
+  switch (type) {
+    case Type::boolean: return "bool";
+    case Type::integer: return "integer";
+    case Type::seconds: return "seconds";
+    case Type::string: return "string";
+    case Type::string_list: return "list of strings";
+  }
+  return "unknown";
+}
+
+bool has_type(const toml::value& value, Type type) {
+  switch (type) {
+    case Type::boolean: return value.is_boolean();
+    case Type::integer: return value.is_integer();
+    case Type::seconds: return value.is_integer() || value.is_floating();
+    case Type::string: return value.is_string();
+    case Type::string_list:
+      return value.is_array() &&
+             std::all_of(value.as_array().begin(), value.as_array().end(),
+                         [](const toml::value& item) { return item.is_string(); });
+  }
+  return false;
+}
+
+std::vector<std::string> strings(const toml::value& value) {
+  std::vector<std::string> out;
+  for (const auto& item : value.as_array()) out.push_back(item.as_string().str);
+  return out;
+}
+
+// Applies a type-checked value; returns an error text when its content is wrong.
+using Apply = std::optional<std::string> (*)(Config&, const toml::value&);
+
+struct Key {
+  std::string_view name;
+  Type type;
+  std::string_view default_value;  // TOML text; the embedded defaults are parsed from it
+  std::string_view doc;
+  Apply apply;
+};
+
+// Limits on values so a typo cannot make the daemon useless.
+constexpr double kMaxSeconds = 24 * 3600;
+constexpr std::int64_t kMaxCacheSize = 10'000'000;
+constexpr std::int64_t kMaxConnections = 1'000'000;
+
+std::optional<std::string> to_duration(const toml::value& value, std::chrono::milliseconds& out) {
+  const double seconds = value.is_integer() ? static_cast<double>(value.as_integer()) : value.as_floating();
+  if (!(seconds > 0 && seconds <= kMaxSeconds)) return "must be more than 0 and at most 86400 seconds";
+  out = std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
+  return std::nullopt;
+}
+
+std::optional<std::string> to_count(const toml::value& value, std::int64_t max, std::size_t& out) {
+  const auto n = value.as_integer();
+  if (n < 1 || n > max) return "must be between 1 and " + std::to_string(max);
+  out = static_cast<std::size_t>(n);
+  return std::nullopt;
+}
+
+template <bool Helo, spf::Result R>
+std::optional<std::string> apply_action(Config& config, const toml::value& value) {
+  const auto verdict = engine::parse_spf_verdict(value.as_string().str);
+  if (!verdict) return "must be \"accept\", \"reject\" or \"defer\"";
+  (Helo ? config.spf.policy.helo : config.spf.policy.mail_from).set(R, *verdict);
+  return std::nullopt;
+}
+
+#define DOMAINAUTH_SPF_ACTIONS(identity, helo, doc_identity)                                              \
+  Key{"spf." identity ".pass", Type::string, "\"accept\"", "verdict for " doc_identity " pass",            \
+      apply_action<helo, spf::Result::pass>},                                                              \
+      Key{"spf." identity ".fail", Type::string, "\"reject\"", "verdict for " doc_identity " fail",        \
+          apply_action<helo, spf::Result::fail>},                                                          \
+      Key{"spf." identity ".softfail", Type::string, "\"accept\"",                                         \
+          "verdict for " doc_identity " softfail", apply_action<helo, spf::Result::softfail>},             \
+      Key{"spf." identity ".neutral", Type::string, "\"accept\"", "verdict for " doc_identity " neutral",  \
+          apply_action<helo, spf::Result::neutral>},                                                       \
+      Key{"spf." identity ".none", Type::string, "\"accept\"", "verdict for " doc_identity " none",        \
+          apply_action<helo, spf::Result::none>},                                                          \
+      Key{"spf." identity ".temperror", Type::string, "\"defer\"",                                         \
+          "verdict for " doc_identity " temperror (\"defer\": 451 4.4.3)",                                 \
+          apply_action<helo, spf::Result::temperror>},                                                     \
+      Key{"spf." identity ".permerror", Type::string, "\"accept\"",                                        \
+          "verdict for " doc_identity " permerror (\"reject\": 550 5.7.24)",                               \
+          apply_action<helo, spf::Result::permerror>}
+
+const std::array kKeys = {
+    Key{"dns.servers", Type::string_list, "[]",
+        "DNS servers \"HOST[:PORT]\" (IP addresses) that get every query; empty: the system resolv.conf",
+        [](Config& c, const toml::value& v) -> std::optional<std::string> {
+          c.dns.servers = strings(v);
+          for (const auto& server : c.dns.servers) {
+            std::string error;
+            if (!dns::parse_server(server, error)) return error;
+          }
+          return std::nullopt;
+        }},
+    Key{"dns.timeout", Type::seconds, "5", "seconds before one DNS query counts as timed out",
+        [](Config& c, const toml::value& v) { return to_duration(v, c.dns.timeout); }},
+    Key{"policy.listen", Type::string_list, "[\"inet:127.0.0.1:10023\"]",
+        "Postfix policy service listeners: \"inet:HOST:PORT\" or \"unix:PATH\"",
+        [](Config& c, const toml::value& v) -> std::optional<std::string> {
+          c.policy.listen.clear();
+          for (const auto& text : strings(v)) {
+            std::string error;
+            auto listener = Listener::parse(text, error);
+            if (!listener) return "\"" + text + "\": " + error;
+            c.policy.listen.push_back(*listener);
+          }
+          return std::nullopt;
+        }},
+    Key{"policy.socket_mode", Type::string, "\"0666\"",
+        "permission bits (octal) of unix: listener sockets; Postfix's smtpd must be able to connect",
+        [](Config& c, const toml::value& v) -> std::optional<std::string> {
+          const auto& text = v.as_string().str;
+          if (text.empty() || text.size() > 4 || text.find_first_not_of("01234567") != std::string::npos) {
+            return "must be octal permission bits such as \"0660\"";
+          }
+          c.policy.socket_mode = static_cast<unsigned>(std::stoul(text, nullptr, 8));
+          return std::nullopt;
+        }},
+    Key{"policy.idle_timeout", Type::seconds, "600",
+        "seconds a connection may wait between requests (Postfix keeps its side up to 300)",
+        [](Config& c, const toml::value& v) { return to_duration(v, c.policy.idle_timeout); }},
+    Key{"policy.request_timeout", Type::seconds, "30",
+        "seconds a client may take to send one request once it has begun it",
+        [](Config& c, const toml::value& v) { return to_duration(v, c.policy.request_timeout); }},
+    Key{"policy.cache_size", Type::integer, "10000",
+        "SMTP transactions (Postfix instance ids) whose answer is kept for their further recipients",
+        [](Config& c, const toml::value& v) { return to_count(v, kMaxCacheSize, c.policy.cache_size); }},
+    Key{"policy.max_connections", Type::integer, "1000",
+        "concurrent policy connections; more wait in the listen queue",
+        [](Config& c, const toml::value& v) { return to_count(v, kMaxConnections, c.policy.max_connections); }},
+    DOMAINAUTH_SPF_ACTIONS("helo", true, "the HELO identity"),
+    DOMAINAUTH_SPF_ACTIONS("mail_from", false, "the MAIL FROM identity"),
+    Key{"spf.skip_addresses", Type::string_list, "[\"127.0.0.0/8\", \"::1\"]",
+        "client addresses or networks (CIDR) not checked at all",
+        [](Config& c, const toml::value& v) -> std::optional<std::string> {
+          c.spf.skip_addresses.clear();
+          for (const auto& text : strings(v)) {
+            auto network = net::Network::parse(text);
+            if (!network) return "\"" + text + "\" is not an IP address or network";
+            c.spf.skip_addresses.push_back(*network);
+          }
+          return std::nullopt;
+        }},
+    Key{"spf.skip_authenticated", Type::boolean, "true", "do not check SASL-authenticated clients",
+        [](Config& c, const toml::value& v) -> std::optional<std::string> {
+          c.spf.skip_authenticated = v.as_boolean();
+          return std::nullopt;
+        }},
+    Key{"spf.received_spf", Type::boolean, "true", "prepend a Received-SPF field to accepted mail",
+        [](Config& c, const toml::value& v) -> std::optional<std::string> {
+          c.spf.received_spf = v.as_boolean();
+          return std::nullopt;
+        }},
+    Key{"spf.receiver", Type::string, "\"\"", "the receiving host's name in Received-SPF and %{r}; empty: the host name",
+        [](Config& c, const toml::value& v) -> std::optional<std::string> {
+          c.spf.receiver = v.as_string().str;
+          return std::nullopt;
+        }},
+    Key{"spf.explanation", Type::string, "\"\"",
+        "explanation (SPF macros allowed) of a fail when the record gives none; empty: built in",
+        [](Config& c, const toml::value& v) -> std::optional<std::string> {
+          c.spf.explanation = v.as_string().str;
+          return std::nullopt;
+        }},
+    Key{"daemon.user", Type::string, "\"nobody\"", "user to become after binding when started as root; empty: stay",
+        [](Config& c, const toml::value& v) -> std::optional<std::string> {
+          c.daemon.user = v.as_string().str;
+          return std::nullopt;
+        }},
+    Key{"daemon.pid_file", Type::string, "\"\"", "file to write the daemon's process id to; empty: none",
+        [](Config& c, const toml::value& v) -> std::optional<std::string> {
+          c.daemon.pid_file = v.as_string().str;
+          return std::nullopt;
+        }},
+    Key{"daemon.log", Type::string, "\"stderr\"", "\"stderr\" or \"syslog\" (facility mail)",
+        [](Config& c, const toml::value& v) -> std::optional<std::string> {
+          const auto& text = v.as_string().str;
+          if (text == "stderr") c.daemon.log = LogTarget::stderr_stream;
+          else if (text == "syslog") c.daemon.log = LogTarget::syslog;
+          else return "must be \"stderr\" or \"syslog\"";
+          return std::nullopt;
+        }},
+    Key{"daemon.log_level", Type::string, "\"info\"", "\"debug\", \"info\", \"warning\" or \"error\"",
+        [](Config& c, const toml::value& v) -> std::optional<std::string> {
+          for (auto level : {LogLevel::debug, LogLevel::info, LogLevel::warning, LogLevel::error}) {
+            if (v.as_string().str == to_string(level)) {
+              c.daemon.log_level = level;
+              return std::nullopt;
+            }
+          }
+          return "must be \"debug\", \"info\", \"warning\" or \"error\"";
+        }},
+};
+#undef DOMAINAUTH_SPF_ACTIONS
+
+const Key* find_key(std::string_view name) {
+  for (const auto& key : kKeys) {
+    if (key.name == name) return &key;
+  }
+  return nullptr;
+}
+
+bool is_table_prefix(std::string_view path) {
+  return std::any_of(kKeys.begin(), kKeys.end(), [path](const Key& key) {
+    return key.name.size() > path.size() && key.name.substr(0, path.size()) == path &&
+           key.name[path.size()] == '.';
+  });
+}
+
+struct Error {
+  std::uint_least32_t line;
+  std::string text;
+};
+
+class Loader {
+ public:
+  explicit Loader(std::string file) : file_(std::move(file)) {}
+
+  void walk(const toml::value& table, const std::string& prefix) {
+    for (const auto& [name, value] : table.as_table()) {
+      const std::string path = prefix.empty() ? name : prefix + "." + name;
+      if (value.is_table()) {
+        if (is_table_prefix(path)) walk(value, path);
+        else error(value, path, "unknown table");
+        continue;
+      }
+      const Key* key = find_key(path);
+      if (key == nullptr) {
+        error(value, path, "unknown key");
+      } else if (!has_type(value, key->type)) {
+        error(value, path, "must be a " + std::string(type_name(key->type)));
+      } else if (auto problem = key->apply(config_, value)) {
+        error(value, path, *problem);
+      }
+    }
+  }
+
+  LoadResult finish() {
+    std::stable_sort(errors_.begin(), errors_.end(), [](const Error& a, const Error& b) { return a.line < b.line; });
+    LoadResult result;
+    for (auto& e : errors_) result.errors.push_back(std::move(e.text));
+    if (result.errors.empty()) result.config = std::move(config_);
+    return result;
+  }
+
+  void fail(std::string text) { errors_.push_back({0, std::move(text)}); }
+  Config& config() { return config_; }
+
+ private:
+  void error(const toml::value& value, const std::string& key, const std::string& what) {
+    const auto line = value.location().line();
+    errors_.push_back({line, file_ + ":" + std::to_string(line) + ": " + key + ": " + what});
+  }
+
+  std::string file_;
+  Config config_ = defaults();
+  std::vector<Error> errors_;
+};
+
+std::string host_name() {
+  std::array<char, 256> buffer{};
+  if (gethostname(buffer.data(), buffer.size() - 1) != 0) return "localhost";
+  return buffer.data();
+}
+
+}  // namespace
+
+std::vector<KeyInfo> keys() {
+  std::vector<KeyInfo> out;
+  for (const auto& key : kKeys) out.push_back({key.name, type_name(key.type), key.default_value, key.doc});
+  return out;
+}
+
+std::string_view to_string(LogLevel level) {
+  switch (level) {
+    case LogLevel::debug: return "debug";
+    case LogLevel::info: return "info";
+    case LogLevel::warning: return "warning";
+    case LogLevel::error: return "error";
+  }
+  return "unknown";
+}
+
+Config defaults() {
+  Config config;
+  for (const auto& key : kKeys) {
+    std::istringstream text("v = " + std::string(key.default_value));
+    const auto document = toml::parse(text, "defaults");
+    // The declared defaults are compile-time text checked by the unit tests.
+    (void)key.apply(config, toml::find(document, "v"));
+  }
+  config.spf.receiver = host_name();
+  return config;
+}
+
+LoadResult load_string(std::string_view text, const std::string& file_name) {
+  Loader loader(file_name);
+  try {
+    std::istringstream stream{std::string(text)};
+    const auto document = toml::parse(stream, file_name);
+    loader.walk(document, "");
+  } catch (const toml::exception& e) {
+    loader.fail(e.what());
+  }
+  if (loader.config().spf.receiver.empty()) loader.config().spf.receiver = host_name();
+  return loader.finish();
+}
+
+LoadResult load_file(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    LoadResult result;
+    result.errors.push_back(path + ": cannot read the file");
+    return result;
+  }
+  std::ostringstream text;
+  text << file.rdbuf();
+  return load_string(text.str(), path);
+}
+
+}  // namespace domainauth::config

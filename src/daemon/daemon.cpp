@@ -1,0 +1,89 @@
+// Logging set-up, privilege drop and PID file (see daemon.hpp).
+#include "daemon/daemon.hpp"
+
+#include <grp.h>
+#include <pwd.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/syslog_sink.h>
+#include <spdlog/spdlog.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+namespace domainauth::daemon {
+
+namespace {
+
+spdlog::level::level_enum to_spdlog(config::LogLevel level) {
+  switch (level) {
+    case config::LogLevel::debug: return spdlog::level::debug;
+    case config::LogLevel::info: return spdlog::level::info;
+    case config::LogLevel::warning: return spdlog::level::warn;
+    case config::LogLevel::error: return spdlog::level::err;
+  }
+  return spdlog::level::info;
+}
+
+std::string errno_text() { return std::strerror(errno); }
+
+}  // namespace
+
+void setup_logging(config::LogTarget target, config::LogLevel level, const std::string& ident) {
+  std::shared_ptr<spdlog::logger> logger;
+  if (target == config::LogTarget::syslog) {
+    logger = std::make_shared<spdlog::logger>(
+        ident, std::make_shared<spdlog::sinks::syslog_sink_mt>(ident, LOG_PID, LOG_MAIL, false));
+    logger->set_pattern("%v");
+  } else {
+    logger = std::make_shared<spdlog::logger>(ident, std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %n[%P] %l: %v");
+  }
+  logger->set_level(to_spdlog(level));
+  logger->flush_on(spdlog::level::trace);
+  spdlog::set_default_logger(std::move(logger));
+}
+
+bool drop_privileges(const std::string& user, const std::vector<std::string>& owned_paths, std::string& error) {
+  if (user.empty() || ::geteuid() != 0) return true;
+  std::array<char, 4096> buffer{};
+  passwd entry{};
+  passwd* found = nullptr;
+  if (::getpwnam_r(user.c_str(), &entry, buffer.data(), buffer.size(), &found) != 0 || found == nullptr) {
+    error = "daemon.user: no such user \"" + user + "\"";
+    return false;
+  }
+  for (const auto& path : owned_paths) {
+    if (::chown(path.c_str(), found->pw_uid, found->pw_gid) != 0) {
+      error = "cannot hand " + path + " to " + user + ": " + errno_text();
+      return false;
+    }
+  }
+  if (::initgroups(found->pw_name, found->pw_gid) != 0 || ::setgid(found->pw_gid) != 0 ||
+      ::setuid(found->pw_uid) != 0) {
+    error = "cannot become " + user + ": " + errno_text();
+    return false;
+  }
+  // setuid from root drops the saved id too; make sure there is no way back.
+  if (::setuid(0) == 0) {
+    error = "could regain root after becoming " + user;
+    return false;
+  }
+  return true;
+}
+
+bool write_pid_file(const std::string& path, std::string& error) {
+  std::ofstream file(path, std::ios::trunc);
+  file << ::getpid() << '\n';
+  file.close();
+  if (!file) {
+    error = "cannot write PID file " + path;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace domainauth::daemon

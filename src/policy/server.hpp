@@ -1,0 +1,68 @@
+// The policy service's listeners: inet: and unix: sockets accepted on the Asio
+// event loop, one Connection each (coroutines, no thread per connection), at
+// most Limits::max_connections at a time; drain() for a clean stop. Also the
+// stdin/stdout form for Postfix's spawn(8).
+#pragma once
+
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/local/stream_protocol.hpp>
+#include <asio/steady_timer.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "config/config.hpp"
+#include "policy/connection.hpp"
+
+namespace domainauth::policy {
+
+class Server {
+ public:
+  Server(asio::io_context& io, Service& service, Limits limits);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds every listener (a stale unix socket file is replaced; the socket gets
+  // socket_mode). False with a message naming the listener when one fails.
+  [[nodiscard]] bool listen(const std::vector<config::Listener>& listeners, unsigned socket_mode,
+                            std::string& error);
+  // Paths of the bound unix sockets (to hand them to the unprivileged user).
+  [[nodiscard]] const std::vector<std::string>& unix_paths() const { return unix_paths_; }
+  // "inet:127.0.0.1:10023"-style names of what is bound (inet ports as bound).
+  [[nodiscard]] std::vector<std::string> bound_names() const;
+
+  void start();
+  void set_limits(const Limits& limits) { limits_ = limits; }
+  // Stops accepting, closes idle connections, lets requests in progress be
+  // answered; on_drained runs when the last connection has gone.
+  void drain(std::function<void()> on_drained);
+  [[nodiscard]] std::size_t connections() const { return connections_.size(); }
+
+ private:
+  template <typename Acceptor>
+  asio::awaitable<void> accept_loop(Acceptor& acceptor);
+  void add(asio::posix::stream_descriptor descriptor, std::string peer);
+  void finished(const std::shared_ptr<Connection>& connection);
+
+  asio::io_context& io_;
+  Service& service_;
+  Limits limits_;
+  std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> tcp_;
+  std::vector<std::unique_ptr<asio::local::stream_protocol::acceptor>> unix_;
+  std::vector<std::string> unix_paths_;
+  std::unordered_set<std::shared_ptr<Connection>> connections_;
+  asio::steady_timer slot_free_;  // wakes accept loops waiting for a free connection slot
+  bool draining_ = false;
+  std::function<void()> on_drained_;
+};
+
+// Serves one client on standard input and output (master.cf spawn); on_finished
+// runs when it has closed. False with a message when they cannot be used.
+[[nodiscard]] bool serve_stdio(asio::io_context& io, Service& service, const Limits& limits,
+                               std::function<void()> on_finished, std::string& error);
+
+}  // namespace domainauth::policy

@@ -1,0 +1,173 @@
+// domainauth.toml loading: defaults, every declared key's default parses, and
+// errors that name file:line:key for unknown keys, wrong types and bad values.
+#include <gtest/gtest.h>
+
+#include "config/config.hpp"
+
+namespace domainauth::config {
+namespace {
+
+TEST(Config, EmptyFileGivesEmbeddedDefaults) {
+  const auto result = load_string("", "empty.toml");
+  ASSERT_TRUE(result.config) << (result.errors.empty() ? "" : result.errors.front());
+  const auto& c = *result.config;
+  ASSERT_EQ(c.policy.listen.size(), 1u);
+  EXPECT_EQ(c.policy.listen[0].to_string(), "inet:127.0.0.1:10023");
+  EXPECT_EQ(c.policy.socket_mode, 0666u);
+  EXPECT_TRUE(c.dns.servers.empty());
+  EXPECT_EQ(c.dns.timeout, std::chrono::milliseconds(5000));
+  EXPECT_EQ(c.spf.policy.mail_from[spf::Result::fail], engine::SpfVerdict::reject);
+  EXPECT_EQ(c.spf.policy.mail_from[spf::Result::softfail], engine::SpfVerdict::accept);
+  EXPECT_EQ(c.spf.policy.helo[spf::Result::temperror], engine::SpfVerdict::defer);
+  EXPECT_EQ(c.spf.policy.helo[spf::Result::permerror], engine::SpfVerdict::accept);
+  EXPECT_TRUE(c.spf.skip_authenticated);
+  EXPECT_TRUE(c.spf.received_spf);
+  EXPECT_FALSE(c.spf.receiver.empty());  // the host name
+  ASSERT_EQ(c.spf.skip_addresses.size(), 2u);
+  EXPECT_EQ(c.daemon.log, LogTarget::stderr_stream);
+  EXPECT_EQ(c.daemon.log_level, LogLevel::info);
+  EXPECT_GT(c.policy.cache_size, 0u);
+}
+
+TEST(Config, EveryKeyIsDocumented) {
+  for (const auto& key : keys()) {
+    EXPECT_FALSE(key.doc.empty()) << key.name;
+    EXPECT_FALSE(key.default_value.empty()) << key.name;
+  }
+}
+
+TEST(Config, AllSectionsSet) {
+  const auto result = load_string(R"(
+[dns]
+servers = ["127.0.0.1:5353"]
+timeout = 1.5
+
+[policy]
+listen = ["inet:[::1]:10025", "unix:/run/domainauth/policy"]
+socket_mode = "0660"
+cache_size = 5
+
+[spf]
+skip_addresses = ["192.0.2.0/24", "2001:db8::/32"]
+skip_authenticated = false
+received_spf = false
+receiver = "mx.example.org"
+explanation = "see %{d}"
+helo.fail = "accept"
+mail_from.softfail = "reject"
+mail_from.temperror = "accept"
+
+[daemon]
+user = "domainauth"
+pid_file = "/run/domainauth.pid"
+log = "syslog"
+log_level = "debug"
+)",
+                                  "full.toml");
+  ASSERT_TRUE(result.config) << result.errors.front();
+  const auto& c = *result.config;
+  EXPECT_EQ(c.dns.servers, std::vector<std::string>{"127.0.0.1:5353"});
+  EXPECT_EQ(c.dns.timeout, std::chrono::milliseconds(1500));
+  ASSERT_EQ(c.policy.listen.size(), 2u);
+  EXPECT_EQ(c.policy.listen[0].host, "::1");
+  EXPECT_EQ(c.policy.listen[0].port, 10025);
+  EXPECT_EQ(c.policy.listen[1].kind, Listener::Kind::unix_socket);
+  EXPECT_EQ(c.policy.listen[1].path, "/run/domainauth/policy");
+  EXPECT_EQ(c.policy.socket_mode, 0660u);
+  EXPECT_EQ(c.policy.cache_size, 5u);
+  EXPECT_EQ(c.spf.skip_addresses.size(), 2u);
+  EXPECT_FALSE(c.spf.skip_authenticated);
+  EXPECT_FALSE(c.spf.received_spf);
+  EXPECT_EQ(c.spf.receiver, "mx.example.org");
+  EXPECT_EQ(c.spf.explanation, "see %{d}");
+  EXPECT_EQ(c.spf.policy.helo[spf::Result::fail], engine::SpfVerdict::accept);
+  EXPECT_EQ(c.spf.policy.mail_from[spf::Result::fail], engine::SpfVerdict::reject);
+  EXPECT_EQ(c.spf.policy.mail_from[spf::Result::softfail], engine::SpfVerdict::reject);
+  EXPECT_EQ(c.spf.policy.mail_from[spf::Result::temperror], engine::SpfVerdict::accept);
+  EXPECT_EQ(c.daemon.user, "domainauth");
+  EXPECT_EQ(c.daemon.log, LogTarget::syslog);
+  EXPECT_EQ(c.daemon.log_level, LogLevel::debug);
+}
+
+struct ErrorCase {
+  const char* name;
+  const char* text;
+  const char* error;  // the complete first error
+};
+void PrintTo(const ErrorCase& c, std::ostream* os) { *os << c.name; }
+
+
+class ConfigErrors : public ::testing::TestWithParam<ErrorCase> {};
+
+TEST_P(ConfigErrors, NameFileLineAndKey) {
+  const auto& c = GetParam();
+  const auto result = load_string(c.text, "d.toml");
+  EXPECT_FALSE(result.config);
+  ASSERT_FALSE(result.errors.empty());
+  EXPECT_EQ(result.errors.front(), c.error);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Validation, ConfigErrors,
+    ::testing::Values(
+        ErrorCase{"unknown_key", "[policy]\nlisten = []\nlisen = []\n", "d.toml:3: policy.lisen: unknown key"},
+        ErrorCase{"unknown_table", "\n[milterr]\nx = 1\n", "d.toml:2: milterr: unknown table"},
+        ErrorCase{"unknown_top_level_key", "timeout = 3\n", "d.toml:1: timeout: unknown key"},
+        ErrorCase{"wrong_type", "[dns]\ntimeout = \"5\"\n", "d.toml:2: dns.timeout: must be a seconds"},
+        ErrorCase{"dns_server_not_an_address", "[dns]\nservers = [\"ns.example\"]\n",
+                  "d.toml:2: dns.servers: DNS server \"ns.example\": not an IP address"},
+        ErrorCase{"list_of_non_strings", "[dns]\nservers = [1]\n", "d.toml:2: dns.servers: must be a list of strings"},
+        ErrorCase{"negative_timeout", "[dns]\ntimeout = -1\n",
+                  "d.toml:2: dns.timeout: must be more than 0 and at most 86400 seconds"},
+        ErrorCase{"bad_listener", "[policy]\nlisten = [\"tcp:1.2.3.4:5\"]\n",
+                  "d.toml:2: policy.listen: \"tcp:1.2.3.4:5\": expected inet:HOST:PORT or unix:PATH"},
+        ErrorCase{"bad_port", "[policy]\nlisten = [\"inet:127.0.0.1:70000\"]\n",
+                  "d.toml:2: policy.listen: \"inet:127.0.0.1:70000\": port must be a number from 1 to 65535"},
+        ErrorCase{"bad_mode", "[policy]\nsocket_mode = \"0999\"\n",
+                  "d.toml:2: policy.socket_mode: must be octal permission bits such as \"0660\""},
+        ErrorCase{"zero_cache", "[policy]\ncache_size = 0\n",
+                  "d.toml:2: policy.cache_size: must be between 1 and 10000000"},
+        ErrorCase{"bad_verdict", "[spf.mail_from]\nfail = \"bounce\"\n",
+                  "d.toml:2: spf.mail_from.fail: must be \"accept\", \"reject\" or \"defer\""},
+        ErrorCase{"unknown_result", "[spf.helo]\nhardfail = \"reject\"\n", "d.toml:2: spf.helo.hardfail: unknown key"},
+        ErrorCase{"bad_network", "[spf]\nskip_addresses = [\"10.0.0.0/33\"]\n",
+                  "d.toml:2: spf.skip_addresses: \"10.0.0.0/33\" is not an IP address or network"},
+        ErrorCase{"bad_log", "[daemon]\nlog = \"file\"\n", "d.toml:2: daemon.log: must be \"stderr\" or \"syslog\""}),
+    [](const auto& param_info) { return std::string(param_info.param.name); });
+
+TEST(Config, SeveralErrorsAllReportedInLineOrder) {
+  const auto result = load_string("[daemon]\nlog = 1\nlog_level = \"loud\"\nbogus = true\n", "d.toml");
+  ASSERT_EQ(result.errors.size(), 3u);
+  EXPECT_EQ(result.errors[0].substr(0, 9), "d.toml:2:");
+  EXPECT_EQ(result.errors[1].substr(0, 9), "d.toml:3:");
+  EXPECT_EQ(result.errors[2], "d.toml:4: daemon.bogus: unknown key");
+}
+
+TEST(Config, SyntaxErrorNamesFileAndLine) {
+  const auto result = load_string("[dns]\nservers = [\n", "broken.toml");
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_NE(result.errors[0].find("broken.toml"), std::string::npos) << result.errors[0];
+  EXPECT_FALSE(result.config);
+}
+
+TEST(Config, MissingFileIsAnError) {
+  const auto result = load_file("/nonexistent/domainauth.toml");
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_EQ(result.errors[0], "/nonexistent/domainauth.toml: cannot read the file");
+}
+
+TEST(Listener, ParsesAndPrintsPostfixForms) {
+  std::string error;
+  for (const char* text : {"inet:127.0.0.1:10023", "inet:[::1]:8891", "inet:localhost:1", "unix:/run/x"}) {
+    const auto listener = Listener::parse(text, error);
+    ASSERT_TRUE(listener) << text << ": " << error;
+    EXPECT_EQ(listener->to_string(), text);
+  }
+  for (const char* text : {"inet:127.0.0.1", "inet::25", "inet:h:0", "inet:h:x", "unix:", "local:/x"}) {
+    EXPECT_FALSE(Listener::parse(text, error)) << text;
+  }
+  EXPECT_FALSE(Listener::parse("unix:/" + std::string(200, 'x'), error));
+}
+
+}  // namespace
+}  // namespace domainauth::config
