@@ -54,6 +54,10 @@ def pct(r):
     return "—" if r is None else f"{100 * r:.0f}%"
 
 
+def per_1000(cpu, count):
+    return 1000 * cpu / count if cpu is not None and count else None
+
+
 def verdict(r, target):
     if r is None:
         return "not measured"
@@ -117,15 +121,16 @@ def inprocess_md(part):
 def policy_md(part):
     lines = ["## Policy service (same request stream, same unbound, same run)", "",
              part.get("description", ""), "",
-             "| server | cache | requests | concurrency | requests/s | p50 ms | p99 ms | errors |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "| server | cache | requests | concurrency | requests/s | p50 ms | p99 ms | errors | server CPU-s / 1000 req | client CPU-s |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     summary = []
     by = {}
     for row in part["rows"]:
         by[(row["server"], row["cache"])] = row
         lines.append(f"| {row['server']} | {row['cache']} | {row['requests']} | {row['concurrency']} | "
                      f"{fmt(row.get('requests_per_s'))} | {fmt(row.get('p50_ms'), 2)} | {fmt(row.get('p99_ms'), 2)} | "
-                     f"{row.get('errors', 0)} |")
+                     f"{row.get('errors', 0)} | {fmt(per_1000(row.get('server_cpu_s'), row.get('answered')), 3)} | "
+                     f"{fmt(row.get('client_cpu_s'), 2)} |")
     lines.append("")
     for cache in ("cold", "warm"):
         ours, peer = by.get(("domainauth", cache)), by.get(("policyd-spf-python", cache))

@@ -26,7 +26,7 @@ test_pkgs=(
 )
 
 bench_pkgs=(
-  postfix-policyd-spf-python linux-perf
+  postfix-policyd-spf-python socat linux-perf
 )
 
 pkgs=("${build_pkgs[@]}")
