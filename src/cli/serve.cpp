@@ -1,12 +1,17 @@
 // `domainauth serve [--config FILE] [--dns HOST[:PORT]]`: the foreground daemon.
-// Today it serves the Postfix policy service (default inet:127.0.0.1:10023).
-// SIGTERM/SIGINT: stop accepting, answer requests in progress, exit. SIGHUP:
-// reload the configuration (connections stay; listeners need a restart).
-// Binds as root, writes the PID file, then becomes daemon.user.
+// It serves the milter (default inet:127.0.0.1:8891: verifies everything and
+// signs mail of originators for the domains it has keys for) and the Postfix
+// policy service (default inet:127.0.0.1:10023), on one event loop; signing
+// runs on a small thread pool. SIGTERM/SIGINT: stop accepting, let milter
+// sessions and policy requests in progress finish (at most kDrainTimeout),
+// exit. SIGHUP: reload the configuration and the signing keys (connections
+// stay; a connection keeps the settings it started with; listeners need a
+// restart). Binds as root, writes the PID file, then becomes daemon.user.
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <asio/co_spawn.hpp>
+#include <asio/thread_pool.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
 #include <asio/redirect_error.hpp>
@@ -19,19 +24,35 @@
 #include "cli/commands.hpp"
 #include "cli/policy_setup.hpp"
 #include "daemon/daemon.hpp"
+#include "engine/milter_handler.hpp"
+#include "engine/pipeline.hpp"
+#include "milter/server.hpp"
 #include "policy/server.hpp"
 
 namespace domainauth::cli {
 
 namespace {
 
-// How long requests in progress may take to be answered after SIGTERM.
+// How long requests and milter sessions in progress may take after SIGTERM.
 constexpr auto kDrainTimeout = std::chrono::seconds(30);
+constexpr auto kDrainPoll = std::chrono::milliseconds(100);
+// Threads that make DKIM signatures (RSA / Ed25519), off the event loop.
+constexpr std::size_t kCryptoThreads = 2;
 
 struct ServeOptions {
   std::string config_path;
   std::string dns;
+  bool help_config = false;
+  bool check = false;
 };
+
+// Every configuration key with its type, default and meaning.
+int print_config_keys() {
+  for (const auto& key : config::keys()) {
+    std::cout << key.name << " (" << key.type << ", default " << key.default_value << ")\n    " << key.doc << "\n";
+  }
+  return kExitOk;
+}
 
 std::string join(const std::vector<std::string>& items) {
   std::string out;
@@ -51,6 +72,7 @@ class Daemon {
     service_.emplace(settings_, config_.policy.cache_size);
     server_.emplace(io_, *service_, make_limits(config_.policy));
     if (!server_->listen(config_.policy.listen, config_.policy.socket_mode, error)) return fail(error);
+    if (!start_milter(error)) return fail(error);
     if (!config_.daemon.pid_file.empty() && !daemon::write_pid_file(config_.daemon.pid_file, error)) {
       return fail(error);
     }
@@ -58,12 +80,17 @@ class Daemon {
     if (!config_.daemon.pid_file.empty()) owned.push_back(config_.daemon.pid_file);
     if (!daemon::drop_privileges(config_.daemon.user, owned, error)) return fail(error);
     server_->start();
-    spdlog::info("event=started listen={} dns={} user={}", join(server_->bound_names()),
+    milter_->start();
+    spdlog::info("event=started milter={} signing_keys={} listen={} dns={} user={}", join(milter_names_),
+                 config_.sign.keys.size(), join(server_->bound_names()),
                  config_.dns.servers.empty() ? "resolv.conf" : join(config_.dns.servers),
                  ::geteuid() == 0 ? "root" : config_.daemon.user);
     asio::co_spawn(io_, handle_signals(), asio::detached);
     io_.run();
     // Process teardown in order: connections, service (and its resolver), then the loop.
+    milter_.reset();
+    milter_context_.reset();
+    crypto_.join();
     server_.reset();
     service_.reset();
     settings_.reset();
@@ -94,19 +121,63 @@ class Daemon {
     }
   }
 
+  // Stops accepting, then waits (at most kDrainTimeout) for policy connections
+  // and milter sessions in progress to end.
   asio::awaitable<void> drain() {
-    asio::steady_timer deadline(io_, kDrainTimeout);
-    bool drained = false;
-    server_->drain([&] {
-      drained = true;
-      deadline.cancel();
-    });
-    if (!drained) {
+    milter_->stop();
+    bool policy_drained = false;
+    server_->drain([&] { policy_drained = true; });
+    const auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
+    asio::steady_timer poll(io_);
+    while (!(policy_drained && milter_->active_sessions() == 0) && std::chrono::steady_clock::now() < deadline) {
+      poll.expires_after(kDrainPoll);
       asio::error_code ec;
-      co_await deadline.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      if (!ec) spdlog::warn("event=drain-timeout connections={}", server_->connections());
+      co_await poll.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (!policy_drained || milter_->active_sessions() != 0) {
+      spdlog::warn("event=drain-timeout connections={} milter_sessions={}", server_->connections(),
+                   milter_->active_sessions());
     }
     io_.stop();
+  }
+
+  std::shared_ptr<const engine::MilterContext> make_milter_context(const config::Config& config) {
+    auto context = std::make_shared<engine::MilterContext>();
+    context->config = std::make_shared<const config::Config>(config);
+    context->resolver = settings_->resolver;
+    context->crypto = crypto_.get_executor();
+    return context;
+  }
+
+  bool start_milter(std::string& error) {
+    milter_context_ = make_milter_context(config_);
+    milter::ServerOptions options;
+    options.capabilities = engine::milter_capabilities();
+    options.idle_timeout = config_.milter.idle_timeout;
+    options.stall_timeout = config_.milter.stall_timeout;
+    options.on_handler_error = config_.milter.on_internal_error == config::FailureAction::tempfail
+                                   ? engine::internal_error_reply()
+                                   : milter::Reply::continue_();
+    // Sessions are created on the event loop's one thread, as is every reload.
+    milter_.emplace(io_.get_executor(), options, [this](const milter::SessionContext& session) {
+      return engine::make_milter_handler(milter_context_, session);
+    });
+    const milter::UnixSocketOptions unix_options{config_.milter.socket_mode, config_.milter.socket_owner,
+                                                 config_.milter.socket_group};
+    for (const auto& spec : config_.milter.listen) {
+      const auto address = milter::parse_listen_address(spec);  // checked when the config was loaded
+      const auto bound = milter_->listen(*address, unix_options);
+      if (!bound.ok()) {
+        error = "milter " + spec + ": " + bound.error;
+        return false;
+      }
+      auto name = address->to_string();
+      if (address->kind == milter::ListenAddress::Kind::inet && address->port == 0) {
+        name += " (port " + std::to_string(bound.port) + ")";
+      }
+      milter_names_.push_back(name);
+    }
+    return true;
   }
 
   void reload() {
@@ -121,8 +192,8 @@ class Daemon {
       spdlog::error("event=reload-failed error=\"dns: {}\"", error);
       return;
     }
-    if (!(loaded.config->policy.listen == config_.policy.listen)) {
-      spdlog::warn("event=reload note=\"policy.listen changed; restart to apply\"");
+    if (!(loaded.config->policy.listen == config_.policy.listen) || loaded.config->milter.listen != config_.milter.listen) {
+      spdlog::warn("event=reload note=\"policy.listen or milter.listen changed; restart to apply\"");
     }
     settings_ = std::move(settings);
     service_->update(settings_, loaded.config->policy.cache_size);
@@ -130,9 +201,15 @@ class Daemon {
     daemon::setup_logging(loaded.config->daemon.log, loaded.config->daemon.log_level, "domainauth");
     config_.dns = loaded.config->dns;
     config_.spf = loaded.config->spf;
+    config_.sign = loaded.config->sign;
+    config_.verify = loaded.config->verify;
+    const auto listen = config_.milter.listen;
+    config_.milter = loaded.config->milter;
+    config_.milter.listen = listen;
+    milter_context_ = make_milter_context(config_);
     config_.policy.idle_timeout = loaded.config->policy.idle_timeout;
     config_.policy.request_timeout = loaded.config->policy.request_timeout;
-    spdlog::info("event=reloaded");
+    spdlog::info("event=reloaded signing_keys={}", config_.sign.keys.size());
   }
 
   ServeOptions options_;
@@ -141,13 +218,22 @@ class Daemon {
   std::shared_ptr<const policy::Settings> settings_;
   std::optional<policy::Service> service_;
   std::optional<policy::Server> server_;
+  asio::thread_pool crypto_{kCryptoThreads};
+  std::shared_ptr<const engine::MilterContext> milter_context_;
+  std::optional<milter::Server> milter_;
+  std::vector<std::string> milter_names_;
 };
 
 int run_serve(const ServeOptions& options) {
+  if (options.help_config) return print_config_keys();
   const auto loaded = load_config(options.config_path, options.dns);
   if (!loaded.config) {
     for (const auto& error : loaded.errors) std::cerr << "domainauth serve: " << error << "\n";
     return kExitUsage;
+  }
+  if (options.check) {
+    std::cout << "configuration ok: " << loaded.config->sign.keys.size() << " signing key(s)\n";
+    return kExitOk;
   }
   daemon::setup_logging(loaded.config->daemon.log, loaded.config->daemon.log_level, "domainauth");
   // Replies are written with write(2); a client gone away must be an error, not a signal.
@@ -162,11 +248,19 @@ void add_serve_command(CLI::App& app, int& status) {
   auto options = std::make_shared<ServeOptions>();
   auto* command = app.add_subcommand(
       "serve",
-      "Run the daemon in the foreground: the Postfix policy service (SPF), by default on "
-      "inet:127.0.0.1:10023 (check_policy_service inet:127.0.0.1:10023). Without --config the embedded "
-      "defaults apply. SIGHUP reloads the configuration, SIGTERM stops.");
+      "Run the daemon in the foreground: the milter (DKIM signing and verification, SPF and DMARC results "
+      "in Authentication-Results) on inet:127.0.0.1:8891 (Postfix: smtpd_milters = inet:127.0.0.1:8891, "
+      "non_smtpd_milters = inet:127.0.0.1:8891, milter_default_action = tempfail) and the Postfix policy "
+      "service (SPF) on inet:127.0.0.1:10023 (check_policy_service inet:127.0.0.1:10023). Without --config "
+      "the embedded defaults apply: verify only, nothing is signed until [[sign.key]] or sign.keytable / "
+      "sign.signingtable name keys. Mail from sign.internal_hosts (default 127.0.0.1, ::1) or SASL-"
+      "authenticated clients is signed when its From domain has a key; the rest is verified. Every "
+      "configuration key: `domainauth serve --help-config`. SIGHUP reloads the configuration and keys, "
+      "SIGTERM drains and stops.");
   command->add_option("--config", options->config_path, "configuration file (TOML)")->check(CLI::ExistingFile);
   command->add_option("--dns", options->dns, "send every DNS query to HOST[:PORT] (an IP address)");
+  command->add_flag("--help-config", options->help_config, "list every configuration key and exit");
+  command->add_flag("--check", options->check, "load and check the configuration and keys, then exit");
   command->callback([options, &status] { status = run_serve(*options); });
 }
 

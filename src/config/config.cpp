@@ -8,16 +8,16 @@
 #include <algorithm>
 #include <array>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <toml.hpp>
 
+#include "config/key_table.hpp"
 #include "dns/unbound_resolver.hpp"
 
 namespace domainauth::config {
 
-namespace {
-
-enum class Type : std::uint8_t { boolean, integer, seconds, string, string_list };
+namespace detail {
 
 std::string_view type_name(Type type) {
   switch (type) {
@@ -26,20 +26,22 @@ std::string_view type_name(Type type) {
     case Type::seconds: return "seconds";
     case Type::string: return "string";
     case Type::string_list: return "list of strings";
+    case Type::table_list: return "list of tables ([[...]])";
   }
   return "unknown";
 }
 
 bool has_type(const toml::value& value, Type type) {
+  auto all = [&value](auto pred) {
+    return value.is_array() && std::all_of(value.as_array().begin(), value.as_array().end(), pred);
+  };
   switch (type) {
     case Type::boolean: return value.is_boolean();
     case Type::integer: return value.is_integer();
     case Type::seconds: return value.is_integer() || value.is_floating();
     case Type::string: return value.is_string();
-    case Type::string_list:
-      return value.is_array() &&
-             std::all_of(value.as_array().begin(), value.as_array().end(),
-                         [](const toml::value& item) { return item.is_string(); });
+    case Type::string_list: return all([](const toml::value& item) { return item.is_string(); });
+    case Type::table_list: return all([](const toml::value& item) { return item.is_table(); });
   }
   return false;
 }
@@ -49,22 +51,6 @@ std::vector<std::string> strings(const toml::value& value) {
   for (const auto& item : value.as_array()) out.push_back(item.as_string().str);
   return out;
 }
-
-// Applies a type-checked value; returns an error text when its content is wrong.
-using Apply = std::optional<std::string> (*)(Config&, const toml::value&);
-
-struct Key {
-  std::string_view name;
-  Type type;
-  std::string_view default_value;  // TOML text; the embedded defaults are parsed from it
-  std::string_view doc;
-  Apply apply;
-};
-
-// Limits on values so a typo cannot make the daemon useless.
-constexpr double kMaxSeconds = 24 * 3600;
-constexpr std::int64_t kMaxCacheSize = 10'000'000;
-constexpr std::int64_t kMaxConnections = 1'000'000;
 
 std::optional<std::string> to_duration(const toml::value& value, std::chrono::milliseconds& out) {
   const double seconds = value.is_integer() ? static_cast<double>(value.as_integer()) : value.as_floating();
@@ -79,6 +65,20 @@ std::optional<std::string> to_count(const toml::value& value, std::int64_t max, 
   out = static_cast<std::size_t>(n);
   return std::nullopt;
 }
+
+std::optional<std::string> to_mode(const toml::value& value, unsigned& out) {
+  const auto& text = value.as_string().str;
+  if (text.empty() || text.size() > 4 || text.find_first_not_of("01234567") != std::string::npos) {
+    return "must be octal permission bits such as \"0660\"";
+  }
+  out = static_cast<unsigned>(std::stoul(text, nullptr, 8));
+  return std::nullopt;
+}
+
+namespace {
+
+constexpr std::int64_t kMaxCacheSize = 10'000'000;
+constexpr std::int64_t kMaxConnections = 1'000'000;
 
 template <bool Helo, spf::Result R>
 std::optional<std::string> apply_action(Config& config, const toml::value& value) {
@@ -133,14 +133,7 @@ const std::array kKeys = {
         }},
     Key{"policy.socket_mode", Type::string, "\"0666\"",
         "permission bits (octal) of unix: listener sockets; Postfix's smtpd must be able to connect",
-        [](Config& c, const toml::value& v) -> std::optional<std::string> {
-          const auto& text = v.as_string().str;
-          if (text.empty() || text.size() > 4 || text.find_first_not_of("01234567") != std::string::npos) {
-            return "must be octal permission bits such as \"0660\"";
-          }
-          c.policy.socket_mode = static_cast<unsigned>(std::stoul(text, nullptr, 8));
-          return std::nullopt;
-        }},
+        [](Config& c, const toml::value& v) { return to_mode(v, c.policy.socket_mode); }},
     Key{"policy.idle_timeout", Type::seconds, "600",
         "seconds a connection may wait between requests (Postfix keeps its side up to 300)",
         [](Config& c, const toml::value& v) { return to_duration(v, c.policy.idle_timeout); }},
@@ -218,18 +211,38 @@ const std::array kKeys = {
 };
 #undef DOMAINAUTH_SPF_ACTIONS
 
+}  // namespace
+
+std::span<const Key> core_keys() { return kKeys; }
+
+}  // namespace detail
+
+namespace {
+
+using detail::Key;
+
+// Calls f(key) for every declared key, core keys first.
+template <typename F>
+void for_each_key(F f) {
+  for (const auto& key : detail::core_keys()) f(key);
+  for (const auto& key : detail::milter_keys()) f(key);
+}
+
 const Key* find_key(std::string_view name) {
-  for (const auto& key : kKeys) {
-    if (key.name == name) return &key;
-  }
-  return nullptr;
+  const Key* found = nullptr;
+  for_each_key([&](const Key& key) {
+    if (key.name == name) found = &key;
+  });
+  return found;
 }
 
 bool is_table_prefix(std::string_view path) {
-  return std::any_of(kKeys.begin(), kKeys.end(), [path](const Key& key) {
-    return key.name.size() > path.size() && key.name.substr(0, path.size()) == path &&
-           key.name[path.size()] == '.';
+  bool found = false;
+  for_each_key([&](const Key& key) {
+    found = found || (key.name.size() > path.size() && key.name.substr(0, path.size()) == path &&
+                      key.name[path.size()] == '.');
   });
+  return found;
 }
 
 struct Error {
@@ -252,12 +265,24 @@ class Loader {
       const Key* key = find_key(path);
       if (key == nullptr) {
         error(value, path, "unknown key");
-      } else if (!has_type(value, key->type)) {
-        error(value, path, "must be a " + std::string(type_name(key->type)));
+      } else if (!detail::has_type(value, key->type)) {
+        error(value, path, "must be a " + std::string(detail::type_name(key->type)));
       } else if (auto problem = key->apply(config_, value)) {
         error(value, path, *problem);
+      } else {
+        lines_[path] = value.location().line();
       }
     }
+  }
+
+  // The second stage, once every key is known: files and keys the sign.* keys name.
+  void resolve() {
+    if (!errors_.empty()) return;  // a table path may be wrong only because its key was
+    detail::resolve_signing(config_.sign, [this](std::string_view key, const std::string& what, std::uint_least32_t line) {
+      const std::string name(key);
+      if (line == 0) line = lines_.count(name) != 0 ? lines_[name] : 0;
+      errors_.push_back({line, file_ + ":" + std::to_string(line) + ": " + name + ": " + what});
+    });
   }
 
   LoadResult finish() {
@@ -280,6 +305,7 @@ class Loader {
   std::string file_;
   Config config_ = defaults();
   std::vector<Error> errors_;
+  std::map<std::string, std::uint_least32_t> lines_;  // key -> line of its value
 };
 
 std::string host_name() {
@@ -292,7 +318,9 @@ std::string host_name() {
 
 std::vector<KeyInfo> keys() {
   std::vector<KeyInfo> out;
-  for (const auto& key : kKeys) out.push_back({key.name, type_name(key.type), key.default_value, key.doc});
+  for_each_key([&](const Key& key) {
+    out.push_back({key.name, detail::type_name(key.type), key.default_value, key.doc});
+  });
   return out;
 }
 
@@ -308,13 +336,16 @@ std::string_view to_string(LogLevel level) {
 
 Config defaults() {
   Config config;
-  for (const auto& key : kKeys) {
+  for_each_key([&](const Key& key) {
     std::istringstream text("v = " + std::string(key.default_value));
     const auto document = toml::parse(text, "defaults");
     // The declared defaults are compile-time text checked by the unit tests.
     (void)key.apply(config, toml::find(document, "v"));
-  }
+  });
+  // The default sign.* settings name no file and no key: nothing can fail here.
+  detail::resolve_signing(config.sign, [](std::string_view, const std::string&, std::uint_least32_t) {});
   config.spf.receiver = host_name();
+  config.milter.authserv_id = host_name();
   return config;
 }
 
@@ -327,7 +358,9 @@ LoadResult load_string(std::string_view text, const std::string& file_name) {
   } catch (const toml::exception& e) {
     loader.fail(e.what());
   }
+  loader.resolve();
   if (loader.config().spf.receiver.empty()) loader.config().spf.receiver = host_name();
+  if (loader.config().milter.authserv_id.empty()) loader.config().milter.authserv_id = host_name();
   return loader.finish();
 }
 

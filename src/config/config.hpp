@@ -13,7 +13,10 @@
 #include <string_view>
 #include <vector>
 
+#include "config/opendkim_tables.hpp"
+#include "dkim/crypto.hpp"
 #include "engine/spf_decision.hpp"
+#include "mail/canonicalize.hpp"
 #include "net/address.hpp"
 
 namespace domainauth::config {
@@ -66,11 +69,88 @@ struct DaemonSettings {
   LogLevel log_level = LogLevel::info;
 };
 
+// What the milter answers when it cannot finish its work on a message.
+enum class FailureAction : std::uint8_t {
+  tempfail,  // 4xx: the sender retries (mail is never lost)
+  accept,    // let it through with what is known (temperror in Authentication-Results)
+};
+[[nodiscard]] std::string_view to_string(FailureAction action);
+
+struct MilterSettings {
+  std::vector<std::string> listen;  // "inet:HOST:PORT", "unix:PATH" (milter::parse_listen_address forms)
+  unsigned socket_mode = 0;         // unix: sockets
+  std::string socket_owner;         // unix: sockets; empty: unchanged
+  std::string socket_group;
+  std::chrono::milliseconds idle_timeout{0};   // no command from the MTA: close
+  std::chrono::milliseconds stall_timeout{0};  // a packet or reply unfinished: close
+  std::string authserv_id;                     // RFC 8601 authserv-id; the host name when not configured
+  bool received_spf = false;                   // add Received-SPF to verified mail
+  FailureAction on_internal_error = FailureAction::tempfail;
+  FailureAction on_dns_error = FailureAction::tempfail;  // a temperror in spf, dkim or dmarc
+  std::size_t max_headers = 0;                 // header fields kept per message
+  std::size_t max_header_bytes = 0;            // bytes of header fields kept per message
+};
+
+// A [[sign.key]] entry as written.
+struct NativeKey {
+  std::string domain;
+  std::string selector;
+  std::string key_file;
+  std::string algorithm;  // empty, or the one the key must have ("rsa-sha256", "ed25519-sha256")
+  std::uint_least32_t line = 0;
+};
+
+// A private key loaded at start (or reload), named as the signing tables name it.
+struct SigningKey {
+  std::string name;
+  std::string domain;    // d=
+  std::string selector;  // s=
+  dkim::PrivateKey key;
+};
+
+struct SignSettings {
+  // As written.
+  std::vector<NativeKey> native;
+  std::string keytable;      // OpenDKIM KeyTable file; empty: none
+  std::string signingtable;  // OpenDKIM SigningTable file ("refile:" for wildcards); empty: none
+  std::vector<std::string> internal_hosts_spec;  // addresses, networks, names, or files ("/...", "file:", "refile:")
+  std::vector<std::string> external_ignore_spec;
+  bool subdomains = false;
+  bool multiple_signatures = false;
+  bool allow_group_readable_keys = false;
+  mail::Canonicalization header_canon = mail::Canonicalization::relaxed;
+  mail::Canonicalization body_canon = mail::Canonicalization::relaxed;
+  std::vector<std::string> headers;   // fields to sign; empty: the built-in list
+  std::vector<std::string> oversign;  // fields listed once more than present
+  std::chrono::seconds expire{0};     // x= = t= + expire; 0: no x=
+
+  // Resolved from the above when the file is loaded.
+  OpendkimTables native_table;  // [[sign.key]] as a plain table: domain -> key
+  OpendkimTables tables;        // KeyTable + SigningTable
+  std::vector<SigningKey> keys; // every key either table names, loaded
+  HostList internal_hosts;      // sign their mail (OpenDKIM InternalHosts)
+  HostList external_ignore;     // no "external host sent as a signing domain" log (ExternalIgnoreList)
+
+  // The keys to sign mail from this author address with: [[sign.key]] first,
+  // then the OpenDKIM tables; one key unless multiple_signatures.
+  [[nodiscard]] std::vector<const SigningKey*> keys_for(std::string_view from_address) const;
+  [[nodiscard]] bool can_sign() const { return !keys.empty(); }
+};
+
+struct VerifySettings {
+  std::size_t max_signatures = 0;
+  bool allow_rsa_sha1 = false;
+  unsigned min_key_bits = 0;
+};
+
 struct Config {
   DnsSettings dns;
   PolicySettings policy;
   SpfSettings spf;
   DaemonSettings daemon;
+  MilterSettings milter;
+  SignSettings sign;
+  VerifySettings verify;
 };
 
 // One declared key, for documentation (`--help`, docs) and for the loader.

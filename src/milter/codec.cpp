@@ -239,6 +239,12 @@ std::optional<MacroStage> macro_stage(std::uint8_t code) {
   switch (code) {
     case 'C': case 'H': case 'M': case 'R': case 'T': case 'N': case 'E': case 'U':
       return static_cast<MacroStage>(code);
+    // Postfix (milter8.c) sends its end-of-header macros before every SMFIC_HEADER
+    // and its end-of-data macros before every SMFIC_BODY; they are those stages' sets.
+    case 'L':
+      return MacroStage::end_of_headers;
+    case 'B':
+      return MacroStage::end_of_message;
     default:
       return std::nullopt;
   }

@@ -50,6 +50,8 @@ def write_config(path, port, extra=""):
         f.write('[dns]\nservers = ["%s"]\ntimeout = 2\n' % world["dns"].spec)
         f.write('[policy]\nlisten = ["inet:127.0.0.1:%d", "unix:%s.sock"]\n' % (port, path))
         f.write('%s\n[spf]\nskip_addresses = []\nreceiver = "mx.policy.test"\n' % extra)
+        # serve also runs the milter: each daemon gets its own socket.
+        f.write('[milter]\nlisten = ["unix:%s.milter"]\n' % path)
         f.write('[daemon]\nuser = "nobody"\npid_file = "%s"\n' % pid_file(path))
     os.chmod(path, 0o644)
 

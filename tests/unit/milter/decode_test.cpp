@@ -154,6 +154,16 @@ TEST(MilterDecode, MacroPacketWithNoMacrosIsValid) {
   EXPECT_TRUE(d.as<MacroDefinition>().macros.empty());
 }
 
+// Postfix's milter8.c sends its end-of-header macros before each SMFIC_HEADER and
+// its end-of-data macros before each SMFIC_BODY (seen from Postfix 3.7).
+TEST(MilterDecode, PostfixMacrosBeforeHeaderAndBody) {
+  const Decoded header('D', "Li\0ABC123\0"s);
+  EXPECT_EQ(header.as<MacroDefinition>().stage, MacroStage::end_of_headers);
+  EXPECT_EQ(header.as<MacroDefinition>().macros.at(0).value, "ABC123");
+  const Decoded body('D', "Bi\0ABC123\0"s);
+  EXPECT_EQ(body.as<MacroDefinition>().stage, MacroStage::end_of_message);
+}
+
 TEST(MilterDecode, ConnectInet) {
   const Decoded d('C',
       "mail.example.org\0"  // client host name

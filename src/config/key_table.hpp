@@ -1,0 +1,55 @@
+// Internal to config/: the declared-key machinery shared by the files that
+// declare keys (config.cpp: dns, policy, spf, daemon; milter_keys.cpp: milter,
+// sign, verify) and the loader. A key is declared once with its type, default
+// (TOML text), documentation and the function that applies a type-checked value.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <toml.hpp>
+#include <vector>
+
+#include "config/config.hpp"
+
+namespace domainauth::config::detail {
+
+enum class Type : std::uint8_t { boolean, integer, seconds, string, string_list, table_list };
+
+[[nodiscard]] std::string_view type_name(Type type);
+[[nodiscard]] bool has_type(const toml::value& value, Type type);
+[[nodiscard]] std::vector<std::string> strings(const toml::value& value);
+
+// Applies a type-checked value; returns an error text when its content is wrong.
+using Apply = std::optional<std::string> (*)(Config&, const toml::value&);
+
+struct Key {
+  std::string_view name;
+  Type type;
+  std::string_view default_value;  // TOML text; the embedded defaults are parsed from it
+  std::string_view doc;
+  Apply apply;
+};
+
+// Limits on values so a typo cannot make the daemon useless.
+inline constexpr double kMaxSeconds = 24 * 3600;
+
+[[nodiscard]] std::optional<std::string> to_duration(const toml::value& value, std::chrono::milliseconds& out);
+[[nodiscard]] std::optional<std::string> to_count(const toml::value& value, std::int64_t max, std::size_t& out);
+// "0660" -> 0660.
+[[nodiscard]] std::optional<std::string> to_mode(const toml::value& value, unsigned& out);
+
+[[nodiscard]] std::span<const Key> core_keys();    // config.cpp
+[[nodiscard]] std::span<const Key> milter_keys();  // milter_keys.cpp
+
+// After every key is applied: reads the OpenDKIM tables and host lists the
+// sign.* keys name and loads every private key (signing.cpp). Each problem is
+// reported through error(key, what, line); line 0 means "the line of that key".
+using ErrorSink = std::function<void(std::string_view key, const std::string& what, std::uint_least32_t line)>;
+void resolve_signing(SignSettings& sign, const ErrorSink& error);
+
+}  // namespace domainauth::config::detail

@@ -1,0 +1,261 @@
+// The pure steps of the milter pipeline (see pipeline.hpp). RFC 8601 2.7
+// (result names and properties), RFC 6008 2 (header.b), RFC 6376 (signing
+// choices), RFC 7489 / RFC 9989 (DMARC inputs).
+#include "engine/pipeline.hpp"
+
+#include <algorithm>
+
+#include "dmarc/author.hpp"
+
+namespace domainauth::engine {
+namespace {
+
+constexpr std::string_view kAuthResField = "Authentication-Results";
+constexpr std::string_view kSignatureField = "DKIM-Signature";
+
+// Folds as CRLF whatever the MTA used (Postfix sends LF).
+std::string crlf_folds(std::string_view value) {
+  std::string out;
+  out.reserve(value.size() + 8);
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    if (value[i] == '\n' && (i == 0 || value[i - 1] != '\r')) out += '\r';
+    out += value[i];
+  }
+  return out;
+}
+
+std::string without_space(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') out += c;
+  }
+  return out;
+}
+
+// The shortest prefix of b= (at least kHeaderBPrefix) no other signature shares.
+std::string header_b(const std::vector<dkim::SignatureResult>& all, std::size_t index) {
+  const std::string mine = without_space(all[index].b);
+  std::size_t length = std::min(kHeaderBPrefix, mine.size());
+  for (std::size_t other = 0; other < all.size(); ++other) {
+    if (other == index) continue;
+    const std::string theirs = without_space(all[other].b);
+    if (theirs == mine) continue;  // the same signature twice: no prefix tells them apart
+    while (length < mine.size() && theirs.compare(0, length, mine, 0, length) == 0) ++length;
+  }
+  return mine.substr(0, length);
+}
+
+dmarc::SpfResult to_dmarc(spf::Result result) {
+  switch (result) {
+    case spf::Result::none: return dmarc::SpfResult::none;
+    case spf::Result::neutral: return dmarc::SpfResult::neutral;
+    case spf::Result::pass: return dmarc::SpfResult::pass;
+    case spf::Result::fail: return dmarc::SpfResult::fail;
+    case spf::Result::softfail: return dmarc::SpfResult::softfail;
+    case spf::Result::temperror: return dmarc::SpfResult::temperror;
+    case spf::Result::permerror: return dmarc::SpfResult::permerror;
+  }
+  return dmarc::SpfResult::none;
+}
+
+dmarc::DkimResult to_dmarc(dkim::Result result) {
+  switch (result) {
+    case dkim::Result::pass: return dmarc::DkimResult::pass;
+    case dkim::Result::fail: return dmarc::DkimResult::fail;
+    case dkim::Result::neutral: return dmarc::DkimResult::neutral;
+    case dkim::Result::policy: return dmarc::DkimResult::policy;
+    case dkim::Result::temperror: return dmarc::DkimResult::temperror;
+    case dkim::Result::permerror: return dmarc::DkimResult::permerror;
+  }
+  return dmarc::DkimResult::permerror;
+}
+
+std::vector<std::string> from_values(const std::vector<mail::HeaderField>& headers) {
+  std::vector<std::string> out;
+  for (const auto& field : headers) {
+    if (field.is("From")) out.emplace_back(field.value());
+  }
+  return out;
+}
+
+authres::MethodResult spf_result(const Results& results) {
+  const auto& spf = *results.spf;
+  authres::MethodResult m{"spf", std::string(spf::to_string(spf.result)), "", "", {}};
+  if (spf.identity == spf::Identity::mailfrom && !results.mail_from.empty()) {
+    m.properties.push_back({"smtp", "mailfrom", results.mail_from});
+  } else {
+    m.properties.push_back({"smtp", "helo", results.helo});
+  }
+  return m;
+}
+
+void add_dkim_results(const Results& results, authres::Field& field) {
+  if (!results.dkim_error.empty()) {
+    field.results.push_back({"dkim", "permerror", "", results.dkim_error, {}});
+    return;
+  }
+  if (results.dkim.empty()) {
+    field.results.push_back({"dkim", "none", "", "", {}});
+    return;
+  }
+  for (std::size_t i = 0; i < results.dkim.size(); ++i) {
+    const auto& r = results.dkim[i];
+    authres::MethodResult m{"dkim", std::string(dkim::to_string(r.result)), "", "", {}};
+    if (r.result != dkim::Result::pass) m.reason = r.reason;
+    if (r.testing) m.comment = "test mode";
+    if (!r.domain.empty()) m.properties.push_back({"header", "d", r.domain});
+    if (!r.identity.empty()) m.properties.push_back({"header", "i", r.identity});
+    if (!r.algorithm.empty()) m.properties.push_back({"header", "a", r.algorithm});
+    if (!r.selector.empty()) m.properties.push_back({"header", "s", r.selector});
+    if (auto b = header_b(results.dkim, i); !b.empty()) m.properties.push_back({"header", "b", b});
+    field.results.push_back(std::move(m));
+  }
+}
+
+authres::MethodResult dmarc_result(const dmarc::Outcome& outcome) {
+  authres::MethodResult m{"dmarc", std::string(dmarc::to_string(outcome.result)), "", "", {}};
+  if (outcome.record) {
+    m.comment = "p=" + std::string(dmarc::to_string(outcome.policy)) +
+                " dis=" + std::string(dmarc::to_string(outcome.disposition));
+  }
+  if (outcome.result == dmarc::Result::temperror || outcome.result == dmarc::Result::permerror) {
+    m.reason = outcome.reason;
+  }
+  if (!outcome.author_domain.empty()) m.properties.push_back({"header", "from", outcome.author_domain});
+  return m;
+}
+
+}  // namespace
+
+Origin classify_client(const config::SignSettings& sign, const Client& client) {
+  Origin origin;
+  auto listed = [&client](const config::HostList& list) {
+    return (client.ip && list.contains(*client.ip)) || list.contains_host(client.hostname);
+  };
+  origin.internal = listed(sign.internal_hosts);
+  origin.ignored = listed(sign.external_ignore);
+  origin.authenticated = !client.auth_user.empty();
+  return origin;
+}
+
+std::string envelope_address(std::string_view address) {
+  while (!address.empty() && (address.front() == ' ' || address.front() == '<')) address.remove_prefix(1);
+  while (!address.empty() && (address.back() == ' ' || address.back() == '>')) address.remove_suffix(1);
+  return std::string(address);
+}
+
+void HeaderBlock::add(std::string_view name, std::string_view value) {
+  if (mail::iequals(name, kAuthResField)) {
+    ++authres_seen_;
+    if (auto id = authres::authserv_id(value); id && authres::same_authserv_id(*id, authserv_id_)) {
+      forged_.push_back(authres_seen_);
+    }
+  }
+  if (over_limit_) return;
+  mail::HeaderField field{std::string(name), std::string(name) + ":" + (leading_space_ ? "" : " ") + crlf_folds(value)};
+  bytes_ += field.raw.size() + 2;
+  if (fields_.size() >= max_fields_ || bytes_ > max_bytes_) {
+    over_limit_ = true;
+    fields_.clear();
+    fields_.shrink_to_fit();
+    return;
+  }
+  if (field.is(kSignatureField)) ++signatures_;
+  fields_.push_back(std::move(field));
+}
+
+std::vector<milter::ChangeHeader> HeaderBlock::forged_removals() const {
+  std::vector<milter::ChangeHeader> out;
+  for (auto it = forged_.rbegin(); it != forged_.rend(); ++it) {
+    out.push_back({*it, std::string(kAuthResField), ""});
+  }
+  return out;
+}
+
+std::optional<std::string> signing_address(const std::vector<mail::HeaderField>& headers) {
+  const auto values = from_values(headers);
+  const auto author = dmarc::extract_author(values);
+  if (author.status != dmarc::AuthorStatus::single || author.domains.size() != 1) return std::nullopt;
+  // The local part as written: the addr-spec inside <...>, else the whole value.
+  std::string_view text = values.front();
+  if (auto open = text.find('<'); open != std::string_view::npos) {
+    text.remove_prefix(open + 1);
+    text = text.substr(0, text.find('>'));
+  }
+  const auto at = text.rfind('@');
+  std::string local = at == std::string_view::npos ? "" : mail::unfold(text.substr(0, at));
+  return local + "@" + author.domains.front();
+}
+
+SignPlan plan_signing(const config::SignSettings& sign, const Origin& origin,
+                      const std::vector<mail::HeaderField>& headers) {
+  SignPlan plan;
+  if (!origin.originator() || !sign.can_sign()) return plan;
+  const auto address = signing_address(headers);
+  if (!address) {
+    plan.note = "not-signed:no-single-from-domain";
+    return plan;
+  }
+  for (const auto* key : sign.keys_for(*address)) {
+    dkim::SignRequest request(key->domain, key->selector, key->key);
+    request.header_canon = sign.header_canon;
+    request.body_canon = sign.body_canon;
+    if (!sign.headers.empty()) request.headers = sign.headers;
+    request.oversign = sign.oversign;
+    if (sign.expire.count() > 0) request.expire_after = sign.expire.count();
+    plan.requests.push_back(std::move(request));
+  }
+  if (plan.requests.empty()) plan.note = "not-signed:no-key-for-from";
+  return plan;
+}
+
+dmarc::Message dmarc_input(const Results& results, const std::vector<mail::HeaderField>& headers) {
+  dmarc::Message message;
+  message.from = from_values(headers);
+  if (results.spf) message.spf = {to_dmarc(results.spf->result), results.spf->domain};
+  for (const auto& r : results.dkim) message.dkim.push_back({to_dmarc(r.result), r.domain, r.selector});
+  return message;
+}
+
+authres::Field authentication_results(std::string_view authserv_id, const Results& results) {
+  authres::Field field;
+  field.authserv_id = std::string(authserv_id);
+  if (results.spf) field.results.push_back(spf_result(results));
+  add_dkim_results(results, field);
+  if (results.dmarc) field.results.push_back(dmarc_result(*results.dmarc));
+  return field;
+}
+
+bool has_temperror(const Results& results) {
+  if (results.spf && results.spf->result == spf::Result::temperror) return true;
+  if (results.dmarc && results.dmarc->result == dmarc::Result::temperror) return true;
+  const auto& d = results.dkim;
+  return std::any_of(d.begin(), d.end(), [](const auto& r) { return r.result == dkim::Result::temperror; }) &&
+         std::none_of(d.begin(), d.end(), [](const auto& r) { return r.result == dkim::Result::pass; });
+}
+
+milter::Reply internal_error_reply() {
+  return milter::Reply::with_smtp(451, "4.3.0", "Temporary local problem checking the message; try again later");
+}
+
+milter::Reply dns_error_reply() {
+  return milter::Reply::with_smtp(451, "4.4.3", "Temporary DNS failure checking sender authentication; try again later");
+}
+
+std::string summary(const Results& results) {
+  std::string out = "spf=" + std::string(results.spf ? spf::to_string(results.spf->result) : "skipped");
+  out += " dkim=";
+  if (!results.dkim_error.empty()) {
+    out += "permerror";
+  } else if (results.dkim.empty()) {
+    out += "none";
+  }
+  for (std::size_t i = 0; i < results.dkim.size(); ++i) {
+    out += (i == 0 ? "" : ",") + std::string(dkim::to_string(results.dkim[i].result));
+  }
+  out += " dmarc=" + std::string(results.dmarc ? dmarc::to_string(results.dmarc->result) : "skipped");
+  if (results.dmarc && !results.dmarc->author_domain.empty()) out += " from_domain=" + results.dmarc->author_domain;
+  return out;
+}
+
+}  // namespace domainauth::engine

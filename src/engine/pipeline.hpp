@@ -1,0 +1,121 @@
+// The pure steps of the per-message pipeline (design.md "Data flow in the
+// milter"), kept apart from the milter handler so they can be tested alone:
+// who the client is (internal / authenticated: sign, else verify, as OpenDKIM's
+// Mode sv), the header block kept within limits while forged
+// Authentication-Results are spotted, which keys sign a message, the
+// Authentication-Results field (RFC 8601) assembled from the SPF, DKIM and DMARC
+// results, and what the MTA is told. Reads untrusted input: header fields, the
+// envelope and DNS-derived results (every value reaches the A-R through the
+// authres writer, which escapes it).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "authres/authres.hpp"
+#include "config/config.hpp"
+#include "dkim/signer.hpp"
+#include "dkim/verifier.hpp"
+#include "dmarc/dmarc.hpp"
+#include "mail/header.hpp"
+#include "milter/codec.hpp"
+#include "spf/spf.hpp"
+
+namespace domainauth::engine {
+
+// RFC 6008 2: header.b carries at least 8 characters of b= (more when two
+// signatures share the prefix).
+inline constexpr std::size_t kHeaderBPrefix = 8;
+
+struct Client {
+  std::optional<net::IpAddress> ip;  // none for a unix-socket or unknown client
+  std::string hostname;              // as the MTA names it ("[192.0.2.1]" when unknown)
+  std::string auth_user;             // SASL login ({auth_authen}); empty: not authenticated
+};
+
+struct Origin {
+  bool internal = false;       // in sign.internal_hosts
+  bool authenticated = false;  // SASL login
+  bool ignored = false;        // in sign.external_ignore
+  // OpenDKIM Mode sv: mail from originators is signed, the rest verified.
+  [[nodiscard]] bool originator() const { return internal || authenticated; }
+};
+[[nodiscard]] Origin classify_client(const config::SignSettings& sign, const Client& client);
+
+// "<a@example.com>" -> "a@example.com"; "<>" -> "".
+[[nodiscard]] std::string envelope_address(std::string_view address);
+
+// The header block of one message, kept within the configured limits. Fields
+// arrive as the MTA sends them (name, value; value with its leading space when
+// SMFIP_HDR_LEADSPC was agreed, folds as LF or CRLF) and are stored as
+// mail::HeaderField with CRLF folds, byte-exact for DKIM simple canonicalization.
+// Authentication-Results fields carrying our authserv-id are noted (their
+// index among fields of that name) even past the limits, so they can always be removed.
+class HeaderBlock {
+ public:
+  HeaderBlock(std::string authserv_id, std::size_t max_fields, std::size_t max_bytes, bool leading_space)
+      : authserv_id_(std::move(authserv_id)), max_fields_(max_fields), max_bytes_(max_bytes),
+        leading_space_(leading_space) {}
+
+  void add(std::string_view name, std::string_view value);
+
+  [[nodiscard]] bool over_limit() const { return over_limit_; }
+  [[nodiscard]] const std::vector<mail::HeaderField>& fields() const { return fields_; }
+  [[nodiscard]] std::size_t signatures() const { return signatures_; }  // DKIM-Signature fields
+  // Deletions of the forged fields (ChangeHeader with an empty value), highest
+  // index first so that no deletion shifts the index of a later one.
+  [[nodiscard]] std::vector<milter::ChangeHeader> forged_removals() const;
+
+ private:
+  std::string authserv_id_;
+  std::size_t max_fields_;
+  std::size_t max_bytes_;
+  bool leading_space_;
+  std::vector<mail::HeaderField> fields_;
+  std::size_t bytes_ = 0;
+  bool over_limit_ = false;
+  std::size_t signatures_ = 0;
+  std::uint32_t authres_seen_ = 0;
+  std::vector<std::uint32_t> forged_;  // 1-based indexes among Authentication-Results fields
+};
+
+// What signing decided at end of headers.
+struct SignPlan {
+  std::vector<dkim::SignRequest> requests;  // empty: the message is verified instead
+  std::string note;                         // why not, for the log (empty when signing or not an originator)
+};
+// Keys by the From address (one From field with one domain), for originators
+// only; the request carries the configured canonicalization, fields, oversigning and x=.
+[[nodiscard]] SignPlan plan_signing(const config::SignSettings& sign, const Origin& origin,
+                                    const std::vector<mail::HeaderField>& headers);
+// The From address the signing tables are searched with ("local@domain"), or
+// nothing when the message has not exactly one From field with one domain.
+[[nodiscard]] std::optional<std::string> signing_address(const std::vector<mail::HeaderField>& headers);
+
+// Everything known about a verified message at end of message.
+struct Results {
+  std::optional<spf::Outcome> spf;  // none: SPF not checked (originator, or no client address)
+  std::string mail_from;            // envelope sender, without <>
+  std::string helo;
+  std::vector<dkim::SignatureResult> dkim;  // empty: no signature (dkim=none)
+  std::string dkim_error;                   // set: the message could not be checked (dkim=permerror)
+  std::optional<dmarc::Outcome> dmarc;
+};
+
+[[nodiscard]] dmarc::Message dmarc_input(const Results& results, const std::vector<mail::HeaderField>& headers);
+[[nodiscard]] authres::Field authentication_results(std::string_view authserv_id, const Results& results);
+// A temperror the MTA should hear about (milter.on_dns_error): SPF or DMARC
+// temperror, or a DKIM temperror when no signature passed.
+[[nodiscard]] bool has_temperror(const Results& results);
+
+// The replies for milter.on_internal_error / on_dns_error = tempfail.
+[[nodiscard]] milter::Reply internal_error_reply();
+[[nodiscard]] milter::Reply dns_error_reply();
+
+// "spf=pass dkim=pass,fail dmarc=pass" for the log line.
+[[nodiscard]] std::string summary(const Results& results);
+
+}  // namespace domainauth::engine

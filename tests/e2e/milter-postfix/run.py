@@ -1,0 +1,346 @@
+"""`domainauth serve` as the milter of a real Postfix 3.7 on loopback (smtpd_milters and
+non_smtpd_milters = inet:127.0.0.1:PORT, milter_default_action = tempfail,
+milter_protocol = 6), unbound serving the test keys, the seed's OpenDKIM tables
+(/work/shared/seed-setup: KeyTable, SigningTable, TrustedHosts, Canonicalization
+simple/simple) with their paths rewritten to this test's folder:
+
+  (a) example.jp mail from an internal client is signed with selector 20230320; the
+      signature verifies in `domainauth dkim verify --dns` and in dkimpy;
+  (b) SASL-authenticated submission (Cyrus SASL, sasldb) from an outside address is signed;
+  (c) inbound mail from an outside client signed by dkimpy gets spf, dkim and dmarc pass;
+  (d) a forged Authentication-Results with our authserv-id is removed, another kept;
+  (e) example.com mail is signed with selector 20230319, simple/simple;
+  (f) faults: with the DNS server stopped the message gets 451 4.4.3 within the DNS
+      timeout (plus margin); a milter client vanishing mid-message leaves the daemon
+      serving.
+Run inside tests/e2e/lib/netns-run (as root).
+"""
+
+import json
+import os
+import shutil
+import signal
+import smtplib
+import subprocess
+import tempfile
+import time
+import unittest
+
+import dkim
+
+from dnsserver import DnsServer
+from milterclient import MilterClient
+from postfix import Postfix
+
+DOMAINAUTH = os.environ["DOMAINAUTH"]
+SEED = os.path.join(os.environ.get("DOMAINAUTH_SOURCE", "."), "..", "shared", "seed-setup")
+if not os.path.isdir(SEED):
+    SEED = "/work/shared/seed-setup"
+MILTER_PORT = 18891
+POLICY_PORT = 18023
+AUTHSERV_ID = "mx.milter.test"
+DNS_TIMEOUT_SECONDS = 2
+TIMING_MARGIN_SECONDS = 2.5  # Postfix, smtplib and process scheduling on a busy machine
+INTERNAL = "127.0.0.1"   # in the seed's TrustedHosts
+OUTSIDE = "127.0.0.20"
+SASL_USER, SASL_PASSWORD = "taro", "secret-pw"
+world = {}
+
+
+def run(args, stdin=None):
+    return subprocess.run(args, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True)
+
+
+def keygen(folder, domain, selector, algorithm="rsa"):
+    out = run([DOMAINAUTH, "dkim", "keygen", "--domain", domain, "--selector", selector,
+               "--algorithm", algorithm, "--out", folder, "--json"])
+    return json.loads(out.stdout)
+
+
+def seed_tables(folder, keys_folder):
+    """The seed's tables with /var/db/dkim and /usr/local/etc/mail/opendkim rewritten."""
+    for name in ("KeyTable", "SigningTable", "TrustedHosts"):
+        with open(os.path.join(SEED, name)) as f:
+            text = f.read().replace("/var/db/dkim", keys_folder)
+        with open(os.path.join(folder, name), "w") as f:
+            f.write(text)
+
+
+def sasl_setup(folder):
+    sasldb = os.path.join(folder, "sasldb2")
+    subprocess.run(["saslpasswd2", "-p", "-c", "-f", sasldb, "-u", "mx.postfix.test", SASL_USER],
+                   input=SASL_PASSWORD.encode(), check=True)
+    shutil.chown(sasldb, "postfix", "postfix")
+    os.chmod(sasldb, 0o640)
+    with open(os.path.join(folder, "smtpd.conf"), "w") as f:
+        f.write("pwcheck_method: auxprop\nauxprop_plugin: sasldb\nsasldb_path: %s\n"
+                "mech_list: PLAIN LOGIN\n" % sasldb)
+
+
+def write_config(path, folder, dns_spec):
+    with open(path, "w") as f:
+        f.write("""[dns]
+servers = ["{dns}"]
+timeout = {timeout}
+[milter]
+listen = ["inet:127.0.0.1:{milter}"]
+authserv_id = "{authserv}"
+[policy]
+listen = ["inet:127.0.0.1:{policy}"]
+[sign]
+keytable = "{folder}/KeyTable"
+signingtable = "refile:{folder}/SigningTable"
+internal_hosts = ["refile:{folder}/TrustedHosts"]
+external_ignore = ["refile:{folder}/TrustedHosts"]
+subdomains = true
+multiple_signatures = true
+canonicalization = "simple/simple"
+[daemon]
+user = ""
+""".format(dns=dns_spec, timeout=DNS_TIMEOUT_SECONDS, milter=MILTER_PORT, authserv=AUTHSERV_ID,
+           policy=POLICY_PORT, folder=folder))
+
+
+class Daemon:
+    def __init__(self, config_path):
+        self.log_path = config_path + ".log"
+        self.log_file = open(self.log_path, "w")
+        self.process = subprocess.Popen([DOMAINAUTH, "serve", "--config", config_path], stderr=self.log_file)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with MilterClient("inet:127.0.0.1:%d" % MILTER_PORT) as m:
+                    m.optneg()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("domainauth serve did not start:\n" + self.log())
+
+    def log(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(40)
+        self.log_file.close()
+
+
+def message(sender, subject, extra_headers=""):
+    return ("From: Sender <%s>\r\nTo: b@example.org\r\nSubject: %s\r\n"
+            "Message-ID: <%s@test>\r\n%s\r\nHello, this is a test.\r\n" % (sender, subject, subject, extra_headers))
+
+
+def setUpModule():
+    folder = tempfile.mkdtemp(prefix="domainauth-milter-e2e-")
+    os.chmod(folder, 0o755)  # Postfix's smtpd (user postfix) reads the SASL settings below it
+    world["dir"] = folder
+    keys_folder = os.path.join(folder, "keys")
+    os.mkdir(keys_folder, 0o700)
+    com = keygen(keys_folder, "example.com", "20230319")
+    jp = keygen(keys_folder, "example.jp", "20230320")
+    outside = keygen(keys_folder, "sender.test", "ext")
+    world["outside_key"] = os.path.join(keys_folder, "ext.private")
+    seed_tables(folder, keys_folder)
+    sasl_dir = os.path.join(folder, "sasl")
+    os.mkdir(sasl_dir, 0o755)
+    sasl_setup(sasl_dir)
+    records = [
+        (com["name"], "TXT", com["record"]),
+        (jp["name"], "TXT", jp["record"]),
+        (outside["name"], "TXT", outside["record"]),
+        ("sender.test", "TXT", "v=spf1 ip4:%s -all" % OUTSIDE),
+        ("_dmarc.sender.test", "TXT", "v=DMARC1; p=reject"),
+        ("example.jp", "TXT", "v=spf1 ip4:127.0.0.1 -all"),
+        ("example.com", "TXT", "v=spf1 ip4:127.0.0.1 -all"),
+    ]
+    world["records"] = records
+    world["dns"] = DnsServer(records).__enter__()
+    config = os.path.join(folder, "domainauth.toml")
+    world["config"] = config
+    write_config(config, folder, world["dns"].spec)
+    world["daemon"] = Daemon(config)
+    milter = "inet:127.0.0.1:%d" % MILTER_PORT
+    world["postfix"] = Postfix(main_cf={
+        "smtpd_milters": milter, "non_smtpd_milters": milter,
+        "milter_default_action": "tempfail", "milter_protocol": "6",
+        "smtpd_sasl_auth_enable": "yes", "smtpd_sasl_type": "cyrus",
+        "cyrus_sasl_config_path": sasl_dir, "smtpd_sasl_path": "smtpd",
+        "smtpd_sasl_security_options": "noanonymous",
+        "smtpd_recipient_restrictions": "permit_sasl_authenticated, reject_unauth_destination",
+    }).__enter__()
+    # Debian's Postfix reads $config_directory/sasl/smtpd.conf (its patch overrides
+    # cyrus_sasl_config_path): put the settings there too and restart smtpd.
+    postfix_sasl = os.path.join(world["postfix"].config_directory, "sasl")
+    os.mkdir(postfix_sasl, 0o755)
+    shutil.copy(os.path.join(sasl_dir, "smtpd.conf"), postfix_sasl)
+    subprocess.run(["postfix", "-c", world["postfix"].config_directory, "reload"], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1)
+
+
+def tearDownModule():
+    if os.environ.get("DOMAINAUTH_E2E_VERBOSE") and "postfix" in world:
+        print(world["postfix"].maillog())
+    for name in ("postfix", "dns"):
+        if name in world:
+            world[name].__exit__(None, None, None)
+    if "daemon" in world:
+        world["daemon"].stop()
+        if os.environ.get("DOMAINAUTH_E2E_VERBOSE"):
+            print(world["daemon"].log())
+    shutil.rmtree(world["dir"], ignore_errors=True)
+
+
+def dkimpy_dns(name, timeout=5):
+    for n, _, value in world["records"]:
+        if name.decode().rstrip(".") == n:
+            return value.encode()
+    return None
+
+
+class MilterThroughPostfix(unittest.TestCase):
+    def deliver(self, sender, subject, source, extra_headers="", login=False):
+        mta = world["postfix"]
+        text = message(sender, subject, extra_headers)
+        if login:
+            with smtplib.SMTP("127.0.0.1", mta.smtpd_port, local_hostname="client.example",
+                              source_address=(source, 0), timeout=60) as client:
+                client.login(SASL_USER, SASL_PASSWORD)
+                client.sendmail(sender, ["b@example.org"], text)
+        else:
+            mta.send(sender, ["b@example.org"], text, source=source)
+        return mta.wait_for_message(lambda m: ("Subject: %s\r\n" % subject) in m.data)
+
+    def assert_verifies(self, delivered, domain, selector):
+        raw = delivered.data.encode()
+        out = run([DOMAINAUTH, "dkim", "verify", "--dns", world["dns"].spec, "--json"], stdin=raw)
+        sigs = json.loads(out.stdout)["signatures"]
+        self.assertEqual([(s["domain"], s["selector"], s["result"]) for s in sigs], [(domain, selector, "pass")],
+                         out.stdout)
+        self.assertTrue(dkim.verify(raw, dnsfunc=dkimpy_dns), "dkimpy does not verify:\n" + delivered.data)
+
+    def test_a_internal_example_jp_signed_and_verifies_in_domainauth_and_dkimpy(self):
+        delivered = self.deliver("taro@example.jp", "internal-jp", INTERNAL)
+        [signature] = delivered.header("DKIM-Signature")
+        self.assertIn("d=example.jp", signature)
+        self.assertIn("s=20230320", signature)
+        self.assertEqual(delivered.header("Authentication-Results"), [])
+        self.assert_verifies(delivered, "example.jp", "20230320")
+
+    def test_b_sasl_authenticated_submission_is_signed(self):
+        delivered = self.deliver("hanako@example.jp", "sasl-jp", OUTSIDE, login=True)
+        self.assertEqual(len(delivered.header("DKIM-Signature")), 1, delivered.data)
+        self.assert_verifies(delivered, "example.jp", "20230320")
+        # Without the login the same client is an outsider: verified, not signed.
+        unsigned = self.deliver("hanako@example.jp", "nosasl-jp", OUTSIDE)
+        self.assertEqual(unsigned.header("DKIM-Signature"), [])
+        [ar] = unsigned.header("Authentication-Results")
+        self.assertIn("spf=fail", ar)
+
+    def test_c_inbound_gets_authentication_results(self):
+        text = message("news@sender.test", "inbound-signed").encode()
+        with open(world["outside_key"], "rb") as f:
+            signature = dkim.sign(text, b"ext", b"sender.test", f.read(),
+                                  include_headers=[b"from", b"to", b"subject", b"message-id"])
+        mta = world["postfix"]
+        mta.send("news@sender.test", ["b@example.org"], (signature + text).decode(), source=OUTSIDE)
+        delivered = mta.wait_for_message(lambda m: "Subject: inbound-signed\r\n" in m.data)
+        [ar] = delivered.header("Authentication-Results")
+        self.assertTrue(ar.startswith(AUTHSERV_ID + ";"), ar)
+        self.assertIn("spf=pass smtp.mailfrom=news@sender.test", ar)
+        self.assertIn("dkim=pass header.d=sender.test", ar)
+        self.assertIn("header.s=ext", ar)
+        self.assertRegex(ar, r"header\.b=[A-Za-z0-9+/]{8,}")
+        self.assertIn("dmarc=pass (p=reject dis=none) header.from=sender.test", ar)
+
+    def test_d_forged_authentication_results_removed_other_kept(self):
+        forged = ("Authentication-Results: %s; dkim=pass header.d=bank.example\r\n"
+                  "Authentication-Results: other.example; spf=pass smtp.mailfrom=x@y.example\r\n" % AUTHSERV_ID)
+        delivered = self.deliver("news@sender.test", "forged-ar", OUTSIDE, extra_headers=forged)
+        fields = delivered.header("Authentication-Results")
+        ours = [f for f in fields if f.startswith(AUTHSERV_ID + ";")]
+        self.assertEqual(len(ours), 1, fields)
+        self.assertNotIn("bank.example", ours[0])
+        self.assertIn("other.example; spf=pass smtp.mailfrom=x@y.example", fields)
+
+    def test_e_seed_tables_sign_example_com_with_its_selector_simple_simple(self):
+        delivered = self.deliver("info@example.com", "internal-com", INTERNAL)
+        [signature] = delivered.header("DKIM-Signature")
+        self.assertIn("d=example.com", signature)
+        self.assertIn("s=20230319", signature)
+        self.assertIn("c=simple/simple", signature)
+        self.assert_verifies(delivered, "example.com", "20230319")
+        # SubDomains yes: a subdomain of a signing domain takes its parent's key.
+        sub = self.deliver("info@sub.example.com", "internal-subdomain", INTERNAL)
+        self.assertIn("s=20230319", sub.header("DKIM-Signature")[0])
+
+    def test_f1_client_vanishing_mid_message_leaves_the_daemon_serving(self):
+        for _ in range(5):
+            m = MilterClient("inet:127.0.0.1:%d" % MILTER_PORT).__enter__()
+            m.optneg()
+            m.connect("gone.example", "4", 25, OUTSIDE)
+            m.helo("gone.example")
+            m.mail("<a@sender.test>")
+            m.header("From", " a@sender.test")
+            m.header("DKIM-Signature", " v=1; a=rsa-sha256; d=sender.test; s=ext; h=from; bh=AA; b=BB")
+            m.eoh()
+            m.body(b"partial")
+            m.__exit__(None, None, None)
+        self.assertIsNone(world["daemon"].process.poll())
+        delivered = self.deliver("news@sender.test", "after-vanish", OUTSIDE)
+        self.assertEqual(len(delivered.header("Authentication-Results")), 1)
+
+    def test_y_sighup_reloads_settings_and_keeps_connections(self):
+        kept = MilterClient("inet:127.0.0.1:%d" % MILTER_PORT).__enter__()
+        try:
+            kept.optneg()
+            kept.connect("localhost", "4", 25, INTERNAL)
+            with open(world["config"]) as f:
+                text = f.read()
+            with open(world["config"], "w") as f:
+                f.write(text.replace('"simple/simple"', '"relaxed/relaxed"'))
+            world["daemon"].process.send_signal(signal.SIGHUP)
+            deadline = time.monotonic() + 10
+            while "event=reloaded" not in world["daemon"].log() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            self.assertIn("event=reloaded", world["daemon"].log())
+            delivered = self.deliver("taro@example.jp", "after-reload", INTERNAL)
+            self.assertIn("c=relaxed/relaxed", delivered.header("DKIM-Signature")[0])
+            self.assert_verifies(delivered, "example.jp", "20230320")
+            # The connection opened before the reload still works.
+            kept.helo("localhost")
+            kept.mail("<taro@example.jp>")
+            kept.header("From", " taro@example.jp")
+            kept.eoh()
+            kept.body(b"kept\r\n")
+            result = kept.eom()
+            self.assertEqual(result.reply.code, "c")
+            self.assertTrue(any(m[0] == "insheader" and m[2] == "DKIM-Signature" for m in result.modifications),
+                            result.modifications)
+        finally:
+            kept.__exit__(None, None, None)
+            with open(world["config"], "w") as f:
+                f.write(text)
+            world["daemon"].process.send_signal(signal.SIGHUP)
+
+    def test_z_dns_stopped_gives_temperror_action_within_the_timeout(self):
+        world["dns"].stop()
+        try:
+            start = time.monotonic()
+            with self.assertRaises(smtplib.SMTPDataError) as refused:
+                # A name nobody asked for yet: nothing in the resolver's cache.
+                world["postfix"].send("a@uncached.test", ["b@example.org"],
+                                      message("a@uncached.test", "dns-down"), source=OUTSIDE)
+            took = time.monotonic() - start
+            self.assertEqual(refused.exception.smtp_code, 451, refused.exception)
+            self.assertIn(b"4.4.3", refused.exception.smtp_error)
+            self.assertLess(took, DNS_TIMEOUT_SECONDS + TIMING_MARGIN_SECONDS)
+            self.assertIn("action=tempfail", world["daemon"].log())
+        finally:
+            world["dns"].start()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
