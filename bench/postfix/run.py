@@ -5,7 +5,8 @@ on 127.0.0.1:5353 and 127.0.0.53:53. Setups, each at 10 and 100 parallel session
 4 KB and 100 KB messages:
   postfix alone; OpenDKIM signing (Mode s, RSA-2048); the inbound peer stack OpenDKIM
   (Mode sv, verifying) + OpenDMARC + policyd-spf-python (check_policy_service);
-  domainauth signing and domainauth SPF+DKIM+DMARC (when `domainauth serve` has a milter).
+  domainauth signing and domainauth SPF+DKIM+DMARC (`domainauth serve`'s milter); then the
+  milter's RSS with 1000 idle connections and while one 50 MB message passes.
 Figures per row: messages/s, the filters' CPU-seconds per 1000 messages (from
 /proc/<pid>/stat before/after, children included), added latency p50/p99 (Postfix's
 per-message "delays=a" — time in smtpd, milters and policy included — at microsecond
@@ -306,6 +307,10 @@ def setup_rows(name, world, dns, files, sender, count, milters=(), restrictions=
         probe = mta.wait_for_message(lambda m: True)
         check = {h: probe.header(h) for h in ("DKIM-Signature", "Authentication-Results", "Received-SPF")}
         print(f"postfix: {name}: check message headers {json.dumps(check)[:600]}", flush=True)
+        if memory is not None:  # on the fresh process, before any load
+            memory["idle_connections"] = idle_connections(world)
+            memory["message_50mb"] = big_message(mta, world, sender)
+            print(f"postfix: {name}: memory {memory}", flush=True)
         for sessions in SESSIONS:
             for size_name, _ in SIZES:
                 n = count if size_name == "4KB" else max(100, count // 2)
@@ -317,10 +322,6 @@ def setup_rows(name, world, dns, files, sender, count, milters=(), restrictions=
                 print(f"postfix: {name} s={sessions} {size_name}: {r['messages_per_s']:.1f} msg/s, filter CPU "
                       f"{r['filter_cpu_s_per_1000']:.2f} s/1000, p50 {r['p50_ms'] or 0:.1f} ms, p99 {r['p99_ms'] or 0:.1f} ms",
                       f"{' smtp-source: ' + ' | '.join(r['smtp_source_errors']) if r['smtp_source_errors'] else ''}", flush=True)
-        if memory is not None:
-            memory["idle_connections"] = idle_connections(world)
-            memory["message_50mb"] = big_message(mta, world, sender)
-            print(f"postfix: {name}: memory {memory}", flush=True)
     world.stop()
     return rows
 
