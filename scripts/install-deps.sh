@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package domainauth needs to build, run and test.
 # Idempotent: packages already present are left alone; run as root.
-# Usage: scripts/install-deps.sh [build|test]   (default: test, which includes build)
+# Usage: scripts/install-deps.sh [build|test|bench]   (default: test, which includes build;
+# bench adds the peers scripts/bench.sh measures against)
 set -euo pipefail
 
 want=${1:-test}
@@ -24,8 +25,13 @@ test_pkgs=(
   iproute2 util-linux procps
 )
 
+bench_pkgs=(
+  postfix-policyd-spf-python socat linux-perf
+)
+
 pkgs=("${build_pkgs[@]}")
 [ "$want" = test ] && pkgs+=("${test_pkgs[@]}")
+[ "$want" = bench ] && pkgs+=("${test_pkgs[@]}" "${bench_pkgs[@]}")
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -9,7 +9,9 @@
 
 #include <array>
 #include <fstream>
+#include <mutex>
 #include <sstream>
+#include <unordered_map>
 
 namespace domainauth::dkim {
 namespace {
@@ -18,6 +20,34 @@ using Bio = std::unique_ptr<BIO, decltype(&BIO_free)>;
 using MdCtx = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
 
 KeyHandle own(EVP_PKEY* key) { return KeyHandle(key, &EVP_PKEY_free); }
+
+// Decoding an RSA key (d2i_PUBKEY through OpenSSL 3's decoder framework) costs
+// ten times an RSA-2048 verification; the same few keys sign most mail, so
+// decoded keys are kept, by their DER octets (the whole cache is dropped when full).
+constexpr std::size_t kRsaKeyCacheEntries = 1024;
+
+class RsaKeyCache {
+ public:
+  KeyHandle find(std::string_view der) {
+    std::lock_guard lock(mutex_);
+    auto it = keys_.find(std::string(der));
+    return it == keys_.end() ? nullptr : it->second;
+  }
+  void add(std::string_view der, KeyHandle key) {
+    std::lock_guard lock(mutex_);
+    if (keys_.size() >= kRsaKeyCacheEntries) keys_.clear();
+    keys_.emplace(std::string(der), std::move(key));
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::string, KeyHandle> keys_;
+};
+
+RsaKeyCache& rsa_key_cache() {
+  static RsaKeyCache cache;
+  return cache;
+}
 
 const unsigned char* bytes(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
 
@@ -129,6 +159,7 @@ std::optional<PublicKey> PublicKey::from_record(KeyType type, std::string_view d
     }
     return PublicKey(type, own(key));
   }
+  if (KeyHandle cached = rsa_key_cache().find(der)) return PublicKey(type, std::move(cached));
   const unsigned char* p = bytes(der);
   EVP_PKEY* key = d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size()));
   if (key == nullptr) {  // some publish the bare PKCS#1 RSAPublicKey
@@ -145,6 +176,7 @@ std::optional<PublicKey> PublicKey::from_record(KeyType type, std::string_view d
     *error = "RSA key of " + std::to_string(out.bits()) + " bits is larger than " + std::to_string(kMaxRsaBits);
     return std::nullopt;
   }
+  rsa_key_cache().add(der, out.key_);
   return out;
 }
 

@@ -44,6 +44,8 @@ class BodyCanonicalizer {
 
  private:
   static constexpr std::size_t kBuffer = 16 * 1024;
+  [[nodiscard]] std::size_t verbatim_end(std::string_view chunk, std::size_t from) const;
+  std::size_t step(std::string_view chunk, std::size_t at);
   void content(std::string_view run);
   void end_line();
   void emit(std::string_view bytes);

@@ -2,7 +2,10 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
+#include <iterator>
 #include <random>
+#include <utility>
+#include <vector>
 
 #include "mail/body_hash.hpp"
 #include "mail/canonicalize.hpp"
@@ -132,6 +135,67 @@ TEST(Canonicalize, EveryChunkingGivesTheSameHash) {
       }
       canon.finish();
       ASSERT_EQ(sink.out, want);
+    }
+  }
+}
+
+// A line-by-line model of RFC 6376 3.4.3 / 3.4.4: lines end in CRLF or bare LF
+// (a bare CR is content); relaxed collapses WSP runs to one SP and drops WSP at
+// line ends; empty lines at the end go; an empty body is CRLF in simple.
+std::string reference_body(std::string_view body, Canonicalization c) {
+  std::vector<std::string> lines;
+  std::string line;
+  for (char ch : body) {
+    if (ch != '\n') {
+      line.push_back(ch);
+      continue;
+    }
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    lines.push_back(std::exchange(line, {}));
+  }
+  if (!line.empty()) lines.push_back(line);
+  if (c == Canonicalization::relaxed) {
+    for (auto& l : lines) {
+      std::string out;
+      for (std::size_t i = 0; i < l.size(); ++i) {
+        bool wsp = l[i] == ' ' || l[i] == '\t';
+        if (!wsp) out.push_back(l[i]);
+        else if (i + 1 < l.size() && l[i + 1] != ' ' && l[i + 1] != '\t') out.push_back(' ');
+      }
+      while (!out.empty() && out.back() == ' ') out.pop_back();
+      l = out;
+    }
+  }
+  while (!lines.empty() && lines.back().empty()) lines.pop_back();
+  std::string out;
+  for (const auto& l : lines) out += l + "\r\n";
+  if (out.empty() && c == Canonicalization::simple) out = "\r\n";
+  return out;
+}
+
+// Property: long random bodies (runs longer than the 16-octet scan blocks,
+// WSP runs, blank lines, bare CR and LF) canonicalize as the line model says,
+// whole and in random chunks.
+TEST(Canonicalize, Rfc6376_3_4_3_And_3_4_4_MatchALineByLineModel) {
+  std::mt19937 rng(3443);
+  const char* const pieces[] = {"word", "a", " ", "  ", "\t", " \t ", "\r\n", "\r\n", "\n", "\r",
+                                "\xe9", "abcdefghijklmnopqrstuvwxyz0123456789", "\r\n\r\n"};
+  for (int round = 0; round < 400; ++round) {
+    std::string body;
+    std::size_t parts = rng() % 150;
+    for (std::size_t i = 0; i < parts; ++i) body += pieces[rng() % std::size(pieces)];
+    for (auto c : {Canonicalization::simple, Canonicalization::relaxed}) {
+      std::string want = reference_body(body, c);
+      ASSERT_EQ(canon_body(body, c), want) << "round " << round;
+      StringSink sink;
+      BodyCanonicalizer canon(c, sink);
+      for (std::size_t i = 0; i < body.size();) {
+        std::size_t n = 1 + rng() % 40;
+        canon.feed(std::string_view(body).substr(i, n));
+        i += n;
+      }
+      canon.finish();
+      ASSERT_EQ(sink.out, want) << "round " << round << " (chunked)";
     }
   }
 }

@@ -1,0 +1,218 @@
+#!/usr/bin/python3
+"""Merges the raw figures of one benchmark run (scripts/bench.sh) into
+bench/results/latest.json and writes bench/results/latest.md: tables with the
+ratios to the peers measured in the same run, and the machine.
+
+Usage: report.py OUT_DIR RESULTS_DIR
+OUT_DIR holds what this run measured: machine.json, openssl.json, inprocess.json
+(Google Benchmark JSON), policy.json, postfix.json (any may be missing: parts not
+run keep their figures from the previous latest.json, marked with their date)."""
+import json
+import os
+import sys
+
+PARTS = ("inprocess", "policy", "postfix")
+
+
+def load(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return None
+
+
+def gbench_rows(raw):
+    """name -> figures of a Google Benchmark run (the median when repeated)."""
+    rows = {}
+    for b in raw.get("benchmarks", []):
+        if b.get("error_occurred"):
+            rows[b["run_name"]] = {"error": b.get("error_message", "error")}
+            continue
+        if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
+            continue
+        name = b.get("run_name", b["name"])
+        if name in rows and b.get("run_type") != "aggregate":
+            continue
+        rows[name] = b
+    return rows
+
+
+def fmt(value, digits=0):
+    if value is None:
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+def ratio(ours, peer):
+    if not ours or not peer:
+        return None
+    return ours / peer
+
+
+def pct(r):
+    return "—" if r is None else f"{100 * r:.0f}%"
+
+
+def per_1000(cpu, count):
+    return 1000 * cpu / count if cpu is not None and count else None
+
+
+def verdict(r, target):
+    if r is None:
+        return "not measured"
+    return "met" if r >= target else "missed"
+
+
+def inprocess_md(part):
+    openssl, rows = part["openssl"], gbench_rows(part["gbench"])
+    lines = ["## In-process (Google Benchmark vs `openssl speed`, same run)", "",
+             "CPU time per operation; openssl speed reports CPU (user) time too.", "",
+             "| what | domainauth | openssl speed | ratio | target |", "| --- | --- | --- | --- | --- |"]
+    summary = []
+
+    def per_s(name):
+        r = rows.get(name)
+        return r.get("items_per_second") if r and "error" not in r else None
+
+    def mb_s(name):
+        r = rows.get(name)
+        return r["bytes_per_second"] / 1e6 if r and "error" not in r else None
+
+    for alg in ("rsa2048", "ed25519"):
+        peer = openssl.get(alg, {})
+        for size in ("4KB", "1MB"):
+            ours = per_s(f"dkim_sign/{alg}/{size}")
+            target = ""
+            if alg == "rsa2048" and size == "4KB":
+                r = ratio(ours, peer.get("sign_per_s"))
+                target = f">= 95%: {verdict(r, 0.95)}"
+                summary.append(("DKIM RSA-2048 signing of a 4 KB message vs openssl rsa2048 sign/s", r, 0.95))
+            lines.append(f"| DKIM sign {alg}, {size} message (msg/s) | {fmt(ours)} | {fmt(peer.get('sign_per_s'))} sign/s"
+                         f" | {pct(ratio(ours, peer.get('sign_per_s')))} | {target} |")
+        op = per_s(f"dkim_sign_operation/{alg}")
+        lines.append(f"| the signature operation alone (EVP_DigestSign, /s) | {fmt(op)} | {fmt(peer.get('sign_per_s'))}"
+                     f" sign/s | {pct(ratio(op, peer.get('sign_per_s')))} | |")
+        for size in ("4KB", "1MB"):
+            ours = per_s(f"dkim_verify/{alg}/{size}")
+            lines.append(f"| DKIM verify {alg}, {size} message, key from memory DNS (msg/s) | {fmt(ours)} | "
+                         f"{fmt(peer.get('verify_per_s'))} verify/s | {pct(ratio(ours, peer.get('verify_per_s')))} | |")
+    sha = openssl.get("sha256", {}).get("16384")
+    sha_mb = sha / 1e6 if sha else None
+    for name, label in (("simple", "simple, text body"), ("relaxed", "relaxed, text body"),
+                        ("simple_base64", "simple, base64 body"), ("relaxed_base64", "relaxed, base64 body")):
+        ours = mb_s(f"body_hash/{name}/1MB")
+        r = ratio(ours, sha_mb)
+        target = f">= 70%: {verdict(r, 0.70)}"
+        summary.append((f"body canonicalization + SHA-256, {label}, vs openssl sha256 (16 KB blocks)", r, 0.70))
+        lines.append(f"| body canonicalization + SHA-256, {label}, 1 MB (MB/s) | {fmt(ours)} | {fmt(sha_mb)} MB/s "
+                     f"(sha256, 16 KB blocks) | {pct(r)} | {target} |")
+    raw = mb_s("body_hash/raw_sha256/1MB")
+    lines.append(f"| raw SHA-256 in-process, 16 KB blocks (MB/s) | {fmt(raw)} | {fmt(sha_mb)} MB/s | {pct(ratio(raw, sha_mb))} | |")
+    for name, label in (("pass_deep_include", "pass, matched in the last include"),
+                        ("softfail_all_terms", "softfail, every term evaluated")):
+        r = rows.get(f"spf_check_host/{name}")
+        ours = per_s(f"spf_check_host/{name}")
+        terms = int(r.get("dns_terms", 0)) if r and "error" not in r else 0
+        lines.append(f"| SPF check_host() from memory, {label}, {terms} DNS terms (evaluations/s) | {fmt(ours)} | | | |")
+    return lines, summary
+
+
+def policy_md(part):
+    lines = ["## Policy service (same request stream, same unbound, same run)", "",
+             part.get("description", ""), "",
+             "| server | cache | requests | concurrency | requests/s | p50 ms | p99 ms | errors | server CPU-s / 1000 req | client CPU-s |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    summary = []
+    by = {}
+    for row in part["rows"]:
+        by[(row["server"], row["cache"])] = row
+        lines.append(f"| {row['server']} | {row['cache']} | {row['requests']} | {row['concurrency']} | "
+                     f"{fmt(row.get('requests_per_s'))} | {fmt(row.get('p50_ms'), 2)} | {fmt(row.get('p99_ms'), 2)} | "
+                     f"{row.get('errors', 0)} | {fmt(per_1000(row.get('server_cpu_s'), row.get('answered')), 3)} | "
+                     f"{fmt(row.get('client_cpu_s'), 2)} |")
+    lines.append("")
+    for cache in ("cold", "warm"):
+        ours, peer = by.get(("domainauth", cache)), by.get(("policyd-spf-python", cache))
+        if ours and peer:
+            r = ratio(ours.get("requests_per_s"), peer.get("requests_per_s"))
+            summary.append((f"policy service requests/s vs policyd-spf-python, {cache} cache", r, 20.0))
+            lines.append(f"- {cache} cache: domainauth {pct(r)} of policyd-spf-python's requests/s "
+                         f"({r:.1f}x; target >= 20x: {verdict(r, 20.0)}); p99 {fmt(ours.get('p99_ms'), 2)} ms vs "
+                         f"{fmt(peer.get('p99_ms'), 2)} ms")
+    return lines, summary
+
+
+def postfix_md(part):
+    lines = ["## Full stack through Postfix (smtp-source -> Postfix -> filters -> smtp-sink)", "",
+             part.get("description", ""), "",
+             "| setup | sessions | message | messages | msg/s | filter CPU-s / 1000 msg | added latency p50 / p99 ms | filter peak RSS MB |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    summary = []
+    for row in part["rows"]:
+        if row.get("not_measured"):
+            lines.append(f"| {row['setup']} | {row.get('sessions', '—')} | {row.get('size', '—')} | not measured: "
+                         f"{row['not_measured']} | | | | |")
+            continue
+        lat = f"{fmt(row.get('added_p50_ms'), 1)} / {fmt(row.get('added_p99_ms'), 1)}"
+        lines.append(f"| {row['setup']} | {row['sessions']} | {row['size']} | {row['messages']} | "
+                     f"{fmt(row.get('messages_per_s'), 1)} | {fmt(row.get('filter_cpu_s_per_1000'), 2)} | {lat} | "
+                     f"{fmt(row.get('filter_peak_rss_mb'), 1)} |")
+    for note in part.get("notes", []):
+        lines += ["", f"- {note}"]
+    for item in part.get("summary", []):
+        summary.append((item["what"], item.get("ratio"), item["target"]))
+    for mem in part.get("memory", []):
+        lines += ["", f"- {mem}"]
+    return lines, summary
+
+
+def main():
+    out_dir, results_dir = sys.argv[1], sys.argv[2]
+    latest_path = os.path.join(results_dir, "latest.json")
+    previous = load(latest_path) or {}
+    machine = load(os.path.join(out_dir, "machine.json"))
+    merged = {"machine": machine or previous.get("machine")}
+    if load(os.path.join(out_dir, "inprocess.json")):
+        merged["inprocess"] = {"machine": machine, "openssl": load(os.path.join(out_dir, "openssl.json")),
+                               "gbench": load(os.path.join(out_dir, "inprocess.json"))}
+    for part in ("policy", "postfix"):
+        data = load(os.path.join(out_dir, f"{part}.json"))
+        if data:
+            data["machine"] = machine
+            merged[part] = data
+    for part in PARTS:
+        if part not in merged and part in previous:
+            merged[part] = previous[part]
+    os.makedirs(results_dir, exist_ok=True)
+    with open(latest_path, "w") as f:
+        json.dump(merged, f, indent=1)
+
+    m = merged["machine"] or {}
+    md = ["# Benchmark results", "", "Written by `scripts/bench.sh` (see README.md, Benchmarks). Every ratio compares "
+          "figures measured in the same run on the same machine.", "",
+          f"Machine: {m.get('cpu')}, {m.get('cores')} cores, {m.get('memory_mb')} MB, kernel {m.get('kernel')}, "
+          f"{m.get('os')}; load average at start {m.get('loadavg_at_start')} (the machine is shared: other jobs "
+          f"ran at the same time). Run: {m.get('date')}.", ""]
+    summary = []
+    for part, render in (("inprocess", inprocess_md), ("policy", policy_md), ("postfix", postfix_md)):
+        if part not in merged:
+            md += [f"## {part}", "", "not measured yet", ""]
+            continue
+        pm = merged[part].get("machine") or {}
+        lines, s = render(merged[part])
+        if pm.get("date") != m.get("date"):
+            lines.insert(1, f"(figures from an earlier run: {pm.get('date')})")
+        md += lines + [""]
+        summary += s
+    md += ["## Targets", "", "| target | ratio | bar | verdict |", "| --- | --- | --- | --- |"]
+    for what, r, bar in summary:
+        shown = "—" if r is None else (f"{r:.1f}x" if bar > 1 else pct(r))
+        bar_s = f"{bar:g}x" if bar > 1 else pct(bar)
+        md.append(f"| {what} | {shown} | {bar_s} | {verdict(r, bar)} |")
+    with open(os.path.join(results_dir, "latest.md"), "w") as f:
+        f.write("\n".join(md) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Benchmarks domainauth against the incumbents, side by side in one run, and writes
+# bench/results/latest.md (tables with ratios, the machine) and latest.json (raw
+# figures). Not part of CI: scripts/test.sh never calls it and nothing here asserts
+# a timing. Run as root on Debian 12 (the policy and Postfix parts run unbound,
+# Postfix and the peers inside tests/e2e/lib/netns-run, on loopback only).
+#
+#   scripts/bench.sh                 every part
+#   scripts/bench.sh inprocess       DKIM sign/verify, body hashing, SPF vs openssl speed
+#   scripts/bench.sh policy          policy service vs postfix-policyd-spf-python
+#   scripts/bench.sh postfix         Postfix alone / OpenDKIM / OpenDKIM+OpenDMARC+policyd-spf / domainauth
+#   options: --quick (shorter runs, for trying the harness), --no-build
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+parts=()
+quick=0
+build=1
+for arg in "$@"; do
+  case $arg in
+    inprocess|policy|postfix) parts+=("$arg") ;;
+    --quick) quick=1 ;;
+    --no-build) build=0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) echo "bench.sh: unknown argument $arg" >&2; exit 1 ;;
+  esac
+done
+[ ${#parts[@]} -eq 0 ] && parts=(inprocess policy postfix)
+wants() { [[ " ${parts[*]} " == *" $1 "* ]]; }
+
+bash scripts/install-deps.sh bench
+bld=$root/build-bench
+if [ $build = 1 ]; then
+  cmake -S . -B "$bld" -G Ninja -DCMAKE_BUILD_TYPE=Release -DDOMAINAUTH_BENCH=ON -DDOMAINAUTH_TESTS=OFF >/dev/null
+  cmake --build "$bld" -j "$(nproc)"
+fi
+out=$bld/bench-out
+rm -rf "$out"; mkdir -p "$out"
+bench/machine.sh > "$out/machine.json"
+echo "bench: machine $(cat "$out/machine.json")"
+
+if wants inprocess; then
+  secs=3; reps=3
+  [ $quick = 1 ] && { secs=1; reps=1; }
+  echo "bench: openssl speed -seconds $secs rsa2048 ed25519 sha256"
+  openssl speed -mr -seconds $secs rsa2048 ed25519 sha256 2>/dev/null | bench/openssl_speed.py > "$out/openssl.json"
+  echo "bench: in-process benchmarks"
+  "$bld/bench/bench_inprocess" --benchmark_repetitions=$reps --benchmark_min_time=$secs \
+    --benchmark_out="$out/inprocess.json" --benchmark_out_format=json
+fi
+if wants policy; then
+  echo "bench: policy service"
+  tests/e2e/lib/netns-run /usr/bin/python3 bench/policy/run.py --domainauth "$bld/src/domainauth" \
+    --client "$bld/bench/policy_client" --out "$out/policy.json" $([ $quick = 1 ] && echo --quick)
+fi
+if wants postfix; then
+  echo "bench: full stack through Postfix"
+  PYTHONPATH=$root/tests/e2e/lib tests/e2e/lib/netns-run /usr/bin/python3 bench/postfix/run.py \
+    --domainauth "$bld/src/domainauth" --out "$out/postfix.json" $([ $quick = 1 ] && echo --quick)
+fi
+
+bench/report.py "$out" bench/results
+echo "bench: wrote bench/results/latest.md and latest.json"
