@@ -18,6 +18,7 @@
 #include "engine/spf_decision.hpp"
 #include "mail/canonicalize.hpp"
 #include "net/address.hpp"
+#include "store/settings.hpp"
 
 namespace domainauth::config {
 
@@ -151,6 +152,7 @@ struct Config {
   MilterSettings milter;
   SignSettings sign;
   VerifySettings verify;
+  store::Settings store;
 };
 
 // One declared key, for documentation (`--help`, docs) and for the loader.

@@ -114,6 +114,7 @@ std::unique_ptr<Database> connect(const Settings& settings, std::string& why) {
 }
 
 std::unique_ptr<QueuedHistory> make_history(const Settings& settings) {
+  if (settings.backend == Backend::none) return nullptr;
   return std::make_unique<QueuedHistory>([settings](std::string& why) { return connect(settings, why); },
                                          QueueOptions{settings.queue_limit, std::chrono::milliseconds{5000}});
 }

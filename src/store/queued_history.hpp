@@ -14,6 +14,7 @@
 
 #include "store/database.hpp"
 #include "store/history.hpp"
+#include "store/settings.hpp"
 
 namespace domainauth::store {
 
@@ -54,17 +55,9 @@ class QueuedHistory final : public History {
   std::thread writer_;
 };
 
-// The History for the [store] settings: SQLite at sqlite_path, or PostgreSQL
-// at the postgresql conninfo.
-enum class Backend : std::uint8_t { sqlite, postgresql };
-struct Settings {
-  Backend backend = Backend::sqlite;
-  std::string sqlite_path;
-  std::string postgresql;  // libpq conninfo
-  std::size_t queue_limit = 10000;
-};
 // A connection for these settings, migrated to the latest schema.
 [[nodiscard]] std::unique_ptr<Database> connect(const Settings& settings, std::string& why);
+// The History for the [store] settings; nullptr for backend none.
 [[nodiscard]] std::unique_ptr<QueuedHistory> make_history(const Settings& settings);
 
 }  // namespace domainauth::store
