@@ -10,6 +10,7 @@ void add_commands(CLI::App& app, int& status) {
   add_policy_command(app, status);
   add_spf_command(app, status);
   add_dkim_command(app, status);
+  add_report_command(app, status);
 }
 
 }  // namespace domainauth::cli

@@ -20,5 +20,6 @@ void add_serve_command(CLI::App& app, int& status);   // serve.cpp
 void add_policy_command(CLI::App& app, int& status);  // policy.cpp
 void add_spf_command(CLI::App& app, int& status);     // spf.cpp
 void add_dkim_command(CLI::App& app, int& status);    // dkim.cpp
+void add_report_command(CLI::App& app, int& status);  // report.cpp
 
 }  // namespace domainauth::cli

@@ -144,6 +144,12 @@ struct VerifySettings {
   unsigned min_key_bits = 0;
 };
 
+// [report]: who the aggregate reports say they come from (RFC 9990 3.1.1).
+struct ReportSettings {
+  std::string org_name;  // report_metadata org_name and the file name's receiver; the host name when empty
+  std::string email;     // report_metadata email; postmaster@<host name> when empty
+};
+
 struct Config {
   DnsSettings dns;
   PolicySettings policy;
@@ -153,6 +159,7 @@ struct Config {
   SignSettings sign;
   VerifySettings verify;
   store::Settings store;
+  ReportSettings report;
 };
 
 // One declared key, for documentation (`--help`, docs) and for the loader.

@@ -1,5 +1,5 @@
-// The declared keys of [store]: where the DMARC history (src/store/) keeps
-// one row per evaluated message for aggregate reports.
+// The declared keys of [store] (where the DMARC history of src/store/ keeps
+// one row per evaluated message) and [report] (who aggregate reports are from).
 #include <array>
 
 #include "config/key_table.hpp"
@@ -38,6 +38,18 @@ const std::array kKeys{
         "history rows waiting for the database at most; beyond it rows are dropped (counted and logged), mail "
         "never waits",
         [](Config& c, const toml::value& v) { return to_count(v, kMaxQueueLimit, c.store.queue_limit); }},
+    Key{"report.org_name", Type::string, "\"\"",
+        "the reporting organization in aggregate reports (org_name, the file name's receiver); empty: the host name",
+        [](Config& c, const toml::value& v) {
+          c.report.org_name = v.as_string().str;
+          return std::optional<std::string>{};
+        }},
+    Key{"report.email", Type::string, "\"\"",
+        "the contact address in aggregate reports; empty: postmaster@<host name>",
+        [](Config& c, const toml::value& v) {
+          c.report.email = v.as_string().str;
+          return std::optional<std::string>{};
+        }},
 };
 
 }  // namespace
