@@ -14,12 +14,26 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string temp_db(const std::string& name) {
-  const auto path = std::filesystem::temp_directory_path() / ("domainauth-queue-" + name + "-" +
-                                                               std::to_string(::getpid()) + ".sqlite");
-  std::filesystem::remove(path);
-  return path.string();
-}
+// A history file in the temporary directory, removed (with its WAL files) afterwards.
+class TempDb {
+ public:
+  explicit TempDb(const std::string& name)
+      : path_((std::filesystem::temp_directory_path() /
+               ("domainauth-queue-" + name + "-" + std::to_string(::getpid()) + ".sqlite"))
+                  .string()) {
+    remove();
+  }
+  ~TempDb() { remove(); }
+  TempDb(const TempDb&) = delete;
+  TempDb& operator=(const TempDb&) = delete;
+  operator const std::string&() const { return path_; }  // NOLINT(google-explicit-constructor)
+
+ private:
+  void remove() const {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
+  }
+  std::string path_;
+};
 
 Row row_at(std::int64_t time) {
   Row row;
@@ -40,7 +54,7 @@ std::vector<Row> stored(const std::string& path) {
 }
 
 TEST(QueuedHistory, WritesEveryRowInBatches) {
-  const auto path = temp_db("writes");
+  const TempDb path("writes");
   Settings settings;
   settings.sqlite_path = path;
   auto history = make_history(settings);
@@ -54,7 +68,7 @@ TEST(QueuedHistory, WritesEveryRowInBatches) {
 
 TEST(QueuedHistory, DatabaseDownKeepsRowsUpToTheLimitThenDrops) {
   std::atomic<bool> up{false};
-  const auto path = temp_db("down");
+  const TempDb path("down");
   auto connect = [&](std::string& why) -> std::unique_ptr<Database> {
     if (!up) {
       why = "test: database down";
@@ -92,7 +106,7 @@ TEST(QueuedHistory, ShutdownWithTheDatabaseDownCountsTheLostRows) {
 }
 
 TEST(QueuedHistory, RecordingFromManyThreadsLosesNothingBelowTheLimit) {
-  const auto path = temp_db("threads");
+  const TempDb path("threads");
   Settings settings;
   settings.sqlite_path = path;
   auto history = make_history(settings);

@@ -11,12 +11,26 @@
 namespace domainauth::store {
 namespace {
 
-std::string temp_db(const std::string& name) {
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("domainauth-store-" + name + "-" + std::to_string(::getpid()) + ".sqlite");
-  std::filesystem::remove(path);
-  return path.string();
-}
+// A history file in the temporary directory, removed (with its WAL files) afterwards.
+class TempDb {
+ public:
+  explicit TempDb(const std::string& name)
+      : path_((std::filesystem::temp_directory_path() /
+               ("domainauth-store-" + name + "-" + std::to_string(::getpid()) + ".sqlite"))
+                  .string()) {
+    remove();
+  }
+  ~TempDb() { remove(); }
+  TempDb(const TempDb&) = delete;
+  TempDb& operator=(const TempDb&) = delete;
+  operator const std::string&() const { return path_; }  // NOLINT(google-explicit-constructor)
+
+ private:
+  void remove() const {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
+  }
+  std::string path_;
+};
 
 Row sample(std::int64_t time, std::string policy_domain) {
   Row row;
@@ -57,7 +71,8 @@ TEST(Migrations, AreNumberedFromOneInOrder) {
 
 TEST(Migrations, BringAnEmptyDatabaseToTheLatestVersionOnce) {
   std::string why;
-  auto db = open_sqlite(temp_db("migrate"), why);
+  const TempDb path("migrate");
+  auto db = open_sqlite(path, why);
   ASSERT_TRUE(db) << why;
   EXPECT_EQ(schema_version(*db, why), 0);
   ASSERT_EQ(migrate(*db), std::nullopt);
@@ -70,7 +85,8 @@ TEST(Migrations, BringAnEmptyDatabaseToTheLatestVersionOnce) {
 
 TEST(Migrations, RefuseADatabaseFromANewerProgram) {
   std::string why;
-  auto db = open_sqlite(temp_db("newer"), why);
+  const TempDb path("newer");
+  auto db = open_sqlite(path, why);
   ASSERT_TRUE(db) << why;
   ASSERT_EQ(migrate(*db), std::nullopt);
   const Value next[] = {std::to_string(latest_schema_version() + 1)};
@@ -82,7 +98,8 @@ TEST(Migrations, RefuseADatabaseFromANewerProgram) {
 
 TEST(Rows, RoundTripWithEveryDkimResultInOrder) {
   std::string why;
-  auto db = open_sqlite(temp_db("roundtrip"), why);
+  const TempDb path("roundtrip");
+  auto db = open_sqlite(path, why);
   ASSERT_TRUE(db) << why;
   ASSERT_EQ(migrate(*db), std::nullopt);
   const std::vector<Row> rows = {sample(1790000000, "example.com"), sample(1790000100, "example.org")};
@@ -94,7 +111,8 @@ TEST(Rows, RoundTripWithEveryDkimResultInOrder) {
 
 TEST(Rows, AreSelectedByPolicyDomainAndWindow) {
   std::string why;
-  auto db = open_sqlite(temp_db("select"), why);
+  const TempDb path("select");
+  auto db = open_sqlite(path, why);
   ASSERT_TRUE(db) << why;
   ASSERT_EQ(migrate(*db), std::nullopt);
   const auto day = reporting_window(1790000000).first;
@@ -112,7 +130,8 @@ TEST(Rows, AreSelectedByPolicyDomainAndWindow) {
 
 TEST(Rows, AFailedBatchLeavesNothingBehind) {
   std::string why;
-  auto db = open_sqlite(temp_db("atomic"), why);
+  const TempDb path("atomic");
+  auto db = open_sqlite(path, why);
   ASSERT_TRUE(db) << why;
   ASSERT_EQ(migrate(*db), std::nullopt);
   ASSERT_EQ(db->exec("DROP TABLE dkim_results"), std::nullopt);  // the second statement of a row fails
