@@ -28,6 +28,7 @@
 #include "engine/pipeline.hpp"
 #include "milter/server.hpp"
 #include "policy/server.hpp"
+#include "store/queued_history.hpp"
 
 namespace domainauth::cli {
 
@@ -146,10 +147,17 @@ class Daemon {
     context->config = std::make_shared<const config::Config>(config);
     context->resolver = settings_->resolver;
     context->crypto = crypto_.get_executor();
+    context->history = history_;
     return context;
   }
 
   bool start_milter(std::string& error) {
+    if (config_.store.backend == store::Backend::postgresql && config_.store.postgresql.empty()) {
+      error = "store.backend is postgresql but store.postgresql (the connection string) is empty";
+      return false;
+    }
+    // Connects lazily on its writer thread, after daemon.user took effect.
+    history_ = store::make_history(config_.store);
     milter_context_ = make_milter_context(config_);
     milter::ServerOptions options;
     options.capabilities = engine::milter_capabilities();
@@ -195,6 +203,10 @@ class Daemon {
     if (!(loaded.config->policy.listen == config_.policy.listen) || loaded.config->milter.listen != config_.milter.listen) {
       spdlog::warn("event=reload note=\"policy.listen or milter.listen changed; restart to apply\"");
     }
+    if (loaded.config->store.backend != config_.store.backend || loaded.config->store.sqlite_path != config_.store.sqlite_path ||
+        loaded.config->store.postgresql != config_.store.postgresql) {
+      spdlog::warn("event=reload note=\"store settings changed; restart to apply\"");
+    }
     settings_ = std::move(settings);
     service_->update(settings_, loaded.config->policy.cache_size);
     server_->set_limits(make_limits(loaded.config->policy));
@@ -219,6 +231,7 @@ class Daemon {
   std::optional<policy::Service> service_;
   std::optional<policy::Server> server_;
   asio::thread_pool crypto_{kCryptoThreads};
+  std::shared_ptr<store::QueuedHistory> history_;
   std::shared_ptr<const engine::MilterContext> milter_context_;
   std::optional<milter::Server> milter_;
   std::vector<std::string> milter_names_;

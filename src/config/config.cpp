@@ -226,6 +226,7 @@ template <typename F>
 void for_each_key(F f) {
   for (const auto& key : detail::core_keys()) f(key);
   for (const auto& key : detail::milter_keys()) f(key);
+  for (const auto& key : detail::store_keys()) f(key);
 }
 
 const Key* find_key(std::string_view name) {

@@ -18,6 +18,7 @@
 #include "engine/spf_decision.hpp"
 #include "mail/canonicalize.hpp"
 #include "net/address.hpp"
+#include "store/settings.hpp"
 
 namespace domainauth::config {
 
@@ -143,6 +144,12 @@ struct VerifySettings {
   unsigned min_key_bits = 0;
 };
 
+// [report]: who the aggregate reports say they come from (RFC 9990 3.1.1).
+struct ReportSettings {
+  std::string org_name;  // report_metadata org_name and the file name's receiver; the host name when empty
+  std::string email;     // report_metadata email; postmaster@<host name> when empty
+};
+
 struct Config {
   DnsSettings dns;
   PolicySettings policy;
@@ -151,6 +158,8 @@ struct Config {
   MilterSettings milter;
   SignSettings sign;
   VerifySettings verify;
+  store::Settings store;
+  ReportSettings report;
 };
 
 // One declared key, for documentation (`--help`, docs) and for the loader.

@@ -45,6 +45,7 @@ inline constexpr double kMaxSeconds = 24 * 3600;
 
 [[nodiscard]] std::span<const Key> core_keys();    // config.cpp
 [[nodiscard]] std::span<const Key> milter_keys();  // milter_keys.cpp
+[[nodiscard]] std::span<const Key> store_keys();   // store_keys.cpp
 
 // After every key is applied: reads the OpenDKIM tables and host lists the
 // sign.* keys name and loads every private key (signing.cpp). Each problem is

@@ -6,6 +6,7 @@
 #include <asio/co_spawn.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
+#include <chrono>
 #include <optional>
 #include <stdexcept>
 
@@ -13,6 +14,7 @@
 #include "dkim/verifier.hpp"
 #include "dmarc/dmarc.hpp"
 #include "engine/deadline_resolver.hpp"
+#include "engine/history_row.hpp"
 #include "engine/pending.hpp"
 #include "engine/pipeline.hpp"
 #include "spf/spf.hpp"
@@ -211,6 +213,7 @@ class MilterHandler final : public milter::MessageHandler {
     if (m.spf.started()) r.spf = co_await m.spf.join();
     if (!m.headers->over_limit()) {
       r.dmarc = co_await dmarc::evaluate(*m.resolver, dmarc_options_, dmarc_input(r, m.headers->fields()));
+      record_history(r);
     }
     outcome = "role=verify " + summary(r);
     if (!m.note.empty()) outcome += " note=" + m.note;
@@ -219,6 +222,14 @@ class MilterHandler final : public milter::MessageHandler {
     }
     add_results(r, result);
     co_return result;
+  }
+
+  // Hands the message's row to the history (a queue; never waits for the database).
+  void record_history(const Results& r) const {
+    if (!context_->history) return;
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+        std::chrono::system_clock::now().time_since_epoch());
+    if (auto row = history_row(r, client_, now.count())) context_->history->record(std::move(*row));
   }
 
   asio::awaitable<void> sign(Message& m, milter::EndOfMessageResult& result) {

@@ -25,6 +25,7 @@
 #include "config/config.hpp"
 #include "dns/resolver.hpp"
 #include "milter/server.hpp"
+#include "store/history.hpp"
 
 namespace domainauth::engine {
 
@@ -36,6 +37,8 @@ struct MilterContext {
   // Where RSA / Ed25519 signing runs (a small thread pool), so that a signature
   // never holds up the event loop and the other connections on it.
   asio::any_io_executor crypto;
+  // Where a row per DMARC-evaluated message goes (never blocks); null: no history.
+  std::shared_ptr<store::History> history;
 };
 
 // The actions, protocol steps and macros the handler needs from the MTA.

@@ -74,7 +74,7 @@ class Harness {
     config->milter.authserv_id = "mx.test";
     memory = std::make_shared<domainauth::testing::MemoryResolver>(io.get_executor());
     negotiated.steps = milter::Step::header_leading_space;
-    context = std::make_shared<MilterContext>(MilterContext{config, resolver ? resolver : memory, pool.get_executor()});
+    context = std::make_shared<MilterContext>(MilterContext{config, resolver ? resolver : memory, pool.get_executor(), nullptr});
   }
 
   Outcome send(const Mail& mail) {

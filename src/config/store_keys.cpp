@@ -1,0 +1,59 @@
+// The declared keys of [store] (where the DMARC history of src/store/ keeps
+// one row per evaluated message) and [report] (who aggregate reports are from).
+#include <array>
+
+#include "config/key_table.hpp"
+
+namespace domainauth::config::detail {
+namespace {
+
+constexpr std::int64_t kMaxQueueLimit = 10'000'000;
+
+const std::array kKeys{
+    Key{"store.backend", Type::string, "\"sqlite\"",
+        "where the DMARC history is kept: \"sqlite\" (store.sqlite_path), \"postgresql\" (store.postgresql, "
+        "so several mail hosts share one history) or \"none\" (no history, no aggregate reports)",
+        [](Config& c, const toml::value& v) -> std::optional<std::string> {
+          const auto& text = v.as_string().str;
+          if (text == "sqlite") c.store.backend = store::Backend::sqlite;
+          else if (text == "postgresql") c.store.backend = store::Backend::postgresql;
+          else if (text == "none") c.store.backend = store::Backend::none;
+          else return "must be \"sqlite\", \"postgresql\" or \"none\"";
+          return std::nullopt;
+        }},
+    Key{"store.sqlite_path", Type::string, "\"/var/lib/domainauth/history.sqlite\"",
+        "the SQLite history file; its directory must be writable by daemon.user",
+        [](Config& c, const toml::value& v) -> std::optional<std::string> {
+          c.store.sqlite_path = v.as_string().str;
+          if (c.store.sqlite_path.empty()) return "must name a file";
+          return std::nullopt;
+        }},
+    Key{"store.postgresql", Type::string, "\"\"",
+        "libpq connection string of the PostgreSQL history (\"host=db dbname=domainauth user=domainauth\")",
+        [](Config& c, const toml::value& v) {
+          c.store.postgresql = v.as_string().str;
+          return std::optional<std::string>{};
+        }},
+    Key{"store.queue_limit", Type::integer, "10000",
+        "history rows waiting for the database at most; beyond it rows are dropped (counted and logged), mail "
+        "never waits",
+        [](Config& c, const toml::value& v) { return to_count(v, kMaxQueueLimit, c.store.queue_limit); }},
+    Key{"report.org_name", Type::string, "\"\"",
+        "the reporting organization in aggregate reports (org_name, the file name's receiver); empty: the host name",
+        [](Config& c, const toml::value& v) {
+          c.report.org_name = v.as_string().str;
+          return std::optional<std::string>{};
+        }},
+    Key{"report.email", Type::string, "\"\"",
+        "the contact address in aggregate reports; empty: postmaster@<host name>",
+        [](Config& c, const toml::value& v) {
+          c.report.email = v.as_string().str;
+          return std::optional<std::string>{};
+        }},
+};
+
+}  // namespace
+
+std::span<const Key> store_keys() { return kKeys; }
+
+}  // namespace domainauth::config::detail

@@ -1,0 +1,62 @@
+// Database access for the history: a minimal connection interface with two
+// implementations (SQLite, PostgreSQL), the versioned schema migrations and
+// the row reads and writes, written once in SQL both databases accept. Reads
+// untrusted input only from the database (rows other hosts wrote).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/history.hpp"
+
+namespace domainauth::store {
+
+using Value = std::optional<std::string>;  // nullopt: SQL NULL
+using ResultRow = std::vector<Value>;
+
+// One connection. SQL uses $1, $2... placeholders, each once and in order
+// (both SQLite and PostgreSQL bind those by position); values travel as text.
+class Database {
+ public:
+  virtual ~Database() = default;
+  // Runs one statement; rows (when given) receive what it returns. nullopt on
+  // success, else the database's error text.
+  [[nodiscard]] virtual std::optional<std::string> execute(std::string_view sql, std::span<const Value> params,
+                                                           std::vector<ResultRow>* rows) = 0;
+  [[nodiscard]] std::optional<std::string> exec(std::string_view sql) { return execute(sql, {}, nullptr); }
+};
+
+// nullptr with why when the database cannot be opened.
+[[nodiscard]] std::unique_ptr<Database> open_sqlite(const std::string& path, std::string& why);
+[[nodiscard]] std::unique_ptr<Database> open_postgresql(const std::string& conninfo, std::string& why);
+
+// The migrations in code: schema version N is reached by running statements
+// 1..N in order, each version in one transaction.
+struct Migration {
+  int version;
+  std::vector<std::string_view> statements;
+};
+[[nodiscard]] std::span<const Migration> migrations();
+[[nodiscard]] int latest_schema_version();
+
+// Brings the schema up to the latest version; nullopt on success.
+[[nodiscard]] std::optional<std::string> migrate(Database& db);
+// The version recorded in schema_version (0 for an empty database).
+[[nodiscard]] std::optional<int> schema_version(Database& db, std::string& why);
+
+// Stores rows in one transaction; nullopt on success.
+[[nodiscard]] std::optional<std::string> insert_rows(Database& db, std::span<const Row> rows);
+
+// The rows evaluated in [begin, end); all policy domains when policy_domain is empty.
+[[nodiscard]] std::optional<std::string> select_rows(Database& db, std::string_view policy_domain, std::int64_t begin,
+                                                     std::int64_t end, std::vector<Row>& out);
+// The policy domains with rows in [begin, end).
+[[nodiscard]] std::optional<std::string> policy_domains(Database& db, std::int64_t begin, std::int64_t end,
+                                                        std::vector<std::string>& out);
+
+}  // namespace domainauth::store

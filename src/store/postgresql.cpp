@@ -1,0 +1,66 @@
+// The PostgreSQL connection of the history, so that several mail hosts share
+// one history. Reads untrusted input only from the database server.
+#include <libpq-fe.h>
+
+#include "store/database.hpp"
+
+namespace domainauth::store {
+namespace {
+
+class Postgresql final : public Database {
+ public:
+  explicit Postgresql(PGconn* conn) : conn_(conn) {}
+  ~Postgresql() override { PQfinish(conn_); }
+  Postgresql(const Postgresql&) = delete;
+  Postgresql& operator=(const Postgresql&) = delete;
+
+  std::optional<std::string> execute(std::string_view sql, std::span<const Value> params,
+                                     std::vector<ResultRow>* rows) override {
+    std::vector<const char*> values;
+    for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+    const std::string text(sql);
+    PGresult* res = PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                                 nullptr, nullptr, 0);
+    const auto status = PQresultStatus(res);
+    std::optional<std::string> error;
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+      error = std::string("postgresql: ") + PQerrorMessage(conn_);
+      while (!error->empty() && error->back() == '\n') error->pop_back();
+    } else if (rows && status == PGRES_TUPLES_OK) {
+      for (int r = 0; r < PQntuples(res); ++r) {
+        ResultRow row;
+        for (int c = 0; c < PQnfields(res); ++c) {
+          if (PQgetisnull(res, r, c)) row.emplace_back(std::nullopt);
+          else row.emplace_back(std::string(PQgetvalue(res, r, c), static_cast<std::size_t>(PQgetlength(res, r, c))));
+        }
+        rows->push_back(std::move(row));
+      }
+    }
+    PQclear(res);
+    return error;
+  }
+
+ private:
+  PGconn* conn_;
+};
+
+}  // namespace
+
+std::unique_ptr<Database> open_postgresql(const std::string& conninfo, std::string& why) {
+  PGconn* conn = PQconnectdb(conninfo.c_str());
+  if (!conn || PQstatus(conn) != CONNECTION_OK) {
+    why = std::string("postgresql connection failed: ") + (conn ? PQerrorMessage(conn) : "out of memory");
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    PQfinish(conn);
+    return nullptr;
+  }
+  auto out = std::make_unique<Postgresql>(conn);
+  // Notices (e.g. "relation already exists, skipping") are not errors.
+  if (auto error = out->exec("SET client_min_messages TO warning")) {
+    why = *error;
+    return nullptr;
+  }
+  return out;
+}
+
+}  // namespace domainauth::store

@@ -1,0 +1,222 @@
+// The history schema, its versioned migrations and the row reads and writes,
+// in SQL that SQLite and PostgreSQL both accept (see database.hpp). Reads
+// rows from the database, which other hosts may have written: numbers that do
+// not parse are read as 0.
+#include <array>
+#include <charconv>
+#include <random>
+
+#include "store/database.hpp"
+
+namespace domainauth::store {
+namespace {
+
+// Never edit a released migration: add the next version.
+const std::array kMigrations{
+    Migration{1,
+              {
+                  "CREATE TABLE messages ("
+                  " id TEXT PRIMARY KEY, time BIGINT NOT NULL,"
+                  " window_begin BIGINT NOT NULL, window_end BIGINT NOT NULL,"
+                  " source_ip TEXT NOT NULL, header_from TEXT NOT NULL, envelope_from TEXT NOT NULL,"
+                  " spf_result TEXT NOT NULL, spf_domain TEXT NOT NULL, spf_aligned INTEGER NOT NULL,"
+                  " policy_domain TEXT NOT NULL, p TEXT NOT NULL, sp TEXT NOT NULL, np TEXT NOT NULL,"
+                  " pct INTEGER NOT NULL, adkim TEXT NOT NULL, aspf TEXT NOT NULL, testing INTEGER NOT NULL,"
+                  " disposition TEXT NOT NULL, result TEXT NOT NULL)",
+                  "CREATE INDEX messages_by_window ON messages (window_begin, policy_domain)",
+                  "CREATE TABLE dkim_results ("
+                  " message_id TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,"
+                  " position INTEGER NOT NULL, result TEXT NOT NULL, domain TEXT NOT NULL,"
+                  " selector TEXT NOT NULL, aligned INTEGER NOT NULL, PRIMARY KEY (message_id, position))",
+              }},
+};
+
+std::string text(std::int64_t n) { return std::to_string(n); }
+std::string flag(bool b) { return b ? "1" : "0"; }
+
+std::int64_t number(const Value& v) {
+  std::int64_t n = 0;
+  if (v) std::from_chars(v->data(), v->data() + v->size(), n);
+  return n;
+}
+std::string str(const Value& v) { return v.value_or(""); }
+
+// A row id unique across hosts sharing one database: 128 random bits.
+std::string new_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}() ^ (std::uint64_t{std::random_device{}()} << 32)};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (int half = 0; half < 2; ++half) {
+    auto n = rng();
+    for (int i = 0; i < 16; ++i, n >>= 4) id += kHex[n & 15];
+  }
+  return id;
+}
+
+std::optional<std::string> in_transaction(Database& db, const auto& body) {
+  if (auto error = db.exec("BEGIN")) return error;
+  if (auto error = body()) {
+    (void)db.exec("ROLLBACK");
+    return error;
+  }
+  if (auto error = db.exec("COMMIT")) {
+    (void)db.exec("ROLLBACK");
+    return error;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> insert_row(Database& db, const Row& row) {
+  const auto id = new_id();
+  const auto [begin, end] = reporting_window(row.time);
+  const Value values[] = {id,
+                          text(row.time),
+                          text(begin),
+                          text(end),
+                          row.source_ip,
+                          row.header_from,
+                          row.envelope_from,
+                          row.spf_result,
+                          row.spf_domain,
+                          flag(row.spf_aligned),
+                          row.policy_domain,
+                          row.policy.p,
+                          row.policy.sp,
+                          row.policy.np,
+                          text(row.policy.pct),
+                          row.policy.adkim,
+                          row.policy.aspf,
+                          flag(row.policy.testing),
+                          row.disposition,
+                          row.result};
+  if (auto error = db.execute("INSERT INTO messages (id, time, window_begin, window_end, source_ip, header_from,"
+                              " envelope_from, spf_result, spf_domain, spf_aligned, policy_domain, p, sp, np, pct,"
+                              " adkim, aspf, testing, disposition, result) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
+                              " $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+                              values, nullptr)) {
+    return error;
+  }
+  for (std::size_t i = 0; i < row.dkim.size(); ++i) {
+    const auto& d = row.dkim[i];
+    const Value dkim[] = {id, text(static_cast<std::int64_t>(i)), d.result, d.domain, d.selector, flag(d.aligned)};
+    if (auto error = db.execute("INSERT INTO dkim_results (message_id, position, result, domain, selector, aligned)"
+                                " VALUES ($1, $2, $3, $4, $5, $6)",
+                                dkim, nullptr)) {
+      return error;
+    }
+  }
+  return std::nullopt;
+}
+
+Row to_row(const ResultRow& r) {
+  Row row;
+  row.time = number(r[1]);
+  row.source_ip = str(r[2]);
+  row.header_from = str(r[3]);
+  row.envelope_from = str(r[4]);
+  row.spf_result = str(r[5]);
+  row.spf_domain = str(r[6]);
+  row.spf_aligned = number(r[7]) != 0;
+  row.policy_domain = str(r[8]);
+  row.policy = {str(r[9]), str(r[10]), str(r[11]), static_cast<int>(number(r[12])), str(r[13]), str(r[14]),
+                number(r[15]) != 0};
+  row.disposition = str(r[16]);
+  row.result = str(r[17]);
+  return row;
+}
+
+}  // namespace
+
+std::pair<std::int64_t, std::int64_t> reporting_window(std::int64_t time) {
+  auto begin = time - time % kReportInterval;
+  if (time < 0 && time % kReportInterval != 0) begin -= kReportInterval;
+  return {begin, begin + kReportInterval};
+}
+
+std::span<const Migration> migrations() { return kMigrations; }
+int latest_schema_version() { return kMigrations.back().version; }
+
+std::optional<int> schema_version(Database& db, std::string& why) {
+  if (auto error = db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")) {
+    why = *error;
+    return std::nullopt;
+  }
+  std::vector<ResultRow> rows;
+  if (auto error = db.execute("SELECT MAX(version) FROM schema_version", {}, &rows)) {
+    why = *error;
+    return std::nullopt;
+  }
+  return rows.empty() ? 0 : static_cast<int>(number(rows[0][0]));
+}
+
+std::optional<std::string> migrate(Database& db) {
+  std::string why;
+  const auto current = schema_version(db, why);
+  if (!current) return why;
+  if (*current > latest_schema_version()) {
+    return "schema version " + std::to_string(*current) + " is newer than this program's (" +
+           std::to_string(latest_schema_version()) + ")";
+  }
+  for (const auto& migration : kMigrations) {
+    if (migration.version <= *current) continue;
+    auto error = in_transaction(db, [&]() -> std::optional<std::string> {
+      for (auto statement : migration.statements) {
+        if (auto e = db.exec(statement)) return e;
+      }
+      const Value version[] = {std::to_string(migration.version)};
+      return db.execute("INSERT INTO schema_version (version) VALUES ($1)", version, nullptr);
+    });
+    if (error) return "migration to schema version " + std::to_string(migration.version) + ": " + *error;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> insert_rows(Database& db, std::span<const Row> rows) {
+  return in_transaction(db, [&]() -> std::optional<std::string> {
+    for (const auto& row : rows) {
+      if (auto error = insert_row(db, row)) return error;
+    }
+    return std::nullopt;
+  });
+}
+
+std::optional<std::string> select_rows(Database& db, std::string_view policy_domain, std::int64_t begin,
+                                       std::int64_t end, std::vector<Row>& out) {
+  std::vector<ResultRow> rows;
+  const Value range[] = {text(begin), text(end), std::string(policy_domain), std::string(policy_domain)};
+  if (auto error = db.execute("SELECT id, time, source_ip, header_from, envelope_from, spf_result, spf_domain,"
+                              " spf_aligned, policy_domain, p, sp, np, pct, adkim, aspf, testing, disposition, result"
+                              " FROM messages WHERE time >= $1 AND time < $2 AND ($3 = '' OR policy_domain = $4)"
+                              " ORDER BY time, id",
+                              range, &rows)) {
+    return error;
+  }
+  for (const auto& r : rows) {
+    auto row = to_row(r);
+    std::vector<ResultRow> dkim;
+    const Value id[] = {r[0]};
+    if (auto error = db.execute("SELECT result, domain, selector, aligned FROM dkim_results WHERE message_id = $1"
+                                " ORDER BY position",
+                                id, &dkim)) {
+      return error;
+    }
+    for (const auto& d : dkim) row.dkim.push_back({str(d[0]), str(d[1]), str(d[2]), number(d[3]) != 0});
+    out.push_back(std::move(row));
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> policy_domains(Database& db, std::int64_t begin, std::int64_t end,
+                                          std::vector<std::string>& out) {
+  std::vector<ResultRow> rows;
+  const Value range[] = {text(begin), text(end)};
+  if (auto error = db.execute("SELECT DISTINCT policy_domain FROM messages WHERE time >= $1 AND time < $2"
+                              " ORDER BY policy_domain",
+                              range, &rows)) {
+    return error;
+  }
+  for (const auto& r : rows) out.push_back(str(r[0]));
+  return std::nullopt;
+}
+
+}  // namespace domainauth::store

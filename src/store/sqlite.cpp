@@ -1,0 +1,82 @@
+// The SQLite connection of the history (a file in the state directory).
+// Reads untrusted input only from the database file.
+#include <sqlite3.h>
+
+#include "store/database.hpp"
+
+namespace domainauth::store {
+namespace {
+
+constexpr int kBusyTimeoutMs = 5000;  // another process (the report command) holding the lock
+
+class Sqlite final : public Database {
+ public:
+  explicit Sqlite(sqlite3* db) : db_(db) {}
+  ~Sqlite() override { sqlite3_close_v2(db_); }
+  Sqlite(const Sqlite&) = delete;
+  Sqlite& operator=(const Sqlite&) = delete;
+
+  std::optional<std::string> execute(std::string_view sql, std::span<const Value> params,
+                                     std::vector<ResultRow>* rows) override {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) != SQLITE_OK) {
+      return error("prepare");
+    }
+    auto result = run(stmt, params, rows);
+    sqlite3_finalize(stmt);
+    return result;
+  }
+
+ private:
+  std::optional<std::string> run(sqlite3_stmt* stmt, std::span<const Value> params, std::vector<ResultRow>* rows) {
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      const int index = static_cast<int>(i + 1);
+      const int rc = params[i] ? sqlite3_bind_text(stmt, index, params[i]->data(), static_cast<int>(params[i]->size()),
+                                                   SQLITE_TRANSIENT)
+                               : sqlite3_bind_null(stmt, index);
+      if (rc != SQLITE_OK) return error("bind");
+    }
+    for (;;) {
+      const int rc = sqlite3_step(stmt);
+      if (rc == SQLITE_DONE) return std::nullopt;
+      if (rc != SQLITE_ROW) return error("step");
+      if (!rows) continue;
+      ResultRow row;
+      for (int c = 0; c < sqlite3_column_count(stmt); ++c) {
+        const auto* text = sqlite3_column_text(stmt, c);
+        if (text) row.emplace_back(std::string(reinterpret_cast<const char*>(text),
+                                               static_cast<std::size_t>(sqlite3_column_bytes(stmt, c))));
+        else row.emplace_back(std::nullopt);
+      }
+      rows->push_back(std::move(row));
+    }
+  }
+
+  std::string error(std::string_view step) const { return "sqlite " + std::string(step) + ": " + sqlite3_errmsg(db_); }
+
+  sqlite3* db_;
+};
+
+}  // namespace
+
+std::unique_ptr<Database> open_sqlite(const std::string& path, std::string& why) {
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                                 nullptr);
+  if (rc != SQLITE_OK) {
+    why = "cannot open " + path + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    sqlite3_close_v2(db);
+    return nullptr;
+  }
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  auto out = std::make_unique<Sqlite>(db);
+  // WAL: the report command reads while the milter writes.
+  std::vector<ResultRow> ignored;
+  if (auto error = out->execute("PRAGMA journal_mode=WAL", {}, &ignored)) {
+    why = path + ": " + *error;
+    return nullptr;
+  }
+  return out;
+}
+
+}  // namespace domainauth::store

@@ -1,0 +1,96 @@
+// The history schema, migrations and queued writer on a real PostgreSQL (run.py
+// starts it): the same interface and SQL as SQLite, so several hosts can share it.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "store/queued_history.hpp"
+
+namespace domainauth::store {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string conninfo() {
+  const char* text = std::getenv("DOMAINAUTH_POSTGRESQL");
+  return text ? text : "";
+}
+
+std::unique_ptr<Database> fresh(std::string& why) {
+  auto db = open_postgresql(conninfo(), why);
+  if (!db) return nullptr;
+  for (auto table : {"dkim_results", "messages", "schema_version"}) {
+    if (auto error = db->exec("DROP TABLE IF EXISTS " + std::string(table))) {
+      why = *error;
+      return nullptr;
+    }
+  }
+  return db;
+}
+
+Row sample(std::int64_t time) {
+  Row row;
+  row.time = time;
+  row.source_ip = "2001:db8::25";
+  row.header_from = "example.com";
+  row.envelope_from = "example.net";
+  row.spf_result = "softfail";
+  row.spf_domain = "example.net";
+  row.dkim = {{"pass", "example.com", "s1", true}, {"permerror", "example.org", "x", false}};
+  row.policy_domain = "example.com";
+  row.policy = {"quarantine", "", "", 100, "r", "s", false};
+  row.disposition = "none";
+  row.result = "pass";
+  return row;
+}
+
+TEST(Postgresql, MigratesOnceAndRoundTripsRows) {
+  std::string why;
+  auto db = fresh(why);
+  ASSERT_TRUE(db) << why;
+  ASSERT_EQ(migrate(*db), std::nullopt);
+  ASSERT_EQ(migrate(*db), std::nullopt);
+  EXPECT_EQ(schema_version(*db, why), latest_schema_version());
+  const std::vector<Row> rows = {sample(1790000000), sample(1790000001)};
+  ASSERT_EQ(insert_rows(*db, rows), std::nullopt);
+  std::vector<Row> out;
+  ASSERT_EQ(select_rows(*db, "example.com", 1789948800, 1789948800 + 86400, out), std::nullopt);
+  EXPECT_EQ(out, rows);
+  std::vector<std::string> domains;
+  ASSERT_EQ(policy_domains(*db, 1789948800, 1789948800 + 86400, domains), std::nullopt);
+  EXPECT_EQ(domains, std::vector<std::string>{"example.com"});
+}
+
+TEST(Postgresql, QueuedHistoryWritesThroughTheConfiguredBackend) {
+  std::string why;
+  ASSERT_TRUE(fresh(why)) << why;
+  Settings settings;
+  settings.backend = Backend::postgresql;
+  settings.postgresql = conninfo();
+  auto history = make_history(settings);
+  ASSERT_TRUE(history);
+  for (int i = 0; i < 300; ++i) history->record(sample(1790000000 + i));
+  ASSERT_TRUE(history->flush(30s));
+  EXPECT_EQ(history->stats().written, 300u);
+  auto db = open_postgresql(conninfo(), why);
+  ASSERT_TRUE(db) << why;
+  std::vector<Row> out;
+  ASSERT_EQ(select_rows(*db, "", 0, 1LL << 40, out), std::nullopt);
+  EXPECT_EQ(out.size(), 300u);
+}
+
+TEST(Postgresql, AnUnreachableServerDropsRowsBeyondTheLimitWithoutBlocking) {
+  Settings settings;
+  settings.backend = Backend::postgresql;
+  settings.postgresql = "host=127.0.0.1 port=1 user=domainauth dbname=postgres connect_timeout=2";
+  settings.queue_limit = 3;
+  auto history = make_history(settings);
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 10; ++i) history->record(sample(i));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  EXPECT_EQ(history->stats().dropped, 7u);
+  EXPECT_EQ(history->stats().written, 0u);
+}
+
+}  // namespace
+}  // namespace domainauth::store

@@ -1,0 +1,151 @@
+// The history schema and its migrations on SQLite: versions, round trips of
+// rows, reporting windows (RFC 9990 2.1.1 UTC days).
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "store/database.hpp"
+
+namespace domainauth::store {
+namespace {
+
+// A history file in the temporary directory, removed (with its WAL files) afterwards.
+class TempDb {
+ public:
+  explicit TempDb(const std::string& name)
+      : path_((std::filesystem::temp_directory_path() /
+               ("domainauth-store-" + name + "-" + std::to_string(::getpid()) + ".sqlite"))
+                  .string()) {
+    remove();
+  }
+  ~TempDb() { remove(); }
+  TempDb(const TempDb&) = delete;
+  TempDb& operator=(const TempDb&) = delete;
+  operator const std::string&() const { return path_; }  // NOLINT(google-explicit-constructor)
+
+ private:
+  void remove() const {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
+  }
+  std::string path_;
+};
+
+Row sample(std::int64_t time, std::string policy_domain) {
+  Row row;
+  row.time = time;
+  row.source_ip = "192.0.2.7";
+  row.header_from = "mail." + policy_domain;
+  row.envelope_from = "bounce." + policy_domain;
+  row.spf_result = "pass";
+  row.spf_domain = "bounce." + policy_domain;
+  row.spf_aligned = true;
+  row.dkim = {{"pass", policy_domain, "s1", true}, {"fail", "other.example", "sel", false}};
+  row.policy_domain = policy_domain;
+  row.policy = {"reject", "quarantine", "none", 50, "s", "r", true};
+  row.disposition = "none";
+  row.result = "pass";
+  return row;
+}
+
+TEST(ReportingWindow, CoversTheUtcDay) {
+  struct Case {
+    std::int64_t time, begin;
+  } cases[] = {{0, 0}, {86399, 0}, {86400, 86400}, {1790000000, 1789948800}, {-1, -86400}};
+  for (const auto& c : cases) {
+    const auto [begin, end] = reporting_window(c.time);
+    EXPECT_EQ(begin, c.begin) << c.time;
+    EXPECT_EQ(end, c.begin + 86400) << c.time;
+  }
+}
+
+TEST(Migrations, AreNumberedFromOneInOrder) {
+  int expected = 1;
+  for (const auto& m : migrations()) {
+    EXPECT_EQ(m.version, expected++);
+    EXPECT_FALSE(m.statements.empty());
+  }
+  EXPECT_EQ(latest_schema_version(), expected - 1);
+}
+
+TEST(Migrations, BringAnEmptyDatabaseToTheLatestVersionOnce) {
+  std::string why;
+  const TempDb path("migrate");
+  auto db = open_sqlite(path, why);
+  ASSERT_TRUE(db) << why;
+  EXPECT_EQ(schema_version(*db, why), 0);
+  ASSERT_EQ(migrate(*db), std::nullopt);
+  EXPECT_EQ(schema_version(*db, why), latest_schema_version());
+  ASSERT_EQ(migrate(*db), std::nullopt);  // nothing left to do, no duplicate tables
+  std::vector<ResultRow> rows;
+  ASSERT_EQ(db->execute("SELECT COUNT(*) FROM schema_version", {}, &rows), std::nullopt);
+  EXPECT_EQ(rows.at(0).at(0), std::to_string(latest_schema_version()));
+}
+
+TEST(Migrations, RefuseADatabaseFromANewerProgram) {
+  std::string why;
+  const TempDb path("newer");
+  auto db = open_sqlite(path, why);
+  ASSERT_TRUE(db) << why;
+  ASSERT_EQ(migrate(*db), std::nullopt);
+  const Value next[] = {std::to_string(latest_schema_version() + 1)};
+  ASSERT_EQ(db->execute("INSERT INTO schema_version (version) VALUES ($1)", next, nullptr), std::nullopt);
+  const auto error = migrate(*db);
+  ASSERT_TRUE(error);
+  EXPECT_NE(error->find("newer"), std::string::npos) << *error;
+}
+
+TEST(Rows, RoundTripWithEveryDkimResultInOrder) {
+  std::string why;
+  const TempDb path("roundtrip");
+  auto db = open_sqlite(path, why);
+  ASSERT_TRUE(db) << why;
+  ASSERT_EQ(migrate(*db), std::nullopt);
+  const std::vector<Row> rows = {sample(1790000000, "example.com"), sample(1790000100, "example.org")};
+  ASSERT_EQ(insert_rows(*db, rows), std::nullopt);
+  std::vector<Row> out;
+  ASSERT_EQ(select_rows(*db, "", 1789948800, 1789948800 + 86400, out), std::nullopt);
+  EXPECT_EQ(out, rows);
+}
+
+TEST(Rows, AreSelectedByPolicyDomainAndWindow) {
+  std::string why;
+  const TempDb path("select");
+  auto db = open_sqlite(path, why);
+  ASSERT_TRUE(db) << why;
+  ASSERT_EQ(migrate(*db), std::nullopt);
+  const auto day = reporting_window(1790000000).first;
+  const std::vector<Row> rows = {sample(day - 1, "example.com"), sample(day, "example.com"),
+                                 sample(day + 86399, "example.org"), sample(day + 86400, "example.com")};
+  ASSERT_EQ(insert_rows(*db, rows), std::nullopt);
+  std::vector<Row> out;
+  ASSERT_EQ(select_rows(*db, "example.com", day, day + 86400, out), std::nullopt);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].time, day);
+  std::vector<std::string> domains;
+  ASSERT_EQ(policy_domains(*db, day, day + 86400, domains), std::nullopt);
+  EXPECT_EQ(domains, (std::vector<std::string>{"example.com", "example.org"}));
+}
+
+TEST(Rows, AFailedBatchLeavesNothingBehind) {
+  std::string why;
+  const TempDb path("atomic");
+  auto db = open_sqlite(path, why);
+  ASSERT_TRUE(db) << why;
+  ASSERT_EQ(migrate(*db), std::nullopt);
+  ASSERT_EQ(db->exec("DROP TABLE dkim_results"), std::nullopt);  // the second statement of a row fails
+  EXPECT_TRUE(insert_rows(*db, std::vector<Row>{sample(1790000000, "example.com")}));
+  std::vector<ResultRow> count;
+  ASSERT_EQ(db->execute("SELECT COUNT(*) FROM messages", {}, &count), std::nullopt);
+  EXPECT_EQ(count.at(0).at(0), "0");
+}
+
+TEST(Sqlite, ReportsAnUnopenableFile) {
+  std::string why;
+  EXPECT_FALSE(open_sqlite("/nonexistent-dir/history.sqlite", why));
+  EXPECT_NE(why.find("/nonexistent-dir/history.sqlite"), std::string::npos) << why;
+}
+
+}  // namespace
+}  // namespace domainauth::store
