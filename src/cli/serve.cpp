@@ -7,6 +7,7 @@
 // exit. SIGHUP: reload the configuration and the signing keys (connections
 // stay; a connection keeps the settings it started with; listeners need a
 // restart). Binds as root, writes the PID file, then becomes daemon.user.
+#include <filesystem>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -79,6 +80,7 @@ class Daemon {
     }
     auto owned = server_->unix_paths();  // handed to daemon.user, so it can remove them at exit
     if (!config_.daemon.pid_file.empty()) owned.push_back(config_.daemon.pid_file);
+    if (auto state = make_state_directory(); !state.empty()) owned.push_back(state);
     if (!daemon::drop_privileges(config_.daemon.user, owned, error)) return fail(error);
     server_->start();
     milter_->start();
@@ -149,6 +151,21 @@ class Daemon {
     context->crypto = crypto_.get_executor();
     context->history = history_;
     return context;
+  }
+
+  // The SQLite history's folder (/var/lib/domainauth by default), made 0750 when it
+  // does not exist yet and then handed to daemon.user; "" when nothing was made.
+  std::string make_state_directory() const {
+    if (config_.store.backend != store::Backend::sqlite) return {};
+    auto folder = std::filesystem::path(config_.store.sqlite_path).parent_path();
+    std::error_code ec;
+    if (folder.empty() || std::filesystem::exists(folder, ec)) return {};
+    if (!std::filesystem::create_directories(folder, ec)) {
+      spdlog::warn("event=state_directory_failed path={} error=\"{}\"", folder.string(), ec.message());
+      return {};
+    }
+    std::filesystem::permissions(folder, std::filesystem::perms(0750), ec);
+    return folder.string();
   }
 
   bool start_milter(std::string& error) {
