@@ -86,7 +86,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "d.toml:3: dmarc.psl_file: /nonexistent/psl.dat: "},
         BadCase{"SelfValidateOffWithoutTrustedIds", "[dmarc]\n\nspf_self_validate = false\n",
                 "d.toml:3: dmarc.spf_self_validate: false needs dmarc.trusted_authserv_ids (whose SPF result to take)"}),
-    [](const testing::TestParamInfo<BadCase>& info) { return std::string(info.param.name); });
+    [](const testing::TestParamInfo<BadCase>& row) { return std::string(row.param.name); });
 
 }  // namespace
 }  // namespace domainauth::config

@@ -101,7 +101,7 @@ INSTANTIATE_TEST_SUITE_P(
             kOutside, DmarcAction::accept, "ignore-mail-from"},
         Row{"IgnoreMailFromNullSenderNotMatched", with([](auto& s) { s.ignore_mail_from = {"mailer.example"}; }),
             kFailReject, DmarcClient{false, false, ""}, DmarcAction::reject, ""}),
-    [](const testing::TestParamInfo<Row>& info) { return std::string(info.param.name); });
+    [](const testing::TestParamInfo<Row>& row) { return std::string(row.param.name); });
 
 TEST(DmarcDecision, RejectIs550_5_7_1NamingDomainAndPolicyTag) {
   const auto d = decide_dmarc(enforcing(), outcome(dmarc::Result::fail, Policy::reject, Policy::reject,
