@@ -390,13 +390,7 @@ class MilterThroughPostfix(unittest.TestCase):
             kept.connect("localhost", "4", 25, INTERNAL)
             with open(world["config"]) as f:
                 text = f.read()
-            with open(world["config"], "w") as f:
-                f.write(text.replace('"simple/simple"', '"relaxed/relaxed"'))
-            world["daemon"].process.send_signal(signal.SIGHUP)
-            deadline = time.monotonic() + 10
-            while "event=reloaded" not in world["daemon"].log() and time.monotonic() < deadline:
-                time.sleep(0.05)
-            self.assertIn("event=reloaded", world["daemon"].log())
+            self.reload_with(text.replace('"simple/simple"', '"relaxed/relaxed"'))
             delivered = self.deliver("taro@example.jp", "after-reload", INTERNAL)
             self.assertIn("c=relaxed/relaxed", delivered.header("DKIM-Signature")[0])
             self.assert_verifies(delivered, "example.jp", "20230320")
@@ -412,9 +406,7 @@ class MilterThroughPostfix(unittest.TestCase):
                             result.modifications)
         finally:
             kept.__exit__(None, None, None)
-            with open(world["config"], "w") as f:
-                f.write(text)
-            world["daemon"].process.send_signal(signal.SIGHUP)
+            self.reload_with(text)
 
     def test_z_dns_stopped_gives_temperror_action_within_the_timeout(self):
         world["dns"].stop()
