@@ -232,6 +232,7 @@ class Daemon {
     config_.spf = loaded.config->spf;
     config_.sign = loaded.config->sign;
     config_.verify = loaded.config->verify;
+    config_.dmarc = loaded.config->dmarc;
     const auto listen = config_.milter.listen;
     config_.milter = loaded.config->milter;
     config_.milter.listen = listen;

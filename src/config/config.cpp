@@ -227,6 +227,7 @@ void for_each_key(F f) {
   for (const auto& key : detail::core_keys()) f(key);
   for (const auto& key : detail::milter_keys()) f(key);
   for (const auto& key : detail::store_keys()) f(key);
+  for (const auto& key : detail::dmarc_keys()) f(key);
 }
 
 const Key* find_key(std::string_view name) {
@@ -279,11 +280,13 @@ class Loader {
   // The second stage, once every key is known: files and keys the sign.* keys name.
   void resolve() {
     if (!errors_.empty()) return;  // a table path may be wrong only because its key was
-    detail::resolve_signing(config_.sign, [this](std::string_view key, const std::string& what, std::uint_least32_t line) {
+    const auto sink = [this](std::string_view key, const std::string& what, std::uint_least32_t line) {
       const std::string name(key);
       if (line == 0) line = lines_.count(name) != 0 ? lines_[name] : 0;
       errors_.push_back({line, file_ + ":" + std::to_string(line) + ": " + name + ": " + what});
-    });
+    };
+    detail::resolve_signing(config_.sign, sink);
+    detail::resolve_dmarc(config_.dmarc, sink);
   }
 
   LoadResult finish() {

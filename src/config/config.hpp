@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,7 @@
 
 #include "config/opendkim_tables.hpp"
 #include "dkim/crypto.hpp"
+#include "dmarc/dmarc.hpp"
 #include "engine/spf_decision.hpp"
 #include "mail/canonicalize.hpp"
 #include "net/address.hpp"
@@ -150,6 +152,24 @@ struct ReportSettings {
   std::string email;     // report_metadata email; postmaster@<host name> when empty
 };
 
+// [dmarc]: enforcement of the domain owner's policy in the milter (OpenDMARC's
+// RejectFailures, IgnoreAuthenticatedClients, IgnoreMailFrom, SPFSelfValidate
+// and TrustedAuthservIDs equivalents) and how the Organizational Domain is found.
+struct DmarcSettings {
+  bool enforce = false;               // false: report only (dmarc= in Authentication-Results)
+  std::string reject_text;            // empty: a built-in text naming the From domain and the policy
+  bool never_reject = false;          // a reject disposition is handled as quarantine
+  bool quarantine_as_header = false;  // quarantine: a header mark instead of the milter quarantine
+  std::vector<std::string> exceptions;        // From domains never enforced (lower case)
+  bool ignore_authenticated_clients = true;   // SASL-authenticated clients are never enforced
+  std::vector<std::string> ignore_mail_from;  // envelope sender domains never enforced (lower case)
+  dmarc::OrgDomainMode mode = dmarc::OrgDomainMode::rfc9989_tree_walk;
+  std::string psl_file;                       // rfc7489_psl: the public suffix list file
+  std::shared_ptr<const dmarc::PublicSuffixList> psl;  // loaded from psl_file in rfc7489_psl mode
+  bool spf_self_validate = true;              // false: SPF from an upstream Authentication-Results
+  std::vector<std::string> trusted_authserv_ids;
+};
+
 struct Config {
   DnsSettings dns;
   PolicySettings policy;
@@ -160,6 +180,7 @@ struct Config {
   VerifySettings verify;
   store::Settings store;
   ReportSettings report;
+  DmarcSettings dmarc;
 };
 
 // One declared key, for documentation (`--help`, docs) and for the loader.

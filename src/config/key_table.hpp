@@ -43,14 +43,21 @@ inline constexpr double kMaxSeconds = 24 * 3600;
 // "0660" -> 0660.
 [[nodiscard]] std::optional<std::string> to_mode(const toml::value& value, unsigned& out);
 
+[[nodiscard]] std::optional<std::string> to_flag(const toml::value& value, bool& out);
+[[nodiscard]] std::optional<std::string> to_text(const toml::value& value, std::string& out);
+
 [[nodiscard]] std::span<const Key> core_keys();    // config.cpp
 [[nodiscard]] std::span<const Key> milter_keys();  // milter_keys.cpp
 [[nodiscard]] std::span<const Key> store_keys();   // store_keys.cpp
+[[nodiscard]] std::span<const Key> dmarc_keys();   // dmarc_keys.cpp
 
 // After every key is applied: reads the OpenDKIM tables and host lists the
 // sign.* keys name and loads every private key (signing.cpp). Each problem is
 // reported through error(key, what, line); line 0 means "the line of that key".
 using ErrorSink = std::function<void(std::string_view key, const std::string& what, std::uint_least32_t line)>;
 void resolve_signing(SignSettings& sign, const ErrorSink& error);
+// Loads the public suffix list in rfc7489_psl mode and checks the keys that
+// depend on each other (dmarc_keys.cpp).
+void resolve_dmarc(DmarcSettings& settings, const ErrorSink& error);
 
 }  // namespace domainauth::config::detail

@@ -17,6 +17,17 @@ std::string_view to_string(FailureAction action) {
 }
 
 namespace detail {
+
+std::optional<std::string> to_flag(const toml::value& value, bool& out) {
+  out = value.as_boolean();
+  return std::nullopt;
+}
+
+std::optional<std::string> to_text(const toml::value& value, std::string& out) {
+  out = value.as_string().str;
+  return std::nullopt;
+}
+
 namespace {
 
 constexpr std::int64_t kMaxHeaderFields = static_cast<std::int64_t>(mail::kMaxHeaderFields);
@@ -29,16 +40,6 @@ std::optional<std::string> to_action(const toml::value& value, FailureAction& ou
   if (text == "tempfail") out = FailureAction::tempfail;
   else if (text == "accept") out = FailureAction::accept;
   else return "must be \"tempfail\" or \"accept\"";
-  return std::nullopt;
-}
-
-std::optional<std::string> to_flag(const toml::value& value, bool& out) {
-  out = value.as_boolean();
-  return std::nullopt;
-}
-
-std::optional<std::string> to_text(const toml::value& value, std::string& out) {
-  out = value.as_string().str;
   return std::nullopt;
 }
 

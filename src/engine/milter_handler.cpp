@@ -15,6 +15,7 @@
 #include "dmarc/dmarc.hpp"
 #include "engine/deadline_resolver.hpp"
 #include "engine/history_row.hpp"
+#include "engine/dmarc_decision.hpp"
 #include "engine/pending.hpp"
 #include "engine/pipeline.hpp"
 #include "spf/spf.hpp"
@@ -157,7 +158,7 @@ class MilterHandler final : public milter::MessageHandler {
     m.origin = classify_client(c.sign, client_);
     m.headers.emplace(c.milter.authserv_id, c.milter.max_headers, c.milter.max_header_bytes, leading_space_);
     // Originators' mail is signed, not judged: no SPF for it (as OpenDKIM Mode sv).
-    if (!m.origin.originator() && client_.ip) {
+    if (!m.origin.originator() && client_.ip && c.dmarc.spf_self_validate) {
       m.spf.start(executor, check_spf(context_, m.resolver, *client_.ip, m.mail_from, helo_));
     }
   }
@@ -211,14 +212,34 @@ class MilterHandler final : public milter::MessageHandler {
     // than handing it to another thread and back.
     if (m.verifier) r.dkim = co_await m.verifier->finish();
     if (m.spf.started()) r.spf = co_await m.spf.join();
+    const auto& c = config();
+    if (!c.dmarc.spf_self_validate) r.upstream_spf = upstream_spf(m.headers->fields(), c.dmarc.trusted_authserv_ids);
     if (!m.headers->over_limit()) {
+      dmarc_options_.mode = c.dmarc.mode;
+      dmarc_options_.psl = c.dmarc.psl.get();
       r.dmarc = co_await dmarc::evaluate(*m.resolver, dmarc_options_, dmarc_input(r, m.headers->fields()));
       record_history(r);
     }
     outcome = "role=verify " + summary(r);
     if (!m.note.empty()) outcome += " note=" + m.note;
-    if (has_temperror(r) && config().milter.on_dns_error == config::FailureAction::tempfail) {
+    if (has_temperror(r) && c.milter.on_dns_error == config::FailureAction::tempfail) {
       co_return milter::EndOfMessageResult{{}, dns_error_reply()};
+    }
+    if (r.dmarc) {
+      const auto decision = decide_dmarc(c.dmarc, *r.dmarc, {m.origin.internal, m.origin.authenticated, m.mail_from});
+      outcome += " dmarc_policy=" + std::string(dmarc::to_string(r.dmarc->policy)) +
+                 " dmarc_disposition=" + std::string(dmarc::to_string(r.dmarc->disposition)) +
+                 " dmarc_action=" + std::string(to_string(decision.action));
+      if (!decision.skipped.empty()) outcome += " dmarc_skipped=" + decision.skipped;
+      switch (decision.action) {
+        case DmarcAction::reject: co_return milter::EndOfMessageResult{{}, decision.reply};
+        case DmarcAction::quarantine: result.modifications.emplace_back(milter::Quarantine{decision.reason}); break;
+        case DmarcAction::mark:
+          result.modifications.emplace_back(milter::InsertHeader{
+              0, std::string(kQuarantineField), milter_value(" " + decision.reason, leading_space_)});
+          break;
+        case DmarcAction::accept: break;
+      }
     }
     add_results(r, result);
     co_return result;
@@ -260,7 +281,9 @@ class MilterHandler final : public milter::MessageHandler {
     std::string action;
     switch (reply.verdict) {
       case milter::Verdict::continue_: action = "accept"; break;
-      case milter::Verdict::smtp_reply: action = "tempfail code=" + std::to_string(reply.smtp.code); break;
+      case milter::Verdict::smtp_reply:
+        action = (reply.smtp.code >= 500 ? "reject code=" : "tempfail code=") + std::to_string(reply.smtp.code);
+        break;
       default: action = "other"; break;
     }
     spdlog::info("event=message queue_id={} client={} auth={} {} action={}", id,
@@ -289,7 +312,7 @@ class MilterHandler final : public milter::MessageHandler {
 milter::Capabilities milter_capabilities() {
   using milter::Step;
   milter::Capabilities capabilities;
-  capabilities.actions = milter::Action::add_headers | milter::Action::change_headers;
+  capabilities.actions = milter::Action::add_headers | milter::Action::change_headers | milter::Action::quarantine;
   // Every event we always answer with continue needs no reply; RCPT, DATA and
   // unknown commands are of no interest. Skip lets us stop the body early.
   capabilities.steps = Step::no_rcpt | Step::no_data | Step::no_unknown | Step::no_reply_connect |

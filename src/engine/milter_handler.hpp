@@ -10,7 +10,8 @@
 //             From domain is asked for (the answer waits in the resolver cache)
 //   body      streamed into signer or verifier (skipped when neither needs it)
 //   eom       results joined under one DNS deadline (dns.timeout), DMARC
-//             evaluated (reported, not enforced), forged Authentication-Results
+//             evaluated and, with dmarc.enforce, its disposition applied
+//             (decide_dmarc: 550 5.7.1, quarantine or a header mark), forged Authentication-Results
 //             with our authserv-id deleted, Authentication-Results (and
 //             Received-SPF) or the DKIM-Signature fields inserted on top.
 // Failure policy: an exception anywhere gives milter.on_internal_error, a

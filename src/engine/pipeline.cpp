@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "dmarc/author.hpp"
+#include "text/ascii.hpp"
 
 namespace domainauth::engine {
 namespace {
@@ -213,8 +214,61 @@ dmarc::Message dmarc_input(const Results& results, const std::vector<mail::Heade
   dmarc::Message message;
   message.from = from_values(headers);
   if (results.spf) message.spf = {to_dmarc(results.spf->result), results.spf->domain};
+  else if (results.upstream_spf) message.spf = *results.upstream_spf;
   for (const auto& r : results.dkim) message.dkim.push_back({to_dmarc(r.result), r.domain, r.selector});
   return message;
+}
+
+namespace {
+
+std::optional<dmarc::SpfResult> spf_token(std::string_view token) {
+  using R = dmarc::SpfResult;
+  static constexpr std::pair<std::string_view, R> kTokens[] = {
+      {"none", R::none},         {"neutral", R::neutral},     {"pass", R::pass},          {"fail", R::fail},
+      {"softfail", R::softfail}, {"temperror", R::temperror}, {"permerror", R::permerror},
+  };
+  for (const auto& [name, result] : kTokens) {
+    if (text::iequals(name, token)) return result;
+  }
+  return std::nullopt;
+}
+
+// The domain SPF checked: smtp.mailfrom's domain, else smtp.helo.
+std::string spf_domain(const authres::MethodResult& spf) {
+  std::string helo;
+  for (const auto& p : spf.properties) {
+    if (!text::iequals(p.ptype, "smtp")) continue;
+    if (text::iequals(p.property, "mailfrom")) {
+      const auto at = p.value.rfind('@');
+      auto domain = at == std::string::npos ? p.value : p.value.substr(at + 1);
+      if (!domain.empty()) return domain;
+    }
+    if (text::iequals(p.property, "helo")) helo = p.value;
+  }
+  return helo;
+}
+
+}  // namespace
+
+std::optional<dmarc::SpfInput> upstream_spf(const std::vector<mail::HeaderField>& headers,
+                                            const std::vector<std::string>& trusted_ids) {
+  for (const auto& field : headers) {
+    if (!field.is("Authentication-Results")) continue;
+    const auto id = authres::authserv_id(field.value());
+    if (!id || std::none_of(trusted_ids.begin(), trusted_ids.end(),
+                            [&](const std::string& t) { return authres::same_authserv_id(t, *id); })) {
+      continue;
+    }
+    const auto parsed = authres::parse(field.value());
+    if (!parsed.field) continue;
+    for (const auto& r : parsed.field->results) {
+      if (!text::iequals(r.method, "spf")) continue;
+      const auto result = spf_token(r.result);
+      const auto domain = spf_domain(r);
+      if (result && !domain.empty()) return dmarc::SpfInput{*result, domain};
+    }
+  }
+  return std::nullopt;
 }
 
 authres::Field authentication_results(std::string_view authserv_id, const Results& results) {

@@ -102,8 +102,16 @@ struct Results {
   std::string helo;
   std::vector<dkim::SignatureResult> dkim;  // empty: no signature (dkim=none)
   std::string dkim_error;                   // set: the message could not be checked (dkim=permerror)
+  std::optional<dmarc::SpfInput> upstream_spf;  // dmarc.spf_self_validate = false: from a trusted A-R
   std::optional<dmarc::Outcome> dmarc;
 };
+
+// dmarc.spf_self_validate = false (OpenDMARC SPFSelfValidate off): the spf=
+// result of the topmost Authentication-Results field whose authserv-id is one
+// of trusted_ids (RFC 8601 5: only those are believed), with the domain of its
+// smtp.mailfrom (or smtp.helo). Nothing when no trusted field has an spf result.
+[[nodiscard]] std::optional<dmarc::SpfInput> upstream_spf(const std::vector<mail::HeaderField>& headers,
+                                                        const std::vector<std::string>& trusted_ids);
 
 [[nodiscard]] dmarc::Message dmarc_input(const Results& results, const std::vector<mail::HeaderField>& headers);
 [[nodiscard]] authres::Field authentication_results(std::string_view authserv_id, const Results& results);

@@ -10,6 +10,11 @@ simple/simple) with their paths rewritten to this test's folder:
   (c) inbound mail from an outside client signed by dkimpy gets spf, dkim and dmarc pass;
   (d) a forged Authentication-Results with our authserv-id is removed, another kept;
   (e) example.com mail is signed with selector 20230319, simple/simple;
+  (g) DMARC enforcement ([dmarc] enforce = true): a spoofed From of a p=reject domain is
+      refused with 550 5.7.1; aligned DKIM pass alone gives dmarc=pass and is accepted;
+      p=quarantine puts the message in Postfix's hold queue (milter quarantine); a domain
+      in dmarc.exceptions is reported only; after a reload with never_reject and
+      quarantine_as_header, p=reject gives the X-DMARC-Quarantine header mark;
   (f) faults: with the DNS server stopped the message gets 451 4.4.3 within the DNS
       timeout (plus margin); a milter client vanishing mid-message leaves the daemon
       serving.
@@ -97,6 +102,9 @@ multiple_signatures = true
 canonicalization = "simple/simple"
 [daemon]
 user = ""
+[dmarc]
+enforce = true
+exceptions = ["partner.test"]
 """.format(dns=dns_spec, timeout=DNS_TIMEOUT_SECONDS, milter=MILTER_PORT, authserv=AUTHSERV_ID,
            policy=POLICY_PORT, folder=folder))
 
@@ -154,6 +162,11 @@ def setUpModule():
         ("_dmarc.sender.test", "TXT", "v=DMARC1; p=reject"),
         ("example.jp", "TXT", "v=spf1 ip4:127.0.0.1 -all"),
         ("example.com", "TXT", "v=spf1 ip4:127.0.0.1 -all"),
+        # DMARC enforcement: domains whose mail never comes from OUTSIDE.
+        ("bank.test", "TXT", "v=spf1 ip4:127.0.0.30 -all"),
+        ("_dmarc.bank.test", "TXT", "v=DMARC1; p=reject"),
+        ("_dmarc.hold.test", "TXT", "v=DMARC1; p=quarantine"),
+        ("_dmarc.partner.test", "TXT", "v=DMARC1; p=reject"),
     ]
     world["records"] = records
     world["dns"] = DnsServer(records).__enter__()
@@ -252,7 +265,7 @@ class MilterThroughPostfix(unittest.TestCase):
         self.assertIn("spf=pass smtp.mailfrom=news@sender.test", ar)
         self.assertIn("dkim=pass header.d=sender.test", ar)
         self.assertIn("header.s=ext", ar)
-        self.assertRegex(ar, r"header\.b=[A-Za-z0-9+/]{8,}")
+        self.assertRegex(ar, r"header\.b=\"?[A-Za-z0-9+/]{8,}")  # quoted when it holds a /
         self.assertIn("dmarc=pass (p=reject dis=none) header.from=sender.test", ar)
 
     def test_d_forged_authentication_results_removed_other_kept(self):
@@ -276,7 +289,7 @@ class MilterThroughPostfix(unittest.TestCase):
         sub = self.deliver("info@sub.example.com", "internal-subdomain", INTERNAL)
         self.assertIn("s=20230319", sub.header("DKIM-Signature")[0])
 
-    def test_g_local_submission_through_non_smtpd_milters_is_signed(self):
+    def test_h_local_submission_through_non_smtpd_milters_is_signed(self):
         # sendmail(1) -> postdrop -> pickup -> cleanup: Postfix hands the message to
         # non_smtpd_milters as from the local host, an internal client.
         mta = world["postfix"]
@@ -286,6 +299,84 @@ class MilterThroughPostfix(unittest.TestCase):
         [signature] = delivered.header("DKIM-Signature")
         self.assertIn("s=20230320", signature)
         self.assert_verifies(delivered, "example.jp", "20230320")
+
+    def reload_with(self, text):
+        before = world["daemon"].log().count("event=reloaded")
+        with open(world["config"], "w") as f:
+            f.write(text)
+        world["daemon"].process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while world["daemon"].log().count("event=reloaded") == before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertGreater(world["daemon"].log().count("event=reloaded"), before)
+
+    def held(self, sender, timeout=10):
+        """The hold-queue entries (postqueue -j) of this envelope sender."""
+        deadline = time.monotonic() + timeout
+        while True:
+            out = run(["postqueue", "-c", world["postfix"].config_directory, "-j"]).stdout.decode()
+            entries = [json.loads(line) for line in out.splitlines() if line.strip()]
+            found = [e for e in entries if e.get("sender") == sender and e.get("queue_name") == "hold"]
+            if found or time.monotonic() > deadline:
+                return found
+            time.sleep(0.2)
+
+    def test_g1_spoofed_from_of_p_reject_domain_refused_with_550_5_7_1(self):
+        with self.assertRaises(smtplib.SMTPDataError) as refused:
+            world["postfix"].send("attacker@mailer.test", ["b@example.org"],
+                                  message("ceo@bank.test", "dmarc-spoof"), source=OUTSIDE)
+        self.assertEqual(refused.exception.smtp_code, 550, refused.exception)
+        self.assertIn(b"5.7.1", refused.exception.smtp_error)
+        self.assertIn(b"bank.test (p=reject)", refused.exception.smtp_error)
+        log = world["daemon"].log()
+        self.assertIn("dmarc_policy=reject dmarc_disposition=reject dmarc_action=reject", log)
+        self.assertIn("action=reject code=550", log)
+
+    def test_g2_aligned_dkim_pass_alone_accepted_with_dmarc_pass(self):
+        text = message("news@sender.test", "dmarc-dkim-only").encode()
+        with open(world["outside_key"], "rb") as f:
+            signature = dkim.sign(text, b"ext", b"sender.test", f.read(),
+                                  include_headers=[b"from", b"to", b"subject", b"message-id"])
+        mta = world["postfix"]
+        # The envelope domain has no SPF record: only DKIM can align.
+        mta.send("bounce@mailer.test", ["b@example.org"], (signature + text).decode(), source=OUTSIDE)
+        delivered = mta.wait_for_message(lambda m: "Subject: dmarc-dkim-only\r\n" in m.data)
+        [ar] = delivered.header("Authentication-Results")
+        self.assertIn("spf=none", ar)
+        self.assertIn("dkim=pass header.d=sender.test", ar)
+        self.assertIn("dmarc=pass (p=reject dis=none) header.from=sender.test", ar)
+
+    def test_g3_p_quarantine_is_held_by_postfix(self):
+        world["postfix"].send("quarantine@mailer.test", ["b@example.org"],
+                              message("info@hold.test", "dmarc-quarantine"), source=OUTSIDE)
+        held = self.held("quarantine@mailer.test")
+        self.assertEqual(len(held), 1, world["postfix"].maillog()[-3000:])
+        self.assertIn("milter-hold", world["postfix"].maillog())
+        self.assertIn("dmarc_action=quarantine", world["daemon"].log())
+
+    def test_g4_exception_domain_is_reported_not_enforced(self):
+        mta = world["postfix"]
+        mta.send("a@mailer.test", ["b@example.org"], message("news@partner.test", "dmarc-exception"), source=OUTSIDE)
+        delivered = mta.wait_for_message(lambda m: "Subject: dmarc-exception\r\n" in m.data)
+        [ar] = delivered.header("Authentication-Results")
+        self.assertIn("dmarc=fail (p=reject dis=reject) header.from=partner.test", ar)
+        self.assertIn("dmarc_action=accept dmarc_skipped=exception", world["daemon"].log())
+
+    def test_g5_never_reject_and_quarantine_as_header_give_a_header_mark(self):
+        with open(world["config"]) as f:
+            text = f.read()
+        try:
+            self.reload_with(text.replace("enforce = true", "enforce = true\nnever_reject = true\n"
+                                          "quarantine_as_header = true"))
+            mta = world["postfix"]
+            mta.send("attacker@mailer.test", ["b@example.org"], message("ceo@bank.test", "dmarc-mark"),
+                     source=OUTSIDE)
+            delivered = mta.wait_for_message(lambda m: "Subject: dmarc-mark\r\n" in m.data)
+            self.assertEqual(delivered.header("X-DMARC-Quarantine"), ["DMARC p=reject of bank.test: failed"])
+            [ar] = delivered.header("Authentication-Results")
+            self.assertIn("dmarc=fail (p=reject dis=reject) header.from=bank.test", ar)
+        finally:
+            self.reload_with(text)
 
     def test_f1_client_vanishing_mid_message_leaves_the_daemon_serving(self):
         for _ in range(5):
@@ -310,13 +401,7 @@ class MilterThroughPostfix(unittest.TestCase):
             kept.connect("localhost", "4", 25, INTERNAL)
             with open(world["config"]) as f:
                 text = f.read()
-            with open(world["config"], "w") as f:
-                f.write(text.replace('"simple/simple"', '"relaxed/relaxed"'))
-            world["daemon"].process.send_signal(signal.SIGHUP)
-            deadline = time.monotonic() + 10
-            while "event=reloaded" not in world["daemon"].log() and time.monotonic() < deadline:
-                time.sleep(0.05)
-            self.assertIn("event=reloaded", world["daemon"].log())
+            self.reload_with(text.replace('"simple/simple"', '"relaxed/relaxed"'))
             delivered = self.deliver("taro@example.jp", "after-reload", INTERNAL)
             self.assertIn("c=relaxed/relaxed", delivered.header("DKIM-Signature")[0])
             self.assert_verifies(delivered, "example.jp", "20230320")
@@ -332,9 +417,7 @@ class MilterThroughPostfix(unittest.TestCase):
                             result.modifications)
         finally:
             kept.__exit__(None, None, None)
-            with open(world["config"], "w") as f:
-                f.write(text)
-            world["daemon"].process.send_signal(signal.SIGHUP)
+            self.reload_with(text)
 
     def test_z_dns_stopped_gives_temperror_action_within_the_timeout(self):
         world["dns"].stop()

@@ -1,0 +1,67 @@
+// The DMARC enforcement decision (see dmarc_decision.hpp).
+#include "engine/dmarc_decision.hpp"
+
+#include <algorithm>
+
+#include "text/ascii.hpp"
+
+namespace domainauth::engine {
+namespace {
+
+bool listed(const std::vector<std::string>& domains, std::string_view domain) {
+  return std::any_of(domains.begin(), domains.end(), [&](const std::string& d) { return text::iequals(d, domain); });
+}
+
+// "p=reject" or "sp=quarantine": the tag that gave the policy.
+std::string policy_tag(const dmarc::Outcome& outcome) {
+  return std::string(dmarc::to_string(outcome.policy_source)) + "=" + std::string(dmarc::to_string(outcome.policy));
+}
+
+// The reason a failing message is not enforced, or "" when it is.
+std::string skip_reason(const config::DmarcSettings& settings, const dmarc::Outcome& outcome,
+                        const DmarcClient& client) {
+  if (!settings.enforce) return "report-only";
+  if (client.internal) return "internal-client";
+  if (client.authenticated && settings.ignore_authenticated_clients) return "authenticated-client";
+  const auto at = client.mail_from.rfind('@');
+  if (at != std::string::npos && listed(settings.ignore_mail_from, std::string_view(client.mail_from).substr(at + 1))) {
+    return "ignore-mail-from";
+  }
+  if (listed(settings.exceptions, outcome.author_domain)) return "exception";
+  return "";
+}
+
+}  // namespace
+
+std::string_view to_string(DmarcAction action) {
+  switch (action) {
+    case DmarcAction::accept: return "accept";
+    case DmarcAction::reject: return "reject";
+    case DmarcAction::quarantine: return "quarantine";
+    case DmarcAction::mark: return "mark";
+  }
+  return "unknown";
+}
+
+DmarcDecision decide_dmarc(const config::DmarcSettings& settings, const dmarc::Outcome& outcome,
+                           const DmarcClient& client) {
+  DmarcDecision decision;
+  if (outcome.result != dmarc::Result::fail || outcome.disposition == dmarc::Policy::none) return decision;
+  decision.skipped = skip_reason(settings, outcome, client);
+  if (!decision.skipped.empty()) return decision;
+  if (outcome.disposition == dmarc::Policy::reject && !settings.never_reject) {
+    decision.action = DmarcAction::reject;
+    const std::string text = !settings.reject_text.empty()
+                                 ? settings.reject_text
+                                 : "Message rejected: DMARC policy of " + outcome.author_domain + " (" +
+                                       policy_tag(outcome) + ") and the message failed DMARC authentication";
+    decision.reply = milter::Reply::with_smtp(550, "5.7.1", text);
+    return decision;
+  }
+  // quarantine, or reject handled as quarantine (dmarc.never_reject)
+  decision.action = settings.quarantine_as_header ? DmarcAction::mark : DmarcAction::quarantine;
+  decision.reason = "DMARC " + policy_tag(outcome) + " of " + outcome.author_domain + ": failed";
+  return decision;
+}
+
+}  // namespace domainauth::engine

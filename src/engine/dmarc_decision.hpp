@@ -1,0 +1,48 @@
+// What the milter does with a message given its DMARC outcome: the one place
+// that turns a dmarc::Outcome disposition (RFC 7489 6.6.4 / 6.7, RFC 9989 5.5)
+// into reject / quarantine / accept, after the local overrides of [dmarc]
+// (enforce, never_reject, quarantine_as_header, exceptions) and the skips
+// (internal and authenticated clients, ignore_mail_from). Pure: no I/O, no DNS.
+// A DMARC temperror is not decided here: milter.on_dns_error answers it first.
+// Reads untrusted input: the From and envelope domains (they only reach the
+// reply text through the SMTP reply formatter, which refuses line breaks).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "config/config.hpp"
+#include "dmarc/dmarc.hpp"
+#include "milter/codec.hpp"
+
+namespace domainauth::engine {
+
+enum class DmarcAction : std::uint8_t {
+  accept,      // as the MTA would
+  reject,      // 550 5.7.1
+  quarantine,  // the milter quarantine (Postfix: hold queue)
+  mark,        // accepted with the X-DMARC-Quarantine header field
+};
+[[nodiscard]] std::string_view to_string(DmarcAction action);
+
+// The header field of dmarc.quarantine_as_header.
+inline constexpr std::string_view kQuarantineField = "X-DMARC-Quarantine";
+
+struct DmarcClient {
+  bool internal = false;       // in sign.internal_hosts
+  bool authenticated = false;  // SASL login
+  std::string mail_from;       // envelope sender without <>, "" for the null sender
+};
+
+struct DmarcDecision {
+  DmarcAction action = DmarcAction::accept;
+  std::string skipped;     // why a failing message was not enforced ("report-only", "exception", ...)
+  milter::Reply reply;     // reject: the 550 5.7.1 reply
+  std::string reason;      // quarantine: the reason; mark: the header field value
+};
+
+[[nodiscard]] DmarcDecision decide_dmarc(const config::DmarcSettings& settings, const dmarc::Outcome& outcome,
+                                         const DmarcClient& client);
+
+}  // namespace domainauth::engine
