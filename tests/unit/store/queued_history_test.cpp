@@ -7,6 +7,7 @@
 #include <atomic>
 #include <filesystem>
 
+#include "temp_db.hpp"
 #include "store/queued_history.hpp"
 
 namespace domainauth::store {
@@ -14,26 +15,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A history file in the temporary directory, removed (with its WAL files) afterwards.
-class TempDb {
- public:
-  explicit TempDb(const std::string& name)
-      : path_((std::filesystem::temp_directory_path() /
-               ("domainauth-queue-" + name + "-" + std::to_string(::getpid()) + ".sqlite"))
-                  .string()) {
-    remove();
-  }
-  ~TempDb() { remove(); }
-  TempDb(const TempDb&) = delete;
-  TempDb& operator=(const TempDb&) = delete;
-  operator const std::string&() const { return path_; }  // NOLINT(google-explicit-constructor)
-
- private:
-  void remove() const {
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
-  }
-  std::string path_;
-};
+using testing::TempDb;
 
 Row row_at(std::int64_t time) {
   Row row;
