@@ -213,6 +213,15 @@ def dkimpy_dns(name, timeout=5):
     return None
 
 
+def signed_outside(subject):
+    """A message From news@sender.test signed by dkimpy with the outside domain's key."""
+    text = message("news@sender.test", subject).encode()
+    with open(world["outside_key"], "rb") as f:
+        signature = dkim.sign(text, b"ext", b"sender.test", f.read(),
+                              include_headers=[b"from", b"to", b"subject", b"message-id"])
+    return (signature + text).decode()
+
+
 class MilterThroughPostfix(unittest.TestCase):
     def deliver(self, sender, subject, source, extra_headers="", login=False):
         mta = world["postfix"]
@@ -253,12 +262,8 @@ class MilterThroughPostfix(unittest.TestCase):
         self.assertIn("spf=fail", ar)
 
     def test_c_inbound_gets_authentication_results(self):
-        text = message("news@sender.test", "inbound-signed").encode()
-        with open(world["outside_key"], "rb") as f:
-            signature = dkim.sign(text, b"ext", b"sender.test", f.read(),
-                                  include_headers=[b"from", b"to", b"subject", b"message-id"])
         mta = world["postfix"]
-        mta.send("news@sender.test", ["b@example.org"], (signature + text).decode(), source=OUTSIDE)
+        mta.send("news@sender.test", ["b@example.org"], signed_outside("inbound-signed"), source=OUTSIDE)
         delivered = mta.wait_for_message(lambda m: "Subject: inbound-signed\r\n" in m.data)
         [ar] = delivered.header("Authentication-Results")
         self.assertTrue(ar.startswith(AUTHSERV_ID + ";"), ar)
@@ -333,13 +338,9 @@ class MilterThroughPostfix(unittest.TestCase):
         self.assertIn("action=reject code=550", log)
 
     def test_g2_aligned_dkim_pass_alone_accepted_with_dmarc_pass(self):
-        text = message("news@sender.test", "dmarc-dkim-only").encode()
-        with open(world["outside_key"], "rb") as f:
-            signature = dkim.sign(text, b"ext", b"sender.test", f.read(),
-                                  include_headers=[b"from", b"to", b"subject", b"message-id"])
         mta = world["postfix"]
         # The envelope domain has no SPF record: only DKIM can align.
-        mta.send("bounce@mailer.test", ["b@example.org"], (signature + text).decode(), source=OUTSIDE)
+        mta.send("bounce@mailer.test", ["b@example.org"], signed_outside("dmarc-dkim-only"), source=OUTSIDE)
         delivered = mta.wait_for_message(lambda m: "Subject: dmarc-dkim-only\r\n" in m.data)
         [ar] = delivered.header("Authentication-Results")
         self.assertIn("spf=none", ar)
