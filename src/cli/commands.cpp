@@ -16,6 +16,7 @@ void add_commands(CLI::App& app, int& status) {
   add_keys_command(app, status);
   add_migrate_command(app, status);
   add_report_command(app, status);
+  add_verify_command(app, status);
 }
 
 }  // namespace domainauth::cli

@@ -27,5 +27,6 @@ void add_explain_command(CLI::App& app, int& status); // explain.cpp
 void add_keys_command(CLI::App& app, int& status);    // keys.cpp
 void add_migrate_command(CLI::App& app, int& status); // migrate.cpp
 void add_report_command(CLI::App& app, int& status);  // report.cpp
+void add_verify_command(CLI::App& app, int& status);  // verify.cpp
 
 }  // namespace domainauth::cli

@@ -8,10 +8,10 @@
 #include <unistd.h>
 
 #include <iostream>
-#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/common.hpp"
 #include "dkim/signer.hpp"
 #include "dkim/verifier.hpp"
 #include "dns/sync.hpp"
@@ -81,24 +81,6 @@ int keygen(const DkimArgs& a) {
   return kExitOk;
 }
 
-struct Input {
-  std::string raw;
-  std::vector<mail::HeaderField> headers;
-  std::string_view body;
-  std::string error;
-};
-
-Input read_message() {
-  Input in;
-  in.raw.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  mail::MessageSplitter splitter;
-  in.body = splitter.feed(in.raw);
-  splitter.finish();
-  in.error = splitter.error();
-  in.headers = splitter.take_headers();
-  return in;
-}
-
 int sign(const DkimArgs& a) {
   std::string error;
   auto key = dkim::PrivateKey::load_file(a.key_file, a.allow_group_readable, &error);
@@ -119,7 +101,7 @@ int sign(const DkimArgs& a) {
       pos = colon + 1;
     }
   }
-  Input in = read_message();
+  InputMessage in = read_message();
   if (!in.error.empty()) return fail(kExitUsage, "message: " + in.error);
   dkim::Signer signer({request}, std::move(in.headers));
   signer.body(in.body);
@@ -140,7 +122,7 @@ int sign(const DkimArgs& a) {
 }
 
 int verify(const DkimArgs& a) {
-  Input in = read_message();
+  InputMessage in = read_message();
   if (!in.error.empty()) return fail(kExitUsage, "message: " + in.error);
   asio::io_context io;
   dns::ResolverConfig config;
@@ -150,13 +132,7 @@ int verify(const DkimArgs& a) {
   if (!resolver) return fail(kExitEnvironment, "DNS: " + error);
   auto results = dns::run_sync(io, dkim::verify_message(*resolver, {}, std::move(in.headers), in.body));
   if (a.json) {
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& r : results) {
-      list.push_back({{"domain", r.domain}, {"selector", r.selector}, {"algorithm", r.algorithm},
-                      {"result", dkim::to_string(r.result)}, {"reason", r.reason}, {"testing", r.testing},
-                      {"dnssec", dns::to_string(r.key_dnssec)}});
-    }
-    std::cout << nlohmann::json{{"signatures", list}}.dump() << "\n";
+    std::cout << dump(nlohmann::json{{"signatures", dkim_json(results)}}) << "\n";
     return kExitOk;
   }
   if (results.empty()) std::cout << "dkim=none\n";

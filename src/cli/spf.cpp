@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/common.hpp"
 #include "dns/sync.hpp"
 #include "dns/unbound_resolver.hpp"
 #include "spf/spf.hpp"
@@ -32,16 +33,6 @@ std::string receiver_name() {
   char name[256] = {};
   if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "unknown";
   return name;
-}
-
-nlohmann::json to_json(const spf::Outcome& o, const std::string& received) {
-  return {{"result", spf::to_string(o.result)},
-          {"mechanism", o.mechanism},
-          {"reason", o.reason},
-          {"explanation", o.explanation},
-          {"domain", o.domain},
-          {"identity", spf::to_string(o.identity)},
-          {"received_spf", received}};
 }
 
 void print_human(const char* title, const spf::Outcome& o, const std::string& received) {
@@ -85,10 +76,9 @@ int run_spf(const SpfArguments& args) {
   std::string mail_from_field = spf::received_spf(mail_from, *ip, args.helo, options.receiver);
   std::string helo_field = spf::received_spf(helo, *ip, args.helo, options.receiver);
   if (args.json) {
-    nlohmann::json out = to_json(mail_from, mail_from_field);
-    out["helo"] = to_json(helo, helo_field);
-    // Values from the command line or DNS may not be UTF-8: replace, never throw.
-    std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    nlohmann::json out = spf_json(mail_from, mail_from_field);
+    out["helo"] = spf_json(helo, helo_field);
+    std::cout << dump(out) << "\n";
   } else {
     print_human("MAIL FROM", mail_from, mail_from_field);
     print_human("HELO", helo, helo_field);

@@ -13,6 +13,7 @@
 #include <toml.hpp>
 
 #include "config/key_table.hpp"
+#include "config/toml_depth.hpp"
 #include "dns/unbound_resolver.hpp"
 
 namespace domainauth::config {
@@ -338,6 +339,21 @@ std::string_view to_string(LogLevel level) {
   return "unknown";
 }
 
+spf::Options SpfSettings::check_options() const {
+  spf::Options options;
+  options.receiver = receiver;
+  if (!explanation.empty()) options.default_explanation = explanation;
+  return options;
+}
+
+dkim::VerifyOptions VerifySettings::options() const {
+  dkim::VerifyOptions options;
+  options.allow_rsa_sha1 = allow_rsa_sha1;
+  options.min_rsa_bits = min_key_bits;
+  options.max_signatures = max_signatures;
+  return options;
+}
+
 Config defaults() {
   Config config;
   for_each_key([&](const Key& key) {
@@ -355,6 +371,10 @@ Config defaults() {
 
 LoadResult load_string(std::string_view text, const std::string& file_name) {
   Loader loader(file_name);
+  if (auto error = toml_nesting_error(text)) {
+    loader.fail(file_name + ":" + *error);
+    return loader.finish();
+  }
   try {
     std::istringstream stream{std::string(text)};
     const auto document = toml::parse(stream, file_name);

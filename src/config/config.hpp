@@ -16,6 +16,7 @@
 
 #include "config/opendkim_tables.hpp"
 #include "dkim/crypto.hpp"
+#include "dkim/verifier.hpp"
 #include "dmarc/dmarc.hpp"
 #include "engine/spf_decision.hpp"
 #include "mail/canonicalize.hpp"
@@ -63,6 +64,9 @@ struct SpfSettings {
   bool received_spf = true;
   std::string receiver;     // the host name when not configured
   std::string explanation;  // empty: the SPF module's default explanation
+
+  // The check_host() options these settings give (milter, policy service, verify).
+  [[nodiscard]] spf::Options check_options() const;
 };
 
 struct DaemonSettings {
@@ -144,6 +148,9 @@ struct VerifySettings {
   std::size_t max_signatures = 0;
   bool allow_rsa_sha1 = false;
   unsigned min_key_bits = 0;
+
+  // The verifier options these settings give (milter, verify).
+  [[nodiscard]] dkim::VerifyOptions options() const;
 };
 
 // [report]: who the aggregate reports say they come from (RFC 9990 3.1.1).

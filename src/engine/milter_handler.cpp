@@ -29,9 +29,7 @@ using milter::Reply;
 asio::awaitable<spf::Outcome> check_spf(std::shared_ptr<const MilterContext> context,
                                         std::shared_ptr<DeadlineResolver> resolver, net::IpAddress ip,
                                         std::string sender, std::string helo) {
-  spf::Options options;
-  options.receiver = context->config->spf.receiver;
-  if (!context->config->spf.explanation.empty()) options.default_explanation = context->config->spf.explanation;
+  const spf::Options options = context->config->spf.check_options();
   co_return co_await spf::check_mail_from(*resolver, options, ip, std::move(sender), std::move(helo));
 }
 
@@ -180,11 +178,7 @@ class MilterHandler final : public milter::MessageHandler {
       }
     }
     if (m.headers->signatures() > 0) {
-      dkim::VerifyOptions options;
-      options.allow_rsa_sha1 = c.verify.allow_rsa_sha1;
-      options.min_rsa_bits = c.verify.min_key_bits;
-      options.max_signatures = c.verify.max_signatures;
-      m.verifier.emplace(*m.resolver, options, m.headers->fields());
+      m.verifier.emplace(*m.resolver, c.verify.options(), m.headers->fields());
     }
     // The DMARC record is asked for now; evaluate() at end of message finds it in the cache.
     if (auto address = signing_address(m.headers->fields())) {

@@ -51,13 +51,6 @@ bool skipped(const config::SpfSettings& settings, const net::IpAddress& ip) {
   return false;
 }
 
-spf::Options spf_options(const config::SpfSettings& settings) {
-  spf::Options options;
-  options.receiver = settings.receiver;
-  if (!settings.explanation.empty()) options.default_explanation = settings.explanation;
-  return options;
-}
-
 std::string request_fields(const Request& request) {
   return log_field("instance", request.get("instance")) + " " +
          log_field("queue_id", request.get("queue_id")) + " " +
@@ -113,7 +106,7 @@ asio::awaitable<Answer> Service::handle(const Request& request) {
   }
 
   const auto started = std::chrono::steady_clock::now();
-  const auto options = spf_options(settings->spf);
+  const auto options = settings->spf.check_options();
   const std::string helo(request.get("helo_name"));
   std::optional<spf::Outcome> helo_outcome;
   spf::Outcome mail_from;

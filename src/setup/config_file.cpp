@@ -12,6 +12,7 @@
 
 #include "config/config.hpp"
 #include "text/ascii.hpp"
+#include "text/utf8.hpp"
 
 namespace domainauth::setup {
 
@@ -45,9 +46,33 @@ bool ConfigText::declared(std::string_view key) {
   return false;
 }
 
+namespace {
+
+// A comment line as TOML allows it (UTF-8, no control characters but tab):
+// other bytes are shown as \xNN.
+std::string comment_text(std::string_view line) {
+  std::string out;
+  for (std::size_t i = 0; i < line.size();) {
+    const auto byte = static_cast<unsigned char>(line[i]);
+    const std::size_t length = text::utf8_sequence(line, i);
+    if (length == 0 || (byte < 0x20 && byte != '\t') || byte == 0x7f) {
+      char buffer[8];
+      std::snprintf(buffer, sizeof buffer, "\\x%02x", static_cast<unsigned>(byte));
+      out += buffer;
+      ++i;
+    } else {
+      out.append(line.substr(i, length));
+      i += length;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 void ConfigText::comment(std::string_view text) {
   std::istringstream lines{std::string(text)};
-  for (std::string line; std::getline(lines, line);) text_ += line.empty() ? "#\n" : "# " + line + "\n";
+  for (std::string line; std::getline(lines, line);) text_ += line.empty() ? "#\n" : "# " + comment_text(line) + "\n";
 }
 
 void ConfigText::blank() { text_ += "\n"; }

@@ -11,6 +11,7 @@
 
 #include "setup/config_file.hpp"
 #include "text/ascii.hpp"
+#include "text/utf8.hpp"
 
 namespace domainauth::setup {
 namespace {
@@ -72,7 +73,10 @@ class Migrator {
     auto settings = parse_conf(options_.opendkim_text, options_.opendkim_name);
     auto dmarc = parse_conf(options_.opendmarc_text, options_.opendmarc_name);
     settings.insert(settings.end(), dmarc.begin(), dmarc.end());
-    for (const auto& s : settings) apply(s);
+    for (const auto& s : settings) {
+      if (text::is_utf8(s.value)) apply(s);
+      else skip(s, "not valid UTF-8: a TOML file cannot hold it");
+    }
     finish_single_key();
     return write();
   }
@@ -93,6 +97,15 @@ class Migrator {
     if (value.rfind("csl:", 0) == 0) return split_list(value.substr(4));
     if (!value.empty() && value.front() == '/') return {path(value)};
     return split_list(value);
+  }
+
+  // KeyTable / SigningTable: one file, read as it is.
+  void table_file(const Setting& s, const std::string& key) {
+    const auto items = dataset(s.value);
+    const bool file = items.size() == 1 && (items.front().find(':') == std::string::npos ||
+                                            items.front().rfind("refile:", 0) == 0 || items.front().rfind("file:", 0) == 0);
+    if (!file) return skip(s, "domainauth reads this table from one file (file:, refile: or a path); copy it into a file");
+    set(s, key, items.front());
   }
 
   void set(const Setting& s, const std::string& key, Value value, const std::string& note = {}) {
@@ -120,8 +133,8 @@ class Migrator {
     const std::string& n = s.name;
     if (n == "mode") return mode(s);
     if (n == "canonicalization") return set(s, "sign.canonicalization", text::to_lower(s.value));
-    if (n == "keytable") return set(s, "sign.keytable", dataset(s.value).front());
-    if (n == "signingtable") return set(s, "sign.signingtable", dataset(s.value).front());
+    if (n == "keytable") return table_file(s, "sign.keytable");
+    if (n == "signingtable") return table_file(s, "sign.signingtable");
     if (n == "internalhosts") return set(s, "sign.internal_hosts", dataset(s.value));
     if (n == "externalignorelist") return set(s, "sign.external_ignore", dataset(s.value));
     if (n == "multiplesignatures") return flag(s, "sign.multiple_signatures");

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "config/config.hpp"
+#include "config/toml_depth.hpp"
 
 namespace domainauth::config {
 namespace {
@@ -167,6 +168,26 @@ TEST(Listener, ParsesAndPrintsPostfixForms) {
     EXPECT_FALSE(Listener::parse(text, error)) << text;
   }
   EXPECT_FALSE(Listener::parse("unix:/" + std::string(200, 'x'), error));
+}
+
+// toml11 parses nested arrays by recursion: a file nested thousands deep must
+// be refused with its line, not overflow the stack (found by fuzz_config_toml).
+TEST(Config, DeepNestingIsRefusedWithItsLine) {
+  const std::string deep = "[dns]\nservers = []\n\n# [[[[ in a comment\nx = " + std::string(50000, '[') +
+                           std::string(50000, ']') + "\n";
+  auto result = load_string(deep, "deep.toml");
+  ASSERT_FALSE(result.config);
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_EQ(result.errors[0].rfind("deep.toml:5: ", 0), 0u) << result.errors[0];
+  EXPECT_NE(result.errors[0].find("nested more than 32"), std::string::npos) << result.errors[0];
+}
+
+TEST(Config, BracketsInStringsAndCommentsDoNotCount) {
+  const std::string text = "[dns]\n# " + std::string(100, '[') + "\nservers = [\"" + std::string(40, '[') +
+                           "\", '" + std::string(40, '{') + "', \"\"\"\n" + std::string(40, '[') + "\\\"\"\"\"]\n";
+  EXPECT_FALSE(toml_nesting_error(text)) << *toml_nesting_error(text);
+  EXPECT_TRUE(toml_nesting_error("a = " + std::string(33, '[') + std::string(33, ']')));
+  EXPECT_FALSE(toml_nesting_error("a = " + std::string(32, '[') + std::string(32, ']')));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <toml.hpp>
 
 #include "config/config.hpp"
 #include "setup/config_file.hpp"
@@ -118,6 +119,38 @@ TEST(Migrate, SingleKeyWithoutTablesBecomesASignKey) {
   bool umask_skipped = false;
   for (const auto& n : m.not_migrated) umask_skipped = umask_skipped || n.setting == "UMask";
   EXPECT_TRUE(umask_skipped);  // an inet: socket has no permissions
+}
+
+// KeyTable / SigningTable are read from a file: an empty value or an inline
+// csl: list is listed, not guessed at. Found by fuzz_setup_migrate (empty value).
+TEST(Migrate, TablesThatAreNotOneFileAreListed) {
+  for (const std::string value : {"", "csl:k1=example.com:s:/k", "db:/etc/keys.db"}) {
+    MigrateOptions options;
+    options.opendkim_text = "KeyTable " + value + "\nSigningTable refile:/etc/opendkim/SigningTable\n";
+    auto m = migrate(options);
+    bool listed = false;
+    for (const auto& n : m.not_migrated) listed = listed || n.setting == "KeyTable";
+    EXPECT_TRUE(listed) << value << "\n" << m.toml;
+    EXPECT_EQ(m.toml.find("keytable ="), std::string::npos) << m.toml;
+    EXPECT_NE(m.toml.find("signingtable = \"refile:/etc/opendkim/SigningTable\""), std::string::npos) << m.toml;
+  }
+}
+
+// TOML files are UTF-8 (TOML 1.0 "Spec"): a value that is not cannot be
+// written, and the comment listing it shows the bytes escaped. Found by fuzz_setup_migrate.
+TEST(Migrate, ValuesThatAreNotUtf8AreListedNotWritten) {
+  MigrateOptions options;
+  options.opendkim_text = "InternalHosts refile:/etc/\xff\xd1/hosts\nMode sv\nReportAddress a\x01" "b\n";
+  auto m = migrate(options);
+  EXPECT_TRUE(m.error.empty()) << m.error;
+  bool listed = false;
+  for (const auto& n : m.not_migrated) listed = listed || (n.setting == "InternalHosts" && n.why.find("UTF-8") != std::string::npos);
+  EXPECT_TRUE(listed) << m.toml;
+  EXPECT_EQ(m.toml.find("internal_hosts"), std::string::npos) << m.toml;
+  EXPECT_NE(m.toml.find("/etc/\\xff\\xd1/hosts"), std::string::npos) << m.toml;
+  EXPECT_NE(m.toml.find("a\\x01b"), std::string::npos) << m.toml;
+  std::istringstream text(m.toml);
+  EXPECT_NO_THROW((void)toml::parse(text, "migrated.toml")) << m.toml;
 }
 
 }  // namespace

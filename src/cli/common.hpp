@@ -1,0 +1,34 @@
+// What several subcommands share: reading one message from standard input and
+// the JSON of SPF and DKIM results (design.md CLI contract: `spf`, `dkim verify`
+// and `verify` print the same objects). Reads untrusted input: the message.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dkim/verifier.hpp"
+#include "mail/header.hpp"
+#include "spf/spf.hpp"
+
+namespace domainauth::cli {
+
+struct InputMessage {
+  std::string raw;
+  std::vector<mail::HeaderField> headers;
+  std::string_view body;  // into raw
+  std::string error;      // set: the header block could not be read
+};
+// The whole of standard input, split into header fields and body.
+[[nodiscard]] InputMessage read_message();
+
+// {"result", "mechanism", "reason", "explanation", "domain", "identity", "received_spf"}
+[[nodiscard]] nlohmann::json spf_json(const spf::Outcome& outcome, const std::string& received_spf);
+// [{"domain", "selector", "algorithm", "result", "reason", "testing", "dnssec"}, ...]
+[[nodiscard]] nlohmann::json dkim_json(const std::vector<dkim::SignatureResult>& results);
+
+// Values from mail or DNS may not be UTF-8: replaced, never a throw.
+[[nodiscard]] std::string dump(const nlohmann::json& json);
+
+}  // namespace domainauth::cli
