@@ -2,7 +2,8 @@
 
 - --dry-run --out DIR: one gzipped RFC 9990 report per policy domain, named
   receiver!policy-domain!begin!end.xml.gz, valid against the schema (xmllint),
-  with the rows' counts;
+  with the rows' counts; with [report] format = "rfc7489" valid against the
+  RFC 7489 appendix C schema;
 - --period D: the report mailed through [report] relay (a loopback SMTP capture)
   to the rua= of the domain's DMARC record (served by unbound): Subject per RFC
   9990 3.5, an application/gzip attachment that gunzips to a schema-valid report;
@@ -107,6 +108,25 @@ def dry_run(domainauth, config, db, schema, work):
             check(policy.find("d:fo", NS) is None, "no fo when the history has none")
 
 
+def dry_run_rfc7489(domainauth, config, work):
+    """[report] format = "rfc7489": the same history as RFC 7489 appendix C documents."""
+    schema = os.path.join(os.environ["DOMAINAUTH_TESTSUITES"], "dmarc-report",
+                          "rfc7489-appendixC-rua.no-namespace.xsd")
+    old = os.path.join(work, "domainauth-rfc7489.toml")
+    with open(config) as f, open(old, "w") as o:
+        o.write(f.read() + 'format = "rfc7489"\n')
+    out = os.path.join(work, "out-rfc7489")
+    os.mkdir(out)
+    run = aggregate(domainauth, old, "--period", "2026-09-21", "--dry-run", "--out", out)
+    check(run.returncode == 0, "rfc7489: " + run.stderr)
+    names = sorted(os.listdir(out))
+    check(len(names) == 2, "rfc7489 files: %s" % names)
+    for name in names:
+        with gzip.open(os.path.join(out, name)) as f:
+            root = validate(schema, work, f.read())
+        check(root.tag == "feedback" and root.find("policy_published/pct") is not None, "RFC 7489 document")
+
+
 def attachment_report(message, schema, work, domain, begin):
     """The report a captured mail carries, after checking its form (RFC 9990 3.5)."""
     parsed = email.message_from_string(message.data)
@@ -181,6 +201,7 @@ def main():
         usage = aggregate(domainauth, config, "--period", "2026-09-21", "--dry-run")
         check(usage.returncode == 1, "--dry-run without --out is a usage error")
         dry_run(domainauth, config, db, schema, work)
+        dry_run_rfc7489(domainauth, config, work)
         mailing(domainauth, config, schema, work)
     print("report e2e: ok")
 
