@@ -92,7 +92,9 @@ void mail_report(Run& run, store::Database& db, const std::string& domain, const
   for (const auto& note : destinations.notes) std::cerr << "domainauth report: " << domain << ": " << note << "\n";
   if (destinations.temperror) ++run.failed;  // DNS: this period is tried again on the next run
   if (destinations.authorized.empty()) {
-    if (!destinations.reason.empty()) std::cerr << "domainauth report: " << domain << ": " << destinations.reason << "\n";
+    if (!destinations.reason.empty()) {
+      std::cerr << "domainauth report: " << domain << ": " << destinations.reason << "\n";
+    }
     return;
   }
   report::AggregateMail mail{run.email, {},          domain, run.submitter, meta.report_id, name, gzipped,
@@ -101,7 +103,9 @@ void mail_report(Run& run, store::Database& db, const std::string& domain, const
                                               run.options.force);
   for (const auto& note : outcome.notes) std::cerr << "domainauth report: " << domain << ": " << note << "\n";
   if (outcome.sent > 0) std::cout << name << " sent to " << outcome.sent << " destination(s)\n";
-  if (outcome.already > 0) std::cerr << "domainauth report: " << name << ": already sent to " << outcome.already << "\n";
+  if (outcome.already > 0) {
+    std::cerr << "domainauth report: " << name << ": already sent to " << outcome.already << " destination(s)\n";
+  }
   run.sent += outcome.sent;
   run.failed += outcome.failed;
 }

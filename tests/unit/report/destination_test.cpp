@@ -20,8 +20,8 @@ std::vector<dmarc::ReportUri> uris(const std::string& rua) {
 }
 
 TEST(MailDestinations, Rfc7489OnlyMailtoWithSizeLimitsDuplicatesOnce) {
-  const auto selection =
-      mail_destinations(uris("mailto:a@example.com!10k,https://example.com/r,mailto:b@Example.NET,mailto:a@example.com"));
+  const auto selection = mail_destinations(
+      uris("mailto:a@example.com!10k,https://example.com/r,mailto:b@Example.NET,mailto:a@example.com"));
   ASSERT_EQ(selection.mail.size(), 2u);
   EXPECT_EQ(selection.mail[0].mailbox, "a@example.com");
   EXPECT_EQ(selection.mail[0].host, "example.com");

@@ -46,7 +46,8 @@ TEST(Submit, RelayDownIsAnErrorNamingTheRelay) {
     Listener closed;
     port = closed.port;
   }
-  const auto why = submit(Relay{"127.0.0.1", port, std::chrono::seconds{5}}, "d@example.com", {"r@example.net"}, kMessage);
+  const auto why =
+      submit(Relay{"127.0.0.1", port, std::chrono::seconds{5}}, "d@example.com", {"r@example.net"}, kMessage);
   ASSERT_TRUE(why);
   EXPECT_NE(why->find("127.0.0.1:" + std::to_string(port)), std::string::npos) << *why;
 }
