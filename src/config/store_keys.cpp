@@ -1,5 +1,5 @@
 // The declared keys of [store] (where the DMARC history of src/store/ keeps
-// one row per evaluated message) and [report] (who aggregate reports are from).
+// one row per evaluated message) and [report] (who reports are from, the relay they are sent through).
 #include <array>
 
 #include "config/key_table.hpp"
@@ -49,6 +49,27 @@ const std::array kKeys{
         [](Config& c, const toml::value& v) {
           c.report.email = v.as_string().str;
           return std::optional<std::string>{};
+        }},
+    Key{"report.format", Type::string, "\"rfc9990\"",
+        "the aggregate report document: \"rfc9990\" (namespace urn:ietf:params:xml:ns:dmarc-2.0) or \"rfc7489\" "
+        "(RFC 7489 appendix C, no namespace, for report consumers that only read the old format)",
+        [](Config& c, const toml::value& v) -> std::optional<std::string> {
+          const auto& text = v.as_string().str;
+          if (text == "rfc9990") c.report.format = report::Format::rfc9990;
+          else if (text == "rfc7489") c.report.format = report::Format::rfc7489;
+          else return "must be \"rfc9990\" or \"rfc7489\"";
+          return std::nullopt;
+        }},
+    Key{"report.relay", Type::string, "\"localhost:25\"",
+        "the SMTP relay reports are submitted to: \"host:port\" (\"[::1]:25\" for IPv6); STARTTLS when it offers it "
+        "(never on loopback)",
+        [](Config& c, const toml::value& v) -> std::optional<std::string> {
+          std::string why;
+          const auto listener = Listener::parse("inet:" + v.as_string().str, why);
+          if (!listener) return "expected host:port: " + why;
+          c.report.relay.host = listener->host;
+          c.report.relay.port = listener->port;
+          return std::nullopt;
         }},
 };
 
