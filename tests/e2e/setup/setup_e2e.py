@@ -12,19 +12,13 @@ import sys
 import tempfile
 import tomllib
 
+from checks import expect, finish
 from dnsserver import DnsServer
 
 DOMAINAUTH = os.environ["DOMAINAUTH"]
 SOURCE = os.environ["DOMAINAUTH_SOURCE"]
 IP = "192.0.2.10"
 HELO = "mail.example.com"
-RESULTS = {"passed": 0, "failed": 0}
-
-
-def expect(condition, what):
-    RESULTS["passed" if condition else "failed"] += 1
-    if not condition:
-        print("FAIL:", what)
 
 
 def run(*args, stdin=None):
@@ -184,8 +178,7 @@ def main():
     work = tempfile.mkdtemp(prefix="domainauth-setup-e2e-")
     config, records = test_init_publish_check(work)
     test_broken_zones(work, config, records)
-    print("%d passed, %d failed" % (RESULTS["passed"], RESULTS["failed"]))
-    sys.exit(1 if RESULTS["failed"] else 0)
+    sys.exit(finish())
 
 
 if __name__ == "__main__":

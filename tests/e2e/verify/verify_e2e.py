@@ -15,19 +15,13 @@ import tempfile
 import dkim
 import spf
 
+from checks import expect, finish
 from dnsserver import DnsServer
 
 DOMAINAUTH = os.environ["DOMAINAUTH"]
 GOOD_IP = "192.0.2.10"
 BAD_IP = "198.51.100.7"
 HELO = "mail.example.com"
-RESULTS = {"passed": 0, "failed": 0}
-
-
-def expect(condition, what):
-    RESULTS["passed" if condition else "failed"] += 1
-    if not condition:
-        print("FAIL:", what)
 
 
 def run(*args, stdin=b""):
@@ -178,8 +172,7 @@ def main():
             code, out, err = run("verify", "--ip", "999.1.1.1", "--helo", HELO, "--sender", "a@b", stdin=plain)
             expect(code == 1 and "--ip 999.1.1.1" in err, "bad --ip: exit 1: %d %s" % (code, err))
 
-    print("%d passed, %d failed" % (RESULTS["passed"], RESULTS["failed"]))
-    return 1 if RESULTS["failed"] else 0
+    return finish()
 
 
 if __name__ == "__main__":
