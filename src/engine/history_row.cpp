@@ -12,7 +12,8 @@ std::string alignment_text(dmarc::AlignmentMode mode) { return mode == dmarc::Al
 
 }  // namespace
 
-std::optional<store::Row> history_row(const Results& results, const Client& client, std::int64_t time) {
+std::optional<store::Row> history_row(const Results& results, const Client& client, std::int64_t time,
+                                      dmarc::Policy applied) {
   if (!results.dmarc || !results.dmarc->record || results.dmarc->policy_domain.empty()) return std::nullopt;
   const auto& outcome = *results.dmarc;
   const auto& record = *outcome.record;
@@ -37,7 +38,7 @@ std::optional<store::Row> history_row(const Results& results, const Client& clie
   row.policy_domain = outcome.policy_domain;
   row.policy = {policy_text(record.p), policy_text(record.sp), policy_text(record.np), record.pct,
                 alignment_text(record.adkim), alignment_text(record.aspf), record.testing};
-  row.disposition = std::string(dmarc::to_string(outcome.disposition));
+  row.disposition = std::string(dmarc::to_string(applied));
   row.result = std::string(dmarc::to_string(outcome.result));
   return row;
 }
