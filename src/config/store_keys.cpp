@@ -1,5 +1,5 @@
 // The declared keys of [store] (where the DMARC history of src/store/ keeps
-// one row per evaluated message) and [report] (who aggregate reports are from).
+// one row per evaluated message) and [report] (who reports are from, the relay they are sent through).
 #include <array>
 
 #include "config/key_table.hpp"
@@ -49,6 +49,17 @@ const std::array kKeys{
         [](Config& c, const toml::value& v) {
           c.report.email = v.as_string().str;
           return std::optional<std::string>{};
+        }},
+    Key{"report.relay", Type::string, "\"localhost:25\"",
+        "the SMTP relay reports are submitted to: \"host:port\" (\"[::1]:25\" for IPv6); STARTTLS when it offers it "
+        "(never on loopback)",
+        [](Config& c, const toml::value& v) -> std::optional<std::string> {
+          std::string why;
+          const auto listener = Listener::parse("inet:" + v.as_string().str, why);
+          if (!listener) return "expected host:port: " + why;
+          c.report.relay.host = listener->host;
+          c.report.relay.port = listener->port;
+          return std::nullopt;
         }},
 };
 

@@ -1,4 +1,5 @@
-// [store]: the DMARC history settings, their defaults and bad values.
+// [store]: the DMARC history settings, their defaults and bad values;
+// [report] relay.
 #include <gtest/gtest.h>
 
 #include "config/config.hpp"
@@ -44,6 +45,34 @@ TEST(StoreConfig, BadValuesNameFileLineAndKey) {
     const auto result = load_string(c.text, "s.toml");
     ASSERT_EQ(result.errors.size(), 1u) << c.text;
     EXPECT_EQ(result.errors[0].rfind(c.error, 0), 0u) << result.errors[0];
+  }
+}
+
+TEST(ReportConfig, RelayDefaultsToLocalhostPort25) {
+  const auto c = defaults();
+  EXPECT_EQ(c.report.relay.host, "localhost");
+  EXPECT_EQ(c.report.relay.port, 25);
+}
+
+TEST(ReportConfig, RelayHostPortAndBracketedIpv6) {
+  struct Case {
+    const char* value;
+    const char* host;
+    std::uint16_t port;
+  } cases[] = {{"127.0.0.1:2526", "127.0.0.1", 2526}, {"[::1]:25", "::1", 25}, {"relay.example.net:587", "relay.example.net", 587}};
+  for (const auto& c : cases) {
+    const auto result = load_string(std::string("[report]\nrelay = \"") + c.value + "\"\n", "r.toml");
+    ASSERT_TRUE(result.config) << c.value << ": " << (result.errors.empty() ? "" : result.errors[0]);
+    EXPECT_EQ(result.config->report.relay.host, c.host);
+    EXPECT_EQ(result.config->report.relay.port, c.port);
+  }
+}
+
+TEST(ReportConfig, RelayWithoutValidPortIsAnError) {
+  for (const char* value : {"localhost", "localhost:0", "localhost:65536", ":25", "[::1]"}) {
+    const auto result = load_string(std::string("[report]\nrelay = \"") + value + "\"\n", "r.toml");
+    ASSERT_EQ(result.errors.size(), 1u) << value;
+    EXPECT_EQ(result.errors[0].rfind("r.toml:2: report.relay: expected host:port", 0), 0u) << result.errors[0];
   }
 }
 

@@ -1,0 +1,90 @@
+// SMTP submission of report messages with libcurl (RFC 5321; STARTTLS,
+// RFC 3207, when the relay offers it). Reads the relay's replies (through
+// libcurl) and nothing else untrusted.
+#include "report/submit.hpp"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <memory>
+
+namespace domainauth::report {
+namespace {
+
+// Loopback relays never need TLS (RFC 7435 opportunistic security elsewhere).
+bool is_loopback(std::string_view host) {
+  return host == "localhost" || host == "::1" || host.substr(0, 4) == "127.";
+}
+
+struct Reader {
+  std::string_view rest;
+};
+
+std::size_t read_message(char* buffer, std::size_t size, std::size_t count, void* user) {
+  auto* reader = static_cast<Reader*>(user);
+  const std::size_t n = std::min(size * count, reader->rest.size());
+  std::memcpy(buffer, reader->rest.data(), n);
+  reader->rest.remove_prefix(n);
+  return n;
+}
+
+struct SlistFree {
+  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+struct EasyFree {
+  void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
+};
+
+// curl_global_init is not thread-safe before libcurl 7.84; run it once.
+bool global_init() {
+  static const bool ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+  return ok;
+}
+
+}  // namespace
+
+std::optional<std::string> submit(const Relay& relay, const std::string& mail_from,
+                                  const std::vector<std::string>& recipients, std::string_view message) {
+  if (recipients.empty()) return "no recipients";
+  if (!global_init()) return "libcurl could not be initialized";
+  const std::unique_ptr<CURL, EasyFree> curl(curl_easy_init());
+  if (!curl) return "libcurl could not be initialized";
+  std::unique_ptr<curl_slist, SlistFree> rcpt;
+  for (const auto& recipient : recipients) {
+    curl_slist* next = curl_slist_append(rcpt.get(), ("<" + recipient + ">").c_str());
+    if (next == nullptr) return "out of memory";
+    (void)rcpt.release();
+    rcpt.reset(next);
+  }
+  const std::string url = "smtp://" + relay.to_string();
+  const std::string from = "<" + mail_from + ">";
+  Reader reader{message};
+  std::array<char, CURL_ERROR_SIZE> error{};
+  CURL* c = curl.get();
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_MAIL_FROM, from.c_str());
+  curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt.get());
+  curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+  curl_easy_setopt(c, CURLOPT_READFUNCTION, read_message);
+  curl_easy_setopt(c, CURLOPT_READDATA, &reader);
+  curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(message.size()));
+  curl_easy_setopt(c, CURLOPT_USE_SSL, is_loopback(relay.host) ? CURLUSESSL_NONE : CURLUSESSL_TRY);
+  // Opportunistic TLS authenticates nobody (RFC 7435 1.3): no certificate checks.
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, static_cast<long>(relay.timeout.count()));
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, static_cast<long>(relay.timeout.count()));
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error.data());
+  const CURLcode code = curl_easy_perform(c);
+  if (code == CURLE_OK) return std::nullopt;
+  long reply = 0;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply);
+  std::string why = "relay " + relay.to_string() + ": " + (error[0] != '\0' ? error.data() : curl_easy_strerror(code));
+  if (reply != 0) why += " (last reply " + std::to_string(reply) + ")";
+  return why;
+}
+
+}  // namespace domainauth::report
