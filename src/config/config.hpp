@@ -185,6 +185,7 @@ struct FailureReportSettings {
   bool include_body = false;      // the body too (message/rfc822) when not redacting and small enough
   std::size_t rate_limit = 10;    // reports per reported (From) domain per hour
   std::size_t queue_limit = 100;  // reports waiting for the relay at most; beyond: dropped and counted
+  friend bool operator==(const FailureReportSettings&, const FailureReportSettings&) = default;
 };
 
 struct Config {

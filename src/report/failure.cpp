@@ -26,6 +26,7 @@ std::string one_line(std::string_view value) {
 }
 
 void field(std::string& out, std::string_view name, std::string_view value) {
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
   out += name;
   out += ": ";
   out += one_line(value);
