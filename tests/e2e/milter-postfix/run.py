@@ -494,7 +494,12 @@ class MilterThroughPostfix(unittest.TestCase):
         # failure_reports.redact (the default): no original local-part anywhere (RFC 6590).
         for local in ("ceo.private", "attacker.name"):
             self.assertNotIn(local, report.data)
-        self.assertIn("event=failure_report_sent domain=forensic.test recipients=2", world["daemon"].log())
+        # The worker logs once the relay answered the end of data: wait for the line.
+        sent = "event=failure_report_sent domain=forensic.test recipients=2"
+        deadline = time.monotonic() + 10
+        while sent not in world["daemon"].log() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertIn(sent, world["daemon"].log())
 
 
 if __name__ == "__main__":
