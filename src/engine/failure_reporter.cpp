@@ -45,7 +45,11 @@ FailureReporter::FailureReporter(config::FailureReportSettings settings, std::st
       submit_(std::move(submit)),
       limiter_(settings_.rate_limit),
       redactor_(random_key()),
-      worker_("failure_report", settings_.queue_limit, [this](OutgoingReport& report) { send(report); }) {}
+      worker_("failure_report", {settings_.queue_limit, 1, std::chrono::milliseconds{0}, "failure_reports.queue_limit"},
+              [this](std::vector<OutgoingReport>& batch) {
+                for (auto& report : batch) send(report);
+                return true;  // a report the relay refused is logged, not retried
+              }) {}
 
 std::size_t FailureReporter::consider(const asio::any_io_executor& executor, std::shared_ptr<dns::Resolver> resolver,
                                       std::shared_ptr<const report::ReportedMessage> message, std::int64_t arrival) {
