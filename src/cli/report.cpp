@@ -1,18 +1,27 @@
 // `domainauth report aggregate`: the RFC 9990 aggregate reports of a period,
-// one per policy domain with rows in the history, written gzipped to --out
-// under the RFC 9990 3.1.3 file name. Reads the configuration and the history.
+// one per policy domain with rows in the history, mailed through [report]
+// relay to the verified rua= destinations (once per destination and period),
+// or with --dry-run written gzipped to --out under the RFC 9990 3.1.3 file
+// name. Reads the configuration, the history and DNS answers.
 #include <unistd.h>
 
 #include <array>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <random>
 
+#include <asio/io_context.hpp>
+
 #include "cli/commands.hpp"
 #include "config/config.hpp"
+#include "dmarc/text.hpp"
+#include "dns/sync.hpp"
+#include "dns/unbound_resolver.hpp"
 #include "report/aggregate.hpp"
 #include "report/file.hpp"
+#include "report/send.hpp"
 #include "store/queued_history.hpp"
 
 namespace domainauth::cli {
@@ -22,7 +31,9 @@ struct ReportOptions {
   std::string config_path;
   std::string period, from, to;  // YYYY-MM-DD
   bool dry_run = false;
+  bool force = false;
   std::string out;
+  std::string dns;
 };
 
 std::string host_name() {
@@ -36,8 +47,12 @@ std::string report_id(std::string_view domain, std::int64_t begin) {
   return std::string(domain) + "." + std::to_string(begin) + "." + std::to_string(random());
 }
 
-// The days [begin, end) the options name; nullopt with why when they are wrong.
+// The days [begin, end) the options name (yesterday when none); nullopt with why when they are wrong.
 std::optional<std::pair<std::int64_t, std::int64_t>> period(const ReportOptions& o, std::string& why) {
+  if (o.period.empty() && o.from.empty() && o.to.empty()) {
+    const auto today = store::reporting_window(std::time(nullptr)).first;
+    return std::pair{today - store::kReportInterval, today};
+  }
   if (!o.period.empty()) {
     const auto day = report::parse_day(o.period);
     if (!day) why = "--period: not a date YYYY-MM-DD: " + o.period;
@@ -53,44 +68,122 @@ std::optional<std::pair<std::int64_t, std::int64_t>> period(const ReportOptions&
   return std::pair{*from, *to + store::kReportInterval};
 }
 
-int write_reports(const config::Config& config, const ReportOptions& o, std::int64_t first, std::int64_t last) {
+// Everything one run needs besides the history.
+struct Run {
+  Run(const config::Config& c, const ReportOptions& o) : config(c), options(o) {}
+  const config::Config& config;
+  const ReportOptions& options;
+  std::string org, email, submitter, host;
+  asio::io_context io;
+  std::unique_ptr<dns::UnboundResolver> resolver;  // not for --dry-run
+  dmarc::Options dmarc;
+  int written = 0, sent = 0, failed = 0;
+};
+
+std::string_view discovery_method(dmarc::OrgDomainMode mode) {
+  return mode == dmarc::OrgDomainMode::rfc7489_psl ? "psl" : "treewalk";
+}
+
+// Mails one report to the verified rua= destinations of domain.
+void mail_report(Run& run, store::Database& db, const std::string& domain, const report::Metadata& meta,
+                 const std::string& name, const std::string& gzipped) {
+  auto lookup = report::aggregate_destinations(*run.resolver, run.dmarc, domain);
+  const auto destinations = dns::run_sync(run.io, std::move(lookup));
+  for (const auto& note : destinations.notes) std::cerr << "domainauth report: " << domain << ": " << note << "\n";
+  if (destinations.temperror) ++run.failed;  // DNS: this period is tried again on the next run
+  if (destinations.authorized.empty()) {
+    if (!destinations.reason.empty()) {
+      std::cerr << "domainauth report: " << domain << ": " << destinations.reason << "\n";
+    }
+    return;
+  }
+  report::AggregateMail mail{run.email, {},          domain, run.submitter, meta.report_id, name, gzipped,
+                             meta.begin, meta.end,   std::time(nullptr), run.host};
+  const auto outcome = report::send_aggregate(db, run.config.report.relay, std::move(mail), destinations.authorized,
+                                              run.options.force);
+  for (const auto& note : outcome.notes) std::cerr << "domainauth report: " << domain << ": " << note << "\n";
+  if (outcome.sent > 0) std::cout << name << " sent to " << outcome.sent << " destination(s)\n";
+  if (outcome.already > 0) {
+    std::cerr << "domainauth report: " << name << ": already sent to " << outcome.already << " destination(s)\n";
+  }
+  run.sent += outcome.sent;
+  run.failed += outcome.failed;
+}
+
+// The reports of one day: written (--dry-run) or mailed. false on a history error.
+bool report_day(Run& run, store::Database& db, std::int64_t day) {
+  const auto end = day + store::kReportInterval;
+  std::vector<std::string> domains;
+  std::vector<store::Row> rows;
+  std::string why;
+  if (auto error = store::policy_domains(db, day, end, domains)) why = *error;
+  else if (auto e = store::select_rows(db, "", day, end, rows)) why = *e;
+  if (!why.empty()) {
+    std::cerr << "domainauth report: history: " << why << "\n";
+    return false;
+  }
+  for (const auto& domain : domains) {
+    const report::Metadata meta{run.org,
+                                run.email,
+                                report_id(domain, day),
+                                day,
+                                end,
+                                std::string(discovery_method(run.config.dmarc.mode)),
+                                std::string("domainauth ") + version(),
+                                run.config.report.format};
+    const auto xml = report::aggregate_xml(meta, domain, rows);
+    if (xml.empty()) continue;
+    const auto name = report::file_name(run.org, domain, day, end - 1);
+    if (run.options.dry_run) {
+      std::ofstream(std::filesystem::path(run.options.out) / name, std::ios::binary) << report::gzip(xml);
+      std::cout << name << "\n";
+      ++run.written;
+    } else {
+      mail_report(run, db, domain, meta, name, report::gzip(xml));
+    }
+  }
+  return true;
+}
+
+int run_reports(const config::Config& config, const ReportOptions& o, std::int64_t first, std::int64_t last) {
   std::string why;
   auto db = store::connect(config.store, why);
   if (!db) {
     std::cerr << "domainauth report: history: " << why << "\n";
     return kExitEnvironment;
   }
-  const auto org = config.report.org_name.empty() ? host_name() : config.report.org_name;
-  const auto email = config.report.email.empty() ? "postmaster@" + host_name() : config.report.email;
-  int written = 0;
-  for (auto day = first; day < last; day += store::kReportInterval) {
-    const auto end = day + store::kReportInterval;
-    std::vector<std::string> domains;
-    std::vector<store::Row> rows;
-    if (auto error = store::policy_domains(*db, day, end, domains)) why = *error;
-    else if (auto e = store::select_rows(*db, "", day, end, rows)) why = *e;
-    if (!why.empty()) {
-      std::cerr << "domainauth report: history: " << why << "\n";
+  Run run(config, o);
+  run.host = host_name();
+  run.org = config.report.org_name.empty() ? run.host : config.report.org_name;
+  run.email = config.report.email.empty() ? "postmaster@" + run.host : config.report.email;
+  // RFC 9990 3.5: Submitter is a domain name: org_name when it is one, else the contact address's domain.
+  run.submitter = dmarc::is_domain_name(run.org) ? run.org : run.email.substr(run.email.rfind('@') + 1);
+  run.dmarc.mode = config.dmarc.mode;
+  run.dmarc.psl = config.dmarc.psl.get();
+  if (!o.dry_run) {
+    dns::ResolverConfig resolver_config{config.dns.servers, config.dns.timeout, {}};
+    if (!o.dns.empty()) resolver_config.servers = {o.dns};
+    run.resolver = dns::UnboundResolver::create(run.io.get_executor(), resolver_config, why);
+    if (!run.resolver) {
+      std::cerr << "domainauth report: DNS resolver: " << why << "\n";
       return kExitEnvironment;
     }
-    for (const auto& domain : domains) {
-      const report::Metadata meta{org, email, report_id(domain, day), day, end, "treewalk",
-                                  std::string("domainauth ") + version()};
-      const auto xml = report::aggregate_xml(meta, domain, rows);
-      if (xml.empty()) continue;
-      const auto name = report::file_name(org, domain, day, end - 1);
-      std::ofstream(std::filesystem::path(o.out) / name, std::ios::binary) << report::gzip(xml);
-      std::cout << name << "\n";
-      ++written;
-    }
   }
-  std::cerr << "domainauth report: " << written << " report(s) written to " << o.out << "\n";
-  return kExitOk;
+  for (auto day = first; day < last; day += store::kReportInterval) {
+    if (!report_day(run, *db, day)) return kExitEnvironment;
+  }
+  if (o.dry_run) {
+    std::cerr << "domainauth report: " << run.written << " report(s) written to " << o.out << "\n";
+    return kExitOk;
+  }
+  std::cerr << "domainauth report: " << run.sent << " report mail(s) sent, " << run.failed
+            << " to try again on the next run\n";
+  return run.failed > 0 ? kExitEnvironment : kExitOk;
 }
 
 int run_report(const ReportOptions& o) {
-  if (!o.dry_run || o.out.empty()) {
-    std::cerr << "domainauth report aggregate: only --dry-run --out DIR is available (reports are written, not "
+  if (o.dry_run != !o.out.empty()) {
+    std::cerr << "domainauth report aggregate: --dry-run and --out DIR go together (without them the reports are "
                  "mailed)\n";
     return kExitUsage;
   }
@@ -109,7 +202,7 @@ int run_report(const ReportOptions& o) {
     std::cerr << "domainauth report: store.backend is none: there is no history\n";
     return kExitUsage;
   }
-  return write_reports(*loaded.config, o, range->first, range->second);
+  return run_reports(*loaded.config, o, range->first, range->second);
 }
 
 }  // namespace
@@ -120,13 +213,18 @@ void add_report_command(CLI::App& app, int& status) {
   report->require_subcommand(1);
   auto* aggregate = report->add_subcommand(
       "aggregate",
-      "Build the RFC 9990 aggregate report of each policy domain for each UTC day of the period from the "
-      "history, gzipped, named receiver!policy-domain!begin!end.xml.gz");
+      "Build the RFC 9990 aggregate report of each policy domain for each UTC day of the period (yesterday when "
+      "none is given) from the history and mail it to the domain's verified rua= mailto: addresses through "
+      "[report] relay; each destination gets each period once (--force: again)");
   aggregate->add_option("--period", options->period, "one UTC day, YYYY-MM-DD");
   aggregate->add_option("--from", options->from, "first UTC day, YYYY-MM-DD (with --to)");
   aggregate->add_option("--to", options->to, "last UTC day, YYYY-MM-DD (with --from)");
   aggregate->add_option("--config", options->config_path, "configuration file (TOML)")->check(CLI::ExistingFile);
-  aggregate->add_flag("--dry-run", options->dry_run, "write the reports instead of mailing them (needs --out)");
+  aggregate->add_option("--dns", options->dns, "send every DNS query to HOST[:PORT]");
+  aggregate->add_flag("--force", options->force, "send again to destinations that already had the period");
+  aggregate->add_flag("--dry-run", options->dry_run,
+                      "write the reports, gzipped and named receiver!policy-domain!begin!end.xml.gz, instead of "
+                      "mailing them (needs --out)");
   aggregate->add_option("--out", options->out, "directory the reports are written to")->check(CLI::ExistingDirectory);
   aggregate->callback([options, &status] { status = run_report(*options); });
 }

@@ -20,6 +20,7 @@
 #include "engine/spf_decision.hpp"
 #include "mail/canonicalize.hpp"
 #include "net/address.hpp"
+#include "report/aggregate.hpp"
 #include "report/submit.hpp"
 #include "store/settings.hpp"
 
@@ -152,6 +153,7 @@ struct ReportSettings {
   std::string org_name;  // report_metadata org_name and the file name's receiver; the host name when empty
   std::string email;     // report_metadata email; postmaster@<host name> when empty
   report::Relay relay;   // the SMTP relay reports are submitted to
+  report::Format format = report::Format::rfc9990;  // the aggregate report document
 };
 
 // [dmarc]: enforcement of the domain owner's policy in the milter (OpenDMARC's

@@ -50,6 +50,16 @@ const std::array kKeys{
           c.report.email = v.as_string().str;
           return std::optional<std::string>{};
         }},
+    Key{"report.format", Type::string, "\"rfc9990\"",
+        "the aggregate report document: \"rfc9990\" (namespace urn:ietf:params:xml:ns:dmarc-2.0) or \"rfc7489\" "
+        "(RFC 7489 appendix C, no namespace, for report consumers that only read the old format)",
+        [](Config& c, const toml::value& v) -> std::optional<std::string> {
+          const auto& text = v.as_string().str;
+          if (text == "rfc9990") c.report.format = report::Format::rfc9990;
+          else if (text == "rfc7489") c.report.format = report::Format::rfc7489;
+          else return "must be \"rfc9990\" or \"rfc7489\"";
+          return std::nullopt;
+        }},
     Key{"report.relay", Type::string, "\"localhost:25\"",
         "the SMTP relay reports are submitted to: \"host:port\" (\"[::1]:25\" for IPv6); STARTTLS when it offers it "
         "(never on loopback)",

@@ -10,6 +10,15 @@ std::string policy_text(const dmarc::PolicyTag& tag) {
 
 std::string alignment_text(dmarc::AlignmentMode mode) { return mode == dmarc::AlignmentMode::strict ? "s" : "r"; }
 
+// fo= in effect in its published form (RFC 7489 6.3): the options joined by ':'.
+std::string failure_options_text(const dmarc::FailureOptions& fo) {
+  std::string out;
+  for (const auto& [set, name] : {std::pair{fo.all_fail, "0"}, {fo.any_fail, "1"}, {fo.dkim, "d"}, {fo.spf, "s"}}) {
+    if (set) out += (out.empty() ? "" : ":") + std::string(name);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::optional<store::Row> history_row(const Results& results, const Client& client, std::int64_t time,
@@ -37,7 +46,8 @@ std::optional<store::Row> history_row(const Results& results, const Client& clie
   }
   row.policy_domain = outcome.policy_domain;
   row.policy = {policy_text(record.p), policy_text(record.sp), policy_text(record.np), record.pct,
-                alignment_text(record.adkim), alignment_text(record.aspf), record.testing};
+                alignment_text(record.adkim), alignment_text(record.aspf), record.testing,
+                failure_options_text(record.fo)};
   row.disposition = std::string(dmarc::to_string(applied));
   row.result = std::string(dmarc::to_string(outcome.result));
   return row;

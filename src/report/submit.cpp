@@ -51,13 +51,16 @@ std::optional<std::string> submit(const Relay& relay, const std::string& mail_fr
   if (!global_init()) return "libcurl could not be initialized";
   const std::unique_ptr<CURL, EasyFree> curl(curl_easy_init());
   if (!curl) return "libcurl could not be initialized";
-  std::unique_ptr<curl_slist, SlistFree> rcpt;
+  curl_slist* list = nullptr;
   for (const auto& recipient : recipients) {
-    curl_slist* next = curl_slist_append(rcpt.get(), ("<" + recipient + ">").c_str());
-    if (next == nullptr) return "out of memory";
-    (void)rcpt.release();
-    rcpt.reset(next);
+    curl_slist* next = curl_slist_append(list, ("<" + recipient + ">").c_str());
+    if (next == nullptr) {
+      curl_slist_free_all(list);
+      return "out of memory";
+    }
+    list = next;
   }
+  const std::unique_ptr<curl_slist, SlistFree> rcpt(list);
   const std::string url = "smtp://" + relay.to_string();
   const std::string from = "<" + mail_from + ">";
   Reader reader{message};

@@ -69,4 +69,17 @@ struct Migration {
 [[nodiscard]] std::optional<std::string> policy_domains(Database& db, std::int64_t begin, std::int64_t end,
                                                         std::vector<std::string>& out);
 
+// Aggregate reports already sent: one per policy domain, period and
+// destination (the mailbox), so a second run of the same period sends nothing.
+struct SentKey {
+  std::string policy_domain;
+  std::int64_t period_begin = 0;
+  std::string destination;
+};
+// sent: whether key was recorded as sent.
+[[nodiscard]] std::optional<std::string> was_sent(Database& db, const SentKey& key, bool& sent);
+// Records (or, after a forced resend, updates) key as sent now.
+[[nodiscard]] std::optional<std::string> mark_sent(Database& db, const SentKey& key, std::string_view report_id,
+                                                   std::int64_t sent_at);
+
 }  // namespace domainauth::store

@@ -28,6 +28,7 @@ struct PublishedPolicy {
   int pct = 100;          // RFC 7489 only
   std::string adkim = "r", aspf = "r";
   bool testing = false;   // RFC 9989 t=y
+  std::string fo;         // fo= in effect ("0", "1:d"...); empty in rows from before schema version 2
   friend bool operator==(const PublishedPolicy&, const PublishedPolicy&) = default;
 };
 

@@ -29,6 +29,16 @@ const std::array kMigrations{
                   " position INTEGER NOT NULL, result TEXT NOT NULL, domain TEXT NOT NULL,"
                   " selector TEXT NOT NULL, aligned INTEGER NOT NULL, PRIMARY KEY (message_id, position))",
               }},
+    Migration{2,
+              {
+                  // Aggregate reports sent (report/send.hpp): one row per destination that accepted.
+                  "CREATE TABLE sent_reports ("
+                  " policy_domain TEXT NOT NULL, period_begin BIGINT NOT NULL, destination TEXT NOT NULL,"
+                  " report_id TEXT NOT NULL, sent_at BIGINT NOT NULL,"
+                  " PRIMARY KEY (policy_domain, period_begin, destination))",
+                  // The published fo= (RFC 9990 policy_published/fo); '' in rows written before.
+                  "ALTER TABLE messages ADD COLUMN fo TEXT NOT NULL DEFAULT ''",
+              }},
 };
 
 std::string text(std::int64_t n) { return std::to_string(n); }
@@ -88,11 +98,12 @@ std::optional<std::string> insert_row(Database& db, const Row& row) {
                           row.policy.aspf,
                           flag(row.policy.testing),
                           row.disposition,
-                          row.result};
+                          row.result,
+                          row.policy.fo};
   if (auto error = db.execute("INSERT INTO messages (id, time, window_begin, window_end, source_ip, header_from,"
                               " envelope_from, spf_result, spf_domain, spf_aligned, policy_domain, p, sp, np, pct,"
-                              " adkim, aspf, testing, disposition, result) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
-                              " $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+                              " adkim, aspf, testing, disposition, result, fo) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
+                              " $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
                               values, nullptr)) {
     return error;
   }
@@ -119,7 +130,7 @@ Row to_row(const ResultRow& r) {
   row.spf_aligned = number(r[7]) != 0;
   row.policy_domain = str(r[8]);
   row.policy = {str(r[9]), str(r[10]), str(r[11]), static_cast<int>(number(r[12])), str(r[13]), str(r[14]),
-                number(r[15]) != 0};
+                number(r[15]) != 0, str(r[18])};
   row.disposition = str(r[16]);
   row.result = str(r[17]);
   return row;
@@ -193,7 +204,7 @@ std::optional<std::string> select_rows(Database& db, std::string_view policy_dom
   std::vector<ResultRow> rows;
   const Value range[] = {text(begin), text(end), std::string(policy_domain), std::string(policy_domain)};
   if (auto error = db.execute("SELECT id, time, source_ip, header_from, envelope_from, spf_result, spf_domain,"
-                              " spf_aligned, policy_domain, p, sp, np, pct, adkim, aspf, testing, disposition, result"
+                              " spf_aligned, policy_domain, p, sp, np, pct, adkim, aspf, testing, disposition, result, fo"
                               " FROM messages WHERE time >= $1 AND time < $2 AND ($3 = '' OR policy_domain = $4)"
                               " ORDER BY time, id",
                               range, &rows)) {
@@ -225,6 +236,28 @@ std::optional<std::string> policy_domains(Database& db, std::int64_t begin, std:
   }
   for (const auto& r : rows) out.push_back(str(r[0]));
   return std::nullopt;
+}
+
+std::optional<std::string> was_sent(Database& db, const SentKey& key, bool& sent) {
+  std::vector<ResultRow> rows;
+  const Value values[] = {key.policy_domain, text(key.period_begin), key.destination};
+  if (auto error = db.execute("SELECT report_id FROM sent_reports WHERE policy_domain = $1 AND period_begin = $2"
+                              " AND destination = $3",
+                              values, &rows)) {
+    return error;
+  }
+  sent = !rows.empty();
+  return std::nullopt;
+}
+
+std::optional<std::string> mark_sent(Database& db, const SentKey& key, std::string_view report_id,
+                                     std::int64_t sent_at) {
+  const Value values[] = {key.policy_domain, text(key.period_begin), key.destination, std::string(report_id),
+                          text(sent_at)};
+  return db.execute("INSERT INTO sent_reports (policy_domain, period_begin, destination, report_id, sent_at)"
+                    " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (policy_domain, period_begin, destination)"
+                    " DO UPDATE SET report_id = excluded.report_id, sent_at = excluded.sent_at",
+                    values, nullptr);
 }
 
 }  // namespace domainauth::store

@@ -98,6 +98,12 @@ class CaptureServer:
         threading.Thread(target=self._accept, daemon=True).start()
 
     def close(self):
+        # shutdown() wakes the accept() of the serving thread; close() alone leaves the
+        # socket listening (Linux) until that accept() returns.
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self._sock.close()
 
     def _accept(self):

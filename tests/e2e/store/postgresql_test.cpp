@@ -21,7 +21,7 @@ std::string conninfo() {
 std::unique_ptr<Database> fresh(std::string& why) {
   auto db = open_postgresql(conninfo(), why);
   if (!db) return nullptr;
-  for (auto table : {"dkim_results", "messages", "schema_version"}) {
+  for (auto table : {"sent_reports", "dkim_results", "messages", "schema_version"}) {
     if (auto error = db->exec("DROP TABLE IF EXISTS " + std::string(table))) {
       why = *error;
       return nullptr;
@@ -40,7 +40,7 @@ Row sample(std::int64_t time) {
   row.spf_domain = "example.net";
   row.dkim = {{"pass", "example.com", "s1", true}, {"permerror", "example.org", "x", false}};
   row.policy_domain = "example.com";
-  row.policy = {"quarantine", "", "", 100, "r", "s", false};
+  row.policy = {"quarantine", "", "", 100, "r", "s", false, "0"};
   row.disposition = "none";
   row.result = "pass";
   return row;
@@ -113,6 +113,27 @@ TEST(Postgresql, AnUnreachableServerDropsRowsBeyondTheLimitWithoutBlocking) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
   EXPECT_EQ(history->stats().dropped, 7u);
   EXPECT_EQ(history->stats().written, 0u);
+}
+
+TEST(Postgresql, SentReportsRecordEachDestinationOnceAndForcedResendsUpdate) {
+  std::string why;
+  auto db = fresh(why);
+  ASSERT_TRUE(db) << why;
+  ASSERT_EQ(migrate(*db), std::nullopt);
+  const SentKey key{"example.com", 1789948800, "dmarc@example.com"};
+  bool sent = true;
+  ASSERT_EQ(was_sent(*db, key, sent), std::nullopt);
+  EXPECT_FALSE(sent);
+  ASSERT_EQ(mark_sent(*db, key, "r1", 1790040000), std::nullopt);
+  ASSERT_EQ(was_sent(*db, key, sent), std::nullopt);
+  EXPECT_TRUE(sent);
+  ASSERT_EQ(was_sent(*db, {"example.com", 1789948800, "other@example.net"}, sent), std::nullopt);
+  EXPECT_FALSE(sent);
+  ASSERT_EQ(mark_sent(*db, key, "r2", 1790050000), std::nullopt);
+  std::vector<ResultRow> rows;
+  ASSERT_EQ(db->execute("SELECT report_id FROM sent_reports", {}, &rows), std::nullopt);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][0], "r2");
 }
 
 }  // namespace

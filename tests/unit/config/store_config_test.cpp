@@ -68,6 +68,16 @@ TEST(ReportConfig, RelayHostPortAndBracketedIpv6) {
   }
 }
 
+TEST(ReportConfig, FormatRfc9990ByDefaultOrRfc7489) {
+  EXPECT_EQ(defaults().report.format, report::Format::rfc9990);
+  const auto old = load_string("[report]\nformat = \"rfc7489\"\n", "f.toml");
+  ASSERT_TRUE(old.config);
+  EXPECT_EQ(old.config->report.format, report::Format::rfc7489);
+  const auto bad = load_string("[report]\nformat = \"afrf\"\n", "f.toml");
+  ASSERT_EQ(bad.errors.size(), 1u);
+  EXPECT_EQ(bad.errors[0].rfind("f.toml:2: report.format: must be", 0), 0u) << bad.errors[0];
+}
+
 TEST(ReportConfig, RelayWithoutValidPortIsAnError) {
   for (const char* value : {"localhost", "localhost:0", "localhost:65536", ":25", "[::1]"}) {
     const auto result = load_string(std::string("[report]\nrelay = \"") + value + "\"\n", "r.toml");

@@ -28,7 +28,7 @@ Results verified() {
   d.result = dmarc::Result::pass;
   d.author_domain = "news.example.com";
   d.policy_domain = "example.com";
-  auto record = dmarc::parse_record("v=DMARC1; p=reject; sp=quarantine; np=reject; adkim=s; pct=50; t=y").record;
+  auto record = dmarc::parse_record("v=DMARC1; p=reject; sp=quarantine; np=reject; adkim=s; pct=50; t=y; fo=d:1").record;
   d.record = record;
   d.disposition = dmarc::Policy::none;
   d.spf = {"mail.example.com", true, true};
@@ -51,7 +51,7 @@ TEST(HistoryRow, CarriesEveryReportField) {
   EXPECT_EQ(row->dkim, (std::vector<store::DkimRow>{{"pass", "example.com", "s2026", true},
                                                      {"fail", "esp.example", "k1", false}}));
   EXPECT_EQ(row->policy_domain, "example.com");
-  EXPECT_EQ(row->policy, (store::PublishedPolicy{"reject", "quarantine", "reject", 50, "s", "r", true}));
+  EXPECT_EQ(row->policy, (store::PublishedPolicy{"reject", "quarantine", "reject", 50, "s", "r", true, "1:d"}));
   EXPECT_EQ(row->disposition, "none");
   EXPECT_EQ(row->result, "pass");
 }

@@ -1,6 +1,8 @@
 // Report destinations: mailto: URIs and their "!size" limits (RFC 7489 6.2,
-// 7.2.1.1) and the external destination verification (RFC 9990 section 4).
+// 7.2.1.1), the external destination verification (RFC 9990 section 4) and the
+// aggregate destinations of a policy domain's record.
 #include "report/destination.hpp"
+#include "report/send.hpp"
 
 #include <gtest/gtest.h>
 
@@ -18,8 +20,8 @@ std::vector<dmarc::ReportUri> uris(const std::string& rua) {
 }
 
 TEST(MailDestinations, Rfc7489OnlyMailtoWithSizeLimitsDuplicatesOnce) {
-  const auto selection =
-      mail_destinations(uris("mailto:a@example.com!10k,https://example.com/r,mailto:b@Example.NET,mailto:a@example.com"));
+  const auto selection = mail_destinations(
+      uris("mailto:a@example.com!10k,https://example.com/r,mailto:b@Example.NET,mailto:a@example.com"));
   ASSERT_EQ(selection.mail.size(), 2u);
   EXPECT_EQ(selection.mail[0].mailbox, "a@example.com");
   EXPECT_EQ(selection.mail[0].host, "example.com");
@@ -125,6 +127,45 @@ TEST_F(VerifyDestination, Rfc9990NameBeyondDnsLimitsIsNotAuthorized) {
   const auto v = verify(policy, "mailto:agg@" + label + ".example.net");
   EXPECT_EQ(v.result, Authorization::not_authorized);
   EXPECT_NE(v.reason.find("longer"), std::string::npos);
+}
+
+class AggregateDestinations : public VerifyDestination {
+ protected:
+  Destinations of(const std::string& domain) {
+    return dns::run_sync(io_, aggregate_destinations(zone_, options_, domain));
+  }
+};
+
+TEST_F(AggregateDestinations, Rfc9990OnlyVerifiedMailtoUrisOfTheRecord) {
+  zone_.add_txt("_dmarc.example.com",
+                "v=DMARC1; p=none; rua=mailto:d@example.com,https://example.com/r,mailto:x@foreign.example,"
+                "mailto:y@ok.example");
+  zone_.add_txt("example.com._report._dmarc.ok.example", "v=DMARC1");
+  const auto d = of("example.com");
+  EXPECT_FALSE(d.temperror);
+  ASSERT_EQ(d.authorized.size(), 2u);
+  EXPECT_EQ(d.authorized[0].mailbox, "d@example.com");
+  EXPECT_EQ(d.authorized[1].mailbox, "y@ok.example");
+  ASSERT_EQ(d.notes.size(), 2u);
+  EXPECT_NE(d.notes[0].find("https://example.com/r"), std::string::npos);
+  EXPECT_NE(d.notes[1].find("mailto:x@foreign.example: not_authorized"), std::string::npos) << d.notes[1];
+}
+
+TEST_F(AggregateDestinations, NoRecordOrNoRuaMeansNoDestination) {
+  zone_.add_txt("_dmarc.example.org", "v=DMARC1; p=reject");
+  for (const char* domain : {"example.net", "example.org"}) {
+    const auto d = of(domain);
+    EXPECT_TRUE(d.authorized.empty()) << domain;
+    EXPECT_FALSE(d.temperror) << domain;
+    EXPECT_FALSE(d.reason.empty()) << domain;
+  }
+}
+
+TEST_F(AggregateDestinations, DnsFailureIsTemperrorToRetry) {
+  zone_.set_servfail("_dmarc.example.com");
+  const auto d = of("example.com");
+  EXPECT_TRUE(d.temperror);
+  EXPECT_TRUE(d.authorized.empty());
 }
 
 }  // namespace

@@ -7,7 +7,7 @@
 #include <atomic>
 #include <filesystem>
 
-#include "temp_db.hpp"
+#include "support/temp_db.hpp"
 #include "store/queued_history.hpp"
 
 namespace domainauth::store {

@@ -1,12 +1,12 @@
 // The history schema and its migrations on SQLite: versions, round trips of
-// rows, reporting windows (RFC 9990 2.1.1 UTC days).
+// rows, reporting windows (RFC 9990 2.1.1 UTC days), the sent-reports table.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
 
 #include <filesystem>
 
-#include "temp_db.hpp"
+#include "support/temp_db.hpp"
 #include "store/database.hpp"
 
 namespace domainauth::store {
@@ -25,7 +25,7 @@ Row sample(std::int64_t time, std::string policy_domain) {
   row.spf_aligned = true;
   row.dkim = {{"pass", policy_domain, "s1", true}, {"fail", "other.example", "sel", false}};
   row.policy_domain = policy_domain;
-  row.policy = {"reject", "quarantine", "none", 50, "s", "r", true};
+  row.policy = {"reject", "quarantine", "none", 50, "s", "r", true, "1:d"};
   row.disposition = "none";
   row.result = "pass";
   return row;
@@ -127,6 +127,54 @@ TEST(Sqlite, ReportsAnUnopenableFile) {
   std::string why;
   EXPECT_FALSE(open_sqlite("/nonexistent-dir/history.sqlite", why));
   EXPECT_NE(why.find("/nonexistent-dir/history.sqlite"), std::string::npos) << why;
+}
+
+TEST(Migrations, Version1RowsGetAnEmptyFoAfterVersion2) {
+  std::string why;
+  const TempDb path("v1");
+  auto db = open_sqlite(path, why);
+  ASSERT_TRUE(db) << why;
+  ASSERT_EQ(db->exec("CREATE TABLE schema_version (version INTEGER NOT NULL)"), std::nullopt);
+  for (auto statement : migrations()[0].statements) ASSERT_EQ(db->exec(statement), std::nullopt);
+  ASSERT_EQ(db->exec("INSERT INTO schema_version (version) VALUES (1)"), std::nullopt);
+  ASSERT_EQ(db->exec("INSERT INTO messages VALUES ('a', 1790000000, 1789948800, 1790035200, '192.0.2.1',"
+                     " 'example.com', '', 'none', '', 0, 'example.com', 'none', '', '', 100, 'r', 'r', 0, 'none',"
+                     " 'fail')"),
+            std::nullopt);
+  ASSERT_EQ(migrate(*db), std::nullopt);
+  std::vector<Row> out;
+  ASSERT_EQ(select_rows(*db, "", 1789948800, 1790035200, out), std::nullopt);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].policy.fo, "");
+}
+
+TEST(SentReports, APeriodIsSentOncePerDestination) {
+  std::string why;
+  const TempDb path("sent");
+  auto db = open_sqlite(path, why);
+  ASSERT_TRUE(db) << why;
+  ASSERT_EQ(migrate(*db), std::nullopt);
+  const SentKey key{"example.com", 1789948800, "dmarc@example.com"};
+  bool sent = true;
+  ASSERT_EQ(was_sent(*db, key, sent), std::nullopt);
+  EXPECT_FALSE(sent);
+  ASSERT_EQ(mark_sent(*db, key, "r1", 1790040000), std::nullopt);
+  ASSERT_EQ(was_sent(*db, key, sent), std::nullopt);
+  EXPECT_TRUE(sent);
+  // Another destination, domain or period is not sent yet.
+  for (const SentKey& other : {SentKey{"example.com", 1789948800, "x@thirdparty.example"},
+                               SentKey{"example.org", 1789948800, "dmarc@example.com"},
+                               SentKey{"example.com", 1789948800 + 86400, "dmarc@example.com"}}) {
+    ASSERT_EQ(was_sent(*db, other, sent), std::nullopt);
+    EXPECT_FALSE(sent) << other.policy_domain << " " << other.period_begin << " " << other.destination;
+  }
+  // A forced resend updates the one row.
+  ASSERT_EQ(mark_sent(*db, key, "r2", 1790050000), std::nullopt);
+  std::vector<ResultRow> rows;
+  ASSERT_EQ(db->execute("SELECT report_id, sent_at FROM sent_reports", {}, &rows), std::nullopt);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][0], "r2");
+  EXPECT_EQ(rows[0][1], "1790050000");
 }
 
 }  // namespace
