@@ -29,6 +29,8 @@
 #include "engine/pipeline.hpp"
 #include "milter/server.hpp"
 #include "policy/server.hpp"
+#include "engine/failure_reporter.hpp"
+#include "report/submit.hpp"
 #include "store/queued_history.hpp"
 
 namespace domainauth::cli {
@@ -94,6 +96,7 @@ class Daemon {
     milter_.reset();
     milter_context_.reset();
     crypto_.join();
+    failure_reporter_.reset();  // its worker submits what is queued, then stops
     server_.reset();
     service_.reset();
     settings_.reset();
@@ -150,7 +153,21 @@ class Daemon {
     context->resolver = settings_->resolver;
     context->crypto = crypto_.get_executor();
     context->history = history_;
+    context->failure_reporter = failure_reporter_;
     return context;
+  }
+
+  // The failure report sender of failure_reports.enabled (its worker thread
+  // submits to [report] relay), or null.
+  std::shared_ptr<engine::FailureReporter> make_failure_reporter() const {
+    if (!config_.failure_reports.enabled) return nullptr;
+    const auto host = config::host_name();
+    auto from = config_.report.email.empty() ? "postmaster@" + host : config_.report.email;
+    return std::make_shared<engine::FailureReporter>(
+        config_.failure_reports, std::move(from), host, config_.dmarc,
+        [relay = config_.report.relay](const engine::OutgoingReport& r) {
+          return report::submit(relay, r.mail_from, r.recipients, r.message);
+        });
   }
 
   // The SQLite history's folder (/var/lib/domainauth by default), made 0750 when it
@@ -175,6 +192,7 @@ class Daemon {
     }
     // Connects lazily on its writer thread, after daemon.user took effect.
     history_ = store::make_history(config_.store);
+    failure_reporter_ = make_failure_reporter();
     milter_context_ = make_milter_context(config_);
     milter::ServerOptions options;
     options.capabilities = engine::milter_capabilities();
@@ -224,6 +242,10 @@ class Daemon {
         loaded.config->store.postgresql != config_.store.postgresql) {
       spdlog::warn("event=reload note=\"store settings changed; restart to apply\"");
     }
+    if (loaded.config->failure_reports != config_.failure_reports ||
+        loaded.config->report.relay.to_string() != config_.report.relay.to_string()) {
+      spdlog::warn("event=reload note=\"failure_reports or report.relay changed; restart to apply\"");
+    }
     settings_ = std::move(settings);
     service_->update(settings_, loaded.config->policy.cache_size);
     server_->set_limits(make_limits(loaded.config->policy));
@@ -250,6 +272,7 @@ class Daemon {
   std::optional<policy::Server> server_;
   asio::thread_pool crypto_{kCryptoThreads};
   std::shared_ptr<store::QueuedHistory> history_;
+  std::shared_ptr<engine::FailureReporter> failure_reporter_;
   std::shared_ptr<const engine::MilterContext> milter_context_;
   std::optional<milter::Server> milter_;
   std::vector<std::string> milter_names_;

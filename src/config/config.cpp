@@ -229,6 +229,7 @@ void for_each_key(F f) {
   for (const auto& key : detail::milter_keys()) f(key);
   for (const auto& key : detail::store_keys()) f(key);
   for (const auto& key : detail::dmarc_keys()) f(key);
+  for (const auto& key : detail::failure_keys()) f(key);
 }
 
 const Key* find_key(std::string_view name) {
@@ -313,13 +314,13 @@ class Loader {
   std::map<std::string, std::uint_least32_t> lines_;  // key -> line of its value
 };
 
+}  // namespace
+
 std::string host_name() {
   std::array<char, 256> buffer{};
   if (gethostname(buffer.data(), buffer.size() - 1) != 0) return "localhost";
   return buffer.data();
 }
-
-}  // namespace
 
 std::vector<KeyInfo> keys() {
   std::vector<KeyInfo> out;

@@ -171,14 +171,30 @@ struct DmarcSettings {
   std::string reject_text;            // empty: a built-in text naming the From domain and the policy
   bool never_reject = false;          // a reject disposition is handled as quarantine
   bool quarantine_as_header = false;  // quarantine: a header mark instead of the milter quarantine
-  std::vector<std::string> exceptions;        // From domains never enforced (lower case)
+  std::vector<std::string> exceptions;        // From domains never enforced (lower case, exact match)
   bool ignore_authenticated_clients = true;   // SASL-authenticated clients are never enforced
-  std::vector<std::string> ignore_mail_from;  // envelope sender domains never enforced (lower case)
+  // From domains (OpenDMARC IgnoreMailFrom: "based on the From: domain") neither
+  // enforced nor failure-reported (lower case, exact match)
+  std::vector<std::string> ignore_mail_from;
   dmarc::OrgDomainMode mode = dmarc::OrgDomainMode::rfc9989_tree_walk;
   std::string psl_file;                       // rfc7489_psl: the public suffix list file
   std::shared_ptr<const dmarc::PublicSuffixList> psl;  // loaded from psl_file in rfc7489_psl mode
   bool spf_self_validate = true;              // false: SPF from an upstream Authentication-Results
   std::vector<std::string> trusted_authserv_ids;
+};
+
+// [failure_reports]: DMARC failure reports (RFC 9991 / RFC 6591) sent by the
+// milter to the ruf= addresses (OpenDMARC's FailureReports, FailureReportsBcc
+// and FailureReportsSentBy equivalents); sent through [report] relay.
+struct FailureReportSettings {
+  bool enabled = false;           // as OpenDMARC's FailureReports default
+  std::string sent_by;            // From: of the reports; empty: report.email, else postmaster@<host name>
+  std::vector<std::string> bcc;   // addr-specs that get a copy of every report sent
+  bool redact = true;             // RFC 6590: local-parts replaced by keyed tokens, never the body
+  bool include_body = false;      // the body too (message/rfc822) when not redacting and small enough
+  std::size_t rate_limit = 10;    // reports per reported (From) domain per hour
+  std::size_t queue_limit = 100;  // reports waiting for the relay at most; beyond: dropped and counted
+  friend bool operator==(const FailureReportSettings&, const FailureReportSettings&) = default;
 };
 
 struct Config {
@@ -192,6 +208,7 @@ struct Config {
   store::Settings store;
   ReportSettings report;
   DmarcSettings dmarc;
+  FailureReportSettings failure_reports;
 };
 
 // One declared key, for documentation (`--help`, docs) and for the loader.
@@ -215,5 +232,8 @@ struct LoadResult {
 [[nodiscard]] LoadResult load_string(std::string_view text, const std::string& file_name);
 
 [[nodiscard]] std::string_view to_string(LogLevel level);
+
+// This host's name (gethostname), "localhost" when it has none.
+[[nodiscard]] std::string host_name();
 
 }  // namespace domainauth::config

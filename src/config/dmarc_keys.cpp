@@ -56,14 +56,15 @@ const std::array kKeys = {
         "quarantine by adding an X-DMARC-Quarantine header field instead of the milter quarantine "
         "(Postfix: the hold queue)",
         [](Config& c, const toml::value& v) { return to_flag(v, c.dmarc.quarantine_as_header); }},
-    Key{"dmarc.exceptions", Type::string_list, "[]", "From domains whose policy is never enforced (reported only)",
+    Key{"dmarc.exceptions", Type::string_list, "[]", "From domains whose policy is never enforced (reported only); exact names, case-insensitive, no subdomains",
         [](Config& c, const toml::value& v) { return to_domains(v, c.dmarc.exceptions); }},
     Key{"dmarc.ignore_authenticated_clients", Type::boolean, "true",
         "never enforce on SASL-authenticated clients (OpenDMARC IgnoreAuthenticatedClients); internal hosts "
         "(sign.internal_hosts) are never enforced",
         [](Config& c, const toml::value& v) { return to_flag(v, c.dmarc.ignore_authenticated_clients); }},
     Key{"dmarc.ignore_mail_from", Type::string_list, "[]",
-        "envelope sender domains whose mail is never enforced (OpenDMARC IgnoreMailFrom)",
+        "From domains whose mail is neither enforced nor failure-reported (OpenDMARC IgnoreMailFrom, which "
+        "despite its name matches the From: domain); exact names, case-insensitive, no subdomains",
         [](Config& c, const toml::value& v) { return to_domains(v, c.dmarc.ignore_mail_from); }},
     Key{"dmarc.mode", Type::string, "\"rfc9989_tree_walk\"",
         "Organizational Domain: \"rfc9989_tree_walk\" (RFC 9989 DNS tree walk) or \"rfc7489_psl\" "

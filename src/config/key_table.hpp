@@ -50,6 +50,7 @@ inline constexpr double kMaxSeconds = 24 * 3600;
 [[nodiscard]] std::span<const Key> milter_keys();  // milter_keys.cpp
 [[nodiscard]] std::span<const Key> store_keys();   // store_keys.cpp
 [[nodiscard]] std::span<const Key> dmarc_keys();   // dmarc_keys.cpp
+[[nodiscard]] std::span<const Key> failure_keys(); // failure_keys.cpp
 
 // After every key is applied: reads the OpenDKIM tables and host lists the
 // sign.* keys name and loads every private key (signing.cpp). Each problem is

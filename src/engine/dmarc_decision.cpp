@@ -8,6 +8,7 @@
 namespace domainauth::engine {
 namespace {
 
+// Exact, case-insensitive: OpenDMARC's IgnoreMailFrom matching (opendmarc.conf(5)); no subdomains.
 bool listed(const std::vector<std::string>& domains, std::string_view domain) {
   return std::any_of(domains.begin(), domains.end(), [&](const std::string& d) { return text::iequals(d, domain); });
 }
@@ -21,17 +22,30 @@ std::string policy_tag(const dmarc::Outcome& outcome) {
 std::string skip_reason(const config::DmarcSettings& settings, const dmarc::Outcome& outcome,
                         const DmarcClient& client) {
   if (!settings.enforce) return "report-only";
-  if (client.internal) return "internal-client";
-  if (client.authenticated && settings.ignore_authenticated_clients) return "authenticated-client";
-  const auto at = client.mail_from.rfind('@');
-  if (at != std::string::npos && listed(settings.ignore_mail_from, std::string_view(client.mail_from).substr(at + 1))) {
-    return "ignore-mail-from";
-  }
+  if (auto reason = client_skip_reason(settings, client, outcome.author_domain); !reason.empty()) return reason;
   if (listed(settings.exceptions, outcome.author_domain)) return "exception";
   return "";
 }
 
 }  // namespace
+
+std::string client_skip_reason(const config::DmarcSettings& settings, const DmarcClient& client,
+                               std::string_view author_domain) {
+  if (client.internal) return "internal-client";
+  if (client.authenticated && settings.ignore_authenticated_clients) return "authenticated-client";
+  if (listed(settings.ignore_mail_from, author_domain)) return "ignore-mail-from";
+  return "";
+}
+
+dmarc::Policy applied_disposition(const DmarcDecision& decision) {
+  switch (decision.action) {
+    case DmarcAction::reject: return dmarc::Policy::reject;
+    case DmarcAction::quarantine:
+    case DmarcAction::mark: return dmarc::Policy::quarantine;
+    case DmarcAction::accept: break;
+  }
+  return dmarc::Policy::none;
+}
 
 std::string_view to_string(DmarcAction action) {
   switch (action) {

@@ -2,7 +2,10 @@
 // that turns a dmarc::Outcome disposition (RFC 7489 6.6.4 / 6.7, RFC 9989 5.5)
 // into reject / quarantine / accept, after the local overrides of [dmarc]
 // (enforce, never_reject, quarantine_as_header, exceptions) and the skips
-// (internal and authenticated clients, ignore_mail_from). Pure: no I/O, no DNS.
+// (internal and authenticated clients, ignore_mail_from). exceptions and
+// ignore_mail_from name From domains matched exactly (case-insensitive, no
+// subdomains), as OpenDMARC's IgnoreMailFrom is documented (opendmarc.conf(5):
+// "based on the From: domain"). Pure: no I/O, no DNS.
 // A DMARC temperror is not decided here: milter.on_dns_error answers it first.
 // Reads untrusted input: the From and envelope domains (they only reach the
 // reply text through the SMTP reply formatter, which refuses line breaks).
@@ -32,7 +35,6 @@ inline constexpr std::string_view kQuarantineField = "X-DMARC-Quarantine";
 struct DmarcClient {
   bool internal = false;       // in sign.internal_hosts
   bool authenticated = false;  // SASL login
-  std::string mail_from;       // envelope sender without <>, "" for the null sender
 };
 
 struct DmarcDecision {
@@ -42,7 +44,18 @@ struct DmarcDecision {
   std::string reason;      // quarantine: the reason; mark: the header field value
 };
 
+// Why DMARC is not acted on for mail of this client and From domain (neither
+// enforced nor failure-reported): "internal-client", "authenticated-client"
+// (dmarc.ignore_authenticated_clients), "ignore-mail-from"; "" when it is.
+[[nodiscard]] std::string client_skip_reason(const config::DmarcSettings& settings, const DmarcClient& client,
+                                             std::string_view author_domain);
+
 [[nodiscard]] DmarcDecision decide_dmarc(const config::DmarcSettings& settings, const dmarc::Outcome& outcome,
                                          const DmarcClient& client);
+
+// The disposition the decision applied (RFC 9990 policy_evaluated
+// disposition): reject, quarantine (the milter quarantine or the header mark),
+// or none (accepted, also when a local override or a skip kept it).
+[[nodiscard]] dmarc::Policy applied_disposition(const DmarcDecision& decision);
 
 }  // namespace domainauth::engine

@@ -21,7 +21,8 @@ std::string failure_options_text(const dmarc::FailureOptions& fo) {
 
 }  // namespace
 
-std::optional<store::Row> history_row(const Results& results, const Client& client, std::int64_t time) {
+std::optional<store::Row> history_row(const Results& results, const Client& client, std::int64_t time,
+                                      dmarc::Policy applied) {
   if (!results.dmarc || !results.dmarc->record || results.dmarc->policy_domain.empty()) return std::nullopt;
   const auto& outcome = *results.dmarc;
   const auto& record = *outcome.record;
@@ -47,7 +48,7 @@ std::optional<store::Row> history_row(const Results& results, const Client& clie
   row.policy = {policy_text(record.p), policy_text(record.sp), policy_text(record.np), record.pct,
                 alignment_text(record.adkim), alignment_text(record.aspf), record.testing,
                 failure_options_text(record.fo)};
-  row.disposition = std::string(dmarc::to_string(outcome.disposition));
+  row.disposition = std::string(dmarc::to_string(applied));
   row.result = std::string(dmarc::to_string(outcome.result));
   return row;
 }

@@ -12,7 +12,11 @@
 namespace domainauth::engine {
 
 // The row for the message, or nothing when there is nothing to report: no
-// DMARC evaluation, or no DMARC record found (no policy domain).
-[[nodiscard]] std::optional<store::Row> history_row(const Results& results, const Client& client, std::int64_t time);
+// DMARC evaluation, or no DMARC record found (no policy domain). applied is
+// the disposition the milter actually applied after the local overrides
+// (applied_disposition of dmarc_decision.hpp: never_reject, quarantine_as_header,
+// exceptions, report-only), not the domain owner's one in the outcome.
+[[nodiscard]] std::optional<store::Row> history_row(const Results& results, const Client& client, std::int64_t time,
+                                                    dmarc::Policy applied);
 
 }  // namespace domainauth::engine

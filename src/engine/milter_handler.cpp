@@ -16,6 +16,7 @@
 #include "engine/deadline_resolver.hpp"
 #include "engine/history_row.hpp"
 #include "engine/dmarc_decision.hpp"
+#include "engine/failure_reporter.hpp"
 #include "engine/pending.hpp"
 #include "engine/pipeline.hpp"
 #include "spf/spf.hpp"
@@ -58,6 +59,8 @@ struct Message {
   std::optional<dkim::Verifier> verifier;
   std::vector<std::string> signing_keys;  // "d=/s=" for the log
   std::string note;
+  bool keep_body = false;  // for a failure report (failure_reports.include_body)
+  std::string body;        // kept while within report::kMaxReportedBody
 };
 
 class MilterHandler final : public milter::MessageHandler {
@@ -94,9 +97,14 @@ class MilterHandler final : public milter::MessageHandler {
 
   asio::awaitable<Reply> on_body(std::string_view chunk) override {
     if (!message_ || !failure_.empty()) co_return Reply::skip();
-    if (message_->signer) message_->signer->body(chunk);
-    else if (message_->verifier) message_->verifier->body(chunk);
-    else co_return Reply::skip();  // nothing needs the body
+    Message& m = *message_;
+    if (m.signer) {
+      m.signer->body(chunk);
+      co_return Reply::continue_();
+    }
+    if (m.keep_body) keep_body(m, chunk);
+    if (m.verifier) m.verifier->body(chunk);
+    else if (!m.keep_body) co_return Reply::skip();  // nothing needs the body
     co_return Reply::continue_();
   }
 
@@ -177,6 +185,9 @@ class MilterHandler final : public milter::MessageHandler {
         m.note = "external-host-sends-as-signing-domain";
       }
     }
+    if (const auto& reporter = context_->failure_reporter) {
+      m.keep_body = reporter->settings().include_body && !reporter->settings().redact;
+    }
     if (m.headers->signatures() > 0) {
       m.verifier.emplace(*m.resolver, c.verify.options(), m.headers->fields());
     }
@@ -212,15 +223,18 @@ class MilterHandler final : public milter::MessageHandler {
       dmarc_options_.mode = c.dmarc.mode;
       dmarc_options_.psl = c.dmarc.psl.get();
       r.dmarc = co_await dmarc::evaluate(*m.resolver, dmarc_options_, dmarc_input(r, m.headers->fields()));
-      record_history(r);
     }
     outcome = "role=verify " + summary(r);
     if (!m.note.empty()) outcome += " note=" + m.note;
     if (has_temperror(r) && c.milter.on_dns_error == config::FailureAction::tempfail) {
+      record_history(r, dmarc::Policy::none);
       co_return milter::EndOfMessageResult{{}, dns_error_reply()};
     }
     if (r.dmarc) {
-      const auto decision = decide_dmarc(c.dmarc, *r.dmarc, {m.origin.internal, m.origin.authenticated, m.mail_from});
+      const auto decision = decide_dmarc(c.dmarc, *r.dmarc, {m.origin.internal, m.origin.authenticated});
+      record_history(r, applied_disposition(decision));
+      const auto executor = co_await asio::this_coro::executor;
+      report_failure(executor, m, r, decision);
       outcome += " dmarc_policy=" + std::string(dmarc::to_string(r.dmarc->policy)) +
                  " dmarc_disposition=" + std::string(dmarc::to_string(r.dmarc->disposition)) +
                  " dmarc_action=" + std::string(to_string(decision.action));
@@ -239,12 +253,61 @@ class MilterHandler final : public milter::MessageHandler {
     co_return result;
   }
 
-  // Hands the message's row to the history (a queue; never waits for the database).
-  void record_history(const Results& r) const {
+  // Hands the message's row, with the disposition applied, to the history (a
+  // queue; never waits for the database).
+  void record_history(const Results& r, dmarc::Policy applied) const {
     if (!context_->history) return;
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
         std::chrono::system_clock::now().time_since_epoch());
-    if (auto row = history_row(r, client_, now.count())) context_->history->record(std::move(*row));
+    if (auto row = history_row(r, client_, now.count(), applied)) context_->history->record(std::move(*row));
+  }
+
+  static void keep_body(Message& m, std::string_view chunk) {
+    if (m.body.size() + chunk.size() > report::kMaxReportedBody) {
+      m.keep_body = false;  // too large to report: headers only
+      m.body.clear();
+      m.body.shrink_to_fit();
+      return;
+    }
+    m.body.append(chunk);
+  }
+
+  // Hands what the failure reports of this message need to the reporter, which
+  // decides (fo=, rate limit) and sends in the background.
+  void report_failure(const asio::any_io_executor& executor, Message& m, const Results& r,
+                      const DmarcDecision& decision) {
+    const auto& reporter = context_->failure_reporter;
+    const auto& outcome = *r.dmarc;
+    if (!reporter || !outcome.record || outcome.record->ruf.empty()) return;
+    if (!client_skip_reason(config().dmarc, {m.origin.internal, m.origin.authenticated}, outcome.author_domain)
+             .empty()) {
+      return;
+    }
+    auto message = std::make_shared<report::ReportedMessage>();
+    auto single = single_method_results(config().milter.authserv_id, r);
+    message->outcome = outcome;
+    message->dmarc_authres = std::move(single.dmarc);
+    message->spf_failed = r.spf && r.spf->result == spf::Result::fail;
+    message->spf_authres = std::move(single.spf);
+    for (std::size_t i = 0; i < r.dkim.size(); ++i) {
+      const auto& d = r.dkim[i];
+      message->dkim.push_back({d.result == dkim::Result::fail, d.domain, d.identity, d.selector,
+                               i < single.dkim.size() ? single.dkim[i] : std::string()});
+    }
+    message->queue_id = std::string(session_.macros.get("i").value_or(""));
+    message->mail_from = m.mail_from;
+    message->source_ip = client_.ip ? client_.ip->to_string() : "";
+    message->headers = m.headers->fields();
+    if (m.keep_body) message->body = std::move(m.body);
+    switch (decision.action) {
+      case DmarcAction::reject: message->delivery = report::DeliveryResult::reject; break;
+      case DmarcAction::quarantine: message->delivery = report::DeliveryResult::policy; break;
+      case DmarcAction::mark: message->delivery = report::DeliveryResult::spam; break;
+      case DmarcAction::accept: message->delivery = report::DeliveryResult::delivered; break;
+    }
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+        std::chrono::system_clock::now().time_since_epoch());
+    reporter->consider(executor, context_->resolver, std::move(message), now.count());
   }
 
   asio::awaitable<void> sign(Message& m, milter::EndOfMessageResult& result) {

@@ -11,7 +11,9 @@
 //   body      streamed into signer or verifier (skipped when neither needs it)
 //   eom       results joined under one DNS deadline (dns.timeout), DMARC
 //             evaluated and, with dmarc.enforce, its disposition applied
-//             (decide_dmarc: 550 5.7.1, quarantine or a header mark), forged Authentication-Results
+//             (decide_dmarc: 550 5.7.1, quarantine or a header mark), the failure
+//             reports fo= asks for handed to the FailureReporter (never waited
+//             for), forged Authentication-Results
 //             with our authserv-id deleted, Authentication-Results (and
 //             Received-SPF) or the DKIM-Signature fields inserted on top.
 // Failure policy: an exception anywhere gives milter.on_internal_error, a
@@ -29,6 +31,10 @@
 #include "store/history.hpp"
 
 namespace domainauth::engine {
+class FailureReporter;
+}
+
+namespace domainauth::engine {
 
 // What every connection shares; replaced as a whole on reload (connections in
 // progress keep the one they started with).
@@ -40,6 +46,8 @@ struct MilterContext {
   asio::any_io_executor crypto;
   // Where a row per DMARC-evaluated message goes (never blocks); null: no history.
   std::shared_ptr<store::History> history;
+  // Where DMARC failure reports go (failure_reports.enabled); null: none sent.
+  std::shared_ptr<FailureReporter> failure_reporter;
 };
 
 // The actions, protocol steps and macros the handler needs from the MTA.

@@ -280,6 +280,21 @@ authres::Field authentication_results(std::string_view authserv_id, const Result
   return field;
 }
 
+SingleMethodResults single_method_results(std::string_view authserv_id, const Results& results) {
+  SingleMethodResults out;
+  const auto all = authentication_results(authserv_id, results);
+  for (const auto& method : all.results) {
+    authres::Field one;
+    one.authserv_id = all.authserv_id;
+    one.results.push_back(method);
+    auto text = authres::format(one, " ");
+    if (method.method == "spf") out.spf = std::move(text);
+    else if (method.method == "dmarc") out.dmarc = std::move(text);
+    else out.dkim.push_back(std::move(text));
+  }
+  return out;
+}
+
 bool has_temperror(const Results& results) {
   if (results.spf && results.spf->result == spf::Result::temperror) return true;
   if (results.dmarc && results.dmarc->result == dmarc::Result::temperror) return true;

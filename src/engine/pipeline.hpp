@@ -115,6 +115,14 @@ struct Results {
 
 [[nodiscard]] dmarc::Message dmarc_input(const Results& results, const std::vector<mail::HeaderField>& headers);
 [[nodiscard]] authres::Field authentication_results(std::string_view authserv_id, const Results& results);
+// The same results one method per field (RFC 6591 3.1: a failure report's
+// Authentication-Results reflects a single method), on one line each.
+struct SingleMethodResults {
+  std::string spf;                // empty when SPF was not checked
+  std::vector<std::string> dkim;  // one per signature (one "dkim=none"/"permerror" entry without)
+  std::string dmarc;              // empty without a DMARC outcome
+};
+[[nodiscard]] SingleMethodResults single_method_results(std::string_view authserv_id, const Results& results);
 // A temperror the MTA should hear about (milter.on_dns_error): SPF or DMARC
 // temperror, or a DKIM temperror when no signature passed.
 [[nodiscard]] bool has_temperror(const Results& results);

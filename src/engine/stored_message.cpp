@@ -26,7 +26,7 @@ asio::awaitable<StoredVerdict> verify_stored(dns::Resolver& resolver, const conf
   dmarc_options.psl = config.dmarc.psl.get();
   dmarc::Message dmarc_message = dmarc_input(r, headers);
   r.dmarc = co_await dmarc::evaluate(resolver, dmarc_options, std::move(dmarc_message));
-  verdict.decision = decide_dmarc(config.dmarc, *r.dmarc, {false, false, envelope.mail_from});
+  verdict.decision = decide_dmarc(config.dmarc, *r.dmarc, {false, false});
   co_return verdict;
 }
 

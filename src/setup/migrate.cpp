@@ -156,11 +156,7 @@ class Migrator {
     if (n == "nameservers") return nameservers(s);
     if (n == "authservid") return authserv_id(s);
     if (n == "domain" || n == "selector" || n == "keyfile") return single_key(s);
-    if (n == "ignoreauthenticatedclients") {
-      if (parse_bool(s.value).value_or(false))
-        return builtin(s, "mail from SASL-authenticated clients is signed, not verified");
-      return skip(s, "domainauth never verifies mail from authenticated clients (it signs it)");
-    }
+    if (n == "ignoreauthenticatedclients") return flag(s, "dmarc.ignore_authenticated_clients");
     if (n == "spfselfvalidate") {
       if (parse_bool(s.value).value_or(false)) return builtin(s, "domainauth always evaluates SPF itself");
       return skip(s, "domainauth always evaluates SPF itself; it never reads another SPF filter's result");
@@ -172,19 +168,39 @@ class Migrator {
       return skip(s, "set daemon.log_level = \"debug\" for per-message detail");
     if (n == "reportaddress" || n == "sendreports")
       return skip(s, "domainauth sends no DKIM failure reports (RFC 6651); nothing replaces this yet");
-    if (n.rfind("failurereports", 0) == 0)
-      return skip(s, "DMARC failure reports (RFC 6591) are not sent by domainauth yet");
-    if (n == "ignoremailfrom")
-      return skip(s, "no per-domain skip list: domainauth signs (does not verify) mail from internal and "
-                     "authenticated clients, which is what IgnoreMailFrom of one's own domains achieved");
+    if (n == "failurereports") return failure_reports(s);
+    if (n == "failurereportsbcc") return set(s, "failure_reports.bcc", split_list(s.value));
+    if (n == "failurereportssentby") return set(s, "failure_reports.sent_by", s.value);
+    if (n == "failurereportsonnone") {
+      if (parse_bool(s.value).value_or(false)) return builtin(s, "failure reports are sent whatever the policy");
+      return skip(s, "domainauth sends the failure reports a record's ruf=/fo= ask for whatever its policy, p=none "
+                     "included (RFC 9991 makes no exception)");
+    }
+    // opendmarc.conf(5): "based on the From: domain", case-insensitive; matched exactly (no subdomains).
+    if (n == "ignoremailfrom") return set(s, "dmarc.ignore_mail_from", lower_list(s.value));
+    if (n == "rejectfailures") return flag(s, "dmarc.enforce");
     if (n == "requiredheaders")
       return skip(s, "domainauth checks the From field DMARC needs (RFC 7489 6.6.1) and never rejects for other "
                      "missing fields");
     if (n == "historyfile" || n == "reportcommand" || n == "aggregatereport")
       return skip(s, "aggregate report history is not kept by domainauth yet");
-    if (n == "rejectfailures" || n == "spfignoreresults" || n == "trustedauthservids" || n == "publicsuffixlist")
+    if (n == "spfignoreresults" || n == "trustedauthservids" || n == "publicsuffixlist")
       return skip(s, "no matching domainauth setting (DMARC enforcement and its sources are built in)");
     skip(s, "no domainauth equivalent");
+  }
+
+  // FailureReports: OpenDMARC sends its reports unredacted; domainauth redacts by default (RFC 9991 7).
+  void failure_reports(const Setting& s) {
+    const auto b = parse_bool(s.value);
+    if (!b) return skip(s, "not a yes/no value");
+    set(s, "failure_reports.enabled", *b,
+        *b ? "local-parts are redacted (RFC 6590); failure_reports.redact = false sends them as OpenDMARC did" : "");
+  }
+
+  static std::vector<std::string> lower_list(const std::string& value) {
+    auto items = split_list(value);
+    for (auto& item : items) item = text::to_lower(item);
+    return items;
   }
 
   void mode(const Setting& s) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -29,6 +30,14 @@ class Database {
   [[nodiscard]] virtual std::optional<std::string> execute(std::string_view sql, std::span<const Value> params,
                                                            std::vector<ResultRow>* rows) = 0;
   [[nodiscard]] std::optional<std::string> exec(std::string_view sql) { return execute(sql, {}, nullptr); }
+  // Runs body while no other connection to the same database runs one
+  // (migrate() reads the schema version and upgrades it under it). PostgreSQL:
+  // a session advisory lock, as several hosts may start on an empty database
+  // at once; SQLite (one host, one file): body as it is.
+  [[nodiscard]] virtual std::optional<std::string> exclusively(
+      const std::function<std::optional<std::string>()>& body) {
+    return body();
+  }
 };
 
 // nullptr with why when the database cannot be opened.
@@ -44,7 +53,8 @@ struct Migration {
 [[nodiscard]] std::span<const Migration> migrations();
 [[nodiscard]] int latest_schema_version();
 
-// Brings the schema up to the latest version; nullopt on success.
+// Brings the schema up to the latest version (Database::exclusively: one
+// connection at a time); nullopt on success.
 [[nodiscard]] std::optional<std::string> migrate(Database& db);
 // The version recorded in schema_version (0 for an empty database).
 [[nodiscard]] std::optional<int> schema_version(Database& db, std::string& why);

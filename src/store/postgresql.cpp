@@ -7,6 +7,10 @@
 namespace domainauth::store {
 namespace {
 
+// pg_advisory_lock key of schema migrations ("dmauth" in ASCII): any constant
+// all domainauth hosts share and no other application of the database uses.
+constexpr std::string_view kMigrationLock = "110420949300328";
+
 class Postgresql final : public Database {
  public:
   explicit Postgresql(PGconn* conn) : conn_(conn) {}
@@ -38,6 +42,16 @@ class Postgresql final : public Database {
     }
     PQclear(res);
     return error;
+  }
+
+  // A session-level lock: migrate() spans several transactions. Waits for a
+  // host migrating at the same time, which then finds the schema up to date.
+  std::optional<std::string> exclusively(const std::function<std::optional<std::string>()>& body) override {
+    const Value key[] = {std::string(kMigrationLock)};
+    if (auto error = execute("SELECT pg_advisory_lock($1::bigint)", key, nullptr)) return error;
+    auto result = body();
+    if (auto error = execute("SELECT pg_advisory_unlock($1::bigint)", key, nullptr); error && !result) result = error;
+    return result;
   }
 
  private:

@@ -4,102 +4,33 @@
 #include <spdlog/spdlog.h>
 
 namespace domainauth::store {
-namespace {
-
-constexpr std::uint64_t kDropLogEvery = 1000;  // one log line per this many dropped rows
-
-}  // namespace
 
 QueuedHistory::QueuedHistory(Connect connect, QueueOptions options)
-    : connect_(std::move(connect)), options_(options), writer_([this] { run(); }) {}
-
-QueuedHistory::~QueuedHistory() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  writer_.join();
-}
-
-void QueuedHistory::record(Row row) {
-  {
-    std::lock_guard lock(mutex_);
-    if (queue_.size() >= options_.limit) {
-      if (stats_.dropped++ % kDropLogEvery == 0) {
-        spdlog::warn("event=history_dropped dropped={} queued={} reason=\"queue full (store.queue_limit) or database "
-                     "down\"",
-                     stats_.dropped, queue_.size());
-      }
-      return;
-    }
-    queue_.push_back(std::move(row));
-  }
-  wake_.notify_one();
-}
+    : connect_(std::move(connect)),
+      worker_("history", {options.limit, kBatchRows, options.retry, "store.queue_limit"},
+              [this](std::vector<Row>& batch) { return write_batch(batch); }) {}
 
 HistoryStats QueuedHistory::stats() const {
-  std::lock_guard lock(mutex_);
-  auto out = stats_;
-  out.queued = queue_.size();
-  return out;
+  const auto s = worker_.stats();
+  return {s.handled, s.dropped, s.queued};
 }
 
-bool QueuedHistory::flush(std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mutex_);
-  return drained_.wait_for(lock, timeout, [&] { return queue_.empty(); });
-}
-
-// Copies a batch from the front (only this thread removes rows), stores it,
-// then removes it; on an error the rows stay queued for the next attempt.
-bool QueuedHistory::write_batch(std::unique_ptr<Database>& db) {
-  std::vector<Row> batch;
-  {
-    std::lock_guard lock(mutex_);
-    const auto n = std::min(queue_.size(), kBatchRows);
-    batch.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
-  }
-  if (!db) {
+// A failed batch stays queued (BoundedWorker) for the next attempt.
+bool QueuedHistory::write_batch(std::vector<Row>& batch) {
+  if (!db_) {
     std::string why;
-    db = connect_(why);
-    if (!db) {
+    db_ = connect_(why);
+    if (!db_) {
       spdlog::error("event=history_unavailable queued={} reason=\"{}\"", batch.size(), why);
       return false;
     }
   }
-  if (auto error = insert_rows(*db, batch)) {
+  if (auto error = insert_rows(*db_, batch)) {
     spdlog::error("event=history_write_failed rows={} reason=\"{}\"", batch.size(), *error);
-    db.reset();
+    db_.reset();
     return false;
   }
-  std::lock_guard lock(mutex_);
-  queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(batch.size()));
-  stats_.written += batch.size();
-  if (queue_.empty()) drained_.notify_all();
   return true;
-}
-
-void QueuedHistory::run() {
-  std::unique_ptr<Database> db;
-  std::unique_lock lock(mutex_);
-  for (;;) {
-    wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) return;
-    const bool last_attempt = stopping_;
-    lock.unlock();
-    const bool ok = write_batch(db);
-    lock.lock();
-    if (!ok) {
-      if (last_attempt) {
-        stats_.dropped += queue_.size();
-        spdlog::error("event=history_dropped dropped={} reason=\"database unavailable at shutdown\"", queue_.size());
-        queue_.clear();
-        drained_.notify_all();
-        return;
-      }
-      wake_.wait_for(lock, options_.retry, [&] { return stopping_; });
-    }
-  }
 }
 
 std::unique_ptr<Database> connect(const Settings& settings, std::string& why) {

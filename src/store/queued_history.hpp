@@ -1,17 +1,15 @@
 // The History the milter uses: rows go into a bounded queue and a writer
-// thread stores them in batches, so mail never waits for the database. When
-// the queue is full, or the database is down long enough for it to fill, rows
-// are dropped with a counter and a log line. No untrusted input.
+// thread (queue::BoundedWorker) stores them in batches, so mail never waits
+// for the database. When the queue is full, or the database is down long
+// enough for it to fill, rows are dropped with a counter and a log line. No
+// untrusted input.
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
-#include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
-#include <thread>
 
+#include "queue/bounded_worker.hpp"
 #include "store/database.hpp"
 #include "store/history.hpp"
 #include "store/settings.hpp"
@@ -30,29 +28,21 @@ struct QueueOptions {
 
 class QueuedHistory final : public History {
  public:
+  // The destructor stores what it can of the queue (one attempt), then stops.
   QueuedHistory(Connect connect, QueueOptions options);
-  ~QueuedHistory() override;  // stores what it can of the queue (one attempt), then stops
-  QueuedHistory(const QueuedHistory&) = delete;
-  QueuedHistory& operator=(const QueuedHistory&) = delete;
 
-  void record(Row row) override;
+  void record(Row row) override { (void)worker_.push(std::move(row)); }
   [[nodiscard]] HistoryStats stats() const override;
   // Waits until the queue is empty or timeout passes (tests, shutdown); true when empty.
-  bool flush(std::chrono::milliseconds timeout);
+  bool flush(std::chrono::milliseconds timeout) { return worker_.flush(timeout); }
 
  private:
-  void run();
-  bool write_batch(std::unique_ptr<Database>& db);
+  // On the writer thread: connects when needed and stores one batch.
+  bool write_batch(std::vector<Row>& batch);
 
   Connect connect_;
-  QueueOptions options_;
-  mutable std::mutex mutex_;
-  std::condition_variable wake_;     // rows queued, or stop
-  std::condition_variable drained_;  // queue emptied
-  std::deque<Row> queue_;
-  HistoryStats stats_;
-  bool stopping_ = false;
-  std::thread writer_;
+  std::unique_ptr<Database> db_;          // the writer thread's connection
+  queue::BoundedWorker<Row> worker_;      // last: its thread uses the members above
 };
 
 // A connection for these settings, migrated to the latest schema.

@@ -160,7 +160,9 @@ std::optional<int> schema_version(Database& db, std::string& why) {
   return rows.empty() ? 0 : static_cast<int>(number(rows[0][0]));
 }
 
-std::optional<std::string> migrate(Database& db) {
+namespace {
+
+std::optional<std::string> migrate_now(Database& db) {
   std::string why;
   const auto current = schema_version(db, why);
   if (!current) return why;
@@ -180,6 +182,12 @@ std::optional<std::string> migrate(Database& db) {
     if (error) return "migration to schema version " + std::to_string(migration.version) + ": " + *error;
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> migrate(Database& db) {
+  return db.exclusively([&db] { return migrate_now(db); });
 }
 
 std::optional<std::string> insert_rows(Database& db, std::span<const Row> rows) {

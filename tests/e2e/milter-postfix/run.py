@@ -18,9 +18,15 @@ simple/simple) with their paths rewritten to this test's folder:
   (f) faults: with the DNS server stopped the message gets 451 4.4.3 within the DNS
       timeout (plus margin); a milter client vanishing mid-message leaves the daemon
       serving.
+  (i) DMARC failure reports ([failure_reports], RFC 9991 / RFC 6591): a spoofed From of a
+      domain publishing p=reject; ruf=mailto:...; fo=1 is refused with 550 and its failure
+      report reaches the [report] relay (a loopback SMTP capture) addressed to the ruf
+      mailbox and, as a blind copy, to failure_reports.bcc; parsed with the email module:
+      multipart/report with the feedback-report fields, local-parts redacted.
 Run inside tests/e2e/lib/netns-run (as root).
 """
 
+import email
 import json
 import os
 import shutil
@@ -35,7 +41,7 @@ import dkim
 
 from dnsserver import DnsServer
 from milterclient import MilterClient
-from postfix import Postfix
+from postfix import CaptureServer, Postfix
 
 DOMAINAUTH = os.environ["DOMAINAUTH"]
 SEED = os.path.join(os.environ.get("DOMAINAUTH_SOURCE", "."), "..", "shared", "seed-setup")
@@ -43,6 +49,9 @@ if not os.path.isdir(SEED):
     SEED = "/work/shared/seed-setup"
 MILTER_PORT = 18891
 POLICY_PORT = 18023
+RELAY_PORT = 18025       # [report] relay: where failure reports are submitted
+REPORTS_FROM = "dmarc@mx.milter.test"
+REPORTS_BCC = "audit@mx.milter.test"
 AUTHSERV_ID = "mx.milter.test"
 DNS_TIMEOUT_SECONDS = 2
 TIMING_MARGIN_SECONDS = 2.5  # Postfix, smtplib and process scheduling on a busy machine
@@ -105,8 +114,14 @@ user = ""
 [dmarc]
 enforce = true
 exceptions = ["partner.test"]
+[report]
+relay = "127.0.0.1:{relay}"
+[failure_reports]
+enabled = true
+sent_by = "DMARC failures <{reports_from}>"
+bcc = ["{bcc}"]
 """.format(dns=dns_spec, timeout=DNS_TIMEOUT_SECONDS, milter=MILTER_PORT, authserv=AUTHSERV_ID,
-           policy=POLICY_PORT, folder=folder))
+           policy=POLICY_PORT, folder=folder, relay=RELAY_PORT, reports_from=REPORTS_FROM, bcc=REPORTS_BCC))
 
 
 class Daemon:
@@ -167,12 +182,17 @@ def setUpModule():
         ("_dmarc.bank.test", "TXT", "v=DMARC1; p=reject"),
         ("_dmarc.hold.test", "TXT", "v=DMARC1; p=quarantine"),
         ("_dmarc.partner.test", "TXT", "v=DMARC1; p=reject"),
+        # Failure reports: a p=reject domain asking for them (fo=1: any unaligned mechanism).
+        ("forensic.test", "TXT", "v=spf1 ip4:127.0.0.30 -all"),
+        ("_dmarc.forensic.test", "TXT",
+         "v=DMARC1; p=reject; ruf=mailto:dmarc-failures@forensic.test; fo=1"),
     ]
     world["records"] = records
     world["dns"] = DnsServer(records).__enter__()
     config = os.path.join(folder, "domainauth.toml")
     world["config"] = config
     write_config(config, folder, world["dns"].spec)
+    world["relay"] = CaptureServer(RELAY_PORT)
     world["daemon"] = Daemon(config)
     milter = "inet:127.0.0.1:%d" % MILTER_PORT
     world["postfix"] = Postfix(main_cf={
@@ -199,6 +219,8 @@ def tearDownModule():
     for name in ("postfix", "dns"):
         if name in world:
             world[name].__exit__(None, None, None)
+    if "relay" in world:
+        world["relay"].close()
     if "daemon" in world:
         world["daemon"].stop()
         if os.environ.get("DOMAINAUTH_E2E_VERBOSE"):
@@ -435,6 +457,49 @@ class MilterThroughPostfix(unittest.TestCase):
             self.assertIn("action=tempfail", world["daemon"].log())
         finally:
             world["dns"].start()
+
+    def test_i_failure_report_of_refused_spoof_reaches_the_relay_redacted(self):
+        with self.assertRaises(smtplib.SMTPDataError) as refused:
+            world["postfix"].send("attacker.name@mailer.test", ["b@example.org"],
+                                  message("ceo.private@forensic.test", "dmarc-forensic"), source=OUTSIDE)
+        self.assertEqual(refused.exception.smtp_code, 550, refused.exception)
+        report = world["relay"].wait_for(lambda m: "Reported-Domain: forensic.test" in m.data, 30)
+        self.assertIsNotNone(report, world["daemon"].log()[-3000:])
+        self.assertEqual(report.mail_from, "<%s>" % REPORTS_FROM)
+        self.assertEqual(report.rcpt_to, ["<dmarc-failures@forensic.test>", "<%s>" % REPORTS_BCC])
+        parsed = email.message_from_string(report.data)
+        self.assertEqual(parsed["From"], "DMARC failures <%s>" % REPORTS_FROM)
+        self.assertEqual(parsed["To"], "dmarc-failures@forensic.test")
+        self.assertNotIn(REPORTS_BCC, str(parsed))  # a blind copy: envelope only
+        self.assertEqual(parsed.get_content_type(), "multipart/report")
+        self.assertEqual(parsed.get_param("report-type"), "feedback-report")
+        human, feedback, original = parsed.get_payload()
+        self.assertEqual(human.get_content_type(), "text/plain")
+        self.assertEqual(feedback.get_content_type(), "message/feedback-report")
+        fields = feedback.get_payload()[0]  # the email module parses message/* as a message
+        self.assertEqual(fields["Feedback-Type"], "auth-failure")
+        self.assertEqual(fields["Version"], "1")
+        self.assertEqual(fields["Auth-Failure"], "dmarc")
+        self.assertEqual(fields["Reported-Domain"], "forensic.test")
+        self.assertEqual(fields["Source-IP"], OUTSIDE)
+        self.assertEqual(fields["Identity-Alignment"], "dkim, spf")
+        self.assertEqual(fields["Delivery-Result"], "reject")
+        self.assertTrue(fields["User-Agent"])
+        self.assertTrue(fields["Arrival-Date"])
+        self.assertIn("%s; dmarc=fail" % AUTHSERV_ID, fields["Authentication-Results"])
+        self.assertIn("header.from=forensic.test", fields["Authentication-Results"])
+        self.assertRegex(fields["Original-Mail-From"], r"^<[0-9a-f]{16}@mailer\.test>$")
+        self.assertEqual(original.get_content_type(), "text/rfc822-headers")
+        self.assertIn("Subject: dmarc-forensic", original.get_payload())
+        # failure_reports.redact (the default): no original local-part anywhere (RFC 6590).
+        for local in ("ceo.private", "attacker.name"):
+            self.assertNotIn(local, report.data)
+        # The worker logs once the relay answered the end of data: wait for the line.
+        sent = "event=failure_report_sent domain=forensic.test recipients=2"
+        deadline = time.monotonic() + 10
+        while sent not in world["daemon"].log() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertIn(sent, world["daemon"].log())
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <thread>
+#include <vector>
 
 #include "store/queued_history.hpp"
 
@@ -59,6 +61,27 @@ TEST(Postgresql, MigratesOnceAndRoundTripsRows) {
   std::vector<std::string> domains;
   ASSERT_EQ(policy_domains(*db, 1789948800, 1789948800 + 86400, domains), std::nullopt);
   EXPECT_EQ(domains, std::vector<std::string>{"example.com"});
+}
+
+// Several hosts starting at once on an empty database: the advisory lock lets
+// one migrate while the others wait and then find the schema current.
+TEST(Postgresql, ConcurrentFirstMigrationsAreSerialized) {
+  std::string why;
+  ASSERT_TRUE(fresh(why)) << why;
+  constexpr int kHosts = 6;
+  std::vector<std::unique_ptr<Database>> hosts;
+  for (int i = 0; i < kHosts; ++i) {
+    hosts.push_back(open_postgresql(conninfo(), why));
+    ASSERT_TRUE(hosts.back()) << why;
+  }
+  std::vector<std::optional<std::string>> results(kHosts);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kHosts; ++i) threads.emplace_back([&, i] { results[i] = migrate(*hosts[i]); });
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kHosts; ++i) EXPECT_EQ(results[i], std::nullopt) << "host " << i;
+  std::vector<ResultRow> rows;
+  ASSERT_EQ(hosts[0]->execute("SELECT COUNT(*) FROM schema_version", {}, &rows), std::nullopt);
+  EXPECT_EQ(rows.at(0).at(0), std::to_string(latest_schema_version()));  // each version recorded once
 }
 
 TEST(Postgresql, QueuedHistoryWritesThroughTheConfiguredBackend) {

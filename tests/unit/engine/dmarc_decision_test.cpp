@@ -54,7 +54,7 @@ config::DmarcSettings with(void (*change)(config::DmarcSettings&)) {
   return s;
 }
 
-const DmarcClient kOutside{false, false, "x@mailer.example"};
+const DmarcClient kOutside{false, false};
 const auto kFailReject = outcome(dmarc::Result::fail, Policy::reject, Policy::reject);
 const auto kFailQuarantine = outcome(dmarc::Result::fail, Policy::quarantine, Policy::quarantine);
 
@@ -90,17 +90,23 @@ INSTANTIATE_TEST_SUITE_P(
             kFailReject, kOutside, DmarcAction::accept, "exception"},
         Row{"ExceptionIsNotSubdomainMatch", with([](auto& s) { s.exceptions = {"example"}; }), kFailReject,
             kOutside, DmarcAction::reject, ""},
-        Row{"InternalClientNotEnforced", enforcing(), kFailReject, DmarcClient{true, false, "a@bank.example"},
+        Row{"InternalClientNotEnforced", enforcing(), kFailReject, DmarcClient{true, false},
             DmarcAction::accept, "internal-client"},
-        Row{"AuthenticatedClientNotEnforced", enforcing(), kFailReject, DmarcClient{false, true, "a@bank.example"},
+        Row{"AuthenticatedClientNotEnforced", enforcing(), kFailReject, DmarcClient{false, true},
             DmarcAction::accept, "authenticated-client"},
         Row{"AuthenticatedClientEnforcedWhenConfigured",
             with([](auto& s) { s.ignore_authenticated_clients = false; }), kFailReject,
-            DmarcClient{false, true, "a@bank.example"}, DmarcAction::reject, ""},
-        Row{"IgnoreMailFromDomain", with([](auto& s) { s.ignore_mail_from = {"mailer.example"}; }), kFailReject,
-            kOutside, DmarcAction::accept, "ignore-mail-from"},
-        Row{"IgnoreMailFromNullSenderNotMatched", with([](auto& s) { s.ignore_mail_from = {"mailer.example"}; }),
-            kFailReject, DmarcClient{false, false, ""}, DmarcAction::reject, ""}),
+            DmarcClient{false, true}, DmarcAction::reject, ""},
+        // OpenDMARC IgnoreMailFrom: "based on the From: domain", exact and case-insensitive.
+        Row{"IgnoreMailFromMatchesFromDomain", with([](auto& s) { s.ignore_mail_from = {"bank.example"}; }),
+            kFailReject, kOutside, DmarcAction::accept, "ignore-mail-from"},
+        Row{"IgnoreMailFromComparesCaseInsensitively",
+            with([](auto& s) { s.ignore_mail_from = {"Bank.EXAMPLE"}; }), kFailReject, kOutside,
+            DmarcAction::accept, "ignore-mail-from"},
+        Row{"IgnoreMailFromIsNotSubdomainMatch", with([](auto& s) { s.ignore_mail_from = {"example"}; }),
+            kFailReject, kOutside, DmarcAction::reject, ""},
+        Row{"IgnoreMailFromIsNotParentMatch", with([](auto& s) { s.ignore_mail_from = {"www.bank.example"}; }),
+            kFailReject, kOutside, DmarcAction::reject, ""}),
     [](const testing::TestParamInfo<Row>& row) { return std::string(row.param.name); });
 
 TEST(DmarcDecision, RejectIs550_5_7_1NamingDomainAndPolicyTag) {
@@ -159,6 +165,30 @@ TEST(UpstreamSpf, FeedsDmarcInputWhenSelfValidationOff) {
   const auto message = dmarc_input(r, fields({"From: a@bank.example"}));
   EXPECT_EQ(message.spf.result, dmarc::SpfResult::pass);
   EXPECT_EQ(message.spf.domain, "bank.example");
+}
+
+TEST(DmarcDecision, AppliedDispositionIsWhatTheOverridesLeft) {
+  EXPECT_EQ(applied_disposition(decide_dmarc(enforcing(), kFailReject, kOutside)), Policy::reject);
+  EXPECT_EQ(applied_disposition(decide_dmarc(with([](auto& s) { s.never_reject = true; }), kFailReject, kOutside)),
+            Policy::quarantine);
+  EXPECT_EQ(applied_disposition(
+                decide_dmarc(with([](auto& s) { s.quarantine_as_header = true; }), kFailQuarantine, kOutside)),
+            Policy::quarantine);
+  EXPECT_EQ(applied_disposition(decide_dmarc(with([](auto& s) { s.exceptions = {"bank.example"}; }), kFailReject,
+                                             kOutside)),
+            Policy::none);
+  EXPECT_EQ(applied_disposition(decide_dmarc(config::DmarcSettings{}, kFailReject, kOutside)), Policy::none);
+}
+
+TEST(DmarcDecision, ClientSkipReasonCoversOnlyClientAndIgnoreList) {
+  auto s = enforcing();
+  s.ignore_mail_from = {"list.example"};
+  EXPECT_EQ(client_skip_reason(s, {true, false}, "x.example"), "internal-client");
+  EXPECT_EQ(client_skip_reason(s, {false, true}, "x.example"), "authenticated-client");
+  EXPECT_EQ(client_skip_reason(s, {false, false}, "list.example"), "ignore-mail-from");
+  EXPECT_EQ(client_skip_reason(s, {false, false}, "sub.list.example"), "");
+  s.exceptions = {"x.example"};  // exceptions are about enforcement only
+  EXPECT_EQ(client_skip_reason(s, {false, false}, "x.example"), "");
 }
 
 }  // namespace

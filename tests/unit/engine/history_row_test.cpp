@@ -39,7 +39,7 @@ Results verified() {
 
 TEST(HistoryRow, CarriesEveryReportField) {
   const Client client{net::IpAddress::parse("192.0.2.25"), "mx.sender.example", ""};
-  const auto row = history_row(verified(), client, 1790000000);
+  const auto row = history_row(verified(), client, 1790000000, dmarc::Policy::none);
   ASSERT_TRUE(row);
   EXPECT_EQ(row->time, 1790000000);
   EXPECT_EQ(row->source_ip, "192.0.2.25");
@@ -60,7 +60,7 @@ TEST(HistoryRow, NullSenderHasNoEnvelopeDomainAndUnknownClientNoAddress) {
   auto r = verified();
   r.mail_from.clear();
   r.spf.reset();
-  const auto row = history_row(r, Client{}, 1);
+  const auto row = history_row(r, Client{}, 1, dmarc::Policy::none);
   ASSERT_TRUE(row);
   EXPECT_EQ(row->envelope_from, "");
   EXPECT_EQ(row->source_ip, "");
@@ -72,9 +72,20 @@ TEST(HistoryRow, NothingWithoutAPublishedPolicy) {
   r.dmarc->record.reset();
   r.dmarc->policy_domain.clear();
   r.dmarc->result = dmarc::Result::none;
-  EXPECT_FALSE(history_row(r, Client{}, 1));
+  EXPECT_FALSE(history_row(r, Client{}, 1, dmarc::Policy::none));
   r.dmarc.reset();
-  EXPECT_FALSE(history_row(r, Client{}, 1));
+  EXPECT_FALSE(history_row(r, Client{}, 1, dmarc::Policy::none));
+}
+
+// RFC 9990 policy_evaluated disposition: what was applied, after local policy.
+TEST(HistoryRow, DispositionIsTheAppliedOneNotTheOwnersPolicy) {
+  auto r = verified();
+  r.dmarc->result = dmarc::Result::fail;
+  r.dmarc->disposition = dmarc::Policy::reject;
+  const Client client{net::IpAddress::parse("192.0.2.25"), "mx.sender.example", ""};
+  EXPECT_EQ(history_row(r, client, 1790000000, dmarc::Policy::quarantine)->disposition, "quarantine");
+  EXPECT_EQ(history_row(r, client, 1790000000, dmarc::Policy::none)->disposition, "none");
+  EXPECT_EQ(history_row(r, client, 1790000000, dmarc::Policy::reject)->disposition, "reject");
 }
 
 }  // namespace

@@ -17,8 +17,10 @@
 #include <asio/io_context.hpp>
 #include <asio/thread_pool.hpp>
 #include <chrono>
+#include <mutex>
 
 #include "dkim/signer.hpp"
+#include "engine/failure_reporter.hpp"
 #include "dkim/verifier.hpp"
 #include "dns/sync.hpp"
 #include "silent_resolver.hpp"
@@ -74,7 +76,8 @@ class Harness {
     config->milter.authserv_id = "mx.test";
     memory = std::make_shared<domainauth::testing::MemoryResolver>(io.get_executor());
     negotiated.steps = milter::Step::header_leading_space;
-    context = std::make_shared<MilterContext>(MilterContext{config, resolver ? resolver : memory, pool.get_executor(), nullptr});
+    context = std::make_shared<MilterContext>(
+        MilterContext{config, resolver ? resolver : memory, pool.get_executor(), nullptr, nullptr});
   }
 
   Outcome send(const Mail& mail) {
@@ -266,6 +269,102 @@ TEST(MilterHandler, DeadDnsServerWaitIsBoundedByTheDnsTimeout) {
   EXPECT_NE(ar.find("spf=temperror"), std::string::npos) << ar;
   EXPECT_NE(ar.find("dkim=temperror"), std::string::npos) << ar;
   EXPECT_NE(ar.find("dmarc=temperror"), std::string::npos) << ar;
+}
+
+}  // namespace
+}  // namespace domainauth::engine
+
+namespace domainauth::engine {
+namespace {
+
+// Failure reports (RFC 9991) from the milter: a fake relay records what the worker submits.
+struct ReportCapture {
+  std::mutex mutex;
+  std::vector<OutgoingReport> sent;
+  std::shared_ptr<FailureReporter> attach(Harness& h) {
+    auto reporter = std::make_shared<FailureReporter>(
+        h.config->failure_reports, "reports@mx.test", "mx.test", h.config->dmarc, [this](const OutgoingReport& r) {
+          std::lock_guard lock(mutex);
+          sent.push_back(r);
+          return std::optional<std::string>();
+        });
+    h.context->failure_reporter = reporter;
+    return reporter;
+  }
+};
+
+Mail spoofed_bank_mail() {
+  Mail mail;
+  mail.headers = {{"From", " Jane Doe <jane.doe@bank.example>"}, {"To", " bob@customer.example"},
+                  {"Subject", " pay now"}};
+  return mail;
+}
+
+void run_background(Harness& h, FailureReporter& reporter) {
+  h.io.restart();
+  h.io.run();  // the detached destination checks
+  ASSERT_TRUE(reporter.flush(std::chrono::seconds(5)));
+}
+
+TEST(MilterFailureReports, SpoofedFromIsRejectedAndReportedToRufAndBcc) {
+  Harness h("[dmarc]\nenforce = true\n[failure_reports]\nenabled = true\nbcc = [\"audit@mx.test\"]\n");
+  ReportCapture capture;
+  auto reporter = capture.attach(h);
+  h.memory->add_txt("example.com", "v=spf1 -all");
+  h.memory->add_txt("_dmarc.bank.example", "v=DMARC1; p=reject; ruf=mailto:forensic@bank.example; fo=1");
+  const auto out = h.send(spoofed_bank_mail());
+  EXPECT_EQ(out.eom.reply.smtp.code, 550u);
+  run_background(h, *reporter);
+  ASSERT_EQ(capture.sent.size(), 1u);
+  const auto& r = capture.sent[0];
+  EXPECT_EQ(r.mail_from, "reports@mx.test");
+  EXPECT_EQ(r.recipients, (std::vector<std::string>{"forensic@bank.example", "audit@mx.test"}));
+  EXPECT_NE(r.message.find("\r\nTo: forensic@bank.example\r\n"), std::string::npos);
+  EXPECT_EQ(r.message.find("audit@mx.test"), std::string::npos);  // a blind copy
+  EXPECT_NE(r.message.find("Auth-Failure: dmarc\r\n"), std::string::npos);
+  EXPECT_NE(r.message.find("Reported-Domain: bank.example\r\n"), std::string::npos);
+  EXPECT_NE(r.message.find("Authentication-Results: mx.test; dmarc=fail (p=reject dis=reject) "
+                           "header.from=bank.example\r\n"),
+            std::string::npos);
+  EXPECT_NE(r.message.find("Delivery-Result: reject\r\n"), std::string::npos);
+  EXPECT_NE(r.message.find("Source-IP: 192.0.2.1\r\n"), std::string::npos);
+  EXPECT_EQ(r.message.find("jane.doe"), std::string::npos);  // failure_reports.redact defaults to true
+  EXPECT_EQ(reporter->stats().sent, 1u);
+}
+
+TEST(MilterFailureReports, NoneForSkippedClientsOrWithoutRuf) {
+  Harness h("[dmarc]\nignore_mail_from = [\"bank.example\"]\n[failure_reports]\nenabled = true\n");
+  ReportCapture capture;
+  auto reporter = capture.attach(h);
+  h.memory->add_txt("_dmarc.bank.example", "v=DMARC1; p=reject; ruf=mailto:forensic@bank.example; fo=1");
+  h.memory->add_txt("_dmarc.other.example", "v=DMARC1; p=reject; fo=1");
+  auto mail = spoofed_bank_mail();
+  (void)h.send(mail);  // From domain in ignore_mail_from
+  mail.auth_user = "jane";
+  h.config->dmarc.ignore_mail_from.clear();
+  (void)h.send(mail);  // authenticated client
+  mail.auth_user.clear();
+  mail.headers[0].second = " x@other.example";
+  (void)h.send(mail);  // no ruf
+  run_background(h, *reporter);
+  EXPECT_TRUE(capture.sent.empty());
+}
+
+TEST(MilterFailureReports, RateLimitedPerFromDomain) {
+  Harness h("[failure_reports]\nenabled = true\nrate_limit = 1\nredact = false\ninclude_body = true\n");
+  ReportCapture capture;
+  auto reporter = capture.attach(h);
+  h.memory->add_txt("_dmarc.bank.example", "v=DMARC1; p=none; ruf=mailto:forensic@bank.example");
+  (void)h.send(spoofed_bank_mail());
+  (void)h.send(spoofed_bank_mail());
+  run_background(h, *reporter);
+  ASSERT_EQ(capture.sent.size(), 1u);
+  EXPECT_EQ(reporter->stats().rate_limited, 1u);
+  // Not redacted, body included: message/rfc822 with the local-part and the body.
+  EXPECT_NE(capture.sent[0].message.find("jane.doe@bank.example"), std::string::npos);
+  EXPECT_NE(capture.sent[0].message.find("Content-Type: message/rfc822"), std::string::npos);
+  EXPECT_NE(capture.sent[0].message.find("\r\n\r\nHello\r\n"), std::string::npos);
+  EXPECT_NE(capture.sent[0].message.find("Delivery-Result: delivered"), std::string::npos);
 }
 
 }  // namespace

@@ -91,8 +91,7 @@ TEST_F(MigrateSeed, LoadsThroughTheConfigLoader) {
 }
 
 TEST_F(MigrateSeed, ListsWhatCannotBeMappedWithReasons) {
-  for (const char* setting : {"ReportAddress", "SendReports", "FailureReports", "FailureReportsBcc",
-                              "FailureReportsSentBy", "IgnoreMailFrom", "AutoRestart", "Selector", "RequiredHeaders"}) {
+  for (const char* setting : {"ReportAddress", "SendReports", "AutoRestart", "Selector", "RequiredHeaders"}) {
     EXPECT_TRUE(not_migrated(setting)) << setting;
   }
   EXPECT_NE(migration_.toml.find("# Not migrated (and why):"), std::string::npos);
@@ -106,6 +105,40 @@ TEST_F(MigrateSeed, MapsBuiltInBehaviourAndTheSecondSocket) {
     EXPECT_NE(all.find(setting), std::string::npos) << setting;
   }
   EXPECT_TRUE(not_migrated("Socket"));  // OpenDMARC's: one milter now
+}
+
+// OpenDMARC's failure report and skip settings of the seed map to declared keys.
+TEST_F(MigrateSeed, MapsFailureReportsAndIgnoreMailFrom) {
+  for (const char* setting : {"FailureReports", "FailureReportsBcc", "FailureReportsSentBy", "IgnoreMailFrom",
+                              "IgnoreAuthenticatedClients"}) {
+    EXPECT_FALSE(not_migrated(setting)) << setting;
+  }
+  const auto loaded = config::load_string(migration_.toml, "migrated.toml");
+  ASSERT_TRUE(loaded.config) << loaded.errors.at(0) << "\n" << migration_.toml;
+  const auto& c = *loaded.config;
+  EXPECT_TRUE(c.failure_reports.enabled);
+  EXPECT_TRUE(c.failure_reports.redact);
+  EXPECT_EQ(c.failure_reports.bcc, std::vector<std::string>{"postmaster@example.com"});
+  EXPECT_EQ(c.failure_reports.sent_by, "postmaster@example.com");
+  EXPECT_EQ(c.dmarc.ignore_mail_from, (std::vector<std::string>{"example.com", "example.jp"}));
+  EXPECT_TRUE(c.dmarc.ignore_authenticated_clients);
+}
+
+TEST(Migrate, OpenDmarcEnforcementAndReportSwitches) {
+  MigrateOptions options;
+  options.opendkim_text = "Mode v\n";
+  options.opendmarc_text = "RejectFailures true\nFailureReports false\nFailureReportsOnNone false\n"
+                           "IgnoreMailFrom Lists.Example\nIgnoreAuthenticatedClients false\n";
+  const auto m = migrate(options);
+  const auto loaded = config::load_string(m.toml, "m.toml");
+  ASSERT_TRUE(loaded.config) << loaded.errors.at(0) << "\n" << m.toml;
+  EXPECT_TRUE(loaded.config->dmarc.enforce);
+  EXPECT_FALSE(loaded.config->failure_reports.enabled);
+  EXPECT_FALSE(loaded.config->dmarc.ignore_authenticated_clients);
+  EXPECT_EQ(loaded.config->dmarc.ignore_mail_from, std::vector<std::string>{"lists.example"});
+  bool on_none_listed = false;
+  for (const auto& n : m.not_migrated) on_none_listed = on_none_listed || n.setting == "FailureReportsOnNone";
+  EXPECT_TRUE(on_none_listed);
 }
 
 TEST(Migrate, SingleKeyWithoutTablesBecomesASignKey) {

@@ -1,0 +1,74 @@
+// The declared keys of [failure_reports]: whether the milter sends DMARC
+// failure reports (RFC 9991; off by default, as OpenDMARC's FailureReports),
+// who they come from, who gets a copy, redaction (RFC 6590; on by default, as
+// RFC 9991 7 urges minimization), the body, the rate limit and the queue bound.
+#include <array>
+
+#include "config/key_table.hpp"
+
+namespace domainauth::config::detail {
+namespace {
+
+constexpr std::int64_t kMaxRateLimit = 100000;
+constexpr std::int64_t kMaxQueue = 100000;
+
+bool printable_line(const std::string& text) {
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
+// "local@domain" without spaces or brackets.
+bool is_addr_spec(const std::string& text) {
+  const auto at = text.rfind('@');
+  return at != std::string::npos && at > 0 && at + 1 < text.size() && printable_line(text) &&
+         text.find_first_of(" <>,;") == std::string::npos;
+}
+
+const std::array kKeys{
+    Key{"failure_reports.enabled", Type::boolean, "false",
+        "send DMARC failure reports (RFC 9991) to the ruf= addresses of the From domain's record, as fo= asks "
+        "(OpenDMARC FailureReports)",
+        [](Config& c, const toml::value& v) { return to_flag(v, c.failure_reports.enabled); }},
+    Key{"failure_reports.sent_by", Type::string, "\"\"",
+        "From: of failure reports, \"addr@domain\" or \"Name <addr@domain>\" (OpenDMARC FailureReportsSentBy); "
+        "empty: report.email, else postmaster@<host name>",
+        [](Config& c, const toml::value& v) -> std::optional<std::string> {
+          c.failure_reports.sent_by = v.as_string().str;
+          const auto& text = c.failure_reports.sent_by;
+          if (!text.empty() && (!printable_line(text) || text.find('@') == std::string::npos)) {
+            return "must be one line naming an address";
+          }
+          return std::nullopt;
+        }},
+    Key{"failure_reports.bcc", Type::string_list, "[]",
+        "addresses that get a copy of every failure report sent (OpenDMARC FailureReportsBcc)",
+        [](Config& c, const toml::value& v) -> std::optional<std::string> {
+          c.failure_reports.bcc = strings(v);
+          for (const auto& address : c.failure_reports.bcc) {
+            if (!is_addr_spec(address)) return "\"" + address + "\" is not an address (local@domain)";
+          }
+          return std::nullopt;
+        }},
+    Key{"failure_reports.redact", Type::boolean, "true",
+        "replace every local-part in the reported header fields and identities by a keyed hash (RFC 6590) and "
+        "never include the body",
+        [](Config& c, const toml::value& v) { return to_flag(v, c.failure_reports.redact); }},
+    Key{"failure_reports.include_body", Type::boolean, "false",
+        "include the message body (up to 256 KiB; message/rfc822) when redact is false",
+        [](Config& c, const toml::value& v) { return to_flag(v, c.failure_reports.include_body); }},
+    Key{"failure_reports.rate_limit", Type::integer, "10",
+        "failure reports per reported From domain per clock hour at most (RFC 9991 2); the rest are not sent",
+        [](Config& c, const toml::value& v) { return to_count(v, kMaxRateLimit, c.failure_reports.rate_limit); }},
+    Key{"failure_reports.queue_limit", Type::integer, "100",
+        "failure reports waiting for the relay at most; beyond it reports are dropped (counted and logged), mail "
+        "never waits",
+        [](Config& c, const toml::value& v) { return to_count(v, kMaxQueue, c.failure_reports.queue_limit); }},
+};
+
+}  // namespace
+
+std::span<const Key> failure_keys() { return kKeys; }
+
+}  // namespace domainauth::config::detail

@@ -1,0 +1,151 @@
+// The milter's failure report sender (see failure_reporter.hpp). RFC 9991 2
+// (each ruf destination, rate limit), 5 (external destinations), RFC 7489
+// 7.2.1.1 (size limits), RFC 6590 (redaction).
+#include "engine/failure_reporter.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <algorithm>
+#include <random>
+
+#include "report/destination.hpp"
+#include "report/mime.hpp"
+
+namespace domainauth::engine {
+namespace {
+
+constexpr std::size_t kRedactionKeyBytes = 32;
+
+std::string random_key() {
+  std::random_device random;
+  std::string key(kRedactionKeyBytes, '\0');
+  for (auto& c : key) c = static_cast<char>(random() & 0xff);
+  return key;
+}
+
+}  // namespace
+
+std::string address_of(std::string_view mailbox) {
+  const auto open = mailbox.rfind('<');
+  if (open == std::string_view::npos) return std::string(mailbox);
+  const auto close = mailbox.find('>', open);
+  return std::string(mailbox.substr(open + 1, close == std::string_view::npos ? close : close - open - 1));
+}
+
+FailureReporter::FailureReporter(config::FailureReportSettings settings, std::string default_from,
+                                 std::string host_name, const config::DmarcSettings& dmarc, Submit submit)
+    : settings_(std::move(settings)),
+      from_(settings_.sent_by.empty() ? std::move(default_from) : settings_.sent_by),
+      envelope_(address_of(from_)),
+      host_name_(std::move(host_name)),
+      psl_(dmarc.psl),
+      dmarc_options_{dmarc.mode, psl_.get(), {}},
+      submit_(std::move(submit)),
+      limiter_(settings_.rate_limit),
+      redactor_(random_key()),
+      worker_("failure_report", {settings_.queue_limit, 1, std::chrono::milliseconds{0}, "failure_reports.queue_limit"},
+              [this](std::vector<OutgoingReport>& batch) {
+                for (auto& report : batch) send(report);
+                return true;  // a report the relay refused is logged, not retried
+              }) {}
+
+std::size_t FailureReporter::consider(const asio::any_io_executor& executor, std::shared_ptr<dns::Resolver> resolver,
+                                      std::shared_ptr<const report::ReportedMessage> message, std::int64_t arrival) {
+  std::size_t started = 0;
+  for (const auto& trigger : report::failure_triggers(*message)) {
+    if (!limiter_.allow(message->outcome.author_domain, arrival)) {
+      if (rate_limited_++ % queue::kDropLogEvery == 0) {
+        spdlog::info("event=failure_report_rate_limited domain={} limited={} per_hour={}",
+                     message->outcome.author_domain, rate_limited_.load(), settings_.rate_limit);
+      }
+      continue;
+    }
+    asio::co_spawn(executor, deliver(shared_from_this(), resolver, message, trigger, arrival),
+                   asio::detached);
+    ++started;
+  }
+  return started;
+}
+
+// Verifies each ruf destination, writes the report for those left and queues it.
+asio::awaitable<void> FailureReporter::deliver(std::shared_ptr<FailureReporter> self,
+                                               std::shared_ptr<dns::Resolver> resolver,
+                                               std::shared_ptr<const report::ReportedMessage> message,
+                                               report::Trigger trigger, std::int64_t arrival) {
+  const auto& outcome = message->outcome;
+  const auto selection = report::mail_destinations(outcome.record->ruf);
+  std::vector<report::MailDestination> destinations;
+  for (const auto& destination : selection.mail) {
+    auto work = report::verify_destination(*resolver, self->dmarc_options_, outcome.policy_domain, destination,
+                                           report::ReportKind::failure);
+    const auto verified = co_await std::move(work);
+    if (verified.result != report::Authorization::authorized) {
+      spdlog::info("event=failure_report_destination_refused domain={} uri=\"{}\" result={} reason=\"{}\"",
+                   outcome.policy_domain, destination.uri, report::to_string(verified.result), verified.reason);
+      continue;
+    }
+    for (const auto& d : verified.destinations) {
+      if (std::find(destinations.begin(), destinations.end(), d) == destinations.end()) destinations.push_back(d);
+    }
+  }
+  // RFC 7489 7.2.1.1: a destination whose size limit the report exceeds is left out.
+  std::vector<std::string> to;
+  for (const auto& d : destinations) to.push_back(d.mailbox);
+  std::string text = self->write(*message, trigger, to, arrival);
+  std::erase_if(destinations, [&](const auto& d) { return !report::within_size_limit(d, text.size()); });
+  if (destinations.size() != to.size()) {
+    to.clear();
+    for (const auto& d : destinations) to.push_back(d.mailbox);
+    text = self->write(*message, trigger, to, arrival);
+  }
+  if (to.empty()) {
+    ++self->unauthorized_;
+    spdlog::info("event=failure_report_not_sent domain={} reason=\"no authorized ruf destination within its size "
+                 "limit\"",
+                 outcome.policy_domain);
+    co_return;
+  }
+  OutgoingReport report{self->envelope_, to, std::move(text), outcome.author_domain};
+  report.recipients.insert(report.recipients.end(), self->settings_.bcc.begin(), self->settings_.bcc.end());
+  self->queue(std::move(report));
+}
+
+std::string FailureReporter::write(const report::ReportedMessage& message, const report::Trigger& trigger,
+                                   const std::vector<std::string>& to, std::int64_t arrival) const {
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+  report::Composition c{from_,
+                        to,
+                        report::date_value(now.count()),
+                        report::date_value(arrival),
+                        report::message_id(host_name_),
+                        report::boundary(),
+                        "domainauth",
+                        settings_.redact ? &redactor_ : nullptr};
+  return report::failure_report(message, trigger, c);
+}
+
+void FailureReporter::queue(OutgoingReport report) {
+  if (worker_.push(std::move(report))) ++queued_;
+}
+
+void FailureReporter::send(OutgoingReport& report) {
+  if (auto error = submit_(report)) {
+    ++failed_;
+    spdlog::warn("event=failure_report_failed domain={} recipients={} error=\"{}\"", report.reported_domain,
+                 report.recipients.size(), *error);
+    return;
+  }
+  ++sent_;
+  spdlog::info("event=failure_report_sent domain={} recipients={} bytes={}", report.reported_domain,
+               report.recipients.size(), report.message.size());
+}
+
+FailureReportStats FailureReporter::stats() const {
+  return {queued_.load(), sent_.load(), failed_.load(), rate_limited_.load(), unauthorized_.load(),
+          worker_.stats().dropped};
+}
+
+}  // namespace domainauth::engine

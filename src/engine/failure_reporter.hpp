@@ -1,0 +1,96 @@
+// The milter's DMARC failure reports (RFC 9991): for each DMARC-evaluated
+// message whose record asks for reports (ruf=, fo=; report/failure.hpp), the
+// reports are rate-limited per From domain (report/rate_limit.hpp), written,
+// their ruf= destinations verified (RFC 9991 5 / RFC 9990 4: a destination
+// outside the policy's Organizational Domain must be authorized in DNS;
+// report/destination.hpp) and handed to a bounded queue whose worker thread
+// submits them to [report] relay (report/submit.hpp). Nothing here ever delays
+// the mail: consider() decides and returns at once, verification runs detached
+// on the event loop, submission on the worker; a full queue drops the report
+// with a counter and a log line. Reads untrusted input: the reported message
+// and DNS answers (through the report/ functions).
+#pragma once
+
+#include <asio/any_io_executor.hpp>
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.hpp"
+#include "dns/resolver.hpp"
+#include "queue/bounded_worker.hpp"
+#include "report/failure.hpp"
+#include "report/rate_limit.hpp"
+
+namespace domainauth::engine {
+
+// One report ready for the relay.
+struct OutgoingReport {
+  std::string mail_from;                // envelope sender of the report
+  std::vector<std::string> recipients;  // ruf mailboxes + failure_reports.bcc
+  std::string message;
+  std::string reported_domain;          // for the log
+};
+
+struct FailureReportStats {
+  std::uint64_t queued = 0;        // handed to the worker
+  std::uint64_t sent = 0;          // accepted by the relay
+  std::uint64_t failed = 0;        // refused by the relay or not reachable
+  std::uint64_t rate_limited = 0;  // over failure_reports.rate_limit
+  std::uint64_t unauthorized = 0;  // no ruf destination left after verification / size limits
+  std::uint64_t dropped = 0;       // queue full
+};
+
+class FailureReporter : public std::enable_shared_from_this<FailureReporter> {
+ public:
+  // Submits one message; an error text when the relay did not take it.
+  using Submit = std::function<std::optional<std::string>(const OutgoingReport&)>;
+
+  // default_from: From when failure_reports.sent_by is empty; host_name: for
+  // the Message-ID; dmarc: how Organizational Domains are found when verifying
+  // destinations (the reporter keeps the public suffix list alive).
+  FailureReporter(config::FailureReportSettings settings, std::string default_from, std::string host_name,
+                  const config::DmarcSettings& dmarc, Submit submit);
+
+  // On the event loop, after the milter decided: the reports this message
+  // calls for, within the rate limit, are started (verification detached on
+  // executor with resolver, then queued). Returns how many were started.
+  std::size_t consider(const asio::any_io_executor& executor, std::shared_ptr<dns::Resolver> resolver,
+                       std::shared_ptr<const report::ReportedMessage> message, std::int64_t arrival);
+
+  [[nodiscard]] FailureReportStats stats() const;
+  // Waits until the queue is empty (tests, shutdown); true when it is.
+  bool flush(std::chrono::milliseconds timeout) { return worker_.flush(timeout); }
+
+  [[nodiscard]] const config::FailureReportSettings& settings() const { return settings_; }
+
+ private:
+  void queue(OutgoingReport report);
+  void send(OutgoingReport& report);
+  [[nodiscard]] std::string write(const report::ReportedMessage& message, const report::Trigger& trigger,
+                                  const std::vector<std::string>& to, std::int64_t arrival) const;
+  static asio::awaitable<void> deliver(std::shared_ptr<FailureReporter> self, std::shared_ptr<dns::Resolver> resolver,
+                                       std::shared_ptr<const report::ReportedMessage> message,
+                                       report::Trigger trigger, std::int64_t arrival);
+
+  config::FailureReportSettings settings_;
+  std::string from_;       // From: field value
+  std::string envelope_;   // its addr-spec: MAIL FROM of reports
+  std::string host_name_;
+  std::shared_ptr<const dmarc::PublicSuffixList> psl_;
+  dmarc::Options dmarc_options_;  // psl points into psl_
+  Submit submit_;
+  report::RateLimiter limiter_;
+  report::Redactor redactor_;
+  std::atomic<std::uint64_t> queued_{0}, sent_{0}, failed_{0}, rate_limited_{0}, unauthorized_{0};
+  queue::BoundedWorker<OutgoingReport> worker_;  // last: its thread uses the members above
+};
+
+// The addr-spec of "Name <addr>" or "addr".
+[[nodiscard]] std::string address_of(std::string_view mailbox);
+
+}  // namespace domainauth::engine

@@ -1,0 +1,152 @@
+// A bounded queue drained by one worker thread, for work that must never hold
+// up the event loop or the mail (the DMARC history writer, failure report
+// submission): push() never blocks; an item that does not fit is dropped,
+// counted and logged (one line per kDropLogEvery drops). The handler takes
+// batches from the front; a batch it could not handle (a database down) stays
+// at the front and is tried again after Options::retry. The destructor lets the
+// worker finish the queue, with one last attempt for a failing batch, after
+// which what is left is dropped and counted. No untrusted input.
+#pragma once
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace domainauth::queue {
+
+inline constexpr std::uint64_t kDropLogEvery = 1000;
+
+struct WorkerStats {
+  std::uint64_t handled = 0;  // items the handler finished
+  std::uint64_t dropped = 0;  // items lost: queue full, or still failing at shutdown
+  std::size_t queued = 0;     // waiting, plus those in hand
+};
+
+struct WorkerOptions {
+  std::size_t limit = 1;                  // items waiting (and in hand) at most
+  std::size_t batch = 1;                  // items per handler call at most
+  std::chrono::milliseconds retry{5000};  // after a batch the handler could not handle
+  std::string limit_key;                  // the setting behind limit, for the log line
+};
+
+template <class T>
+class BoundedWorker {
+ public:
+  // true: the batch is done; false: keep it and try again later. An exception
+  // is logged and counts as done (the item is not retried forever).
+  using Handler = std::function<bool(std::vector<T>&)>;
+
+  // name labels the log lines ("event=<name>_dropped").
+  BoundedWorker(std::string name, WorkerOptions options, Handler handler)
+      : name_(std::move(name)), options_(std::move(options)), handler_(std::move(handler)),
+        thread_([this] { run(); }) {}
+  ~BoundedWorker() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+  BoundedWorker(const BoundedWorker&) = delete;
+  BoundedWorker& operator=(const BoundedWorker&) = delete;
+
+  // False when the item was dropped (queue full).
+  bool push(T item) {
+    {
+      std::lock_guard lock(mutex_);
+      if (queue_.size() + in_hand_ >= options_.limit) {
+        if (stats_.dropped++ % kDropLogEvery == 0) {
+          spdlog::warn("event={}_dropped dropped={} queued={} reason=\"queue full ({})\"", name_, stats_.dropped,
+                       queue_.size() + in_hand_, options_.limit_key);
+        }
+        return false;
+      }
+      queue_.push_back(std::move(item));
+    }
+    wake_.notify_one();
+    return true;
+  }
+
+  [[nodiscard]] WorkerStats stats() const {
+    std::lock_guard lock(mutex_);
+    auto out = stats_;
+    out.queued = queue_.size() + in_hand_;
+    return out;
+  }
+
+  // Waits until every pushed item is handled or timeout passes; true when idle.
+  bool flush(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return idle_.wait_for(lock, timeout, [&] { return queue_.empty() && in_hand_ == 0; });
+  }
+
+ private:
+  bool handle(std::vector<T>& batch) {
+    try {
+      return handler_(batch);
+    } catch (const std::exception& e) {
+      spdlog::error("event={}_failed items={} reason=\"{}\"", name_, batch.size(), e.what());
+      return true;
+    }
+  }
+
+  void run() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, nothing left
+      const bool last_attempt = stopping_;
+      std::vector<T> batch;
+      const auto n = std::min(queue_.size(), options_.batch);
+      for (std::size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      in_hand_ = n;
+      lock.unlock();
+      const bool done = handle(batch);
+      lock.lock();
+      in_hand_ = 0;
+      if (done) {
+        stats_.handled += n;
+      } else {
+        for (auto it = batch.rbegin(); it != batch.rend(); ++it) queue_.push_front(std::move(*it));
+        if (last_attempt) {
+          stats_.dropped += queue_.size();
+          spdlog::error("event={}_dropped dropped={} reason=\"still failing at shutdown\"", name_, queue_.size());
+          queue_.clear();
+          idle_.notify_all();
+          return;
+        }
+        wake_.wait_for(lock, options_.retry, [&] { return stopping_; });
+      }
+      if (queue_.empty()) idle_.notify_all();
+    }
+  }
+
+  std::string name_;
+  WorkerOptions options_;
+  Handler handler_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;  // an item queued, or stop
+  std::condition_variable idle_;  // queue empty, nothing in hand
+  std::deque<T> queue_;
+  std::size_t in_hand_ = 0;
+  WorkerStats stats_;
+  bool stopping_ = false;
+  std::thread thread_;  // last: starts once the members above exist
+};
+
+}  // namespace domainauth::queue

@@ -1,0 +1,116 @@
+// BoundedWorker: items are handled in order on the worker thread, push never
+// blocks, a full queue drops with a counter, a failed batch is retried, the
+// destructor finishes the queue and counts what still fails.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <thread>
+#include <vector>
+
+#include "queue/bounded_worker.hpp"
+
+namespace domainauth::queue {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(BoundedWorker, HandlesItemsInOrderOffTheCallersThread) {
+  std::vector<int> seen;
+  std::thread::id worker_id;
+  BoundedWorker<int> worker("test", {10, 1, 5s, "test.limit"}, [&](std::vector<int>& batch) {
+    seen.push_back(batch.at(0));
+    worker_id = std::this_thread::get_id();
+    return true;
+  });
+  EXPECT_TRUE(worker.push(1));
+  EXPECT_TRUE(worker.push(2));
+  ASSERT_TRUE(worker.flush(5s));
+  EXPECT_EQ(seen, (std::vector<int>{1, 2}));
+  EXPECT_NE(worker_id, std::this_thread::get_id());
+  EXPECT_EQ(worker.stats().handled, 2u);
+}
+
+TEST(BoundedWorker, FullQueueDropsWithCounterInsteadOfBlocking) {
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  std::atomic<int> handled{0};
+  BoundedWorker<int> worker("test", {2, 1, 5s, "test.limit"}, [&](std::vector<int>&) {
+    released.wait();
+    ++handled;
+    return true;
+  });
+  EXPECT_TRUE(worker.push(1));  // in hand (blocked) or queued
+  EXPECT_TRUE(worker.push(2));
+  EXPECT_FALSE(worker.push(3));  // limit 2 counts the one in hand
+  EXPECT_FALSE(worker.push(4));
+  EXPECT_EQ(worker.stats().dropped, 2u);
+  EXPECT_EQ(worker.stats().queued, 2u);
+  release.set_value();
+  ASSERT_TRUE(worker.flush(5s));
+  EXPECT_EQ(handled, 2);
+  EXPECT_TRUE(worker.push(5));  // room again
+}
+
+TEST(BoundedWorker, DestructorFinishesWhatIsQueued) {
+  std::atomic<int> handled{0};
+  {
+    BoundedWorker<int> worker("test", {100, 3, 5s, "test.limit"}, [&](std::vector<int>& batch) {
+      std::this_thread::sleep_for(1ms);
+      handled += static_cast<int>(batch.size());
+      return true;
+    });
+    for (int i = 0; i < 20; ++i) ASSERT_TRUE(worker.push(i));
+  }
+  EXPECT_EQ(handled, 20);
+}
+
+TEST(BoundedWorker, HandlerExceptionIsLoggedAndTheWorkerGoesOn) {
+  std::atomic<int> handled{0};
+  BoundedWorker<int> worker("test", {10, 1, 5s, "test.limit"}, [&](std::vector<int>& batch) -> bool {
+    if (batch.at(0) == 1) throw std::runtime_error("boom");
+    ++handled;
+    return true;
+  });
+  EXPECT_TRUE(worker.push(1));
+  EXPECT_TRUE(worker.push(2));
+  ASSERT_TRUE(worker.flush(5s));
+  EXPECT_EQ(handled, 1);
+  EXPECT_EQ(worker.stats().handled, 2u);
+}
+
+TEST(BoundedWorker, FailedBatchStaysAtTheFrontAndIsRetriedInOrder) {
+  std::atomic<bool> up{false};
+  std::vector<int> seen;
+  BoundedWorker<int> worker("test", {10, 2, 10ms, "test.limit"}, [&](std::vector<int>& batch) {
+    if (!up) return false;
+    seen.insert(seen.end(), batch.begin(), batch.end());
+    return true;
+  });
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(worker.push(i));
+  EXPECT_FALSE(worker.flush(50ms));
+  EXPECT_EQ(worker.stats().queued, 5u);
+  up = true;
+  ASSERT_TRUE(worker.flush(5s));
+  EXPECT_EQ(seen, (std::vector<int>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(worker.stats().handled, 5u);
+}
+
+TEST(BoundedWorker, StillFailingAtShutdownIsDroppedAndCountedWithoutWaitingForTheRetry) {
+  std::atomic<int> attempts{0};
+  const auto start = std::chrono::steady_clock::now();
+  {
+    BoundedWorker<int> worker("test", {10, 10, 10s, "test.limit"}, [&](std::vector<int>&) {
+      ++attempts;
+      return false;
+    });
+    ASSERT_TRUE(worker.push(1));
+    ASSERT_TRUE(worker.push(2));
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  EXPECT_GE(attempts, 1);
+}
+
+}  // namespace
+}  // namespace domainauth::queue
