@@ -22,7 +22,8 @@ import time
 
 from dnsserver import DnsServer
 from postfix import Postfix
-from setup_e2e import DOMAINAUTH, IP, RESULTS, expect, host_records, run, zone_records
+from checks import RESULTS, expect, finish
+from setup_e2e import DOMAINAUTH, IP, host_records, run, zone_records
 
 
 def test_postfix_round_trip(config, records):
@@ -146,8 +147,7 @@ def main():
     config = os.path.join(work, "domainauth.toml")
     test_postfix_round_trip(config, zone_records(os.path.join(work, "records.zone")))
     test_seed_migrated(tempfile.mkdtemp(prefix="domainauth-seed-"))
-    print("%d passed, %d failed" % (RESULTS["passed"], RESULTS["failed"]))
-    sys.exit(1 if RESULTS["failed"] else 0)
+    sys.exit(finish())
 
 
 if __name__ == "__main__":
