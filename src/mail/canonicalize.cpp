@@ -5,7 +5,10 @@
 #include "mail/canonicalize.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
+
+#include "mail/body_scan.hpp"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -17,6 +20,80 @@ namespace {
 bool is_wsp(char c) { return c == ' ' || c == '\t'; }
 
 }  // namespace
+
+namespace scan {
+namespace {
+
+#if defined(__SSE2__)
+// 16 octets at a time; each is tested against the octets before and after it.
+struct Sse2 {
+  static constexpr std::size_t kWidth = 16;
+  // Stores the block at p to out; returns the positions where the copy must
+  // stop (a superset is fine: each stop is looked at again): a bare LF, a CR
+  // after LF (a line starting with CR), in relaxed a TAB or a SP followed by
+  // an octet up to 0x20 (WSP, a line end).
+  static unsigned copy_block(const char* p, char* out, bool relaxed) {
+    const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
+    const __m128i before = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p - 1));
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), x);
+    const __m128i bare_lf = _mm_andnot_si128(_mm_cmpeq_epi8(before, cr), _mm_cmpeq_epi8(x, lf));
+    const __m128i line_starts_cr = _mm_and_si128(_mm_cmpeq_epi8(x, cr), _mm_cmpeq_epi8(before, lf));
+    __m128i m = _mm_or_si128(bare_lf, line_starts_cr);
+    if (relaxed) {
+      const __m128i sp = _mm_set1_epi8(' ');
+      const __m128i after = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 1));
+      const __m128i after_low = _mm_cmpeq_epi8(_mm_min_epu8(after, sp), after);  // after <= 0x20
+      m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\t')), _mm_and_si128(_mm_cmpeq_epi8(x, sp), after_low)));
+    }
+    return static_cast<unsigned>(_mm_movemask_epi8(m));
+  }
+  // Bit j: p[j] is WSP.
+  static unsigned wsp_mask(const char* p) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    return static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\t')))));
+  }
+};
+#endif
+
+}  // namespace
+
+Run copy_unchanged_sse2(const char* s, std::size_t i, std::size_t n, char* out, const char* limit, bool relaxed) {
+#if defined(__SSE2__)
+  return copy_unchanged<Sse2>(s, i, n, out, limit, relaxed);
+#else
+  (void)n, (void)limit, (void)relaxed;
+  return {i, out};  // no vector scan: the state machine does it all
+#endif
+}
+
+bool have_avx2() {
+#if defined(DOMAINAUTH_HAVE_AVX2)
+  return __builtin_cpu_supports("avx2");
+#else
+  return false;
+#endif
+}
+
+namespace {
+std::atomic<bool> avx2_preferred{true};
+}  // namespace
+
+void prefer_avx2(bool yes) { avx2_preferred.store(yes, std::memory_order_relaxed); }
+
+CopyUnchanged chosen() {
+  static const bool avx2 = have_avx2();
+  return avx2 && avx2_preferred.load(std::memory_order_relaxed) ? &copy_unchanged_avx2 : &copy_unchanged_sse2;
+}
+
+#if !defined(DOMAINAUTH_HAVE_AVX2)
+Run copy_unchanged_avx2(const char* s, std::size_t i, std::size_t n, char* out, const char* limit, bool relaxed) {
+  return copy_unchanged_sse2(s, i, n, out, limit, relaxed);
+}
+#endif
+
+}  // namespace scan
 
 std::string_view to_string(Canonicalization c) { return c == Canonicalization::simple ? "simple" : "relaxed"; }
 
@@ -131,101 +208,26 @@ void BodyCanonicalizer::step(char c) {
   }
 }
 
-namespace {
-
-// Relaxed: where a WSP run at s[i] inside a non-empty line ends, when what
-// follows it in this chunk is content (the run becomes one SP) or a CRLF (the
-// run is removed); 0 when the state machine must decide (the run starts the
-// line, or is followed by a bare LF or CR, or reaches the end of the chunk).
-// wsp: bit j tells whether s[i + j] is WSP, for the rest of the scan block.
-std::size_t wsp_run_end(const char* s, std::size_t i, std::size_t n, unsigned wsp) {
-  if ((wsp & 1) == 0 || s[i - 1] == '\n') return 0;
-  std::size_t end = i + static_cast<std::size_t>(__builtin_ctz(~wsp));
-  while (end < n && is_wsp(s[end])) ++end;  // a run past the block
-  if (end + 1 >= n || s[end] == '\n' || (s[end] == '\r' && s[end + 1] != '\n')) return 0;
-  return end;
-}
-
-// Where a run of empty lines (CRLF pairs) starting at s[i], just after a line
-// end, ends; 0 when there is none or it reaches the end of the chunk.
-std::size_t empty_lines_end(const char* s, std::size_t i, std::size_t n) {
-  if (s[i - 1] != '\n') return 0;
-  std::size_t end = i;
-  while (end + 1 < n && s[end] == '\r' && s[end + 1] == '\n') end += 2;
-  return end == i || end >= n ? 0 : end;
-}
-}  // namespace
 
 // Copies the run starting at the plain octet s[i] that canonicalization leaves
-// unchanged: content, single SPs between content, and CRLFs ending non-empty
-// lines. It stops before a bare LF, the CR of a line that starts with CR (maybe
-// an empty line), in relaxed before a TAB or a SP followed by an octet up to
-// 0x20 (WSP, a line end), and near the end of the chunk before any octet that
-// is not plain. Where SSE2 exists, 16 positions are tested at once against the
-// octets before and after them, the block stored whole and the output
-// position advanced to the first stop. Returns where the run ends.
+// unchanged (scan::copy_unchanged, with AVX2 where the CPU has it, else SSE2),
+// then the plain octets left at the end of the chunk. Returns where it ends.
 std::size_t BodyCanonicalizer::copy_run(const char* s, std::size_t i, std::size_t n) {
+  const scan::CopyUnchanged copy = scan::chosen();
   char* const base = out_.data();
-  char* out = base + used_;
-  *out++ = s[i++];
-#if defined(__SSE2__)
+  out_[used_++] = s[i++];
   const bool relaxed = canon_ == Canonicalization::relaxed;
-  const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n'), tab = _mm_set1_epi8('\t'),
-                sp = _mm_set1_epi8(' ');
-  while (i + 17 <= n) {
-    if (out >= base + kBuffer) {
-      used_ = static_cast<std::size_t>(out - base);
-      flush();
-      out = base;
-    }
-    const __m128i before = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i - 1));
-    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), x);
-    const __m128i bare_lf = _mm_andnot_si128(_mm_cmpeq_epi8(before, cr), _mm_cmpeq_epi8(x, lf));
-    const __m128i line_starts_cr = _mm_and_si128(_mm_cmpeq_epi8(x, cr), _mm_cmpeq_epi8(before, lf));
-    __m128i m = _mm_or_si128(bare_lf, line_starts_cr);
-    if (relaxed) {
-      const __m128i after = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i + 1));
-      const __m128i after_low = _mm_cmpeq_epi8(_mm_min_epu8(after, sp), after);  // after <= 0x20
-      m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(x, tab), _mm_and_si128(_mm_cmpeq_epi8(x, sp), after_low)));
-    }
-    if (const unsigned bits = static_cast<unsigned>(_mm_movemask_epi8(m)); bits != 0) {
-      const auto k = static_cast<std::size_t>(__builtin_ctz(bits));
-      out += k;
-      i += k;
-      // The common stops are handled here: a WSP run inside a non-empty line,
-      // and empty lines followed by content (so not trailing).
-      const auto wsp = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, sp), _mm_cmpeq_epi8(x, tab))));
-      if (const std::size_t end = relaxed ? wsp_run_end(s, i, n, wsp >> k) : 0; end != 0) {
-        *out = ' ';  // 3.4.4: the run is one SP before content, removed before CRLF
-        out += s[end] != '\r' ? 1 : 0;
-        i = end;
-        continue;
-      }
-      if (const std::size_t end = empty_lines_end(s, i, n); end != 0 && plain(s[end])) {
-        if (static_cast<std::size_t>(out - base) + (end - i) > kBuffer) {
-          used_ = static_cast<std::size_t>(out - base);
-          flush();
-          out = base;
-        }
-        std::memcpy(out, s + i, end - i);  // the CRLFs, unchanged
-        out += end - i;
-        i = end;
-        continue;
-      }
-      used_ = static_cast<std::size_t>(out - base);
-      line_has_content_ = s[i - 1] != '\n';
-      return i;
-    }
-    out += 16;
-    i += 16;
+  for (;;) {
+    const scan::Run run = copy(s, i, n, base + used_, base + kBuffer, relaxed);
+    used_ = static_cast<std::size_t>(run.out - base);
+    i = run.i;
+    if (used_ < kBuffer) break;
+    flush();
   }
   if (s[i - 1] == '\r') {  // an LF may follow in the next chunk: the state machine decides
-    --out;
+    --used_;
     --i;
   }
-#endif
-  used_ = static_cast<std::size_t>(out - base);
   line_has_content_ = s[i - 1] != '\n';
   // The end of the chunk: plain octets only (what follows may be in the next chunk).
   while (i < n && plain(s[i])) {
