@@ -141,10 +141,10 @@ std::string canonicalize_header(const HeaderField& field, Canonicalization c) {
 }
 
 BodyCanonicalizer::BodyCanonicalizer(Canonicalization c, ByteSink& sink)
-    : canon_(c), sink_(sink), out_(kBuffer + kSlack, '\0') {}
+    : canon_(c), sink_(sink), out_(std::make_unique_for_overwrite<char[]>(kBuffer + kSlack)) {}
 
 void BodyCanonicalizer::flush() {
-  if (used_ > 0) sink_.write(std::string_view(out_.data(), used_));
+  if (used_ > 0) sink_.write(std::string_view(out_.get(), used_));
   used_ = 0;
 }
 
@@ -153,7 +153,7 @@ void BodyCanonicalizer::emit(std::string_view bytes) {
   while (!bytes.empty()) {
     if (used_ >= kBuffer) flush();
     std::size_t n = std::min(bytes.size(), kBuffer - used_);
-    std::memcpy(out_.data() + used_, bytes.data(), n);
+    std::memcpy(out_.get() + used_, bytes.data(), n);
     used_ += n;
     bytes.remove_prefix(n);
   }
@@ -214,7 +214,7 @@ void BodyCanonicalizer::step(char c) {
 // then the plain octets left at the end of the chunk. Returns where it ends.
 std::size_t BodyCanonicalizer::copy_run(const char* s, std::size_t i, std::size_t n) {
   const scan::CopyUnchanged copy = scan::chosen();
-  char* const base = out_.data();
+  char* const base = out_.get();
   out_[used_++] = s[i++];
   const bool relaxed = canon_ == Canonicalization::relaxed;
   for (;;) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,7 +62,7 @@ class BodyCanonicalizer {
 
   Canonicalization canon_;
   ByteSink& sink_;
-  std::string out_;              // kBuffer + kSlack octets; used_ of them are output
+  std::unique_ptr<char[]> out_;  // kBuffer + kSlack octets (not cleared); used_ of them are output
   std::size_t used_ = 0;
   std::size_t empty_lines_ = 0;  // CRLFs held back (maybe trailing empty lines)
   bool pending_cr_ = false;      // last octet seen was CR: a line end if LF follows
