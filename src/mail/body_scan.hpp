@@ -37,11 +37,14 @@ Run copy_unchanged(const char* s, std::size_t i, std::size_t n, char* out, const
       continue;
     }
     const auto k = static_cast<std::size_t>(__builtin_ctz(stops));
+    const char* const block = s + i;
     out += k;
     i += k;
     if (relaxed && (s[i] == ' ' || s[i] == '\t') && s[i - 1] != '\n') {
-      // A WSP run inside a non-empty line: find its end (in this block from the mask).
-      std::size_t end = i + static_cast<std::size_t>(__builtin_ctzll(~static_cast<unsigned long long>(V::wsp_mask(s + i))));
+      // A WSP run inside a non-empty line: its end within this block from the mask
+      // (bits past the block are 0), then octet by octet.
+      const unsigned long long wsp = static_cast<unsigned long long>(V::wsp_mask(block)) >> k;
+      std::size_t end = i + static_cast<std::size_t>(__builtin_ctzll(~wsp));
       while (end < n && (s[end] == ' ' || s[end] == '\t')) ++end;
       if (end + 1 >= n) break;
       // Bitwise, not short-circuit: which of content or CRLF follows is not predictable.
