@@ -146,18 +146,25 @@ def policy_md(part):
 def postfix_md(part):
     lines = ["## Full stack through Postfix (smtp-source -> Postfix -> filters -> smtp-sink)", "",
              part.get("description", ""), "",
-             "| setup | sessions | message | messages | msg/s | filter CPU-s / 1000 msg | added latency p50 / p99 ms | filter peak RSS MB |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "| setup | sessions | message | messages | msg/s | filter CPU-s / 1000 msg | filter peak RSS MB |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
     summary = []
     for row in part["rows"]:
         if row.get("not_measured"):
             lines.append(f"| {row['setup']} | {row.get('sessions', '—')} | {row.get('size', '—')} | not measured: "
                          f"{row['not_measured']} | | | | |")
             continue
-        lat = f"{fmt(row.get('added_p50_ms'), 1)} / {fmt(row.get('added_p99_ms'), 1)}"
         lines.append(f"| {row['setup']} | {row['sessions']} | {row['size']} | {row['messages']} | "
-                     f"{fmt(row.get('messages_per_s'), 1)} | {fmt(row.get('filter_cpu_s_per_1000'), 2)} | {lat} | "
+                     f"{fmt(row.get('messages_per_s'), 1)} | {fmt(row.get('filter_cpu_s_per_1000'), 2)} | "
                      f"{fmt(row.get('filter_peak_rss_mb'), 1)} |")
+    if part.get("latency"):
+        lines += ["", "### Added latency at the client", "", part.get("latency_description", ""), "",
+                  "| setup | clients | message | messages | p50 ms | p99 ms | added p50 ms | added p99 ms |",
+                  "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+        for row in part["latency"]:
+            lines.append(f"| {row['setup']} | {row['sessions']} | {row['size']} | {row['messages']} | "
+                         f"{fmt(row['p50_ms'], 2)} | {fmt(row['p99_ms'], 2)} | {fmt(row.get('added_p50_ms'), 2)} | "
+                         f"{fmt(row.get('added_p99_ms'), 2)} |")
     for note in part.get("notes", []):
         lines += ["", f"- {note}"]
     for item in part.get("summary", []):

@@ -60,10 +60,12 @@ int base64_value(char c) {
   return -1;
 }
 
-// RFC 8463 3: Ed25519 signs the SHA-256 hash of the header data, not the data.
-std::string signed_input(Algorithm algorithm, std::string_view data) {
-  if (algorithm == Algorithm::ed25519_sha256) return mail::digest(mail::DigestAlgorithm::sha256, data);
-  return std::string(data);
+// RFC 8463 3: Ed25519 signs the SHA-256 hash of the header data, not the data
+// (kept in `storage`); RSA signs the data itself.
+std::string_view signed_input(Algorithm algorithm, std::string_view data, std::string& storage) {
+  if (algorithm != Algorithm::ed25519_sha256) return data;
+  storage = mail::digest(mail::DigestAlgorithm::sha256, data);
+  return storage;
 }
 
 const EVP_MD* md_for(Algorithm algorithm) {
@@ -186,7 +188,8 @@ bool PublicKey::verify(Algorithm algorithm, std::string_view data, std::string_v
   if (key_type(algorithm) != type_) return false;
   MdCtx ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, md_for(algorithm), nullptr, key_.get()) != 1) return false;
-  std::string input = signed_input(algorithm, data);
+  std::string storage;
+  std::string_view input = signed_input(algorithm, data, storage);
   return EVP_DigestVerify(ctx.get(), bytes(signature), signature.size(), bytes(input), input.size()) == 1;
 }
 
@@ -243,14 +246,37 @@ std::optional<PrivateKey> PrivateKey::generate(KeyType type, unsigned rsa_bits, 
 
 unsigned PrivateKey::bits() const { return static_cast<unsigned>(EVP_PKEY_get_bits(key_.get())); }
 
+namespace {
+
+// EVP_DigestSignInit for the key's algorithm, done once per key: fetching the
+// signature algorithm and digest and setting up padding cost about as much as
+// hashing the header data.
+PreparedSign prepare_sign(EVP_PKEY* key, Algorithm algorithm) {
+  MdCtx ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, md_for(algorithm), nullptr, key) != 1) return nullptr;
+  return PreparedSign(ctx.release(), [](const EVP_MD_CTX* c) { EVP_MD_CTX_free(const_cast<EVP_MD_CTX*>(c)); });
+}
+
+}  // namespace
+
+PrivateKey::PrivateKey(KeyType type, KeyHandle key) : type_(type), key_(std::move(key)) {
+  prepared_ = prepare_sign(key_.get(), algorithm());
+}
+
 std::string PrivateKey::sign(Algorithm algorithm, std::string_view data) const {
   if (key_type(algorithm) != type_) return {};
   MdCtx ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, md_for(algorithm), nullptr, key_.get()) != 1) return {};
-  std::string input = signed_input(algorithm, data);
-  std::size_t size = 0;
-  if (EVP_DigestSign(ctx.get(), nullptr, &size, bytes(input), input.size()) != 1) return {};
-  std::string out(size, '\0');
+  if (!ctx) return {};
+  const bool prepared = prepared_ && algorithm == this->algorithm();
+  if (prepared ? EVP_MD_CTX_copy_ex(ctx.get(), prepared_.get()) != 1
+               : EVP_DigestSignInit(ctx.get(), nullptr, md_for(algorithm), nullptr, key_.get()) != 1)
+    return {};
+  // The context is used once: OpenSSL need not keep a copy to sign again.
+  EVP_MD_CTX_set_flags(ctx.get(), EVP_MD_CTX_FLAG_FINALISE);
+  std::string storage;
+  std::string_view input = signed_input(algorithm, data, storage);
+  std::string out(static_cast<std::size_t>(EVP_PKEY_get_size(key_.get())), '\0');
+  std::size_t size = out.size();
   if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &size, bytes(input), input.size()) != 1)
     return {};
   out.resize(size);

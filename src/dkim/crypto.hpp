@@ -13,6 +13,7 @@
 #include "mail/body_hash.hpp"
 
 struct evp_pkey_st;
+struct evp_md_ctx_st;
 
 namespace domainauth::dkim {
 
@@ -32,6 +33,9 @@ inline constexpr unsigned kMaxRsaBits = 8192;  // larger keys cost too much to v
 [[nodiscard]] std::optional<std::string> base64_decode(std::string_view text);
 
 using KeyHandle = std::shared_ptr<evp_pkey_st>;
+// A signing context set up once for a key (EVP_DigestSignInit: algorithm fetch,
+// padding, digest), copied for each signature.
+using PreparedSign = std::shared_ptr<const evp_md_ctx_st>;
 
 class PublicKey {
  public:
@@ -64,7 +68,8 @@ class PrivateKey {
   [[nodiscard]] Algorithm algorithm() const {
     return type_ == KeyType::rsa ? Algorithm::rsa_sha256 : Algorithm::ed25519_sha256;
   }
-  // The signature over the canonicalized header data; empty on failure.
+  // The signature over the canonicalized header data; empty on failure. The
+  // key's own algorithm() uses the prepared context; safe from several threads.
   [[nodiscard]] std::string sign(Algorithm algorithm, std::string_view data) const;
   // PEM: PKCS#1 for RSA (as opendkim-genkey writes), PKCS#8 for Ed25519.
   [[nodiscard]] std::string to_pem() const;
@@ -72,9 +77,10 @@ class PrivateKey {
   [[nodiscard]] std::string key_record() const;
 
  private:
-  PrivateKey(KeyType type, KeyHandle key) : type_(type), key_(std::move(key)) {}
+  PrivateKey(KeyType type, KeyHandle key);
   KeyType type_;
   KeyHandle key_;
+  PreparedSign prepared_;  // for algorithm(); empty if OpenSSL refused to set it up
 };
 
 }  // namespace domainauth::dkim

@@ -8,19 +8,21 @@ namespace domainauth::dkim {
 std::string header_hash_input(std::span<const mail::HeaderField> headers, const std::vector<std::string>& names,
                               mail::Canonicalization c, const mail::HeaderField& signature_without_b) {
   std::string out;
+  std::size_t size = signature_without_b.raw.size() + 2;
+  for (const auto& f : headers) size += f.raw.size() + 2;
+  out.reserve(size);  // at most every field once: one allocation
   std::vector<bool> used(headers.size(), false);
   for (const auto& name : names) {
     for (std::size_t i = headers.size(); i-- > 0;) {
       if (!used[i] && headers[i].is(name)) {
         used[i] = true;
-        out += mail::canonicalize_header(headers[i], c);
+        mail::append_canonical_header(out, headers[i], c);
         break;
       }
     }
   }
-  std::string own = mail::canonicalize_header(signature_without_b, c);
-  own.resize(own.size() - 2);  // RFC 6376 3.7: without the trailing CRLF
-  out += own;
+  mail::append_canonical_header(out, signature_without_b, c);
+  out.resize(out.size() - 2);  // RFC 6376 3.7: without the trailing CRLF
   return out;
 }
 

@@ -188,8 +188,9 @@ std::string encode_quoted_printable(std::string_view text) {
   return out;
 }
 
-std::string format_signature(const Signature& s, bool with_identity) {
+std::string format_signature_head(const Signature& s, bool with_identity) {
   std::string out(kSignatureField);
+  out.reserve(kSignatureField.size() + 400);
   out += ':';
   std::size_t column = out.size();
   append_tag(out, column, "v=1;");
@@ -215,23 +216,30 @@ std::string format_signature(const Signature& s, bool with_identity) {
   }
   append_tag(out, column, h + ";");
   append_tag(out, column, "bh=" + base64_encode(s.bh) + ";");
-  std::string b = base64_encode(s.b);
   out += "\r\n\tb=";  // b= starts its own line
-  column = 3;
-  // b= value in pieces that fill each line (RFC 6376 3.5: FWS inside b= is ignored).
-  std::size_t pos = 0;
-  while (pos < b.size()) {
-    std::size_t room = column < kLineWidth ? kLineWidth - column : 0;
-    if (room < 8) {
+  return out;
+}
+
+void append_folded_b(std::string& out, std::string_view raw_b) {
+  const std::string b = base64_encode(raw_b);
+  out.reserve(out.size() + b.size() + 3 * (b.size() / (kLineWidth - 1) + 1));
+  std::size_t column = 3;  // after TAB "b="
+  // RFC 6376 3.5: FWS inside b= is ignored.
+  for (std::size_t pos = 0; pos < b.size();) {
+    if (column + 8 > kLineWidth) {
       out += "\r\n\t";
       column = 1;
-      continue;
     }
-    std::string_view piece = std::string_view(b).substr(pos, room);
+    std::string_view piece = std::string_view(b).substr(pos, kLineWidth - column);
     out += piece;
     column += piece.size();
     pos += piece.size();
   }
+}
+
+std::string format_signature(const Signature& s, bool with_identity) {
+  std::string out = format_signature_head(s, with_identity);
+  append_folded_b(out, s.b);
   return out;
 }
 

@@ -63,5 +63,10 @@ struct ParsedSignature {
 // with CRLF TAB, b= last; an empty b gives "b=" (the form the signer hashes).
 // The result has no final CRLF.
 [[nodiscard]] std::string format_signature(const Signature& signature, bool with_identity);
+// The same in two steps: the field up to and including "b=" (the signature's
+// b is ignored; this is the form the signer hashes), then b base64-encoded and
+// appended in pieces that fill each line.
+[[nodiscard]] std::string format_signature_head(const Signature& signature, bool with_identity);
+void append_folded_b(std::string& head, std::string_view b);
 
 }  // namespace domainauth::dkim

@@ -12,25 +12,35 @@ namespace domainauth::dkim {
 namespace {
 
 // h=: each listed field once per instance present, plus once more if oversigned.
+// Names in order: From, the configured list, then oversigned fields not listed.
 std::vector<std::string> signed_names(const SignRequest& r, std::span<const mail::HeaderField> headers) {
-  std::vector<std::string> names;
-  auto listed = [&](std::string_view n) {
-    return std::any_of(names.begin(), names.end(), [&](const auto& x) { return mail::iequals(x, n); });
+  struct Name {
+    std::string_view text;
+    bool over;
+    std::size_t count = 0;
   };
-  auto add = [&](const std::string& name, bool over) {
-    if (listed(name)) return;
-    auto count = std::count_if(headers.begin(), headers.end(), [&](const auto& f) { return f.is(name); });
-    for (long i = 0; i < count + (over ? 1 : 0); ++i) names.push_back(name);
+  std::vector<Name> list;
+  list.reserve(r.headers.size() + r.oversign.size() + 1);
+  auto oversigned = [&](std::string_view n) {
+    return std::any_of(r.oversign.begin(), r.oversign.end(), [&](const auto& o) { return mail::iequals(o, n); });
   };
-  add("From", std::any_of(r.oversign.begin(), r.oversign.end(), [](const auto& o) { return mail::iequals(o, "from"); }));
-  for (const auto& h : r.headers) {
-    bool over = std::any_of(r.oversign.begin(), r.oversign.end(), [&](const auto& o) { return mail::iequals(o, h); });
-    add(h, over);
+  auto add = [&](std::string_view n) {
+    if (std::none_of(list.begin(), list.end(), [&](const Name& x) { return mail::iequals(x.text, n); }))
+      list.push_back({n, oversigned(n)});
+  };
+  add("From");
+  for (const auto& h : r.headers) add(h);
+  for (const auto& o : r.oversign) add(o);
+  for (const auto& f : headers) {  // one pass over the message's fields
+    auto it = std::find_if(list.begin(), list.end(), [&](const Name& x) { return f.is(x.text); });
+    if (it != list.end()) ++it->count;
   }
-  for (const auto& o : r.oversign) add(o, true);
+  std::vector<std::string> names;
+  for (const auto& n : list) {
+    for (std::size_t i = 0; i < n.count + (n.over ? 1 : 0); ++i) names.push_back(text::to_lower(n.text));
+  }
   return names;
 }
-
 
 }  // namespace
 
@@ -70,13 +80,14 @@ SignOutput Signer::sign_one(const SignRequest& r, std::size_t hasher) const {
   std::int64_t now = r.now != 0 ? r.now : static_cast<std::int64_t>(std::time(nullptr));
   if (r.timestamp) s.timestamp = static_cast<std::uint64_t>(now);
   if (r.expire_after) s.expiration = static_cast<std::uint64_t>(now + *r.expire_after);
-  for (const auto& n : signed_names(r, headers_)) s.headers.push_back(text::to_lower(n));
+  s.headers = signed_names(r, headers_);
   s.bh = hashers_.digest(hasher);
-  auto unsigned_field = mail::parse_header_field(format_signature(s, r.identity.has_value()));
-  std::string data = header_hash_input(headers_, s.headers, s.header_canon, *unsigned_field);
-  s.b = r.key.sign(s.algorithm, data);
-  if (s.b.empty()) return {{}, "signing failed"};
-  return {format_signature(s, r.identity.has_value()), {}};
+  // RFC 6376 3.7: the field is hashed with an empty b=; the signature is then appended.
+  mail::HeaderField field{std::string(kSignatureField), format_signature_head(s, r.identity.has_value())};
+  std::string b = r.key.sign(s.algorithm, header_hash_input(headers_, s.headers, s.header_canon, field));
+  if (b.empty()) return {{}, "signing failed"};
+  append_folded_b(field.raw, b);
+  return {std::move(field.raw), {}};
 }
 
 }  // namespace domainauth::dkim

@@ -4,6 +4,12 @@
 #include "text/ascii.hpp"
 #include "mail/canonicalize.hpp"
 
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+
+#include "mail/body_scan.hpp"
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -15,6 +21,80 @@ bool is_wsp(char c) { return c == ' ' || c == '\t'; }
 
 }  // namespace
 
+namespace scan {
+namespace {
+
+#if defined(__SSE2__)
+// 16 octets at a time; each is tested against the octets before and after it.
+struct Sse2 {
+  static constexpr std::size_t kWidth = 16;
+  // Stores the block at p to out; returns the positions where the copy must
+  // stop (a superset is fine: each stop is looked at again): a bare LF, a CR
+  // after LF (a line starting with CR), in relaxed a TAB or a SP followed by
+  // an octet up to 0x20 (WSP, a line end).
+  static unsigned copy_block(const char* p, char* out, bool relaxed) {
+    const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
+    const __m128i before = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p - 1));
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), x);
+    const __m128i bare_lf = _mm_andnot_si128(_mm_cmpeq_epi8(before, cr), _mm_cmpeq_epi8(x, lf));
+    const __m128i line_starts_cr = _mm_and_si128(_mm_cmpeq_epi8(x, cr), _mm_cmpeq_epi8(before, lf));
+    __m128i m = _mm_or_si128(bare_lf, line_starts_cr);
+    if (relaxed) {
+      const __m128i sp = _mm_set1_epi8(' ');
+      const __m128i after = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 1));
+      const __m128i after_low = _mm_cmpeq_epi8(_mm_min_epu8(after, sp), after);  // after <= 0x20
+      m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\t')), _mm_and_si128(_mm_cmpeq_epi8(x, sp), after_low)));
+    }
+    return static_cast<unsigned>(_mm_movemask_epi8(m));
+  }
+  // Bit j: p[j] is WSP.
+  static unsigned wsp_mask(const char* p) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    return static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\t')))));
+  }
+};
+#endif
+
+}  // namespace
+
+Run copy_unchanged_sse2(const char* s, std::size_t i, std::size_t n, char* out, const char* limit, bool relaxed) {
+#if defined(__SSE2__)
+  return copy_unchanged<Sse2>(s, i, n, out, limit, relaxed);
+#else
+  (void)n, (void)limit, (void)relaxed;
+  return {i, out};  // no vector scan: the state machine does it all
+#endif
+}
+
+bool have_avx2() {
+#if defined(DOMAINAUTH_HAVE_AVX2)
+  return __builtin_cpu_supports("avx2");
+#else
+  return false;
+#endif
+}
+
+namespace {
+std::atomic<bool> avx2_preferred{true};
+}  // namespace
+
+void prefer_avx2(bool yes) { avx2_preferred.store(yes, std::memory_order_relaxed); }
+
+CopyUnchanged chosen() {
+  static const bool avx2 = have_avx2();
+  return avx2 && avx2_preferred.load(std::memory_order_relaxed) ? &copy_unchanged_avx2 : &copy_unchanged_sse2;
+}
+
+#if !defined(DOMAINAUTH_HAVE_AVX2)
+Run copy_unchanged_avx2(const char* s, std::size_t i, std::size_t n, char* out, const char* limit, bool relaxed) {
+  return copy_unchanged_sse2(s, i, n, out, limit, relaxed);
+}
+#endif
+
+}  // namespace scan
+
 std::string_view to_string(Canonicalization c) { return c == Canonicalization::simple ? "simple" : "relaxed"; }
 
 std::optional<Canonicalization> parse_canonicalization(std::string_view text) {
@@ -23,54 +103,76 @@ std::optional<Canonicalization> parse_canonicalization(std::string_view text) {
   return std::nullopt;
 }
 
-std::string canonicalize_header(const HeaderField& field, Canonicalization c) {
-  if (c == Canonicalization::simple) return field.raw + "\r\n";  // 3.4.1: unchanged
+void append_canonical_header(std::string& out, const HeaderField& field, Canonicalization c) {
+  if (c == Canonicalization::simple) {  // 3.4.1: unchanged
+    out += field.raw;
+    out += "\r\n";
+    return;
+  }
   // 3.4.2: lower-case name; unfold; WSP runs -> one SP; no WSP at the ends of the value.
-  std::string out;
-  out.reserve(field.raw.size() + 2);
+  out.reserve(out.size() + field.raw.size() + 2);
   for (char ch : field.name) out.push_back(text::to_lower(ch));
   out.push_back(':');
-  bool wsp = false;
+  const std::string_view value = field.value();
+  auto skip = [](char ch) { return is_wsp(ch) || ch == '\r' || ch == '\n'; };
   bool started = false;
-  for (char ch : field.value()) {
-    if (ch == '\r' || ch == '\n') continue;
-    if (is_wsp(ch)) {
-      wsp = true;
+  for (std::size_t i = 0; i < value.size();) {
+    if (skip(value[i])) {  // a run of WSP and folds
+      std::size_t j = i + 1;
+      bool wsp = is_wsp(value[i]);
+      for (; j < value.size() && skip(value[j]); ++j) wsp = wsp || is_wsp(value[j]);
+      if (wsp && started && j < value.size()) out.push_back(' ');
+      i = j;
       continue;
     }
-    if (wsp && started) out.push_back(' ');
-    wsp = false;
+    std::size_t j = i + 1;
+    while (j < value.size() && !skip(value[j])) ++j;
+    out.append(value.substr(i, j - i));  // a word, copied whole
     started = true;
-    out.push_back(ch);
+    i = j;
   }
   out += "\r\n";
+}
+
+std::string canonicalize_header(const HeaderField& field, Canonicalization c) {
+  std::string out;
+  append_canonical_header(out, field, c);
   return out;
 }
 
+BodyCanonicalizer::BodyCanonicalizer(Canonicalization c, ByteSink& sink)
+    : canon_(c), sink_(sink), out_(std::make_unique_for_overwrite<char[]>(kBuffer + kSlack)) {}
+
 void BodyCanonicalizer::flush() {
-  if (!out_.empty()) sink_.write(out_);
-  out_.clear();
+  if (used_ > 0) sink_.write(std::string_view(out_.get(), used_));
+  used_ = 0;
 }
 
 void BodyCanonicalizer::emit(std::string_view bytes) {
   any_output_ = true;
-  if (out_.size() + bytes.size() > kBuffer) {
-    flush();
-    if (bytes.size() >= kBuffer) {
-      sink_.write(bytes);
-      return;
-    }
+  while (!bytes.empty()) {
+    if (used_ >= kBuffer) flush();
+    std::size_t n = std::min(bytes.size(), kBuffer - used_);
+    std::memcpy(out_.get() + used_, bytes.data(), n);
+    used_ += n;
+    bytes.remove_prefix(n);
   }
-  out_.append(bytes);
 }
 
-// A run of content; it may hold whole lines (CRLF included) when verbatim_end() found it.
-void BodyCanonicalizer::content(std::string_view run) {
+// An octet that starts (or continues) a verbatim run: not a line-end octet, and
+// in relaxed not WSP.
+bool BodyCanonicalizer::plain(char c) const {
+  return c != '\r' && c != '\n' && !(canon_ == Canonicalization::relaxed && is_wsp(c));
+}
+
+// Content follows: the held-back empty lines were not trailing, and a WSP run
+// before it is one SP (3.4.4).
+void BodyCanonicalizer::begin_content() {
   for (; empty_lines_ > 0; --empty_lines_) emit("\r\n");
-  if (pending_wsp_) emit(" ");  // 3.4.4: a WSP run inside a line is one SP
+  if (pending_wsp_) emit(" ");
   pending_wsp_ = false;
-  emit(run);
-  line_has_content_ = run.back() != '\n';
+  any_output_ = true;
+  line_has_content_ = true;
 }
 
 void BodyCanonicalizer::end_line() {
@@ -83,128 +185,79 @@ void BodyCanonicalizer::end_line() {
   }
 }
 
-// The end of the run starting at `from` that canonicalization leaves unchanged:
-// content, and CRLFs ending non-empty lines. It stops before a bare LF, the CR
-// of an empty line (it may be trailing), a CR ending the chunk, and in relaxed
-// before a TAB or a SP followed by WSP, a line end or the end of the chunk.
-// Where SSE2 exists, 16 positions are tested at once (each against the octets
-// before and after it).
-std::size_t BodyCanonicalizer::verbatim_end(std::string_view chunk, std::size_t from) const {
-  const bool relaxed = canon_ == Canonicalization::relaxed;
-  const char* s = chunk.data();
-  const std::size_t n = chunk.size();
-  auto stop = [&](std::size_t k) {
-    const char c = s[k];
-    const bool last = k + 1 == n;
-    if (c == '\n') return k == from || s[k - 1] != '\r';
-    if (c == '\r') {
-      const bool line_empty = k == from ? !line_has_content_ : s[k - 1] == '\n';
-      return last || (line_empty && s[k + 1] == '\n');
-    }
-    if (!relaxed) return false;
-    if (c == '\t') return true;
-    return c == ' ' && (last || is_wsp(s[k + 1]) || s[k + 1] == '\r' || s[k + 1] == '\n');
-  };
-  std::size_t k = from;
-  if (stop(k)) return k;
-  ++k;
-#if defined(__SSE2__)
-  // A superset of the stops above is fine (each is looked at again): the CR of
-  // any line after a CRLF that starts with CR, and in relaxed a SP followed by
-  // any octet up to 0x20.
-  const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n'), tab = _mm_set1_epi8('\t'),
-                sp = _mm_set1_epi8(' ');
-  auto block = [&](const char* p) {
-    const __m128i before = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p - 1));
-    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    const __m128i bare_lf = _mm_andnot_si128(_mm_cmpeq_epi8(before, cr), _mm_cmpeq_epi8(x, lf));
-    const __m128i line_starts_cr = _mm_and_si128(_mm_cmpeq_epi8(x, cr), _mm_cmpeq_epi8(before, lf));
-    __m128i m = _mm_or_si128(bare_lf, line_starts_cr);
-    if (relaxed) {
-      const __m128i after = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 1));
-      const __m128i after_low = _mm_cmpeq_epi8(_mm_min_epu8(after, sp), after);  // after <= 0x20
-      m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(x, tab), _mm_and_si128(_mm_cmpeq_epi8(x, sp), after_low)));
-    }
-    return static_cast<unsigned>(_mm_movemask_epi8(m));
-  };
-  for (; k + 33 <= n; k += 32) {
-    if (const unsigned bits = block(s + k) | (block(s + k + 16) << 16); bits != 0)
-      return k + static_cast<std::size_t>(__builtin_ctz(bits));
-  }
-#endif
-  for (; k < n; ++k) {
-    if (stop(k)) return k;
-  }
-  return n;
-}
-
-void BodyCanonicalizer::feed(std::string_view chunk) {
-  const bool relaxed = canon_ == Canonicalization::relaxed;
-  auto line_end = [](char c) { return c == '\r' || c == '\n'; };
-  std::size_t i = 0;
-  while (i < chunk.size()) {
-    const char c = chunk[i];
-    if (pending_cr_ || (pending_wsp_ && (is_wsp(c) || line_end(c)))) {
-      i = step(chunk, i);
-      continue;
-    }
-    std::size_t end = verbatim_end(chunk, i);
-    if (relaxed && end < chunk.size() && is_wsp(chunk[end])) {
-      // 3.4.4: a WSP run followed by content in this chunk becomes one SP.
-      std::size_t after = end;
-      while (after < chunk.size() && is_wsp(chunk[after])) ++after;
-      if (after < chunk.size() && !line_end(chunk[after])) {
-        if (chunk[end] == ' ') {
-          content(chunk.substr(i, end + 1 - i));
-        } else {
-          if (end > i) content(chunk.substr(i, end - i));
-          pending_wsp_ = true;
-        }
-        i = after;
-        continue;
-      }
-    }
-    if (end > i) {
-      content(chunk.substr(i, end - i));
-      i = end;
-    } else {
-      i = step(chunk, i);
-    }
-  }
-}
-
-// One octet (or one run of content) the careful way; returns where to go on.
-std::size_t BodyCanonicalizer::step(std::string_view chunk, std::size_t i) {
-  const bool relaxed = canon_ == Canonicalization::relaxed;
-  char c = chunk[i];
+// One octet through the state machine.
+void BodyCanonicalizer::step(char c) {
   if (pending_cr_) {
     pending_cr_ = false;
     if (c == '\n') {
       end_line();
-      return i + 1;
+      return;
     }
-    content("\r");  // a bare CR is ordinary content
+    begin_content();
+    emit("\r");  // a bare CR is ordinary content
   }
   if (c == '\r') {
     pending_cr_ = true;
-    return i + 1;
-  }
-  if (c == '\n') {  // bare LF input: the line ends here too
+  } else if (c == '\n') {  // bare LF input: the line ends here too
     end_line();
-    return i + 1;
-  }
-  if (relaxed && is_wsp(c)) {
+  } else if (canon_ == Canonicalization::relaxed && is_wsp(c)) {
     pending_wsp_ = true;
-    return i + 1;
+  } else {
+    begin_content();
+    emit(std::string_view(&c, 1));
   }
-  std::size_t j = i + 1;
-  while (j < chunk.size() && chunk[j] != '\r' && chunk[j] != '\n' && !(relaxed && is_wsp(chunk[j]))) ++j;
-  content(chunk.substr(i, j - i));
-  return j;
+}
+
+
+// Copies the run starting at the plain octet s[i] that canonicalization leaves
+// unchanged (scan::copy_unchanged, with AVX2 where the CPU has it, else SSE2),
+// then the plain octets left at the end of the chunk. Returns where it ends.
+std::size_t BodyCanonicalizer::copy_run(const char* s, std::size_t i, std::size_t n) {
+  const scan::CopyUnchanged copy = scan::chosen();
+  char* const base = out_.get();
+  out_[used_++] = s[i++];
+  const bool relaxed = canon_ == Canonicalization::relaxed;
+  for (;;) {
+    const scan::Run run = copy(s, i, n, base + used_, base + kBuffer, relaxed);
+    used_ = static_cast<std::size_t>(run.out - base);
+    i = run.i;
+    if (used_ < kBuffer) break;
+    flush();
+  }
+  if (s[i - 1] == '\r') {  // an LF may follow in the next chunk: the state machine decides
+    --used_;
+    --i;
+  }
+  line_has_content_ = s[i - 1] != '\n';
+  // The end of the chunk: plain octets only (what follows may be in the next chunk).
+  while (i < n && plain(s[i])) {
+    if (used_ >= kBuffer) flush();
+    out_[used_++] = s[i++];
+    line_has_content_ = true;
+  }
+  return i;
+}
+
+void BodyCanonicalizer::feed(std::string_view chunk) {
+  const char* s = chunk.data();
+  const std::size_t n = chunk.size();
+  std::size_t i = 0;
+  while (i < n) {
+    if (!pending_cr_ && plain(s[i])) {
+      begin_content();
+      if (used_ >= kBuffer) flush();
+      i = copy_run(s, i, n);
+    } else {
+      step(s[i++]);
+    }
+  }
 }
 
 void BodyCanonicalizer::finish() {
-  if (pending_cr_) content("\r");
+  if (pending_cr_) {
+    begin_content();
+    emit("\r");
+  }
   pending_cr_ = false;
   // A body not ending in a line break gets CRLF.
   if (line_has_content_) end_line();

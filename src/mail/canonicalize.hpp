@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +22,8 @@ enum class Canonicalization { simple, relaxed };
 
 // RFC 6376 3.4.1 / 3.4.2: the canonical form of one field, ending in CRLF.
 [[nodiscard]] std::string canonicalize_header(const HeaderField& field, Canonicalization c);
+// The same, appended to `out` (no temporary string per field).
+void append_canonical_header(std::string& out, const HeaderField& field, Canonicalization c);
 
 // Receives canonical body bytes.
 class ByteSink {
@@ -32,10 +35,14 @@ class ByteSink {
 // RFC 6376 3.4.3 / 3.4.4 body canonicalization as a stream transformer.
 // Trailing empty lines are held back until non-empty content follows them, so
 // they vanish at the end of the body; the empty-body rules (simple: one CRLF,
-// relaxed: nothing) are applied by finish().
+// relaxed: nothing) are applied by finish(). Output is collected in one buffer
+// and handed to the sink in pieces of about kBuffer octets. Runs that
+// canonicalization leaves unchanged are found with a vector scan and copied
+// whole; only the octets around a TAB, a WSP run, WSP before a line end, a bare
+// LF or an empty line go through the octet-by-octet state machine.
 class BodyCanonicalizer {
  public:
-  BodyCanonicalizer(Canonicalization c, ByteSink& sink) : canon_(c), sink_(sink) { out_.reserve(kBuffer); }
+  BodyCanonicalizer(Canonicalization c, ByteSink& sink);
   BodyCanonicalizer(const BodyCanonicalizer&) = delete;
   BodyCanonicalizer& operator=(const BodyCanonicalizer&) = delete;
 
@@ -44,18 +51,21 @@ class BodyCanonicalizer {
 
  private:
   static constexpr std::size_t kBuffer = 16 * 1024;
-  [[nodiscard]] std::size_t verbatim_end(std::string_view chunk, std::size_t from) const;
-  std::size_t step(std::string_view chunk, std::size_t at);
-  void content(std::string_view run);
+  static constexpr std::size_t kSlack = 32;  // the vector copy may store one block past kBuffer
+  [[nodiscard]] bool plain(char c) const;
+  std::size_t copy_run(const char* s, std::size_t i, std::size_t n);
+  void step(char c);
+  void begin_content();
   void end_line();
   void emit(std::string_view bytes);
   void flush();
 
   Canonicalization canon_;
   ByteSink& sink_;
-  std::string out_;
+  std::unique_ptr<char[]> out_;  // kBuffer + kSlack octets (not cleared); used_ of them are output
+  std::size_t used_ = 0;
   std::size_t empty_lines_ = 0;  // CRLFs held back (maybe trailing empty lines)
-  bool pending_cr_ = false;      // last byte seen was CR: a line end if LF follows
+  bool pending_cr_ = false;      // last octet seen was CR: a line end if LF follows
   bool pending_wsp_ = false;     // relaxed: white space seen, emitted as one SP before content
   bool line_has_content_ = false;
   bool any_output_ = false;

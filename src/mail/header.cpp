@@ -17,15 +17,30 @@ bool is_ftext(char c) {
   return u >= 33 && u <= 126 && c != ':';
 }
 
+// The name of a field (text before the colon, RFC 5322 4.5.8 white space
+// dropped); nothing when there is no colon or the name is not ftext.
+std::optional<std::string_view> field_name(std::string_view text) {
+  auto colon = text.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  std::string_view name = text.substr(0, colon);
+  while (!name.empty() && is_wsp(name.back())) name.remove_suffix(1);
+  if (name.empty() || !std::all_of(name.begin(), name.end(), is_ftext)) return std::nullopt;
+  return name;
+}
+
 // Every bare LF becomes CRLF; a final line ending is dropped.
-std::string to_crlf(std::string_view text) {
+std::string to_crlf(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  bool bare_lf = false;
+  for (std::size_t at = text.find('\n'); at != std::string::npos && !bare_lf; at = text.find('\n', at + 1))
+    bare_lf = at == 0 || text[at - 1] != '\r';
+  if (!bare_lf) return text;  // already CRLF (what the splitter builds)
   std::string out;
   out.reserve(text.size() + 8);
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '\n' && (i == 0 || text[i - 1] != '\r')) out.push_back('\r');
     out.push_back(text[i]);
   }
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
   return out;
 }
 
@@ -41,12 +56,9 @@ std::string_view HeaderField::value() const {
 bool HeaderField::is(std::string_view other) const { return iequals(name, other); }
 
 std::optional<HeaderField> parse_header_field(std::string_view text) {
-  auto colon = text.find(':');
-  if (colon == std::string_view::npos) return std::nullopt;
-  std::string_view name = text.substr(0, colon);
-  while (!name.empty() && is_wsp(name.back())) name.remove_suffix(1);  // RFC 5322 4.5.8
-  if (name.empty() || !std::all_of(name.begin(), name.end(), is_ftext)) return std::nullopt;
-  return HeaderField{std::string(name), to_crlf(text)};
+  auto name = field_name(text);
+  if (!name) return std::nullopt;
+  return HeaderField{std::string(*name), to_crlf(std::string(text))};
 }
 
 std::string unfold(std::string_view value) {
@@ -69,8 +81,8 @@ void MessageSplitter::fail(std::string why) {
 
 void MessageSplitter::flush_field() {
   if (field_.empty()) return;
-  auto field = parse_header_field(field_);
-  if (!field) {
+  auto name = field_name(field_);
+  if (!name) {
     std::string shown = field_.substr(0, std::min<std::size_t>(field_.find('\r'), 60));
     fail("malformed header field \"" + shown + "\"");
     return;
@@ -79,7 +91,8 @@ void MessageSplitter::flush_field() {
     fail("more than " + std::to_string(kMaxHeaderFields) + " header fields");
     return;
   }
-  fields_.push_back(std::move(*field));
+  std::string name_text(*name);
+  fields_.push_back({std::move(name_text), to_crlf(std::move(field_))});
   field_.clear();
 }
 
@@ -118,12 +131,15 @@ std::string_view MessageSplitter::feed(std::string_view chunk) {
       line_.append(chunk);
       return {};
     }
-    line_.append(chunk.substr(0, nl));
+    std::string_view line = chunk.substr(0, nl);
     chunk.remove_prefix(take);
-    if (!line_.empty() && line_.back() == '\r') line_.pop_back();
-    std::string line = std::move(line_);
-    line_.clear();
+    if (!line_.empty()) {  // the line began in an earlier chunk
+      line_.append(line);
+      line = line_;
+    }
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     end_line(line);
+    line_.clear();
   }
   return state_ == State::body ? chunk : std::string_view{};
 }

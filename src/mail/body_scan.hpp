@@ -1,0 +1,85 @@
+// The vector scan of DKIM body canonicalization (RFC 6376 3.4.3, 3.4.4; see
+// canonicalize.hpp), private to src/mail. It copies the octets canonicalization
+// leaves unchanged block by block and handles the common changes inside the
+// loop; everything else stops it and goes through the octet state machine. It is
+// instantiated twice: for SSE2 (canonicalize.cpp) and, in a translation unit of
+// its own built with -mavx2, for AVX2 (picked at run time). Reads untrusted
+// input: the message body.
+#pragma once
+
+#include <cstddef>
+#include <cstring>
+
+namespace domainauth::mail::scan {
+
+// Where a scan ended: the input position and the output position.
+struct Run {
+  std::size_t i;
+  char* out;
+};
+
+// Copies from the plain octet after s[i - 1] (i >= 1) into out, one block of
+// V::kWidth octets at a time (a block is stored whole, so `out` needs
+// V::kWidth octets of room past `limit`). Copied unchanged: content, single
+// SPs between content, CRLFs ending non-empty lines. Handled here: in relaxed
+// a WSP run inside a non-empty line (one SP before content, nothing before
+// CRLF); empty lines followed by content. It stops before anything else (a
+// bare LF, a line starting with WSP or CR that may be empty, a WSP run
+// before a bare LF or CR), when out reaches limit, and when fewer than
+// V::kWidth + 1 octets are left (the caller goes on octet by octet).
+template <class V>
+Run copy_unchanged(const char* s, std::size_t i, std::size_t n, char* out, const char* limit, bool relaxed) {
+  while (i + V::kWidth + 1 <= n && out < limit) {
+    const unsigned stops = V::copy_block(s + i, out, relaxed);
+    if (stops == 0) {
+      out += V::kWidth;
+      i += V::kWidth;
+      continue;
+    }
+    const auto k = static_cast<std::size_t>(__builtin_ctz(stops));
+    const char* const block = s + i;
+    out += k;
+    i += k;
+    if (relaxed && (s[i] == ' ' || s[i] == '\t') && s[i - 1] != '\n') {
+      // A WSP run inside a non-empty line: its end within this block from the mask
+      // (bits past the block are 0), then octet by octet.
+      const unsigned long long wsp = static_cast<unsigned long long>(V::wsp_mask(block)) >> k;
+      std::size_t end = i + static_cast<std::size_t>(__builtin_ctzll(~wsp));
+      while (end < n && (s[end] == ' ' || s[end] == '\t')) ++end;
+      if (end + 1 >= n) break;
+      // Bitwise, not short-circuit: which of content or CRLF follows is not predictable.
+      const bool cr = s[end] == '\r';
+      if ((s[end] == '\n') | (cr & (s[end + 1] != '\n'))) break;
+      *out = ' ';  // 3.4.4: the run is one SP before content, nothing before CRLF
+      out += cr ? 0 : 1;
+      i = end;
+      continue;
+    }
+    if (s[i] == '\r' && s[i - 1] == '\n') {
+      // Empty lines: unchanged when content follows them (so they are not trailing).
+      std::size_t end = i;
+      while (end + 1 < n && s[end] == '\r' && s[end + 1] == '\n') end += 2;
+      const bool content = end < n && s[end] != '\r' && s[end] != '\n' && !(relaxed && (s[end] == ' ' || s[end] == '\t'));
+      if (!content || out + (end - i) > limit + V::kWidth) break;
+      std::memcpy(out, s + i, end - i);
+      out += end - i;
+      i = end;
+      continue;
+    }
+    break;
+  }
+  return {i, out};
+}
+
+// The two builds of copy_unchanged; avx2 only where the CPU has it (have_avx2()).
+using CopyUnchanged = Run (*)(const char* s, std::size_t i, std::size_t n, char* out, const char* limit,
+                              bool relaxed);
+Run copy_unchanged_sse2(const char* s, std::size_t i, std::size_t n, char* out, const char* limit, bool relaxed);
+Run copy_unchanged_avx2(const char* s, std::size_t i, std::size_t n, char* out, const char* limit, bool relaxed);
+[[nodiscard]] bool have_avx2();
+// The build the canonicalizer uses: AVX2 where the CPU has it, unless
+// prefer_avx2(false) was called (so the tests run the SSE2 build too).
+[[nodiscard]] CopyUnchanged chosen();
+void prefer_avx2(bool yes);
+
+}  // namespace domainauth::mail::scan
