@@ -7,17 +7,24 @@ namespace domainauth::dkim {
 
 std::string header_hash_input(std::span<const mail::HeaderField> headers, const std::vector<std::string>& names,
                               mail::Canonicalization c, const mail::HeaderField& signature_without_b) {
-  std::string out;
+  std::vector<const mail::HeaderField*> chosen;
   std::vector<bool> used(headers.size(), false);
   for (const auto& name : names) {
     for (std::size_t i = headers.size(); i-- > 0;) {
       if (!used[i] && headers[i].is(name)) {
         used[i] = true;
-        out += mail::canonicalize_header(headers[i], c);
+        chosen.push_back(&headers[i]);
         break;
       }
     }
   }
+  return header_hash_input(chosen, c, signature_without_b);
+}
+
+std::string header_hash_input(std::span<const mail::HeaderField* const> fields, mail::Canonicalization c,
+                              const mail::HeaderField& signature_without_b) {
+  std::string out;
+  for (const auto* field : fields) out += mail::canonicalize_header(*field, c);
   std::string own = mail::canonicalize_header(signature_without_b, c);
   own.resize(own.size() - 2);  // RFC 6376 3.7: without the trailing CRLF
   out += own;
