@@ -6,10 +6,12 @@
 #include <asio/co_spawn.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <stdexcept>
 
+#include "arc/validator.hpp"
 #include "dkim/signer.hpp"
 #include "dkim/verifier.hpp"
 #include "dmarc/dmarc.hpp"
@@ -56,6 +58,7 @@ struct Message {
   std::optional<HeaderBlock> headers;
   std::optional<dkim::Signer> signer;
   std::optional<dkim::Verifier> verifier;
+  std::optional<arc::Validator> arc;  // only when the message carries ARC fields
   std::vector<std::string> signing_keys;  // "d=/s=" for the log
   std::string note;
 };
@@ -96,7 +99,8 @@ class MilterHandler final : public milter::MessageHandler {
     if (!message_ || !failure_.empty()) co_return Reply::skip();
     if (message_->signer) message_->signer->body(chunk);
     else if (message_->verifier) message_->verifier->body(chunk);
-    else co_return Reply::skip();  // nothing needs the body
+    if (message_->arc) message_->arc->body(chunk);
+    if (!message_->signer && !message_->verifier && !message_->arc) co_return Reply::skip();  // nothing needs the body
     co_return Reply::continue_();
   }
 
@@ -180,6 +184,11 @@ class MilterHandler final : public milter::MessageHandler {
     if (m.headers->signatures() > 0) {
       m.verifier.emplace(*m.resolver, c.verify.options(), m.headers->fields());
     }
+    // RFC 8617 5.2: the ARC chain, when there is one (arc= is reported only then).
+    const auto& fields = m.headers->fields();
+    if (std::any_of(fields.begin(), fields.end(), [](const auto& f) { return f.is(arc::kSealField); })) {
+      m.arc.emplace(*m.resolver, arc::ValidateOptions{}, fields);
+    }
     // The DMARC record is asked for now; evaluate() at end of message finds it in the cache.
     if (auto address = signing_address(m.headers->fields())) {
       m.resolver->query("_dmarc." + address->substr(address->rfind('@') + 1), dns::RecordType::txt,
@@ -205,6 +214,7 @@ class MilterHandler final : public milter::MessageHandler {
     // fraction of making one (RSA-2048 verify ~0.03 ms, Ed25519 ~0.1 ms), less
     // than handing it to another thread and back.
     if (m.verifier) r.dkim = co_await m.verifier->finish();
+    if (m.arc) r.arc = co_await m.arc->finish();
     if (m.spf.started()) r.spf = co_await m.spf.join();
     const auto& c = config();
     if (!c.dmarc.spf_self_validate) r.upstream_spf = upstream_spf(m.headers->fields(), c.dmarc.trusted_authserv_ids);
