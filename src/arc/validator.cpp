@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "dkim/hashing.hpp"
 #include "dkim/key_record.hpp"
@@ -52,16 +53,23 @@ Validator::Validator(dns::Resolver& resolver, ValidateOptions options, std::vect
   impl_->options = options;
   impl_->headers = std::move(headers);
   impl_->chain = collect_sets(impl_->headers);
+  // The keys are asked for now, as the milter asks for the DMARC record: the
+  // answers wait in the resolver's cache when finish() looks them up.
+  std::set<std::string> keys;
   for (const auto& set : impl_->chain.sets) {
     auto parsed = dkim::parse_signature(set.ams->value(), dkim::SignatureKind::arc_message_signature);
     std::size_t index = 0;
     if (parsed.ok()) {
       const auto& s = parsed.signature;
       index = impl_->hashers.add(s.body_canon, dkim::digest_of(s.algorithm), s.length);
+      keys.insert(s.selector + "._domainkey." + s.domain);
     }
+    if (auto seal = parse_seal(set.seal->value()); seal.ok())
+      keys.insert(seal.seal.selector + "._domainkey." + seal.seal.domain);
     impl_->ams.push_back(std::move(parsed));
     impl_->hasher.push_back(index);
   }
+  for (const auto& name : keys) resolver.query(name, dns::RecordType::txt, [](dns::Answer) {});
 }
 
 Validator::~Validator() = default;
