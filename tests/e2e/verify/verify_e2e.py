@@ -127,7 +127,8 @@ def main():
             # 2b. ARC (RFC 8617 5.2): a chain sealed by dkimpy (dkim.arc_sign) passes; no chain
             #     is arc=none; a body changed after sealing fails.
             expect(r.get("arc", {}).get("result") == "none", "no ARC set: arc none: %s" % r.get("arc"))
-            forwarded = b"Authentication-Results: mx.forwarder.test; arc=none; dkim=pass header.d=example.com\r\n" + peer
+            forwarded = (b"Authentication-Results: mx.forwarder.test; arc=none; dkim=pass header.d=example.com\r\n"
+                         + peer)
             arc_set = dkim.arc_sign(forwarded, b"sel", b"example.com", private_pem, b"mx.forwarder.test",
                                     include_headers=[b"from", b"to", b"subject", b"date"])
             expect(len(arc_set) == 3, "dkimpy sealed: %s" % arc_set)
