@@ -3,7 +3,6 @@
 #include "arc/set.hpp"
 
 #include <array>
-#include <charconv>
 
 #include "dkim/tag_list.hpp"
 
@@ -12,16 +11,8 @@ namespace {
 
 constexpr std::size_t kMaxTimeDigits = 12;  // RFC 6376 3.5 t=
 
-std::optional<std::uint64_t> parse_number(std::string_view text, std::size_t max_digits) {
-  if (text.empty() || text.size() > max_digits) return std::nullopt;
-  std::uint64_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-  return v;
-}
-
 std::optional<unsigned> parse_instance(std::string_view text) {
-  auto v = parse_number(text, kMaxInstanceDigits);
+  auto v = dkim::parse_decimal(text, kMaxInstanceDigits);
   if (!v || *v < 1 || *v > kMaxInstances) return std::nullopt;
   return static_cast<unsigned>(*v);
 }
@@ -49,7 +40,7 @@ std::string read_seal(const dkim::TagList& tags, Seal& s) {
   if (s.domain.empty()) return "empty d=";
   if (s.selector.empty()) return "empty s=";
   if (auto t = tags.find("t")) {
-    s.timestamp = parse_number(*t, kMaxTimeDigits);
+    s.timestamp = dkim::parse_decimal(*t, kMaxTimeDigits);
     if (!s.timestamp) return "malformed t=";
   }
   return {};

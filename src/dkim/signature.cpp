@@ -13,14 +13,6 @@ constexpr std::size_t kLineWidth = 78;
 constexpr std::size_t kMaxTimeDigits = 12;   // RFC 6376 3.5 t=, x=
 constexpr std::size_t kMaxLengthDigits = 19;  // l= that still fits 64 bits
 
-std::optional<std::uint64_t> parse_number(std::string_view text, std::size_t max_digits) {
-  if (text.empty() || text.size() > max_digits) return std::nullopt;
-  std::uint64_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-  return v;
-}
-
 // Fills the signature from the tags; returns the first error.
 std::string read_tags(const TagList& tags, Signature& s, SignatureKind kind) {
   const bool dkim = kind == SignatureKind::dkim;
@@ -80,15 +72,15 @@ std::string read_tags(const TagList& tags, Signature& s, SignatureKind kind) {
     s.identity = std::move(*decoded);
   }
   if (auto l = get("l")) {
-    s.length = parse_number(*l, kMaxLengthDigits);
+    s.length = parse_decimal(*l, kMaxLengthDigits);
     if (!s.length) return "malformed l=";
   }
   if (auto t = get("t")) {
-    s.timestamp = parse_number(*t, kMaxTimeDigits);
+    s.timestamp = parse_decimal(*t, kMaxTimeDigits);
     if (!s.timestamp) return "malformed t=";
   }
   if (auto x = get("x")) {
-    s.expiration = parse_number(*x, kMaxTimeDigits);
+    s.expiration = parse_decimal(*x, kMaxTimeDigits);
     if (!s.expiration) return "malformed x=";
     if (s.timestamp && *s.expiration < *s.timestamp) return "x= is earlier than t=";  // 3.5
   }
