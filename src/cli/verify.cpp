@@ -1,5 +1,5 @@
 // `domainauth verify --ip IP --helo NAME --sender ADDR [--config FILE]
-// [--dns HOST[:PORT]] [--json] < message`: SPF, every DKIM signature and DMARC
+// [--dns HOST[:PORT]] [--json] < message`: SPF, every DKIM signature, the ARC chain and DMARC
 // of one message, as the milter would check it at end of message, and the
 // Authentication-Results field (RFC 8601) it would add. Exit status per the CLI
 // contract: 0 ran (whatever the verdict), 1 bad usage or input, 2 no usable DNS.
@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "arc/validator.hpp"
 #include "cli/common.hpp"
 #include "dns/sync.hpp"
 #include "dns/unbound_resolver.hpp"
@@ -36,6 +37,15 @@ nlohmann::json dmarc_json(const engine::StoredVerdict& verdict) {
           {"reason", outcome.reason},
           {"action", engine::to_string(verdict.decision->action)},
           {"not_enforced_because", verdict.decision->skipped}};
+}
+
+// RFC 8617 5.2: the chain validation status, why it failed, N and oldest-pass.
+nlohmann::json arc_json(const arc::ChainResult& chain) {
+  return {{"result", arc::to_string(chain.status)},
+          {"reason", chain.reason},
+          {"instances", chain.instances},
+          {"oldest_pass", chain.oldest_pass},
+          {"seal_domain", chain.seal_domain}};
 }
 
 void print_human(const engine::StoredVerdict& verdict, const std::string& field) {
@@ -84,6 +94,7 @@ int verify(const VerifyArgs& a) {
   }
   nlohmann::json out{{"dkim", dkim_json(verdict.results.dkim)},
                      {"dmarc", dmarc_json(verdict)},
+                     {"arc", arc_json(*verdict.results.arc)},
                      {"authentication_results", field}};
   if (verdict.results.spf) {
     out["spf"] = spf_json(*verdict.results.spf,

@@ -7,20 +7,28 @@ namespace domainauth::dkim {
 
 std::string header_hash_input(std::span<const mail::HeaderField> headers, const std::vector<std::string>& names,
                               mail::Canonicalization c, const mail::HeaderField& signature_without_b) {
-  std::string out;
-  std::size_t size = signature_without_b.raw.size() + 2;
-  for (const auto& f : headers) size += f.raw.size() + 2;
-  out.reserve(size);  // at most every field once: one allocation
+  std::vector<const mail::HeaderField*> chosen;
+  chosen.reserve(names.size());
   std::vector<bool> used(headers.size(), false);
   for (const auto& name : names) {
     for (std::size_t i = headers.size(); i-- > 0;) {
       if (!used[i] && headers[i].is(name)) {
         used[i] = true;
-        mail::append_canonical_header(out, headers[i], c);
+        chosen.push_back(&headers[i]);
         break;
       }
     }
   }
+  return header_hash_input(chosen, c, signature_without_b);
+}
+
+std::string header_hash_input(std::span<const mail::HeaderField* const> fields, mail::Canonicalization c,
+                              const mail::HeaderField& signature_without_b) {
+  std::string out;
+  std::size_t size = signature_without_b.raw.size() + 2;
+  for (const auto* field : fields) size += field->raw.size() + 2;
+  out.reserve(size);  // canonical forms are never longer: one allocation
+  for (const auto* field : fields) mail::append_canonical_header(out, *field, c);
   mail::append_canonical_header(out, signature_without_b, c);
   out.resize(out.size() - 2);  // RFC 6376 3.7: without the trailing CRLF
   return out;

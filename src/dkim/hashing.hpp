@@ -25,6 +25,10 @@ namespace domainauth::dkim {
                                             const std::vector<std::string>& names, mail::Canonicalization c,
                                             const mail::HeaderField& signature_without_b);
 
+// The same over fields already chosen, in order (ARC-Seal, RFC 8617 5.1.1).
+[[nodiscard]] std::string header_hash_input(std::span<const mail::HeaderField* const> fields,
+                                            mail::Canonicalization c, const mail::HeaderField& signature_without_b);
+
 class BodyHasherSet {
  public:
   // The index of a hasher for this combination (an existing one when it matches).

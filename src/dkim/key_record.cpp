@@ -67,4 +67,34 @@ bool allows_hash(const KeyRecord& record, Algorithm algorithm) {
   return std::find(record.hashes.begin(), record.hashes.end(), want) != record.hashes.end();
 }
 
+std::string unusable_for(const KeyRecord& record, Algorithm algorithm) {
+  if (record.revoked) return "key revoked";
+  if (record.type != key_type(algorithm)) return "key type does not match a=";
+  if (!allows_hash(record, algorithm)) return "key h= does not allow the hash of a=";
+  return {};
+}
+
+KeyLookup key_from_answer(const dns::Answer& answer) {
+  KeyLookup out;
+  if (answer.dnssec == dns::Dnssec::bogus) {
+    out.transient = true;
+    out.error = "key record failed DNSSEC validation";
+  } else if (answer.transient()) {
+    out.transient = true;
+    out.error = "key lookup: " + std::string(dns::to_string(answer.status));
+  } else if (!answer.found()) {
+    out.error = "no key for signature (" + std::string(dns::to_string(answer.status)) + ")";
+  } else {
+    for (const auto& txt : answer.txt) {
+      auto parsed = parse_key_record(txt);
+      if (parsed.ok()) {
+        out.record = std::move(parsed.record);
+        return out;
+      }
+      if (out.error.empty()) out.error = parsed.error;
+    }
+  }
+  return out;
+}
+
 }  // namespace domainauth::dkim

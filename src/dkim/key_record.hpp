@@ -2,11 +2,13 @@
 // <selector>._domainkey.<domain>. Pure parser; reads untrusted input: DNS TXT data.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "dkim/crypto.hpp"
+#include "dns/resolver.hpp"
 
 namespace domainauth::dkim {
 
@@ -33,5 +35,18 @@ struct ParsedKeyRecord {
 
 // The key's h= allows this signature's hash ("sha1" / "sha256").
 [[nodiscard]] bool allows_hash(const KeyRecord& record, Algorithm algorithm);
+
+// RFC 6376 3.6.1, 3.3: why this key cannot check a signature of this algorithm
+// (revoked, other key type, h= excludes the hash); empty when it can.
+[[nodiscard]] std::string unusable_for(const KeyRecord& record, Algorithm algorithm);
+
+// RFC 6376 6.1.2: the key record from a DNS answer (of several TXT records the
+// first that parses), or why there is none; transient marks a temporary failure.
+struct KeyLookup {
+  std::optional<KeyRecord> record;
+  bool transient = false;
+  std::string error;
+};
+[[nodiscard]] KeyLookup key_from_answer(const dns::Answer& answer);
 
 }  // namespace domainauth::dkim

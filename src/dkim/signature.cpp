@@ -13,16 +13,9 @@ constexpr std::size_t kLineWidth = 78;
 constexpr std::size_t kMaxTimeDigits = 12;   // RFC 6376 3.5 t=, x=
 constexpr std::size_t kMaxLengthDigits = 19;  // l= that still fits 64 bits
 
-std::optional<std::uint64_t> parse_number(std::string_view text, std::size_t max_digits) {
-  if (text.empty() || text.size() > max_digits) return std::nullopt;
-  std::uint64_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-  return v;
-}
-
 // Fills the signature from the tags; returns the first error.
-std::string read_tags(const TagList& tags, Signature& s) {
+std::string read_tags(const TagList& tags, Signature& s, SignatureKind kind) {
+  const bool dkim = kind == SignatureKind::dkim;
   auto get = [&](std::string_view n) { return tags.find(n); };
   if (auto d = get("d")) s.domain = *d;
   if (auto sel = get("s")) s.selector = *sel;
@@ -34,7 +27,7 @@ std::string read_tags(const TagList& tags, Signature& s) {
   for (std::string_view required : {"a", "b", "bh", "d", "h", "s"}) {
     if (!get(required)) return "missing required tag " + std::string(required) + "=";
   }
-  if (auto v = get("v"); v && *v != "1") return "unsupported version v=" + std::string(*v);
+  if (auto v = get("v"); dkim && v && *v != "1") return "unsupported version v=" + std::string(*v);
   auto algorithm = parse_algorithm(*get("a"));
   if (!algorithm) return "unsupported algorithm a=" + std::string(*get("a"));
   s.algorithm = *algorithm;
@@ -61,29 +54,33 @@ std::string read_tags(const TagList& tags, Signature& s) {
       return "unsupported query method q=" + std::string(*q);
   }
   s.headers = split_list(*get("h"));
+  // ARC validators accept an empty h= and empty names in it, which name no field
+  // (as the ARC test suite expects; RFC 8617 does not say otherwise).
+  if (!dkim) std::erase_if(s.headers, [](const auto& h) { return h.empty(); });
   if (s.headers.size() > kMaxSignedHeaders) return "h= lists more than " + std::to_string(kMaxSignedHeaders);
   for (const auto& h : s.headers) {
     if (h.empty()) return "empty header name in h=";
   }
-  if (std::none_of(s.headers.begin(), s.headers.end(), [](const auto& h) { return mail::iequals(h, "from"); }))
+  if (dkim &&
+      std::none_of(s.headers.begin(), s.headers.end(), [](const auto& h) { return mail::iequals(h, "from"); }))
     return "h= does not include From";  // RFC 6376 5.4
-  s.identity = "@" + s.domain;
-  if (auto i = get("i")) {
+  if (dkim) s.identity = "@" + s.domain;
+  if (auto i = get("i"); dkim && i) {
     auto decoded = decode_quoted_printable(*i);
     if (!decoded || decoded->find('@') == std::string::npos) return "malformed i=";
     if (!is_within(identity_domain(*decoded), s.domain)) return "i= domain is not within d=";  // 6.1.1
     s.identity = std::move(*decoded);
   }
   if (auto l = get("l")) {
-    s.length = parse_number(*l, kMaxLengthDigits);
+    s.length = parse_decimal(*l, kMaxLengthDigits);
     if (!s.length) return "malformed l=";
   }
   if (auto t = get("t")) {
-    s.timestamp = parse_number(*t, kMaxTimeDigits);
+    s.timestamp = parse_decimal(*t, kMaxTimeDigits);
     if (!s.timestamp) return "malformed t=";
   }
   if (auto x = get("x")) {
-    s.expiration = parse_number(*x, kMaxTimeDigits);
+    s.expiration = parse_decimal(*x, kMaxTimeDigits);
     if (!s.expiration) return "malformed x=";
     if (s.timestamp && *s.expiration < *s.timestamp) return "x= is earlier than t=";  // 3.5
   }
@@ -97,24 +94,11 @@ std::string read_tags(const TagList& tags, Signature& s) {
   return {};
 }
 
-// Appends "tag=value;" to out, starting a new folded line when it would pass the width.
-void append_tag(std::string& out, std::size_t& column, std::string_view text) {
-  if (column + 1 + text.size() > kLineWidth && column > 1) {
-    out += "\r\n\t";
-    column = 1;
-  } else {
-    out += ' ';
-    ++column;
-  }
-  out += text;
-  column += text.size();
-}
-
 }  // namespace
 
-ParsedSignature parse_signature(std::string_view value) {
+ParsedSignature parse_signature(std::string_view value, SignatureKind kind) {
   ParsedSignature out;
-  out.error = read_tags(parse_tag_list(value), out.signature);
+  out.error = read_tags(parse_tag_list(value), out.signature, kind);
   return out;
 }
 
@@ -188,53 +172,84 @@ std::string encode_quoted_printable(std::string_view text) {
   return out;
 }
 
+namespace {
+
+// Appends base64 text after "name=" at column, breaking lines (CRLF TAB) so
+// that each holds as much as fits (RFC 6376 3.5: FWS inside b= is ignored).
+void fold_base64(std::string& out, std::size_t& column, std::string_view value) {
+  for (std::size_t pos = 0; pos < value.size();) {
+    if (column + 8 > kLineWidth) {
+      out += "\r\n\t";
+      column = 1;
+    }
+    std::string_view piece = value.substr(pos, kLineWidth - column);
+    out += piece;
+    column += piece.size();
+    pos += piece.size();
+  }
+}
+
+}  // namespace
+
+FoldedTagWriter::FoldedTagWriter(std::string_view field_name) : out_(field_name) {
+  out_.reserve(field_name.size() + 512);
+  out_ += ':';
+  column_ = out_.size();
+}
+
+void FoldedTagWriter::tag(std::string_view item) {
+  if (column_ + 1 + item.size() > kLineWidth && column_ > 1) {
+    out_ += "\r\n\t";
+    column_ = 1;
+  } else {
+    out_ += ' ';
+    ++column_;
+  }
+  out_ += item;
+  column_ += item.size();
+}
+
+void FoldedTagWriter::base64(std::string_view name, std::string_view value, std::string_view after) {
+  out_ += "\r\n\t";
+  out_ += name;
+  out_ += '=';
+  column_ = 2 + name.size();
+  fold_base64(out_, column_, value);
+  out_ += after;
+  column_ += after.size();
+}
+
 std::string format_signature_head(const Signature& s, bool with_identity) {
-  std::string out(kSignatureField);
-  out.reserve(kSignatureField.size() + 400);
-  out += ':';
-  std::size_t column = out.size();
-  append_tag(out, column, "v=1;");
-  append_tag(out, column, "a=" + std::string(to_string(s.algorithm)) + ";");
-  append_tag(out, column,
-             "c=" + std::string(mail::to_string(s.header_canon)) + "/" + std::string(mail::to_string(s.body_canon)) + ";");
-  append_tag(out, column, "d=" + s.domain + ";");
-  append_tag(out, column, "s=" + s.selector + ";");
-  if (with_identity) append_tag(out, column, "i=" + encode_quoted_printable(s.identity) + ";");
-  if (s.length) append_tag(out, column, "l=" + std::to_string(*s.length) + ";");
-  if (s.timestamp) append_tag(out, column, "t=" + std::to_string(*s.timestamp) + ";");
-  if (s.expiration) append_tag(out, column, "x=" + std::to_string(*s.expiration) + ";");
+  FoldedTagWriter w(kSignatureField);
+  w.tag("v=1;");
+  w.tag("a=" + std::string(to_string(s.algorithm)) + ";");
+  w.tag("c=" + std::string(mail::to_string(s.header_canon)) + "/" + std::string(mail::to_string(s.body_canon)) + ";");
+  w.tag("d=" + s.domain + ";");
+  w.tag("s=" + s.selector + ";");
+  if (with_identity) w.tag("i=" + encode_quoted_printable(s.identity) + ";");
+  if (s.length) w.tag("l=" + std::to_string(*s.length) + ";");
+  if (s.timestamp) w.tag("t=" + std::to_string(*s.timestamp) + ";");
+  if (s.expiration) w.tag("x=" + std::to_string(*s.expiration) + ";");
   // h= folds between names.
   std::string h = "h=";
   for (std::size_t i = 0; i < s.headers.size(); ++i) {
     std::string item = std::string(i ? ":" : "") + s.headers[i];
     if (h.size() + item.size() > 60) {
-      append_tag(out, column, h);
+      w.tag(h);
       h = item;
     } else {
       h += item;
     }
   }
-  append_tag(out, column, h + ";");
-  append_tag(out, column, "bh=" + base64_encode(s.bh) + ";");
-  out += "\r\n\tb=";  // b= starts its own line
-  return out;
+  w.tag(h + ";");
+  w.tag("bh=" + base64_encode(s.bh) + ";");
+  w.base64("b", "");  // b= last, on its own line
+  return w.take();
 }
 
 void append_folded_b(std::string& out, std::string_view raw_b) {
-  const std::string b = base64_encode(raw_b);
-  out.reserve(out.size() + b.size() + 3 * (b.size() / (kLineWidth - 1) + 1));
   std::size_t column = 3;  // after TAB "b="
-  // RFC 6376 3.5: FWS inside b= is ignored.
-  for (std::size_t pos = 0; pos < b.size();) {
-    if (column + 8 > kLineWidth) {
-      out += "\r\n\t";
-      column = 1;
-    }
-    std::string_view piece = std::string_view(b).substr(pos, kLineWidth - column);
-    out += piece;
-    column += piece.size();
-    pos += piece.size();
-  }
+  fold_base64(out, column, base64_encode(raw_b));
 }
 
 std::string format_signature(const Signature& s, bool with_identity) {

@@ -43,9 +43,15 @@ struct ParsedSignature {
   [[nodiscard]] bool ok() const { return error.empty(); }
 };
 
+// Which field the tag-list comes from. RFC 8617 4.1.2: an ARC-Message-Signature
+// has the DKIM-Signature tags except v=, its i= is the ARC instance (read by
+// arc/), and its h= need not list From (empty names in h=, or an empty h=,
+// name no field).
+enum class SignatureKind { dkim, arc_message_signature };
+
 // RFC 6376 3.5 + 6.1.1: required tags, v=1, known a= and c=, q=dns/txt,
 // i= within d=, h= holds From, x= after t=, sane numbers and base64.
-[[nodiscard]] ParsedSignature parse_signature(std::string_view value);
+[[nodiscard]] ParsedSignature parse_signature(std::string_view value, SignatureKind kind = SignatureKind::dkim);
 
 // The field with the value of its b= tag removed (RFC 6376 3.7: what is hashed).
 [[nodiscard]] mail::HeaderField without_b_value(const mail::HeaderField& field);
@@ -58,6 +64,21 @@ struct ParsedSignature {
 // RFC 6376 2.11 dkim-quoted-printable.
 [[nodiscard]] std::optional<std::string> decode_quoted_printable(std::string_view text);
 [[nodiscard]] std::string encode_quoted_printable(std::string_view text);
+
+// Writes a tag-list field folded at about 78 columns with CRLF TAB: tags are
+// "name=value;" items; a base64 value (b=) starts its own line and fills the
+// following ones (RFC 6376 3.5: FWS inside it is ignored). Shared with ARC.
+class FoldedTagWriter {
+ public:
+  explicit FoldedTagWriter(std::string_view field_name);
+  void tag(std::string_view item);
+  void base64(std::string_view name, std::string_view value, std::string_view after = "");
+  [[nodiscard]] std::string take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+  std::size_t column_ = 0;
+};
 
 // Writes "DKIM-Signature: v=1; a=...; ...; b=<value>" folded at about 78 columns
 // with CRLF TAB, b= last; an empty b gives "b=" (the form the signer hashes).

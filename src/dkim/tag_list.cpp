@@ -1,6 +1,8 @@
 // DKIM tag-list parsing (see tag_list.hpp). RFC 6376 3.2.
 #include "dkim/tag_list.hpp"
 
+#include <charconv>
+
 namespace domainauth::dkim {
 namespace {
 
@@ -92,6 +94,14 @@ std::vector<std::string> split_list(std::string_view value, char separator) {
     pos = next + 1;
   }
   return out;
+}
+
+std::optional<std::uint64_t> parse_decimal(std::string_view text, std::size_t max_digits) {
+  if (text.empty() || text.size() > max_digits) return std::nullopt;
+  std::uint64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return v;
 }
 
 }  // namespace domainauth::dkim

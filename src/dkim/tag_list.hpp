@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,6 +34,9 @@ struct TagList {
 
 // The value with every FWS character (SP, HTAB, CR, LF) removed: base64 values.
 [[nodiscard]] std::string strip_fws(std::string_view value);
+
+// A tag value of 1 to max_digits decimal digits (t=, x=, l=, ARC i=), or nothing.
+[[nodiscard]] std::optional<std::uint64_t> parse_decimal(std::string_view text, std::size_t max_digits);
 
 // Splits a colon-separated list (h=, q=, s=, t=, key h=), trimming FWS around items.
 [[nodiscard]] std::vector<std::string> split_list(std::string_view value, char separator = ':');

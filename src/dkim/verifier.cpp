@@ -67,29 +67,11 @@ asio::awaitable<void> wait_for(Lookups& lookups) {
 }
 
 // RFC 6376 6.1.2: the key record from the answer, or why there is none usable.
-// Of several TXT records the first that parses is used.
 std::optional<KeyRecord> key_from(const dns::Answer& answer, SignatureResult& r) {
   r.key_dnssec = answer.dnssec;
-  if (answer.dnssec == dns::Dnssec::bogus) {
-    r = with(r, Result::temperror, "key record failed DNSSEC validation");
-    return std::nullopt;
-  }
-  if (answer.transient()) {
-    r = with(r, Result::temperror, "key lookup: " + std::string(dns::to_string(answer.status)));
-    return std::nullopt;
-  }
-  if (!answer.found()) {
-    r = with(r, Result::permerror, "no key for signature (" + std::string(dns::to_string(answer.status)) + ")");
-    return std::nullopt;
-  }
-  std::string first_error;
-  for (const auto& txt : answer.txt) {
-    auto parsed = parse_key_record(txt);
-    if (parsed.ok()) return parsed.record;
-    if (first_error.empty()) first_error = parsed.error;
-  }
-  r = with(r, Result::permerror, first_error);
-  return std::nullopt;
+  auto lookup = key_from_answer(answer);
+  if (!lookup.record) r = with(r, lookup.transient ? Result::temperror : Result::permerror, lookup.error);
+  return std::move(lookup.record);
 }
 
 }  // namespace
@@ -175,9 +157,7 @@ SignatureResult Verifier::Impl::evaluate(const Entry& e) const {
   auto key = key_from(*lookups->answers.at(e.lookup), r);
   if (!key) return r;
   r.testing = key->testing;
-  if (key->revoked) return with(r, Result::permerror, "key revoked");
-  if (key->type != key_type(s.algorithm)) return with(r, Result::permerror, "key type does not match a=");
-  if (!allows_hash(*key, s.algorithm)) return with(r, Result::permerror, "key h= does not allow the hash of a=");
+  if (auto why = unusable_for(*key, s.algorithm); !why.empty()) return with(r, Result::permerror, why);
   // RFC 6376 3.6.1 t=s: the i= domain must be d= itself, not a subdomain.
   if (key->strict && !mail::iequals(identity_domain(s.identity), s.domain))
     return with(r, Result::permerror, "key t=s forbids an i= subdomain of d=");

@@ -271,12 +271,21 @@ std::optional<dmarc::SpfInput> upstream_spf(const std::vector<mail::HeaderField>
   return std::nullopt;
 }
 
+// RFC 8617 7.2 (arc= method) and 10.1 (header.oldest-pass), RFC 8601 2.7.
+authres::MethodResult arc_result(const arc::ChainResult& chain) {
+  authres::MethodResult m{"arc", std::string(arc::to_string(chain.status)), "", chain.reason, {}};
+  if (chain.status == arc::ChainStatus::pass && chain.oldest_pass > 0)
+    m.properties.push_back({"header", "oldest-pass", std::to_string(chain.oldest_pass)});
+  return m;
+}
+
 authres::Field authentication_results(std::string_view authserv_id, const Results& results) {
   authres::Field field;
   field.authserv_id = std::string(authserv_id);
   if (results.spf) field.results.push_back(spf_result(results));
   add_dkim_results(results, field);
   if (results.dmarc) field.results.push_back(dmarc_result(*results.dmarc));
+  if (results.arc) field.results.push_back(arc_result(*results.arc));
   return field;
 }
 
@@ -324,6 +333,7 @@ std::string summary(const Results& results) {
   }
   out += " dmarc=" + std::string(results.dmarc ? dmarc::to_string(results.dmarc->result) : "skipped");
   if (results.dmarc && !results.dmarc->author_domain.empty()) out += " from_domain=" + results.dmarc->author_domain;
+  if (results.arc) out += " arc=" + std::string(arc::to_string(results.arc->status));
   return out;
 }
 

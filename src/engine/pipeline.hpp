@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "arc/validator.hpp"
 #include "authres/authres.hpp"
 #include "config/config.hpp"
 #include "dkim/signer.hpp"
@@ -104,6 +105,7 @@ struct Results {
   std::string dkim_error;                   // set: the message could not be checked (dkim=permerror)
   std::optional<dmarc::SpfInput> upstream_spf;  // dmarc.spf_self_validate = false: from a trusted A-R
   std::optional<dmarc::Outcome> dmarc;
+  std::optional<arc::ChainResult> arc;  // none: ARC not checked (no arc= result)
 };
 
 // dmarc.spf_self_validate = false (OpenDMARC SPFSelfValidate off): the spf=

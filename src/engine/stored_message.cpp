@@ -20,6 +20,9 @@ asio::awaitable<StoredVerdict> verify_stored(dns::Resolver& resolver, const conf
   const dkim::VerifyOptions dkim_options = config.verify.options();
   std::vector<mail::HeaderField> signed_headers = headers;
   r.dkim = co_await dkim::verify_message(resolver, dkim_options, std::move(signed_headers), body);
+  std::vector<mail::HeaderField> sealed_headers = headers;
+  const arc::ValidateOptions arc_options;
+  r.arc = co_await arc::validate_message(resolver, arc_options, std::move(sealed_headers), body);
   if (!config.dmarc.spf_self_validate) r.upstream_spf = upstream_spf(headers, config.dmarc.trusted_authserv_ids);
   dmarc::Options dmarc_options;
   dmarc_options.mode = config.dmarc.mode;

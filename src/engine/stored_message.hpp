@@ -1,6 +1,6 @@
 // The checks the milter makes at end of message, run once on a message that is
 // already whole (the `domainauth verify` command): SPF of the envelope, every
-// DKIM signature, the upstream SPF result when configured, DMARC and the
+// DKIM signature, the ARC chain (RFC 8617 5.2), the upstream SPF result when configured, DMARC and the
 // action local policy would take. Reads untrusted input: the message, the
 // envelope values and DNS answers.
 #pragma once

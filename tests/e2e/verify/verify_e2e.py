@@ -118,6 +118,21 @@ def main():
                    "spf fail as pyspf: %s" % r["spf"])
             expect(r["dmarc"].get("result") == "pass", "dmarc pass through DKIM alone: %s" % r["dmarc"])
 
+            # 2b. ARC (RFC 8617 5.2): a chain sealed by dkimpy (dkim.arc_sign) passes; no chain
+            #     is arc=none; a body changed after sealing fails.
+            expect(r.get("arc", {}).get("result") == "none", "no ARC set: arc none: %s" % r.get("arc"))
+            forwarded = (b"Authentication-Results: mx.forwarder.test; arc=none; dkim=pass header.d=example.com\r\n"
+                         + peer)
+            arc_set = dkim.arc_sign(forwarded, b"sel", b"example.com", private_pem, b"mx.forwarder.test",
+                                    include_headers=[b"from", b"to", b"subject", b"date"])
+            expect(len(arc_set) == 3, "dkimpy sealed: %s" % arc_set)
+            sealed = b"".join(arc_set) + forwarded
+            code, r = v.verify(sealed, ip=BAD_IP)
+            expect(r.get("arc", {}).get("result") == "pass" and r["arc"].get("instances") == 1
+                   and "arc=pass" in r["authentication_results"], "dkimpy's ARC set passes: %s" % r.get("arc"))
+            code, r = v.verify(sealed.replace(b"this is a test", b"this is a TEST"), ip=BAD_IP)
+            expect(r.get("arc", {}).get("result") == "fail", "changed after sealing: arc fail: %s" % r.get("arc"))
+
             # 3. A tampered body fails DKIM as in dkimpy.
             tampered = signed.replace(b"this is a test", b"this is a TEST")
             code, r = v.verify(tampered)

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <mutex>
 
+#include "arc/sealer.hpp"
 #include "dkim/signer.hpp"
 #include "engine/failure_reporter.hpp"
 #include "dkim/verifier.hpp"
@@ -198,6 +199,37 @@ TEST(MilterHandler, OutsideMailGetsAuthenticationResultsAndLosesForgedOnes) {
   EXPECT_NE(ar.find("dkim=pass header.d=example.com"), std::string::npos) << ar;
   EXPECT_NE(ar.find("dmarc=pass (p=reject dis=none) header.from=example.com"), std::string::npos) << ar;
   EXPECT_TRUE(out.inserted("Received-SPF").empty());  // milter.received_spf is off by default
+}
+
+TEST(MilterHandler, Rfc8617ArcChainIsReportedOnlyWhenPresent) {
+  testing::KeyFolder keys;
+  Harness h("");
+  h.memory->add_txt("example.com", "v=spf1 ip4:192.0.2.1 -all");
+  h.memory->add_txt("s1._domainkey.forwarder.example", keys.record("signer"));
+  std::string error;
+  auto key = dkim::PrivateKey::load_file(keys.key("signer"), false, &error);
+  Fields headers = {{"Authentication-Results", " fw.test; spf=pass smtp.mailfrom=example.com"},
+                    {"From", " a@example.com"},
+                    {"Subject", " forwarded"}};
+  std::vector<mail::HeaderField> fields;
+  for (const auto& [n, v] : headers) fields.push_back({n, n + ":" + v});
+  arc::Sealer sealer(arc::SealRequest("forwarder.example", "s1", *key, "fw.test"), fields);
+  sealer.body("Hello\r\n");
+  const auto set = sealer.finish(arc::ChainStatus::none);
+  ASSERT_TRUE(set.sealed()) << set.reason;
+  for (const auto* f : {&set.aar, &set.ams, &set.seal}) {
+    headers.insert(headers.begin(), std::make_pair(f->substr(0, f->find(':')), f->substr(f->find(':') + 1)));
+  }
+  Mail mail;
+  mail.headers = headers;
+  auto ar = h.send(mail).inserted("Authentication-Results");
+  EXPECT_NE(ar.find("; arc=pass"), std::string::npos) << ar;
+  mail.body = "Changed\r\n";
+  ar = h.send(mail).inserted("Authentication-Results");
+  EXPECT_NE(ar.find("; arc=fail reason="), std::string::npos) << ar;
+  mail.headers = {{"From", " a@example.com"}};
+  ar = h.send(mail).inserted("Authentication-Results");
+  EXPECT_EQ(ar.find("; arc="), std::string::npos) << ar;
 }
 
 TEST(MilterHandler, ReceivedSpfWhenConfiguredAndBodySkippedWithoutSignatures) {
