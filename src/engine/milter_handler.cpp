@@ -299,6 +299,7 @@ class MilterHandler final : public milter::MessageHandler {
     message->dmarc_authres = std::move(single.dmarc);
     message->spf_failed = r.spf && r.spf->result == spf::Result::fail;
     message->spf_authres = std::move(single.spf);
+    if (r.spf) message->spf_records = r.spf->records;
     for (std::size_t i = 0; i < r.dkim.size(); ++i) {
       const auto& d = r.dkim[i];
       message->dkim.push_back({d.result == dkim::Result::fail, d.domain, d.identity, d.selector,

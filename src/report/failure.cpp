@@ -15,6 +15,7 @@ namespace domainauth::report {
 namespace {
 
 constexpr std::size_t kTokenHexDigits = 16;
+constexpr std::size_t kLineWidth = 78;  // RFC 5322 2.1.1
 
 // One line of generated field text: CR and LF dropped (values come from mail).
 std::string one_line(std::string_view value) {
@@ -25,12 +26,38 @@ std::string one_line(std::string_view value) {
   return out;
 }
 
+// "name: value" CRLF, folded before a space where the next word would pass
+// kLineWidth (unfolding removes only the CRLF, so the value is unchanged; RFC
+// 5322 2.2.3). A word longer than a line stays whole.
 void field(std::string& out, std::string_view name, std::string_view value) {
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  const std::string text = one_line(value);
   out += name;
   out += ": ";
-  out += one_line(value);
+  std::size_t column = name.size() + 2;
+  for (std::size_t pos = 0;;) {
+    const auto end = std::min(text.find(' ', pos + 1), text.size());
+    const std::string_view word = std::string_view(text).substr(pos, end - pos);  // with its leading space
+    if (pos > 0 && column + word.size() > kLineWidth) {
+      out += "\r\n";
+      column = 0;
+    }
+    out += word;
+    column += word.size();
+    if (end == text.size()) break;
+    pos = end;
+  }
   out += "\r\n";
+}
+
+// RFC 6591 4 spf-dns: "txt : domain : quoted-string" (RFC 5322 3.2.4 quoting).
+std::string spf_dns(const spf::RecordUsed& record) {
+  std::string out = "txt : " + record.domain + " : \"";
+  for (char c : record.text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
 }
 
 bool dkim_aligned_pass(const dmarc::Outcome& o) {
@@ -114,6 +141,11 @@ std::string feedback_part(const ReportedMessage& m, const Trigger& t, const Comp
     field(out, "DKIM-Domain", s->domain);
     if (!s->identity.empty()) field(out, "DKIM-Identity", s->identity);
     field(out, "DKIM-Selector", s->selector);
+  }
+  // RFC 9991 2 item 1: required for an SPF failure (RFC 6591 3.2.6: once per
+  // SPF record used); written whenever SPF failed, aligned or not.
+  if (t.type == AuthFailure::spf || (t.type == AuthFailure::dmarc && m.spf_failed)) {
+    for (const auto& record : m.spf_records) field(out, "SPF-DNS", spf_dns(record));
   }
   field(out, "Delivery-Result", to_string(m.delivery));
   return out;

@@ -16,6 +16,7 @@
 
 #include "dmarc/dmarc.hpp"
 #include "mail/header.hpp"
+#include "spf/spf.hpp"
 
 namespace domainauth::report {
 
@@ -44,6 +45,7 @@ struct ReportedMessage {
   std::string dmarc_authres;     // "id; dmarc=fail header.from=..." (one method, RFC 6591 3.1)
   bool spf_failed = false;       // SPF fail
   std::string spf_authres;       // "id; spf=fail smtp.mailfrom=..."; empty when SPF was not checked
+  std::vector<spf::RecordUsed> spf_records;  // the SPF records behind the result (SPF-DNS)
   std::vector<ReportedSignature> dkim;
   std::string queue_id;          // Original-Envelope-Id (the MTA's queue id); empty when unknown
   std::string mail_from;         // envelope sender, without <>

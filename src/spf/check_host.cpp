@@ -127,6 +127,7 @@ class Evaluation {
 
   int dns_mechanisms = 0;
   int void_lookups = 0;
+  std::vector<RecordUsed> records_used;  // capped like the lookups that fetch them
 
  private:
   struct Fetched {
@@ -220,6 +221,7 @@ asio::awaitable<Evaluation::Fetched> Evaluation::fetch_record(const std::string&
     out.verdict = Verdict{Result::permerror, {}, std::to_string(records.size()) + " SPF records at " + domain, {}};
   } else {
     ParsedRecord parsed = parse_record(*records.front());
+    records_used.push_back({domain, *records.front()});
     if (parsed.ok())
       out.record = std::move(parsed.record);
     else
@@ -436,6 +438,7 @@ asio::awaitable<Outcome> check_host(dns::Resolver& resolver, const Options& opti
   out.explanation = std::move(verdict.explanation);
   out.dns_mechanisms = evaluation.dns_mechanisms;
   out.void_lookups = evaluation.void_lookups;
+  out.records = std::move(evaluation.records_used);
   co_return out;
 }
 

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "dns/resolver.hpp"
 #include "net/address.hpp"
@@ -44,6 +45,13 @@ struct Options {
 enum class Identity : std::uint8_t { helo, mailfrom };
 [[nodiscard]] std::string_view to_string(Identity identity);
 
+// One SPF record check_host() used: where it was found and its text.
+struct RecordUsed {
+  std::string domain;
+  std::string text;
+  friend bool operator==(const RecordUsed&, const RecordUsed&) = default;
+};
+
 struct Outcome {
   Result result = Result::none;
   Identity identity = Identity::mailfrom;
@@ -54,6 +62,9 @@ struct Outcome {
   std::string reason;       // one human sentence: why this result
   int dns_mechanisms = 0;   // terms that caused DNS queries (counted against 10)
   int void_lookups = 0;
+  // Every SPF record used to reach the result, in the order fetched (the
+  // top domain's, then include: and redirect= targets): RFC 6591 3.2.6 SPF-DNS.
+  std::vector<RecordUsed> records;
 };
 
 // RFC 7208 4: check_host(<ip>, <domain>, <sender>). helo feeds %{h}. An

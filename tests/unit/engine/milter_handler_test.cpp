@@ -355,9 +355,9 @@ TEST(MilterFailureReports, SpoofedFromIsRejectedAndReportedToRufAndBcc) {
   EXPECT_EQ(r.message.find("audit@mx.test"), std::string::npos);  // a blind copy
   EXPECT_NE(r.message.find("Auth-Failure: dmarc\r\n"), std::string::npos);
   EXPECT_NE(r.message.find("Reported-Domain: bank.example\r\n"), std::string::npos);
-  EXPECT_NE(r.message.find("Authentication-Results: mx.test; dmarc=fail (p=reject dis=reject) "
-                           "header.from=bank.example\r\n"),
-            std::string::npos);
+  EXPECT_NE(r.message.find("Authentication-Results: mx.test; dmarc=fail (p=reject dis=reject)\r\n"
+                           " header.from=bank.example\r\n"),
+            std::string::npos);  // folded within 78 columns
   EXPECT_NE(r.message.find("Delivery-Result: reject\r\n"), std::string::npos);
   EXPECT_NE(r.message.find("Source-IP: 192.0.2.1\r\n"), std::string::npos);
   EXPECT_EQ(r.message.find("jane.doe"), std::string::npos);  // failure_reports.redact defaults to true

@@ -217,6 +217,40 @@ TEST(FailureReport, SignatureAndSpfReportsCarryTheirOwnSingleMethodResult) {
   EXPECT_EQ(feedback["authentication-results"], "mx.test; spf=pass smtp.mailfrom=victim.user@mailer.example");
 }
 
+// RFC 9991 2 item 1 / RFC 6591 3.2.6: an SPF failure carries SPF-DNS once per
+// record used (RFC 6591 4 syntax: txt : domain : quoted-string), folded only at
+// the record's own spaces, so that unfolding gives the record back.
+TEST(FailureReport, SpfFailureCarriesEveryRecordUsedAsSpfDns) {
+  auto m = spoofed("v=DMARC1; p=reject; ruf=mailto:f@bank.example; fo=1");
+  m.spf_failed = true;
+  const std::string long_record = "v=spf1 include:_spf.mailer.example ip4:192.0.2.0/24 ip4:198.51.100.0/24 "
+                                  "ip6:2001:db8::/32 exp=\"why\" -all";
+  m.spf_records = {{"mailer.example", long_record}, {"_spf.mailer.example", "v=spf1 a:x\\y -all"}};
+  for (const auto& trigger : {kDmarc, kSpf}) {
+    const auto text = failure_report(m, trigger, composition());
+    Part top;
+    const auto parts = parse_report(text, top);
+    ASSERT_GE(parts.size(), 2u);
+    const std::string& feedback = parts[1].content;
+    std::vector<std::string> values;
+    for (auto pos = feedback.find("SPF-DNS: "); pos != std::string::npos; pos = feedback.find("SPF-DNS: ", pos + 1)) {
+      auto end = pos;
+      do end = feedback.find("\r\n", end + 2);
+      while (end != std::string::npos && feedback[end + 2] == ' ');
+      values.push_back(mail::unfold(feedback.substr(pos + 9, end - pos - 9)));
+    }
+    ASSERT_EQ(values.size(), 2u) << feedback;
+    EXPECT_EQ(values[0], "txt : mailer.example : \"v=spf1 include:_spf.mailer.example ip4:192.0.2.0/24 "
+                         "ip4:198.51.100.0/24 ip6:2001:db8::/32 exp=\\\"why\\\" -all\"");
+    EXPECT_EQ(values[1], "txt : _spf.mailer.example : \"v=spf1 a:x\\\\y -all\"");
+    for (std::size_t line = 0, next; (next = feedback.find("\r\n", line)) != std::string::npos; line = next + 2) {
+      EXPECT_LE(next - line, 78u) << feedback.substr(line, next - line);
+    }
+  }
+  m.spf_failed = false;  // SPF passed: no SPF-DNS in the DMARC report
+  EXPECT_EQ(failure_report(m, kDmarc, composition()).find("SPF-DNS"), std::string::npos);
+}
+
 TEST(FailureReport, GeneratedFieldsCannotBeSplitByLineBreaksFromMail) {
   auto m = spoofed("v=DMARC1; p=reject; ruf=mailto:f@bank.example");
   m.mail_from = "a@b.example\r\nBcc: x@evil.example";

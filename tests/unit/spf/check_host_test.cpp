@@ -33,6 +33,21 @@ class SpfCheckHost : public ::testing::Test {
   }
 };
 
+// RFC 6591 3.2.6 (SPF-DNS of failure reports): every record used, in order,
+// including those of include: and redirect= targets; other TXT records are not.
+TEST_F(SpfCheckHost, OutcomeListsEveryRecordUsed) {
+  zone.add_txt("top.example.com", "v=spf1 include:inc.example.com redirect=red.example.com");
+  zone.add_txt("top.example.com", "google-site-verification=abc");
+  zone.add_txt("inc.example.com", "v=spf1 ip4:198.51.100.1 -all");
+  zone.add_txt("red.example.com", "v=spf1 -all");
+  Outcome o = run("192.0.2.1", "x@top.example.com");
+  EXPECT_EQ(o.result, Result::fail);
+  const std::vector<RecordUsed> expected{{"top.example.com", "v=spf1 include:inc.example.com redirect=red.example.com"},
+                                         {"inc.example.com", "v=spf1 ip4:198.51.100.1 -all"},
+                                         {"red.example.com", "v=spf1 -all"}};
+  EXPECT_EQ(o.records, expected);
+}
+
 TEST_F(SpfCheckHost, Rfc7208Section4_6_4IncludeLoopHitsTheTermLimit) {
   zone.add_txt("a.example.com", "v=spf1 include:b.example.com -all");
   zone.add_txt("b.example.com", "v=spf1 include:a.example.com -all");
