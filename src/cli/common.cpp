@@ -4,7 +4,23 @@
 #include <iostream>
 #include <iterator>
 
+#include "dns/unbound_resolver.hpp"
+
 namespace domainauth::cli {
+
+config::LoadResult load_config(const std::string& path, const std::string& dns_override) {
+  auto result = path.empty() ? config::LoadResult{config::defaults(), {}} : config::load_file(path);
+  if (result.config && !dns_override.empty()) {
+    std::string error;
+    if (!dns::parse_server(dns_override, error)) {
+      result.errors.push_back("--dns " + dns_override + ": " + error);
+      result.config.reset();
+    } else {
+      result.config->dns.servers = {dns_override};
+    }
+  }
+  return result;
+}
 
 InputMessage read_message() {
   InputMessage in;

@@ -1,4 +1,5 @@
-// What several subcommands share: reading one message from standard input and
+// What several subcommands share: loading the configuration (file or embedded
+// defaults, plus a --dns override), reading one message from standard input and
 // the JSON of SPF and DKIM results (design.md CLI contract: `spf`, `dkim verify`
 // and `verify` print the same objects). Reads untrusted input: the message.
 #pragma once
@@ -8,11 +9,16 @@
 #include <string_view>
 #include <vector>
 
+#include "config/config.hpp"
 #include "dkim/verifier.hpp"
 #include "mail/header.hpp"
 #include "spf/spf.hpp"
 
 namespace domainauth::cli {
+
+// The configuration from path (embedded defaults when path is empty), with
+// dns_override (when not empty) as the only DNS server. Errors, one per line.
+[[nodiscard]] config::LoadResult load_config(const std::string& path, const std::string& dns_override);
 
 struct InputMessage {
   std::string raw;

@@ -5,20 +5,6 @@
 
 namespace domainauth::cli {
 
-config::LoadResult load_config(const std::string& path, const std::string& dns_override) {
-  auto result = path.empty() ? config::LoadResult{config::defaults(), {}} : config::load_file(path);
-  if (result.config && !dns_override.empty()) {
-    std::string error;
-    if (!dns::parse_server(dns_override, error)) {
-      result.errors.push_back("--dns " + dns_override + ": " + error);
-      result.config.reset();
-    } else {
-      result.config->dns.servers = {dns_override};
-    }
-  }
-  return result;
-}
-
 std::shared_ptr<const policy::Settings> make_settings(asio::any_io_executor executor, const config::Config& config,
                                                       const config::Config* previous_config,
                                                       const policy::Settings* previous, std::string& error) {

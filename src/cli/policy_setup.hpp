@@ -1,6 +1,5 @@
-// What `domainauth serve` and `domainauth policy` share: loading the
-// configuration (file or embedded defaults, plus the --dns override) and
-// turning it into the policy service's settings and limits.
+// What `domainauth serve` and `domainauth policy` share: turning the
+// configuration into the policy service's settings and limits.
 #pragma once
 
 #include <asio/any_io_executor.hpp>
@@ -13,10 +12,6 @@
 #include "policy/service.hpp"
 
 namespace domainauth::cli {
-
-// The configuration from path (embedded defaults when path is empty), with
-// dns_override (when not empty) as the only DNS server. Errors, one per line.
-[[nodiscard]] config::LoadResult load_config(const std::string& path, const std::string& dns_override);
 
 // Settings for the service; the resolver of previous is reused when the DNS
 // configuration did not change. nullptr with error set when the resolver cannot be made.

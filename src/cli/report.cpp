@@ -15,6 +15,7 @@
 #include <asio/io_context.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/common.hpp"
 #include "config/config.hpp"
 #include "dmarc/text.hpp"
 #include "dns/sync.hpp"
@@ -193,7 +194,7 @@ int run_report(const ReportOptions& o) {
     std::cerr << "domainauth report aggregate: " << why << "\n";
     return kExitUsage;
   }
-  const auto loaded = o.config_path.empty() ? config::LoadResult{config::defaults(), {}} : config::load_file(o.config_path);
+  const auto loaded = load_config(o.config_path, "");  // --dns is applied to the resolver only
   if (!loaded.config) {
     for (const auto& error : loaded.errors) std::cerr << "domainauth report: " << error << "\n";
     return kExitUsage;

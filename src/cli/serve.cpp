@@ -23,6 +23,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/common.hpp"
 #include "cli/policy_setup.hpp"
 #include "daemon/daemon.hpp"
 #include "engine/milter_handler.hpp"

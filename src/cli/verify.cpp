@@ -66,7 +66,7 @@ void print_human(const engine::StoredVerdict& verdict, const std::string& field)
 int verify(const VerifyArgs& a) {
   auto ip = net::IpAddress::parse(a.ip);
   if (!ip) return fail(kExitUsage, "--ip " + a.ip + " is not an IPv4 or IPv6 address");
-  auto loaded = a.config_path.empty() ? config::LoadResult{config::defaults(), {}} : config::load_file(a.config_path);
+  auto loaded = load_config(a.config_path, "");  // --dns is applied to the resolver below
   if (!loaded.config) {
     for (const auto& error : loaded.errors) std::cerr << "domainauth verify: " << error << "\n";
     return kExitUsage;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "store/queued_history.hpp"
+#include "support/sent_reports_check.hpp"
 
 namespace domainauth::store {
 namespace {
@@ -119,21 +120,7 @@ TEST(Postgresql, SentReportsRecordEachDestinationOnceAndForcedResendsUpdate) {
   std::string why;
   auto db = fresh(why);
   ASSERT_TRUE(db) << why;
-  ASSERT_EQ(migrate(*db), std::nullopt);
-  const SentKey key{"example.com", 1789948800, "dmarc@example.com"};
-  bool sent = true;
-  ASSERT_EQ(was_sent(*db, key, sent), std::nullopt);
-  EXPECT_FALSE(sent);
-  ASSERT_EQ(mark_sent(*db, key, "r1", 1790040000), std::nullopt);
-  ASSERT_EQ(was_sent(*db, key, sent), std::nullopt);
-  EXPECT_TRUE(sent);
-  ASSERT_EQ(was_sent(*db, {"example.com", 1789948800, "other@example.net"}, sent), std::nullopt);
-  EXPECT_FALSE(sent);
-  ASSERT_EQ(mark_sent(*db, key, "r2", 1790050000), std::nullopt);
-  std::vector<ResultRow> rows;
-  ASSERT_EQ(db->execute("SELECT report_id FROM sent_reports", {}, &rows), std::nullopt);
-  ASSERT_EQ(rows.size(), 1u);
-  EXPECT_EQ(rows[0][0], "r2");
+  check_sent_once_per_destination(*db);
 }
 
 }  // namespace

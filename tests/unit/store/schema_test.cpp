@@ -6,8 +6,9 @@
 
 #include <filesystem>
 
-#include "support/temp_db.hpp"
 #include "store/database.hpp"
+#include "support/sent_reports_check.hpp"
+#include "support/temp_db.hpp"
 
 namespace domainauth::store {
 namespace {
@@ -153,28 +154,7 @@ TEST(SentReports, APeriodIsSentOncePerDestination) {
   const TempDb path("sent");
   auto db = open_sqlite(path, why);
   ASSERT_TRUE(db) << why;
-  ASSERT_EQ(migrate(*db), std::nullopt);
-  const SentKey key{"example.com", 1789948800, "dmarc@example.com"};
-  bool sent = true;
-  ASSERT_EQ(was_sent(*db, key, sent), std::nullopt);
-  EXPECT_FALSE(sent);
-  ASSERT_EQ(mark_sent(*db, key, "r1", 1790040000), std::nullopt);
-  ASSERT_EQ(was_sent(*db, key, sent), std::nullopt);
-  EXPECT_TRUE(sent);
-  // Another destination, domain or period is not sent yet.
-  for (const SentKey& other : {SentKey{"example.com", 1789948800, "x@thirdparty.example"},
-                               SentKey{"example.org", 1789948800, "dmarc@example.com"},
-                               SentKey{"example.com", 1789948800 + 86400, "dmarc@example.com"}}) {
-    ASSERT_EQ(was_sent(*db, other, sent), std::nullopt);
-    EXPECT_FALSE(sent) << other.policy_domain << " " << other.period_begin << " " << other.destination;
-  }
-  // A forced resend updates the one row.
-  ASSERT_EQ(mark_sent(*db, key, "r2", 1790050000), std::nullopt);
-  std::vector<ResultRow> rows;
-  ASSERT_EQ(db->execute("SELECT report_id, sent_at FROM sent_reports", {}, &rows), std::nullopt);
-  ASSERT_EQ(rows.size(), 1u);
-  EXPECT_EQ(rows[0][0], "r2");
-  EXPECT_EQ(rows[0][1], "1790050000");
+  check_sent_once_per_destination(*db);
 }
 
 }  // namespace
