@@ -18,32 +18,45 @@ struct Run {
   char* out;
 };
 
+// What one block did: either it has stops, a bit for each position the copy
+// must stop before (a superset is fine: each stop is looked at again), and was
+// stored unchanged; or it has none and was stored without the octets whose bit
+// is set in `deleted` (relaxed WSP runs compacted in the block, by a build that
+// can; otherwise always 0).
+struct Block {
+  unsigned stops;
+  unsigned deleted;
+};
+
 // Copies from the plain octet after s[i - 1] (i >= 1) into out, one block of
 // V::kWidth octets at a time (a block is stored whole, so `out` needs
 // V::kWidth octets of room past `limit`). Copied unchanged: content, single
 // SPs between content, CRLFs ending non-empty lines. Handled here: in relaxed
 // a WSP run inside a non-empty line (one SP before content, nothing before
-// CRLF); empty lines followed by content. It stops before anything else (a
-// bare LF, a line starting with WSP or CR that may be empty, a WSP run
-// before a bare LF or CR), when out reaches limit, and when fewer than
-// V::kWidth + 1 octets are left (the caller goes on octet by octet).
+// CRLF), in the block when V compacts, else at a stop; empty lines followed by
+// content. It stops before anything else (a bare LF, a line starting with WSP
+// or CR that may be empty, a WSP run before a bare LF or CR), when out reaches
+// limit, and when fewer than V::kWidth + 1 octets are left (the caller goes on
+// octet by octet). A block never starts inside a WSP run: s[i - 1] is WSP only
+// when s[i] is not.
 template <class V>
 Run copy_unchanged(const char* s, std::size_t i, std::size_t n, char* out, const char* limit, bool relaxed) {
+  const V v;  // its constants, made once
   while (i + V::kWidth + 1 <= n && out < limit) {
-    const unsigned stops = V::copy_block(s + i, out, relaxed);
-    if (stops == 0) {
-      out += V::kWidth;
+    const Block b = v.copy_block(s + i, out, relaxed);
+    if (b.stops == 0) {
+      out += V::kWidth - static_cast<std::size_t>(__builtin_popcount(b.deleted));
       i += V::kWidth;
       continue;
     }
-    const auto k = static_cast<std::size_t>(__builtin_ctz(stops));
+    const auto k = static_cast<std::size_t>(__builtin_ctz(b.stops));
     const char* const block = s + i;
     out += k;
     i += k;
     if (relaxed && (s[i] == ' ' || s[i] == '\t') && s[i - 1] != '\n') {
       // A WSP run inside a non-empty line: its end within this block from the mask
       // (bits past the block are 0), then octet by octet.
-      const unsigned long long wsp = static_cast<unsigned long long>(V::wsp_mask(block)) >> k;
+      const unsigned long long wsp = static_cast<unsigned long long>(v.wsp_mask(block)) >> k;
       std::size_t end = i + static_cast<std::size_t>(__builtin_ctzll(~wsp));
       while (end < n && (s[end] == ' ' || s[end] == '\t')) ++end;
       if (end + 1 >= n) break;

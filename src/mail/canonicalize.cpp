@@ -28,12 +28,10 @@ namespace {
 // 16 octets at a time; each is tested against the octets before and after it.
 struct Sse2 {
   static constexpr std::size_t kWidth = 16;
-  // Stores the block at p to out; returns the positions where the copy must
-  // stop (a superset is fine: each stop is looked at again): a bare LF, a CR
-  // after LF (a line starting with CR), in relaxed a TAB or a SP followed by
-  // an octet up to 0x20 (WSP, a line end).
-  static unsigned copy_block(const char* p, char* out, bool relaxed) {
-    const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
+  // Stores the block at p to out unchanged (deletes nothing). Stops: a bare
+  // LF, a CR after LF (a line starting with CR), in relaxed a TAB or a SP
+  // followed by an octet up to 0x20 (WSP, a line end).
+  Block copy_block(const char* p, char* out, bool relaxed) const {
     const __m128i before = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p - 1));
     const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(out), x);
@@ -41,19 +39,18 @@ struct Sse2 {
     const __m128i line_starts_cr = _mm_and_si128(_mm_cmpeq_epi8(x, cr), _mm_cmpeq_epi8(before, lf));
     __m128i m = _mm_or_si128(bare_lf, line_starts_cr);
     if (relaxed) {
-      const __m128i sp = _mm_set1_epi8(' ');
       const __m128i after = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 1));
       const __m128i after_low = _mm_cmpeq_epi8(_mm_min_epu8(after, sp), after);  // after <= 0x20
-      m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\t')), _mm_and_si128(_mm_cmpeq_epi8(x, sp), after_low)));
+      m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(x, tab), _mm_and_si128(_mm_cmpeq_epi8(x, sp), after_low)));
     }
-    return static_cast<unsigned>(_mm_movemask_epi8(m));
+    return {static_cast<unsigned>(_mm_movemask_epi8(m)), 0};
   }
   // Bit j: p[j] is WSP.
-  static unsigned wsp_mask(const char* p) {
+  unsigned wsp_mask(const char* p) const {
     const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    return static_cast<unsigned>(
-        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\t')))));
+    return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, sp), _mm_cmpeq_epi8(x, tab))));
   }
+  const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n'), sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t');
 };
 #endif
 
