@@ -41,13 +41,17 @@ bench/machine.sh > "$out/machine.json"
 echo "bench: machine $(cat "$out/machine.json")"
 
 if wants inprocess; then
-  secs=3; reps=3
-  [ $quick = 1 ] && { secs=1; reps=1; }
-  echo "bench: openssl speed -seconds $secs rsa2048 ed25519 sha256"
-  openssl speed -mr -seconds $secs rsa2048 ed25519 sha256 2>/dev/null | bench/openssl_speed.py > "$out/openssl.json"
-  echo "bench: in-process benchmarks"
-  "$bld/bench/bench_inprocess" --benchmark_repetitions=$reps --benchmark_min_time=$secs \
-    --benchmark_out="$out/inprocess.json" --benchmark_out_format=json
+  # Rounds of openssl speed followed by our benchmarks, so each of our figures
+  # has an openssl figure measured next to it (the machine's speed drifts).
+  secs=2; rounds=5
+  [ $quick = 1 ] && { secs=1; rounds=1; }
+  for round in $(seq 1 $rounds); do
+    echo "bench: round $round/$rounds: openssl speed -seconds $secs rsa2048 ed25519 sha256, then in-process benchmarks"
+    openssl speed -mr -seconds $secs -bytes 16384 rsa2048 ed25519 sha256 2>/dev/null |
+      bench/openssl_speed.py > "$out/openssl.$round.json"
+    "$bld/bench/bench_inprocess" --benchmark_min_time=$secs \
+      --benchmark_out="$out/inprocess.$round.json" --benchmark_out_format=json
+  done
 fi
 if wants policy; then
   echo "bench: policy service"
