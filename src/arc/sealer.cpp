@@ -51,8 +51,9 @@ std::string Sealer::aar_value(unsigned instance) const {
   return out;
 }
 
-SealOutput Sealer::finish(ChainStatus status) {
+SealOutput Sealer::finish(ChainStatus status, const std::vector<mail::HeaderField>& added) {
   hashers_.finish();
+  headers_.insert(headers_.begin(), added.begin(), added.end());
   SealOutput out;
   Chain chain = collect_sets(headers_);
   if (chain.highest_seal) {  // RFC 8617 5.1 step 2

@@ -49,8 +49,10 @@ class Sealer {
  public:
   Sealer(SealRequest request, std::vector<mail::HeaderField> headers);
   void body(std::string_view chunk) { hashers_.feed(chunk); }
-  // status: the chain validation status of the message as received. Call once.
-  [[nodiscard]] SealOutput finish(ChainStatus status);
+  // status: the chain validation status of the message as received; added:
+  // fields this ADMD adds above the message's own at the same time (its
+  // Authentication-Results, which the AAR copies). Call once.
+  [[nodiscard]] SealOutput finish(ChainStatus status, const std::vector<mail::HeaderField>& added = {});
 
  private:
   [[nodiscard]] std::string aar_value(unsigned instance) const;

@@ -197,6 +197,16 @@ struct FailureReportSettings {
   friend bool operator==(const FailureReportSettings&, const FailureReportSettings&) = default;
 };
 
+// [arc]: ARC sealing (RFC 8617 5.1) of the mail the milter verifies, for a
+// host that forwards mail on (aliases, lists).
+struct ArcSettings {
+  bool seal = false;
+  std::string domain;    // d= (lower case)
+  std::string selector;  // s=
+  std::string key_file;
+  std::optional<dkim::PrivateKey> key;  // loaded from key_file when seal is on
+};
+
 struct Config {
   DnsSettings dns;
   PolicySettings policy;
@@ -209,6 +219,7 @@ struct Config {
   ReportSettings report;
   DmarcSettings dmarc;
   FailureReportSettings failure_reports;
+  ArcSettings arc;
 };
 
 // One declared key, for documentation (`--help`, docs) and for the loader.

@@ -51,6 +51,7 @@ inline constexpr double kMaxSeconds = 24 * 3600;
 [[nodiscard]] std::span<const Key> store_keys();   // store_keys.cpp
 [[nodiscard]] std::span<const Key> dmarc_keys();   // dmarc_keys.cpp
 [[nodiscard]] std::span<const Key> failure_keys(); // failure_keys.cpp
+[[nodiscard]] std::span<const Key> arc_keys();     // arc_keys.cpp
 
 // After every key is applied: reads the OpenDKIM tables and host lists the
 // sign.* keys name and loads every private key (signing.cpp). Each problem is
@@ -60,5 +61,8 @@ void resolve_signing(SignSettings& sign, const ErrorSink& error);
 // Loads the public suffix list in rfc7489_psl mode and checks the keys that
 // depend on each other (dmarc_keys.cpp).
 void resolve_dmarc(DmarcSettings& settings, const ErrorSink& error);
+// With arc.seal: checks domain, selector and key are set and loads the RSA key
+// (arc_keys.cpp).
+void resolve_arc(ArcSettings& arc, bool allow_group_readable, const ErrorSink& error);
 
 }  // namespace domainauth::config::detail

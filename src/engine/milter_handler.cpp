@@ -11,6 +11,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "arc/sealer.hpp"
 #include "arc/validator.hpp"
 #include "dkim/signer.hpp"
 #include "dkim/verifier.hpp"
@@ -38,6 +39,10 @@ asio::awaitable<spf::Outcome> check_spf(std::shared_ptr<const MilterContext> con
 
 // Hashing the rest and the RSA / Ed25519 operation, on the crypto pool.
 asio::awaitable<std::vector<dkim::SignOutput>> finish_signing(dkim::Signer* signer) { co_return signer->finish(); }
+asio::awaitable<arc::SealOutput> finish_sealing(arc::Sealer* sealer, arc::ChainStatus status,
+                                                std::vector<mail::HeaderField> added) {
+  co_return sealer->finish(status, added);
+}
 
 // "DKIM-Signature: v=1;..." with CRLF folds -> the value with LF folds, as the milter wants it.
 std::string milter_value(std::string_view value, bool leading_space) {
@@ -60,6 +65,7 @@ struct Message {
   std::optional<dkim::Signer> signer;
   std::optional<dkim::Verifier> verifier;
   std::optional<arc::Validator> arc;  // only when the message carries ARC fields
+  std::optional<arc::Sealer> sealer;  // arc.seal: the ARC set added to verified mail
   std::vector<std::string> signing_keys;  // "d=/s=" for the log
   std::string note;
   bool keep_body = false;  // for a failure report (failure_reports.include_body)
@@ -108,7 +114,8 @@ class MilterHandler final : public milter::MessageHandler {
     if (m.keep_body) keep_body(m, chunk);
     if (m.verifier) m.verifier->body(chunk);
     if (m.arc) m.arc->body(chunk);
-    if (!m.verifier && !m.arc && !m.keep_body) co_return Reply::skip();  // nothing needs the body
+    if (m.sealer) m.sealer->body(chunk);
+    if (!m.verifier && !m.arc && !m.sealer && !m.keep_body) co_return Reply::skip();  // nothing needs the body
     co_return Reply::continue_();
   }
 
@@ -200,6 +207,10 @@ class MilterHandler final : public milter::MessageHandler {
     if (std::any_of(fields.begin(), fields.end(), [](const auto& f) { return f.is(arc::kSealField); })) {
       m.arc.emplace(*m.resolver, arc::ValidateOptions{}, fields);
     }
+    if (c.arc.key && !m.origin.originator()) {
+      m.sealer.emplace(arc::SealRequest(c.arc.domain, c.arc.selector, *c.arc.key, c.milter.authserv_id),
+                       m.headers->delivered_fields());
+    }
     // The DMARC record is asked for now; evaluate() at end of message finds it in the cache.
     if (auto address = signing_address(m.headers->fields())) {
       m.resolver->query("_dmarc." + address->substr(address->rfind('@') + 1), dns::RecordType::txt,
@@ -259,7 +270,8 @@ class MilterHandler final : public milter::MessageHandler {
         case DmarcAction::accept: break;
       }
     }
-    add_results(r, result);
+    auto authres = add_results(r, result);
+    if (m.sealer) co_await seal(m, r, std::move(authres), result, outcome);
     co_return result;
   }
 
@@ -333,15 +345,37 @@ class MilterHandler final : public milter::MessageHandler {
     }
   }
 
-  void add_results(const Results& r, milter::EndOfMessageResult& result) const {
+  // Adds Received-SPF (when configured) and Authentication-Results on top;
+  // returns the latter as a header field, CRLF-folded.
+  mail::HeaderField add_results(const Results& r, milter::EndOfMessageResult& result) const {
     const auto& c = config();
     if (c.milter.received_spf && r.spf && client_.ip) {
       const auto value = " " + spf::received_spf(*r.spf, *client_.ip, helo_, c.spf.receiver);
       result.modifications.emplace_back(milter::InsertHeader{0, "Received-SPF", milter_value(value, leading_space_)});
     }
-    const auto field = authentication_results(c.milter.authserv_id, r);
+    const auto value = authres::format(authentication_results(c.milter.authserv_id, r));  // " id; ...", CRLF folds
     result.modifications.emplace_back(
-        milter::InsertHeader{0, "Authentication-Results", milter_value(authres::format(field, "\n\t"), leading_space_)});
+        milter::InsertHeader{0, "Authentication-Results", milter_value(value, leading_space_)});
+    return {"Authentication-Results", "Authentication-Results:" + value};
+  }
+
+  // RFC 8617 5.1: the ARC set over the message as it leaves (forged A-R gone,
+  // ours on top), on the crypto threads like DKIM signing; added above the A-R.
+  asio::awaitable<void> seal(Message& m, const Results& r, mail::HeaderField authres,
+                             milter::EndOfMessageResult& result, std::string& outcome) {
+    const auto status = r.arc ? r.arc->status : arc::ChainStatus::none;
+    auto work = finish_sealing(&*m.sealer, status, {std::move(authres)});
+    const auto set = co_await asio::co_spawn(context_->crypto, std::move(work), asio::use_awaitable);
+    if (!set.sealed()) {
+      outcome += " arc_seal=no arc_seal_reason=\"" + set.reason + "\"";
+      co_return;
+    }
+    for (const auto* field : {&set.aar, &set.ams, &set.seal}) {
+      const auto colon = field->find(':');
+      result.modifications.emplace_back(
+          milter::InsertHeader{0, field->substr(0, colon), milter_value(field->substr(colon + 1), leading_space_)});
+    }
+    outcome += " arc_seal=yes arc_cv=" + std::string(arc::to_string(status));
   }
 
   void log(const std::string& outcome, const Reply& reply) const {

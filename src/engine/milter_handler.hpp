@@ -6,16 +6,19 @@
 //   header    fields kept within milter.max_headers / max_header_bytes
 //   eoh       signing decided (From in the signing tables, client internal or
 //             authenticated: OpenDKIM Mode sv) and a dkim::Signer set up; else
-//             a dkim::Verifier starts every key lookup; the DMARC record of the
-//             From domain is asked for (the answer waits in the resolver cache)
-//   body      streamed into signer or verifier (skipped when neither needs it)
+//             a dkim::Verifier starts every key lookup (an arc::Validator when
+//             the message has ARC fields, an arc::Sealer with arc.seal); the DMARC
+//             record of the From domain is asked for (the answer waits in the
+//             resolver cache)
+//   body      streamed into whatever needs it (skipped when nothing does)
 //   eom       results joined under one DNS deadline (dns.timeout), DMARC
 //             evaluated and, with dmarc.enforce, its disposition applied
 //             (decide_dmarc: 550 5.7.1, quarantine or a header mark), the failure
 //             reports fo= asks for handed to the FailureReporter (never waited
 //             for), forged Authentication-Results
 //             with our authserv-id deleted, Authentication-Results (and
-//             Received-SPF) or the DKIM-Signature fields inserted on top.
+//             Received-SPF, and the ARC set over them) or the DKIM-Signature
+//             fields inserted on top.
 // Failure policy: an exception anywhere gives milter.on_internal_error, a
 // temperror milter.on_dns_error (tempfail by default); mail is never accepted
 // and dropped. One key=value log line per message. Reads untrusted input: the

@@ -145,12 +145,16 @@ std::string envelope_address(std::string_view address) {
   return std::string(address);
 }
 
+bool HeaderBlock::ours(std::string_view name, std::string_view value) const {
+  if (!mail::iequals(name, kAuthResField)) return false;
+  auto id = authres::authserv_id(value);
+  return id && authres::same_authserv_id(*id, authserv_id_);
+}
+
 void HeaderBlock::add(std::string_view name, std::string_view value) {
   if (mail::iequals(name, kAuthResField)) {
     ++authres_seen_;
-    if (auto id = authres::authserv_id(value); id && authres::same_authserv_id(*id, authserv_id_)) {
-      forged_.push_back(authres_seen_);
-    }
+    if (ours(name, value)) forged_.push_back(authres_seen_);
   }
   if (over_limit_) return;
   mail::HeaderField field{std::string(name), std::string(name) + ":" + (leading_space_ ? "" : " ") + crlf_folds(value)};
@@ -163,6 +167,14 @@ void HeaderBlock::add(std::string_view name, std::string_view value) {
   }
   if (field.is(kSignatureField)) ++signatures_;
   fields_.push_back(std::move(field));
+}
+
+std::vector<mail::HeaderField> HeaderBlock::delivered_fields() const {
+  std::vector<mail::HeaderField> out;
+  for (const auto& field : fields_) {
+    if (!ours(field.name, field.value())) out.push_back(field);
+  }
+  return out;
 }
 
 std::vector<milter::ChangeHeader> HeaderBlock::forged_removals() const {

@@ -69,8 +69,12 @@ class HeaderBlock {
   // Deletions of the forged fields (ChangeHeader with an empty value), highest
   // index first so that no deletion shifts the index of a later one.
   [[nodiscard]] std::vector<milter::ChangeHeader> forged_removals() const;
+  // The fields as they leave: without the forged ones.
+  [[nodiscard]] std::vector<mail::HeaderField> delivered_fields() const;
 
  private:
+  [[nodiscard]] bool ours(std::string_view name, std::string_view value) const;  // an A-R of our authserv-id
+
   std::string authserv_id_;
   std::size_t max_fields_;
   std::size_t max_bytes_;

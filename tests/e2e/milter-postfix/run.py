@@ -23,6 +23,10 @@ simple/simple) with their paths rewritten to this test's folder:
       report reaches the [report] relay (a loopback SMTP capture) addressed to the ruf
       mailbox and, as a blind copy, to failure_reports.bcc; parsed with the email module:
       multipart/report with the feedback-report fields, local-parts redacted.
+  (k, l) ARC sealing ([arc] seal, RFC 8617): inbound mail leaves with an ARC set (i=1,
+      cv=none, our Authentication-Results in the AAR) that dkimpy validates; a message
+      sealed upstream by dkimpy gets arc=pass and our i=2 set with cv=pass, and dkimpy
+      validates the two-set chain.
 Run inside tests/e2e/lib/netns-run (as root).
 """
 
@@ -58,6 +62,8 @@ TIMING_MARGIN_SECONDS = 2.5  # Postfix, smtplib and process scheduling on a busy
 INTERNAL = "127.0.0.1"   # in the seed's TrustedHosts
 OUTSIDE = "127.0.0.20"
 SASL_USER, SASL_PASSWORD = "taro", "secret-pw"
+ARC_DOMAIN, ARC_SELECTOR = "forwarder.test", "arc2026"  # [arc]: this host seals what it verifies
+UPSTREAM_ARC = ("upstream.test", "fw")                    # a forwarder before us, sealing with dkimpy
 world = {}
 
 
@@ -120,8 +126,14 @@ relay = "127.0.0.1:{relay}"
 enabled = true
 sent_by = "DMARC failures <{reports_from}>"
 bcc = ["{bcc}"]
+[arc]
+seal = true
+domain = "{arc_domain}"
+selector = "{arc_selector}"
+key = "{folder}/keys/{arc_selector}.private"
 """.format(dns=dns_spec, timeout=DNS_TIMEOUT_SECONDS, milter=MILTER_PORT, authserv=AUTHSERV_ID,
-           policy=POLICY_PORT, folder=folder, relay=RELAY_PORT, reports_from=REPORTS_FROM, bcc=REPORTS_BCC))
+           policy=POLICY_PORT, folder=folder, relay=RELAY_PORT, reports_from=REPORTS_FROM, bcc=REPORTS_BCC,
+           arc_domain=ARC_DOMAIN, arc_selector=ARC_SELECTOR))
 
 
 class Daemon:
@@ -164,6 +176,9 @@ def setUpModule():
     com = keygen(keys_folder, "example.com", "20230319")
     jp = keygen(keys_folder, "example.jp", "20230320")
     outside = keygen(keys_folder, "sender.test", "ext")
+    arc = keygen(keys_folder, ARC_DOMAIN, ARC_SELECTOR)
+    upstream = keygen(keys_folder, *UPSTREAM_ARC)
+    world["upstream_key"] = os.path.join(keys_folder, UPSTREAM_ARC[1] + ".private")
     world["outside_key"] = os.path.join(keys_folder, "ext.private")
     seed_tables(folder, keys_folder)
     sasl_dir = os.path.join(folder, "sasl")
@@ -173,6 +188,8 @@ def setUpModule():
         (com["name"], "TXT", com["record"]),
         (jp["name"], "TXT", jp["record"]),
         (outside["name"], "TXT", outside["record"]),
+        (arc["name"], "TXT", arc["record"]),
+        (upstream["name"], "TXT", upstream["record"]),
         ("sender.test", "TXT", "v=spf1 ip4:%s -all" % OUTSIDE),
         ("_dmarc.sender.test", "TXT", "v=DMARC1; p=reject"),
         ("example.jp", "TXT", "v=spf1 ip4:127.0.0.1 -all"),
@@ -457,6 +474,40 @@ class MilterThroughPostfix(unittest.TestCase):
             self.assertIn("action=tempfail", world["daemon"].log())
         finally:
             world["dns"].start()
+
+    def test_k_inbound_mail_is_arc_sealed_and_dkimpy_validates_the_chain(self):
+        mta = world["postfix"]
+        mta.send("news@sender.test", ["b@example.org"], signed_outside("arc-sealed"), source=OUTSIDE)
+        delivered = mta.wait_for_message(lambda m: "Subject: arc-sealed\r\n" in m.data)
+        [seal] = delivered.header("ARC-Seal")
+        self.assertIn("i=1;", seal)
+        self.assertIn("cv=none;", seal)
+        self.assertIn("d=%s;" % ARC_DOMAIN, seal)
+        [aar] = delivered.header("ARC-Authentication-Results")
+        self.assertTrue(aar.startswith("i=1; %s;" % AUTHSERV_ID), aar)
+        self.assertIn("dkim=pass header.d=sender.test", aar)
+        cv, _, comment = dkim.arc_verify(delivered.data.encode(), dnsfunc=dkimpy_dns)
+        self.assertEqual(cv, dkim.CV_Pass, "dkimpy: %s\n%s" % (comment, delivered.data))
+        self.assertIn("arc_seal=yes arc_cv=none", world["daemon"].log())
+
+    def test_l_upstream_dkimpy_arc_set_validates_and_our_seal_continues_the_chain(self):
+        text = signed_outside("arc-second-hop").encode()
+        upstream = b"Authentication-Results: mx.upstream.test; spf=pass smtp.mailfrom=news@sender.test\r\n" + text
+        with open(world["upstream_key"], "rb") as f:
+            arc_set = dkim.arc_sign(upstream, UPSTREAM_ARC[1].encode(), UPSTREAM_ARC[0].encode(), f.read(),
+                                    b"mx.upstream.test", include_headers=[b"from", b"to", b"subject"])
+        self.assertEqual(len(arc_set), 3, arc_set)
+        mta = world["postfix"]
+        mta.send("news@sender.test", ["b@example.org"], (b"".join(arc_set) + upstream).decode(), source=OUTSIDE)
+        delivered = mta.wait_for_message(lambda m: "Subject: arc-second-hop\r\n" in m.data)
+        [ar] = [v for v in delivered.header("Authentication-Results") if v.startswith(AUTHSERV_ID + ";")]
+        self.assertIn("arc=pass", ar)
+        seals = delivered.header("ARC-Seal")
+        self.assertEqual(len(seals), 2, seals)
+        self.assertIn("i=2;", seals[0])
+        self.assertIn("cv=pass;", seals[0])
+        cv, _, comment = dkim.arc_verify(delivered.data.encode(), dnsfunc=dkimpy_dns)
+        self.assertEqual(cv, dkim.CV_Pass, "dkimpy: %s\n%s" % (comment, delivered.data))
 
     def test_i_failure_report_of_refused_spoof_reaches_the_relay_redacted(self):
         with self.assertRaises(smtplib.SMTPDataError) as refused:

@@ -3,38 +3,14 @@
 // naming file:line:key (unreadable or group-readable key files, tables that do
 // not match, bad values).
 #include <gtest/gtest.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <filesystem>
-#include <fstream>
 
 #include "config/config.hpp"
+#include "support/temp_dir.hpp"
 
 namespace domainauth::config {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "milter-config-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string write(const std::string& name, const std::string& text, mode_t mode = 0600) const {
-    const std::string file = path_ + "/" + name;
-    std::ofstream(file) << text;
-    ::chmod(file.c_str(), mode);
-    return file;
-  }
-  std::string key(const std::string& name, mode_t mode = 0600) const {
-    std::string error;
-    return write(name, dkim::PrivateKey::generate(dkim::KeyType::ed25519, 0, &error)->to_pem(), mode);
-  }
-
- private:
-  std::string path_;
-};
+using testing::TempDir;
 
 TEST(MilterConfig, DefaultsVerifyOnlyOnPort8891) {
   const auto c = defaults();

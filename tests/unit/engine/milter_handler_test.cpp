@@ -20,6 +20,7 @@
 #include <mutex>
 
 #include "arc/sealer.hpp"
+#include "arc/validator.hpp"
 #include "dkim/signer.hpp"
 #include "engine/failure_reporter.hpp"
 #include "dkim/verifier.hpp"
@@ -27,6 +28,7 @@
 #include "silent_resolver.hpp"
 #include "test_keys.hpp"
 #include "support/memory_resolver.hpp"
+#include "support/temp_dir.hpp"
 
 namespace domainauth::engine {
 namespace {
@@ -230,6 +232,57 @@ TEST(MilterHandler, Rfc8617ArcChainIsReportedOnlyWhenPresent) {
   mail.headers = {{"From", " a@example.com"}};
   ar = h.send(mail).inserted("Authentication-Results");
   EXPECT_EQ(ar.find("; arc="), std::string::npos) << ar;
+}
+
+// arc.seal: verified mail leaves with an ARC set over it as delivered (our
+// Authentication-Results copied into the AAR, a forged one of our authserv-id
+// not), which validates; sealed again at a second hop it is i=2 with cv=pass.
+TEST(MilterHandler, Rfc8617_5_1_VerifiedMailIsSealedAndTheChainValidates) {
+  domainauth::testing::TempDir dir;
+  const auto key_file = dir.key("arc.private", 0600, dkim::KeyType::rsa);
+  Harness h("[arc]\nseal = true\ndomain = \"forwarder.example\"\nselector = \"arc\"\nkey = \"" + key_file + "\"\n");
+  h.memory->add_txt("arc._domainkey.forwarder.example", h.config->arc.key->key_record());
+  h.memory->add_txt("example.com", "v=spf1 ip4:192.0.2.1 -all");
+  Mail mail;
+  mail.headers = {{"Authentication-Results", " mx.test; dkim=pass header.d=bank.example"},
+                  {"From", " a@example.com"},
+                  {"To", " list@forwarder.example"},
+                  {"Subject", " to be forwarded"}};
+  const auto first = h.send(mail);
+  EXPECT_EQ(first.eom.reply.verdict, milter::Verdict::continue_);
+  const auto names = [](const Outcome& out) {
+    std::vector<std::string> n;
+    for (const auto& i : out.inserted()) n.push_back(i.name);
+    return n;
+  };
+  // Inserted at the top in this order: the seal ends up first, then AMS, AAR, A-R.
+  EXPECT_EQ(names(first), (std::vector<std::string>{"Authentication-Results", "ARC-Authentication-Results",
+                                                    "ARC-Message-Signature", "ARC-Seal"}));
+  const auto aar = first.inserted("ARC-Authentication-Results");
+  EXPECT_EQ(aar.rfind(" i=1; mx.test; spf=pass smtp.mailfrom=bounce@example.com", 0), 0u) << aar;
+  EXPECT_EQ(aar.find("bank.example"), std::string::npos) << aar;
+  EXPECT_NE(first.inserted("ARC-Seal").find("cv=none"), std::string::npos);
+  auto delivered = Harness::delivered_headers(first, mail.headers);
+  auto chain = dns::run_sync(h.io, arc::validate_message(*h.memory, {}, delivered, mail.body));
+  EXPECT_EQ(chain.status, arc::ChainStatus::pass) << chain.reason;
+  EXPECT_EQ(chain.instances, 1u);
+
+  // The second hop: ARC is validated (arc=pass) and the new set says cv=pass.
+  Fields forwarded;
+  for (const auto& field : delivered) forwarded.emplace_back(field.name, std::string(field.raw.substr(field.name.size() + 1)));
+  mail.headers = forwarded;
+  const auto second = h.send(mail);
+  EXPECT_NE(second.inserted("Authentication-Results").find("; arc=pass"), std::string::npos);
+  EXPECT_NE(second.inserted("ARC-Seal").find("i=2; "), std::string::npos) << second.inserted("ARC-Seal");
+  EXPECT_NE(second.inserted("ARC-Seal").find("cv=pass"), std::string::npos);
+  chain = dns::run_sync(h.io, arc::validate_message(*h.memory, {}, Harness::delivered_headers(second, forwarded),
+                                                    mail.body));
+  EXPECT_EQ(chain.status, arc::ChainStatus::pass) << chain.reason;
+  EXPECT_EQ(chain.instances, 2u);
+
+  // Originators' mail is not sealed (it is DKIM-signed when there is a key).
+  mail.auth_user = "taro";
+  EXPECT_TRUE(h.send(mail).inserted("ARC-Seal").empty());
 }
 
 TEST(MilterHandler, ReceivedSpfWhenConfiguredAndBodySkippedWithoutSignatures) {
