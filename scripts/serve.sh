@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh build
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDOMAINAUTH_TESTS=OFF >/dev/null
+# The same build flags as scripts/test.sh, so the two share build/.
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DDOMAINAUTH_TESTS=OFF >/dev/null
 cmake --build build -j "$(nproc)"
 exec build/src/domainauth serve "$@"
