@@ -4,9 +4,11 @@ bench/results/latest.json and writes bench/results/latest.md: tables with the
 ratios to the peers measured in the same run, and the machine.
 
 Usage: report.py OUT_DIR RESULTS_DIR
-OUT_DIR holds what this run measured: machine.json, openssl.N.json and
-inprocess.N.json (Google Benchmark JSON) for rounds N = 1, 2, ..., policy.json, postfix.json (any may be missing: parts not
+OUT_DIR holds what this run measured: machine.json, openssl.N.K.json and
+inprocess.N.K.json (Google Benchmark JSON) for rounds N = 1, 2, ... and groups K
+(an openssl speed run and our benchmarks compared with it), policy.json, postfix.json (any may be missing: parts not
 run keep their figures from the previous latest.json, marked with their date)."""
+import glob
 import json
 import os
 import sys
@@ -77,9 +79,9 @@ def inprocess_md(part):
     median over the rounds, a ratio the median of the rounds' own ratios."""
     rounds = [(r["openssl"], gbench_rows(r["gbench"])) for r in part["rounds"]]
     lines = ["## In-process (Google Benchmark vs `openssl speed`, same run)", "",
-             f"CPU time per operation; openssl speed reports CPU (user) time too. {len(rounds)} rounds of "
-             "`openssl speed` followed by our benchmarks: figures are medians over the rounds, a ratio is the "
-             "median of the ratios within each round (rounds: lowest-highest).", "",
+             f"CPU time per operation; openssl speed reports CPU (user) time too. {len(rounds)} rounds; in each, "
+             "every `openssl speed` run is followed at once by our benchmarks compared with it: figures are medians "
+             "over the rounds, a ratio is the median of the ratios within each round (rounds: lowest-highest).", "",
              "| what | domainauth | openssl speed | ratio | target |", "| --- | --- | --- | --- | --- |"]
     summary = []
 
@@ -194,10 +196,16 @@ def main():
     machine = load(os.path.join(out_dir, "machine.json"))
     merged = {"machine": machine or previous.get("machine")}
     rounds = []
-    while load(os.path.join(out_dir, f"inprocess.{len(rounds) + 1}.json")):
+    while True:  # round N: openssl.N.K.json and inprocess.N.K.json, one pair per group K
         n = len(rounds) + 1
-        rounds.append({"openssl": load(os.path.join(out_dir, f"openssl.{n}.json")) or {},
-                       "gbench": load(os.path.join(out_dir, f"inprocess.{n}.json"))})
+        parts = sorted(glob.glob(os.path.join(out_dir, f"inprocess.{n}.*.json")))
+        if not parts:
+            break
+        openssl, benchmarks = {}, []
+        for path in parts:
+            benchmarks += load(path).get("benchmarks", [])
+            openssl.update(load(path.replace("inprocess.", "openssl.")) or {})
+        rounds.append({"openssl": openssl, "gbench": {"benchmarks": benchmarks}})
     if rounds:
         merged["inprocess"] = {"machine": machine, "rounds": rounds}
     for part in ("policy", "postfix"):

@@ -41,16 +41,23 @@ bench/machine.sh > "$out/machine.json"
 echo "bench: machine $(cat "$out/machine.json")"
 
 if wants inprocess; then
-  # Rounds of openssl speed followed by our benchmarks, so each of our figures
-  # has an openssl figure measured next to it (the machine's speed drifts).
+  # Rounds; in each, every openssl speed measurement is followed at once by our
+  # benchmarks compared with it, so each figure has an openssl figure measured
+  # seconds before it (the machine's speed drifts).
   secs=2; rounds=5
   [ $quick = 1 ] && { secs=1; rounds=1; }
+  groups=("rsa2048:dkim_.*/rsa2048" "ed25519:dkim_.*/ed25519" "-bytes 16384 sha256:body_hash/" ":spf_")
   for round in $(seq 1 $rounds); do
-    echo "bench: round $round/$rounds: openssl speed -seconds $secs rsa2048 ed25519 sha256, then in-process benchmarks"
-    openssl speed -mr -seconds $secs -bytes 16384 rsa2048 ed25519 sha256 2>/dev/null |
-      bench/openssl_speed.py > "$out/openssl.$round.json"
-    "$bld/bench/bench_inprocess" --benchmark_min_time=$secs \
-      --benchmark_out="$out/inprocess.$round.json" --benchmark_out_format=json
+    for k in "${!groups[@]}"; do
+      speed=${groups[$k]%%:*} filter=${groups[$k]#*:}
+      echo "bench: round $round/$rounds: ${speed:+openssl speed -seconds $secs $speed, then }$filter"
+      if [ -n "$speed" ]; then
+        # shellcheck disable=SC2086 # $speed is several arguments
+        openssl speed -mr -seconds $secs $speed 2>/dev/null | bench/openssl_speed.py > "$out/openssl.$round.$k.json"
+      fi
+      "$bld/bench/bench_inprocess" --benchmark_filter="$filter" --benchmark_min_time=$secs \
+        --benchmark_out="$out/inprocess.$round.$k.json" --benchmark_out_format=json
+    done
   done
 fi
 if wants policy; then
