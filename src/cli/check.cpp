@@ -1,8 +1,8 @@
 // `domainauth check DOMAIN [--ip ADDR] [--helo NAME] [--selector S ...]
 // [--config FILE] [--dns HOST[:PORT]] [--trust-anchor FILE] [--json]`: the live
 // diagnosis of a domain's setup (setup/check.hpp). Selectors come from the
-// arguments and from the configuration's signing keys for DOMAIN, whose private
-// keys are compared with the published ones.
+// arguments and from the configuration's signing keys and ARC key for DOMAIN,
+// whose private keys are compared with the published ones.
 // Exit status: 0 no error found, 1 bad usage, 2 environment (no usable DNS),
 // 3 the check found errors (docs/architecture.md says why check differs from
 // the "0 = ran" rule). Reads untrusted input: DNS answers.
@@ -75,6 +75,10 @@ std::optional<setup::Report> run_domain_check(const CheckRequest& a, int& status
       if (!text::iequals(key.domain, options.domain)) continue;
       add_selector(options.selectors, {key.selector, key.key, key_path_of(loaded.config->sign, key)});
     }
+    // The ARC key ([arc] seal) is published as a DKIM key record too (RFC 8617 4.1.3).
+    if (const auto& arc = loaded.config->arc; arc.key && arc.domain == options.domain) {
+      add_selector(options.selectors, {arc.selector, arc.key, arc.key_file});
+    }
     resolver_config.servers = loaded.config->dns.servers;
   }
   if (!a.dns.empty()) resolver_config.servers = {a.dns};
@@ -116,7 +120,7 @@ void add_check_command(CLI::App& app, int& status) {
   cmd->add_option("--ip", args->ip, "address your server sends from (SPF, PTR, FCrDNS)");
   cmd->add_option("--helo", args->helo, "HELO name your server sends");
   cmd->add_option("--selector", args->selectors, "DKIM selector to check (repeatable)");
-  cmd->add_option("--config", args->config, "domainauth.toml: its signing keys for DOMAIN are checked too")
+  cmd->add_option("--config", args->config, "domainauth.toml: its signing and ARC keys for DOMAIN are checked too")
       ->check(CLI::ExistingFile);
   cmd->add_option("--dns", args->dns, "send every DNS query to HOST[:PORT]");
   cmd->add_option("--trust-anchor", args->trust_anchor,

@@ -174,10 +174,33 @@ def test_broken_zones(work, config, records):
     expect(code == 2, "no DNS server: exit status 2 (got %d)" % code)
 
 
+def test_arc_key(work, config, records):
+    """[arc] seal: check --config compares the ARC key with its published record too."""
+    code, out, err = run("dkim", "keygen", "--domain", "example.com", "--selector", "arc2026", "--out", work, "--json")
+    expect(code == 0, "keygen of the ARC key: " + err)
+    arc = json.loads(out)
+    arc_config = os.path.join(work, "arc.toml")
+    with open(config) as f, open(arc_config, "w") as out_file:
+        out_file.write(f.read() + '\n[arc]\nseal = true\ndomain = "example.com"\nselector = "arc2026"\n'
+                       'key = "%s"\n' % os.path.join(work, "arc2026.private"))
+    with DnsServer(records + host_records()) as dns:
+        code, report = check(dns, "example.com", "--config", arc_config)
+        expect(severity(report, "dkim.present", "arc2026") == "error" and code == 3,
+               "an unpublished ARC key is an error: %s" % severity(report, "dkim.present", "arc2026"))
+        code, report = check(dns, "example.jp", "--config", arc_config)
+        expect(severity(report, "dkim.present", "arc2026") is None, "the ARC key belongs to example.com only")
+    with DnsServer(records + [(arc["name"], "TXT", arc["record"])] + host_records()) as dns:
+        code, report = check(dns, "example.com", "--config", arc_config)
+        arc_errors = [f for f in report["findings"] if f["subject"] == "arc2026" and f["severity"] == "error"]
+        expect(severity(report, "dkim.matches_local", "arc2026") == "ok" and not arc_errors,
+               "the published ARC key matches the local one: %s" % arc_errors)
+
+
 def main():
     work = tempfile.mkdtemp(prefix="domainauth-setup-e2e-")
     config, records = test_init_publish_check(work)
     test_broken_zones(work, config, records)
+    test_arc_key(work, config, records)
     sys.exit(finish())
 
 
