@@ -2,40 +2,25 @@
 // mode 0600) and the [sign] configuration text that names them.
 #pragma once
 
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "dkim/crypto.hpp"
+#include "support/temp_dir.hpp"
 
 namespace domainauth::engine::testing {
 
 class KeyFolder {
  public:
-  KeyFolder() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "engine-keys-XXXXXX").string();
-    dir_ = ::mkdtemp(pattern.data());
-  }
-  ~KeyFolder() { std::filesystem::remove_all(dir_); }
-  KeyFolder(const KeyFolder&) = delete;
-  KeyFolder& operator=(const KeyFolder&) = delete;
-
   // The PEM file of the key called name (made on first use).
   std::string key(const std::string& name) {
     auto it = keys_.find(name);
     if (it == keys_.end()) {
       std::string error;
       auto made = dkim::PrivateKey::generate(dkim::KeyType::ed25519, 0, &error);
-      const std::string path = dir_ + "/" + name + ".private";
-      std::ofstream(path) << made->to_pem();
-      ::chmod(path.c_str(), 0600);
+      const std::string path = dir_.write(name + ".private", made->to_pem());
       it = keys_.emplace(name, std::make_pair(path, made->key_record())).first;
     }
     return it->second.first;
@@ -62,16 +47,10 @@ class KeyFolder {
     return out;
   }
 
-  [[nodiscard]] const std::string& dir() const { return dir_; }
-
  private:
-  std::string write(const std::string& name, const std::string& text) {
-    const std::string path = dir_ + "/" + name;
-    std::ofstream(path) << text;
-    return path;
-  }
+  std::string write(const std::string& name, const std::string& text) { return dir_.write(name, text); }
 
-  std::string dir_;
+  domainauth::testing::TempDir dir_;
   std::map<std::string, std::pair<std::string, std::string>> keys_;  // name -> (file, record)
 };
 

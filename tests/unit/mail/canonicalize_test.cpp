@@ -4,6 +4,7 @@
 
 #include <iterator>
 #include <random>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -245,44 +246,40 @@ TEST(Canonicalize, Rfc6376_3_4_4_ScanEdgeCasesAtEveryChunkBoundary) {
   }
 }
 
-// Property: long random bodies fed in chunks big enough for the vector scan.
-// Short pieces put several WSP runs and line ends in one block (the AVX2 scan
-// compacts them inside the block).
-TEST(Canonicalize, Rfc6376_3_4_3_And_3_4_4_LargeChunksMatchTheLineModel) {
-  std::mt19937 rng(4434);
-  const char* const pieces[] = {"word", "0123456789abcdefghijklmnopqrstuvwxyz", " ", "  ", "\t", " \t ",
-                                "\r\n", "\r\n", "\r\n\r\n", "\n", "\r", "\xe9", "\r\n \r\n", "a", "b c"};
-  for (int round = 0; round < 1000; ++round) {
+// Bodies of `rounds` random sequences of pieces, each canonicalized in every
+// chunk size (0: whole) and compared with the line model.
+void expect_random_bodies_match_the_line_model(unsigned seed, std::span<const char* const> pieces, int rounds,
+                                               std::initializer_list<std::size_t> chunks) {
+  std::mt19937 rng(seed);
+  for (int round = 0; round < rounds; ++round) {
     std::string body;
     std::size_t parts = rng() % 400;
-    for (std::size_t i = 0; i < parts; ++i) body += pieces[rng() % std::size(pieces)];
+    for (std::size_t i = 0; i < parts; ++i) body += pieces[rng() % pieces.size()];
     for (auto c : {Canonicalization::simple, Canonicalization::relaxed}) {
       const std::string want = reference_body(body, c);
-      for (std::size_t chunk : {std::size_t{17}, std::size_t{33}, std::size_t{100}, std::size_t{1000}}) {
+      for (std::size_t chunk : chunks) {
         ASSERT_EQ(canon_body(body, c, chunk), want) << "round " << round << " chunk " << chunk;
       }
     }
   }
 }
 
+// Property: long random bodies fed in chunks big enough for the vector scan.
+// Short pieces put several WSP runs and line ends in one block (the AVX2 scan
+// compacts them inside the block).
+TEST(Canonicalize, Rfc6376_3_4_3_And_3_4_4_LargeChunksMatchTheLineModel) {
+  const char* const pieces[] = {"word", "0123456789abcdefghijklmnopqrstuvwxyz", " ", "  ", "\t", " \t ",
+                                "\r\n", "\r\n", "\r\n\r\n", "\n", "\r", "\xe9", "\r\n \r\n", "a", "b c"};
+  expect_random_bodies_match_the_line_model(4434, pieces, 1000, {17, 33, 100, 1000});
+}
+
 // The canonicalizer uses the AVX2 scan where the CPU has it: the SSE2 build
 // must give the same output (the line model, chunked and whole).
 TEST(Canonicalize, Sse2ScanMatchesTheLineModel) {
   scan::prefer_avx2(false);
-  std::mt19937 rng(2024);
   const char* const pieces[] = {"word", "0123456789abcdefghijklmnopqrstuvwxyz", " ", "  ", "\t", " \t ",
                                 "\r\n", "\r\n\r\n", "\n", "\r", "\xe9", "\r\n \r\n", " \x01"};
-  for (int round = 0; round < 300; ++round) {
-    std::string body;
-    std::size_t parts = rng() % 400;
-    for (std::size_t i = 0; i < parts; ++i) body += pieces[rng() % std::size(pieces)];
-    for (auto c : {Canonicalization::simple, Canonicalization::relaxed}) {
-      const std::string want = reference_body(body, c);
-      for (std::size_t chunk : {std::size_t{0}, std::size_t{17}, std::size_t{40}, std::size_t{1000}}) {
-        ASSERT_EQ(canon_body(body, c, chunk), want) << "round " << round << " chunk " << chunk;
-      }
-    }
-  }
+  expect_random_bodies_match_the_line_model(2024, pieces, 300, {0, 17, 40, 1000});
   scan::prefer_avx2(true);
 }
 
