@@ -13,7 +13,7 @@
 #include "cli/commands.hpp"
 #include "config/config.hpp"
 #include "dns/sync.hpp"
-#include "dns/unbound_resolver.hpp"
+#include "dns/config.hpp"
 #include "setup/check.hpp"
 #include "text/ascii.hpp"
 
@@ -86,7 +86,7 @@ std::optional<setup::Report> run_domain_check(const CheckRequest& a, int& status
   options.dnssec_validating = !a.trust_anchor.empty();
   asio::io_context io;
   std::string error;
-  auto resolver = dns::UnboundResolver::create(io.get_executor(), resolver_config, error);
+  auto resolver = dns::make_resolver(io.get_executor(), resolver_config, error);
   if (!resolver) {
     std::cerr << "domainauth check: DNS resolver: " << error << "\n";
     status = kExitEnvironment;

@@ -4,7 +4,7 @@
 #include <iostream>
 #include <iterator>
 
-#include "dns/unbound_resolver.hpp"
+#include "dns/config.hpp"
 
 namespace domainauth::cli {
 

@@ -15,7 +15,7 @@
 #include "dkim/signer.hpp"
 #include "dkim/verifier.hpp"
 #include "dns/sync.hpp"
-#include "dns/unbound_resolver.hpp"
+#include "dns/config.hpp"
 #include "mail/header.hpp"
 #include "setup/records.hpp"
 
@@ -128,7 +128,7 @@ int verify(const DkimArgs& a) {
   dns::ResolverConfig config;
   if (!a.dns.empty()) config.servers.push_back(a.dns);
   std::string error;
-  auto resolver = dns::UnboundResolver::create(io.get_executor(), config, error);
+  auto resolver = dns::make_resolver(io.get_executor(), config, error);
   if (!resolver) return fail(kExitEnvironment, "DNS: " + error);
   auto results = dns::run_sync(io, dkim::verify_message(*resolver, {}, std::move(in.headers), in.body));
   if (a.json) {

@@ -14,7 +14,7 @@
 #include "dkim/crypto.hpp"
 #include "dns/await.hpp"
 #include "dns/sync.hpp"
-#include "dns/unbound_resolver.hpp"
+#include "dns/config.hpp"
 #include "setup/config_file.hpp"
 #include "setup/keys.hpp"
 #include "setup/rotate.hpp"
@@ -69,7 +69,7 @@ int confirm_and_switch(const RotateArgs& a, const std::string& text, setup::Rota
   dns::ResolverConfig resolver_config;
   if (!a.dns.empty()) resolver_config.servers = {a.dns};
   std::string error;
-  auto resolver = dns::UnboundResolver::create(io.get_executor(), resolver_config, error);
+  auto resolver = dns::make_resolver(io.get_executor(), resolver_config, error);
   if (!resolver) return fail(kExitEnvironment, "DNS resolver: " + error);
   bool all = true;
   for (const auto& k : rotation.keys) {

@@ -1,7 +1,7 @@
 // Configuration -> policy service settings, for serve.cpp and policy.cpp.
 #include "cli/policy_setup.hpp"
 
-#include "dns/unbound_resolver.hpp"
+#include "dns/config.hpp"
 
 namespace domainauth::cli {
 
@@ -17,7 +17,7 @@ std::shared_ptr<const policy::Settings> make_settings(asio::any_io_executor exec
   dns::ResolverConfig resolver_config;
   resolver_config.servers = config.dns.servers;
   resolver_config.timeout = config.dns.timeout;
-  auto resolver = dns::UnboundResolver::create(std::move(executor), resolver_config, error);
+  auto resolver = dns::make_resolver(std::move(executor), resolver_config, error);
   if (!resolver) return nullptr;
   settings->resolver = std::move(resolver);
   return settings;

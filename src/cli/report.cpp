@@ -19,7 +19,7 @@
 #include "config/config.hpp"
 #include "dmarc/text.hpp"
 #include "dns/sync.hpp"
-#include "dns/unbound_resolver.hpp"
+#include "dns/config.hpp"
 #include "report/aggregate.hpp"
 #include "report/file.hpp"
 #include "report/send.hpp"
@@ -76,7 +76,7 @@ struct Run {
   const ReportOptions& options;
   std::string org, email, submitter, host;
   asio::io_context io;
-  std::unique_ptr<dns::UnboundResolver> resolver;  // not for --dry-run
+  std::unique_ptr<dns::Resolver> resolver;  // not for --dry-run
   dmarc::Options dmarc;
   int written = 0, sent = 0, failed = 0;
 };
@@ -164,7 +164,7 @@ int run_reports(const config::Config& config, const ReportOptions& o, std::int64
   if (!o.dry_run) {
     dns::ResolverConfig resolver_config{config.dns.servers, config.dns.timeout, {}};
     if (!o.dns.empty()) resolver_config.servers = {o.dns};
-    run.resolver = dns::UnboundResolver::create(run.io.get_executor(), resolver_config, why);
+    run.resolver = dns::make_resolver(run.io.get_executor(), resolver_config, why);
     if (!run.resolver) {
       std::cerr << "domainauth report: DNS resolver: " << why << "\n";
       return kExitEnvironment;

@@ -14,7 +14,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "dns/sync.hpp"
-#include "dns/unbound_resolver.hpp"
+#include "dns/config.hpp"
 #include "spf/spf.hpp"
 
 namespace domainauth::cli {
@@ -54,7 +54,7 @@ int run_spf(const SpfArguments& args) {
   dns::ResolverConfig config;
   if (!args.dns.empty()) config.servers.push_back(args.dns);
   std::string error;
-  auto resolver = dns::UnboundResolver::create(io.get_executor(), config, error);
+  auto resolver = dns::make_resolver(io.get_executor(), config, error);
   if (!resolver) {
     std::cerr << "domainauth spf: DNS resolver: " << error << "\n";
     return kExitEnvironment;

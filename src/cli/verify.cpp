@@ -11,7 +11,7 @@
 #include "arc/validator.hpp"
 #include "cli/common.hpp"
 #include "dns/sync.hpp"
-#include "dns/unbound_resolver.hpp"
+#include "dns/config.hpp"
 #include "engine/stored_message.hpp"
 
 namespace domainauth::cli {
@@ -80,7 +80,7 @@ int verify(const VerifyArgs& a) {
   resolver_config.servers = a.dns.empty() ? config.dns.servers : std::vector<std::string>{a.dns};
   resolver_config.timeout = config.dns.timeout;
   std::string error;
-  auto resolver = dns::UnboundResolver::create(io.get_executor(), resolver_config, error);
+  auto resolver = dns::make_resolver(io.get_executor(), resolver_config, error);
   if (!resolver) return fail(kExitEnvironment, "DNS resolver: " + error);
 
   engine::Envelope envelope{*ip, a.helo, engine::envelope_address(a.sender)};

@@ -14,7 +14,7 @@
 
 #include "config/key_table.hpp"
 #include "config/toml_depth.hpp"
-#include "dns/unbound_resolver.hpp"
+#include "dns/config.hpp"
 
 namespace domainauth::config {
 
@@ -109,7 +109,8 @@ std::optional<std::string> apply_action(Config& config, const toml::value& value
 
 const std::array kKeys = {
     Key{"dns.servers", Type::string_list, "[]",
-        "DNS servers \"HOST[:PORT]\" (IP addresses) that get every query; empty: the system resolv.conf",
+        "DNS servers \"HOST[:PORT]\" (IP addresses) that get every query, the next one when one does not answer; "
+        "empty: the system resolv.conf",
         [](Config& c, const toml::value& v) -> std::optional<std::string> {
           c.dns.servers = strings(v);
           for (const auto& server : c.dns.servers) {
@@ -118,7 +119,7 @@ const std::array kKeys = {
           }
           return std::nullopt;
         }},
-    Key{"dns.timeout", Type::seconds, "5", "seconds before one DNS query counts as timed out",
+    Key{"dns.timeout", Type::seconds, "5", "seconds before one DNS query counts as timed out (it is sent again every quarter of it)",
         [](Config& c, const toml::value& v) { return to_duration(v, c.dns.timeout); }},
     Key{"policy.listen", Type::string_list, "[\"inet:127.0.0.1:10023\"]",
         "Postfix policy service listeners: \"inet:HOST:PORT\" or \"unix:PATH\"",

@@ -6,7 +6,6 @@
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
-#include <charconv>
 #include <fstream>
 #include <unordered_map>
 
@@ -15,7 +14,6 @@ namespace domainauth::dns {
 namespace {
 
 constexpr int class_in = 1;  // RFC 1035 3.2.4
-constexpr std::uint16_t default_port = 53;
 
 // libunbound answers some names itself by default (RFC 6761 special-use names,
 // RFC 6303 locally served reverse zones). As a stub in front of the configured
@@ -34,14 +32,6 @@ struct ContextDeleter {
   void operator()(ub_ctx* ctx) const { ub_ctx_delete(ctx); }
 };
 using Context = std::unique_ptr<ub_ctx, ContextDeleter>;
-
-[[nodiscard]] bool parse_port(std::string_view text, std::uint16_t& port) {
-  unsigned value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value == 0 || value > 65535) return false;
-  port = static_cast<std::uint16_t>(value);
-  return true;
-}
 
 [[nodiscard]] bool set_option(ub_ctx* ctx, const char* name, const char* value, std::string& error) {
   const int rc = ub_ctx_set_option(ctx, name, value);
@@ -76,9 +66,10 @@ using Context = std::unique_ptr<ub_ctx, ContextDeleter>;
     return rc == 0;
   }
   for (const std::string& spec : servers) {
-    const std::optional<std::string> server = parse_server(spec, error);
+    const std::optional<ServerAddress> server = parse_server(spec, error);
     if (!server) return false;
-    const int rc = ub_ctx_set_fwd(ctx, server->c_str());
+    const std::string address = server->address.to_string() + "@" + std::to_string(server->port);
+    const int rc = ub_ctx_set_fwd(ctx, address.c_str());
     if (rc != 0) {
       error = "DNS server " + spec + ": " + ub_strerror(rc);
       return false;
@@ -127,42 +118,6 @@ using Context = std::unique_ptr<ub_ctx, ContextDeleter>;
 }
 
 }  // namespace
-
-std::optional<std::string> parse_server(std::string_view spec, std::string& error) {
-  std::string_view host = spec;
-  std::uint16_t port = default_port;
-  if (!spec.empty() && spec.front() == '[') {
-    const std::size_t close = spec.find(']');
-    if (close == std::string_view::npos) {
-      error = "DNS server \"" + std::string(spec) + "\": missing ']'";
-      return std::nullopt;
-    }
-    host = spec.substr(1, close - 1);
-    const std::string_view rest = spec.substr(close + 1);
-    if (!rest.empty() && (rest.front() != ':' || !parse_port(rest.substr(1), port))) {
-      error = "DNS server \"" + std::string(spec) + "\": bad port after ']'";
-      return std::nullopt;
-    }
-    if (!net::IpAddress::parse_v6(host)) {
-      error = "DNS server \"" + std::string(spec) + "\": not an IPv6 address in brackets";
-      return std::nullopt;
-    }
-  } else if (spec.find(':') != spec.rfind(':')) {
-    // Two or more colons: a bare IPv6 address, no port.
-  } else if (const std::size_t colon = spec.find(':'); colon != std::string_view::npos) {
-    host = spec.substr(0, colon);
-    if (!parse_port(spec.substr(colon + 1), port)) {
-      error = "DNS server \"" + std::string(spec) + "\": bad port (want 1-65535)";
-      return std::nullopt;
-    }
-  }
-  const std::optional<net::IpAddress> address = net::IpAddress::parse(host);
-  if (!address) {
-    error = "DNS server \"" + std::string(spec) + "\": not an IP address";
-    return std::nullopt;
-  }
-  return address->to_string() + "@" + std::to_string(port);
-}
 
 struct UnboundResolver::State : std::enable_shared_from_this<State> {
   // One query in flight. Its address is libunbound's callback argument; it lives

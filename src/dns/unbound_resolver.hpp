@@ -1,4 +1,5 @@
-// The production dns::Resolver: libunbound driven from the Asio event loop.
+// The validating dns::Resolver (used when a trust anchor is configured, see
+// config.hpp): libunbound driven from the Asio event loop.
 // Queries run in libunbound's one background thread; its result pipe (ub_fd)
 // is watched with asio::posix::stream_descriptor::async_wait and drained with
 // ub_process, so no thread blocks per query and any number are in flight.
@@ -16,33 +17,17 @@
 #pragma once
 
 #include <asio/any_io_executor.hpp>
-#include <chrono>
 #include <cstddef>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
+#include "dns/config.hpp"
 #include "dns/resolver.hpp"
 
 struct ub_result;
 
 namespace domainauth::dns {
-
-struct ResolverConfig {
-  // Where every query goes: "HOST", "HOST:PORT", "[V6]" or "[V6]:PORT" (HOST an
-  // IP address, port 53 by default). Empty: the nameservers of /etc/resolv.conf.
-  std::vector<std::string> servers;
-  std::chrono::milliseconds timeout{5000};
-  // Trust anchors in zone-file format (DS or DNSKEY records). Empty: no DNSSEC
-  // validation, every answer Dnssec::insecure.
-  std::string trust_anchor_file;
-};
-
-// A server spec as above -> libunbound's "ADDR@PORT" ("127.0.0.1@5353", "::1@53").
-// std::nullopt, with error set, when it is not an IP address with optional port.
-[[nodiscard]] std::optional<std::string> parse_server(std::string_view spec, std::string& error);
 
 // What a libunbound result means as an Answer for a query of type. A bogus
 // result (RFC 4035 5.5) is Status::servfail with Dnssec::bogus and libunbound's

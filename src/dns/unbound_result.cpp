@@ -4,23 +4,13 @@
 
 #include <span>
 
+#include "dns/message.hpp"
 #include "dns/rdata.hpp"
 #include "dns/unbound_resolver.hpp"
 
 namespace domainauth::dns {
 
 namespace {
-
-// RFC 1035 4.1.1, RFC 6895 2.3: the RCODEs a resolver reports without data.
-std::string rcode_name(int rcode) {
-  switch (rcode) {
-    case 1: return "FORMERR";
-    case 2: return "SERVFAIL";
-    case 4: return "NOTIMP";
-    case 5: return "REFUSED";
-    default: return "RCODE " + std::to_string(rcode);
-  }
-}
 
 Answer failure(std::string detail) {
   Answer answer;

@@ -1,6 +1,8 @@
-// End-to-end tests of dns::UnboundResolver against a real unbound on loopback,
+// End-to-end tests of both dns::Resolver implementations (StubResolver and
+// UnboundResolver, the same tests for each) against a real unbound on loopback,
 // started by run.py with the data it lists (RFC 1035 record types, RFC 2308
-// negative answers, CNAME following, timeouts, caching, concurrency).
+// negative answers, CNAME following, TCP for long answers, timeouts, caching,
+// concurrency), and of DNSSEC validation (UnboundResolver with a trust anchor).
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -15,6 +17,7 @@
 
 #include "dns/await.hpp"
 #include "dns/sync.hpp"
+#include "dns/stub_resolver.hpp"
 #include "dns/unbound_resolver.hpp"
 
 namespace domainauth::dns {
@@ -43,14 +46,16 @@ bool control(const std::string& command) {
   return ok;
 }
 
-class UnboundE2e : public ::testing::Test {
+// R: the implementation under test (StubResolver or UnboundResolver).
+template <typename R>
+class ResolverE2e : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_FALSE(env("DOMAINAUTH_DNS_SERVER").empty()) << "run me through run.py"; }
 
-  std::unique_ptr<UnboundResolver> make(std::chrono::milliseconds timeout = 3000ms,
-                                        std::vector<std::string> servers = {env("DOMAINAUTH_DNS_SERVER")}) {
+  std::unique_ptr<R> make(std::chrono::milliseconds timeout = 3000ms,
+                          std::vector<std::string> servers = {env("DOMAINAUTH_DNS_SERVER")}) {
     std::string error;
-    auto resolver = UnboundResolver::create(io_.get_executor(), {std::move(servers), timeout, ""}, error);
+    auto resolver = R::create(io_.get_executor(), {std::move(servers), timeout, ""}, error);
     EXPECT_TRUE(resolver) << error;
     return resolver;
   }
@@ -67,27 +72,30 @@ class UnboundE2e : public ::testing::Test {
   asio::io_context io_;
 };
 
+using Implementations = ::testing::Types<StubResolver, UnboundResolver>;
+TYPED_TEST_SUITE(ResolverE2e, Implementations);
+
 std::set<std::string> texts(const std::vector<net::IpAddress>& addresses) {
   std::set<std::string> out;
   for (const auto& a : addresses) out.insert(a.to_string());
   return out;
 }
 
-TEST_F(UnboundE2e, rfc1035_a_records) {
-  const Answer a = ask("host.e2e.test", RecordType::a);
+TYPED_TEST(ResolverE2e, rfc1035_a_records) {
+  const Answer a = this->ask("host.e2e.test", RecordType::a);
   ASSERT_EQ(a.status, Status::answer) << a.detail;
   EXPECT_EQ(texts(a.addresses), (std::set<std::string>{"192.0.2.1", "192.0.2.2"}));
   EXPECT_EQ(a.dnssec, Dnssec::insecure);
 }
 
-TEST_F(UnboundE2e, rfc3596_aaaa_record) {
-  const Answer a = ask("HOST.e2e.test.", RecordType::aaaa);
+TYPED_TEST(ResolverE2e, rfc3596_aaaa_record) {
+  const Answer a = this->ask("HOST.e2e.test.", RecordType::aaaa);
   ASSERT_EQ(a.status, Status::answer) << a.detail;
   EXPECT_EQ(texts(a.addresses), (std::set<std::string>{"2001:db8::1"}));
 }
 
-TEST_F(UnboundE2e, rfc1035_mx_records_lower_case_without_trailing_dot) {
-  Answer a = ask("e2e.test", RecordType::mx);
+TYPED_TEST(ResolverE2e, rfc1035_mx_records_lower_case_without_trailing_dot) {
+  Answer a = this->ask("e2e.test", RecordType::mx);
   ASSERT_EQ(a.status, Status::answer) << a.detail;
   ASSERT_EQ(a.mx.size(), 2u);
   std::sort(a.mx.begin(), a.mx.end(), [](const MxRecord& x, const MxRecord& y) { return x.preference < y.preference; });
@@ -97,72 +105,72 @@ TEST_F(UnboundE2e, rfc1035_mx_records_lower_case_without_trailing_dot) {
   EXPECT_EQ(a.mx[1].exchange, "mx2.e2e.test");
 }
 
-TEST_F(UnboundE2e, rfc1035_ptr_record) {
+TYPED_TEST(ResolverE2e, rfc1035_ptr_record) {
   const auto ip = net::IpAddress::parse("192.0.2.1");
   ASSERT_TRUE(ip);
-  const Answer a = ask(ip->reverse_name(), RecordType::ptr);
+  const Answer a = this->ask(ip->reverse_name(), RecordType::ptr);
   ASSERT_EQ(a.status, Status::answer) << a.detail;
   EXPECT_EQ(a.names, std::vector<std::string>{"host.e2e.test"});
 }
 
-TEST_F(UnboundE2e, rfc7208_3_3_txt_strings_joined_per_record) {
-  const Answer a = ask("multi.e2e.test", RecordType::txt);
+TYPED_TEST(ResolverE2e, rfc7208_3_3_txt_strings_joined_per_record) {
+  const Answer a = this->ask("multi.e2e.test", RecordType::txt);
   ASSERT_EQ(a.status, Status::answer) << a.detail;
   EXPECT_EQ(std::set<std::string>(a.txt.begin(), a.txt.end()),
             (std::set<std::string>{"v=spf1 ip4:192.0.2.0/24 -all", "second record"}));
 }
 
-TEST_F(UnboundE2e, txt_longer_than_255_octets_and_than_a_udp_answer) {
-  const Answer a = ask("long.e2e.test", RecordType::txt);
+TYPED_TEST(ResolverE2e, txt_longer_than_255_octets_and_than_a_udp_answer) {
+  const Answer a = this->ask("long.e2e.test", RecordType::txt);
   ASSERT_EQ(a.status, Status::answer) << a.detail;
   ASSERT_EQ(a.txt.size(), 1u);
   EXPECT_EQ(a.txt[0].size(), 2000u);
   EXPECT_EQ(a.txt[0], env("DOMAINAUTH_LONG_TXT"));
 }
 
-TEST_F(UnboundE2e, empty_txt_record_is_empty_string) {
-  const Answer a = ask("empty.e2e.test", RecordType::txt);
+TYPED_TEST(ResolverE2e, empty_txt_record_is_empty_string) {
+  const Answer a = this->ask("empty.e2e.test", RecordType::txt);
   ASSERT_EQ(a.status, Status::answer) << a.detail;
   EXPECT_EQ(a.txt, std::vector<std::string>{""});
 }
 
-TEST_F(UnboundE2e, rfc2308_nxdomain_and_nodata_kept_apart) {
-  auto resolver = make();
-  EXPECT_EQ(ask(*resolver, "missing.e2e.test", RecordType::a).status, Status::nxdomain);
-  EXPECT_EQ(ask(*resolver, "host.e2e.test", RecordType::txt).status, Status::nodata);
-  EXPECT_EQ(ask(*resolver, "host.e2e.test", RecordType::mx).status, Status::nodata);
-  EXPECT_EQ(ask(*resolver, "missing.e2e.test", RecordType::txt).status, Status::nxdomain);
+TYPED_TEST(ResolverE2e, rfc2308_nxdomain_and_nodata_kept_apart) {
+  auto resolver = this->make();
+  EXPECT_EQ(this->ask(*resolver, "missing.e2e.test", RecordType::a).status, Status::nxdomain);
+  EXPECT_EQ(this->ask(*resolver, "host.e2e.test", RecordType::txt).status, Status::nodata);
+  EXPECT_EQ(this->ask(*resolver, "host.e2e.test", RecordType::mx).status, Status::nodata);
+  EXPECT_EQ(this->ask(*resolver, "missing.e2e.test", RecordType::txt).status, Status::nxdomain);
 }
 
-TEST_F(UnboundE2e, servfail_is_transient_with_detail) {
-  const Answer a = ask("broken.e2e.test", RecordType::txt);
+TYPED_TEST(ResolverE2e, servfail_is_transient_with_detail) {
+  const Answer a = this->ask("broken.e2e.test", RecordType::txt);
   EXPECT_EQ(a.status, Status::servfail);
   EXPECT_EQ(a.detail, "SERVFAIL");
 }
 
-TEST_F(UnboundE2e, timeout_honoured) {
-  auto resolver = make(700ms);
+TYPED_TEST(ResolverE2e, timeout_honoured) {
+  auto resolver = this->make(700ms);
   const auto start = std::chrono::steady_clock::now();
-  const Answer a = ask(*resolver, "slow.e2e.test", RecordType::txt);
+  const Answer a = this->ask(*resolver, "slow.e2e.test", RecordType::txt);
   const auto took = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(a.status, Status::timeout) << a.detail;
   EXPECT_GE(took, 700ms);
   EXPECT_LT(took, 1100ms);
 }
 
-TEST_F(UnboundE2e, cname_followed) {
-  auto resolver = make();
-  const Answer a = ask(*resolver, "alias.e2e.test", RecordType::a);
+TYPED_TEST(ResolverE2e, cname_followed) {
+  auto resolver = this->make();
+  const Answer a = this->ask(*resolver, "alias.e2e.test", RecordType::a);
   ASSERT_EQ(a.status, Status::answer) << a.detail;
   EXPECT_EQ(texts(a.addresses), (std::set<std::string>{"192.0.2.1", "192.0.2.2"}));
-  const Answer t = ask(*resolver, "txtalias.e2e.test", RecordType::txt);
+  const Answer t = this->ask(*resolver, "txtalias.e2e.test", RecordType::txt);
   ASSERT_EQ(t.status, Status::answer) << t.detail;
   EXPECT_EQ(t.txt.size(), 2u);
 }
 
-TEST_F(UnboundE2e, two_hundred_concurrent_queries_on_one_thread) {
+TYPED_TEST(ResolverE2e, two_hundred_concurrent_queries_on_one_thread) {
   constexpr int count = 200;
-  auto resolver = make(5000ms);
+  auto resolver = this->make(5000ms);
   std::vector<std::optional<Answer>> answers(count);
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < count; ++i) {
@@ -170,8 +178,8 @@ TEST_F(UnboundE2e, two_hundred_concurrent_queries_on_one_thread) {
                     [&answers, i](Answer a) { answers[static_cast<std::size_t>(i)] = std::move(a); });
   }
   EXPECT_EQ(resolver->in_flight(), static_cast<std::size_t>(count));
-  io_.restart();
-  io_.run();
+  this->io_.restart();
+  this->io_.run();
   const auto took = std::chrono::steady_clock::now() - start;
   for (int i = 0; i < count; ++i) {
     const auto& a = answers[static_cast<std::size_t>(i)];
@@ -183,14 +191,14 @@ TEST_F(UnboundE2e, two_hundred_concurrent_queries_on_one_thread) {
   EXPECT_LT(took, 2s) << "queries were not in flight together";
 }
 
-TEST_F(UnboundE2e, answers_cached_while_the_server_is_down) {
-  auto resolver = make(1500ms);
-  ASSERT_EQ(ask(*resolver, "cached.e2e.test", RecordType::a).status, Status::answer);
-  ASSERT_EQ(ask(*resolver, "missing-cached.e2e.test", RecordType::a).status, Status::nxdomain);
+TYPED_TEST(ResolverE2e, answers_cached_while_the_server_is_down) {
+  auto resolver = this->make(1500ms);
+  ASSERT_EQ(this->ask(*resolver, "cached.e2e.test", RecordType::a).status, Status::answer);
+  ASSERT_EQ(this->ask(*resolver, "missing-cached.e2e.test", RecordType::a).status, Status::nxdomain);
   ASSERT_TRUE(control("stop"));
-  const Answer cached = ask(*resolver, "cached.e2e.test", RecordType::a);
-  const Answer negative = ask(*resolver, "missing-cached.e2e.test", RecordType::a);
-  const Answer uncached = ask(*resolver, "host.e2e.test", RecordType::a);
+  const Answer cached = this->ask(*resolver, "cached.e2e.test", RecordType::a);
+  const Answer negative = this->ask(*resolver, "missing-cached.e2e.test", RecordType::a);
+  const Answer uncached = this->ask(*resolver, "host.e2e.test", RecordType::a);
   ASSERT_TRUE(control("start"));
   ASSERT_EQ(cached.status, Status::answer) << cached.detail;
   EXPECT_EQ(texts(cached.addresses), (std::set<std::string>{"192.0.2.99"}));
@@ -198,14 +206,14 @@ TEST_F(UnboundE2e, answers_cached_while_the_server_is_down) {
   EXPECT_TRUE(uncached.transient()) << "the server was not down: " << to_string(uncached.status);
 }
 
-TEST_F(UnboundE2e, servers_from_resolv_conf) {
+TYPED_TEST(ResolverE2e, servers_from_resolv_conf) {
   // netns-run's /etc/resolv.conf names 127.0.0.53, where the harness also listens.
-  auto resolver = make(3000ms, {});
-  const Answer a = ask(*resolver, "host.e2e.test", RecordType::aaaa);
+  auto resolver = this->make(3000ms, {});
+  const Answer a = this->ask(*resolver, "host.e2e.test", RecordType::aaaa);
   ASSERT_EQ(a.status, Status::answer) << a.detail;
 }
 
-class DnssecE2e : public UnboundE2e {
+class DnssecE2e : public ResolverE2e<UnboundResolver> {
  protected:
   std::unique_ptr<UnboundResolver> validating() {
     std::string error;
@@ -217,6 +225,9 @@ class DnssecE2e : public UnboundE2e {
 };
 
 TEST_F(DnssecE2e, rfc4035_signed_answer_is_secure) {
+  std::string error;
+  auto chosen = make_resolver(io_.get_executor(), {{env("DOMAINAUTH_DNS_SERVER")}, 3000ms, env("DOMAINAUTH_DNS_TRUST_ANCHOR")}, error);
+  EXPECT_TRUE(dynamic_cast<UnboundResolver*>(chosen.get())) << "a trust anchor: libunbound, which validates";
   auto resolver = validating();
   const Answer a = ask(*resolver, "secure.test", RecordType::txt);
   ASSERT_EQ(a.status, Status::answer) << a.detail;
@@ -255,7 +266,11 @@ TEST_F(DnssecE2e, names_outside_the_trust_anchor_are_insecure) {
 }
 
 TEST_F(DnssecE2e, without_trust_anchor_nothing_is_validated) {
-  const Answer a = ask("tampered.secure.test", RecordType::txt);
+  std::string error;
+  auto resolver = make_resolver(io_.get_executor(), {{env("DOMAINAUTH_DNS_SERVER")}, 3000ms, ""}, error);
+  ASSERT_TRUE(resolver) << error;
+  EXPECT_TRUE(dynamic_cast<StubResolver*>(resolver.get())) << "no trust anchor: the stub resolver";
+  const Answer a = ask(*resolver, "tampered.secure.test", RecordType::txt);
   ASSERT_EQ(a.status, Status::answer) << a.detail;
   EXPECT_EQ(a.dnssec, Dnssec::insecure);
   EXPECT_EQ(a.txt, std::vector<std::string>{"altered after signing"});

@@ -1,0 +1,477 @@
+// StubResolver: a caching stub resolver on the Asio event loop (see stub_resolver.hpp).
+#include "dns/stub_resolver.hpp"
+
+#include <stdlib.h>  // arc4random_buf (glibc 2.36, the BSDs)
+
+#include <algorithm>
+#include <array>
+#include <asio/ip/tcp.hpp>
+#include <asio/ip/udp.hpp>
+#include <asio/post.hpp>
+#include <asio/read.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/write.hpp>
+#include <chrono>
+#include <span>
+#include <unordered_map>
+
+#include "dns/message.hpp"
+
+namespace domainauth::dns {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using asio::ip::tcp;
+using asio::ip::udp;
+
+constexpr std::size_t max_udp_message = 65535;
+constexpr std::chrono::milliseconds min_retry_interval{50};
+constexpr std::size_t max_cname_restarts = 8;
+
+asio::ip::address to_asio(const net::IpAddress& ip) {
+  if (ip.is_v4()) {
+    asio::ip::address_v4::bytes_type bytes{};
+    std::copy_n(ip.bytes().begin(), 4, bytes.begin());
+    return asio::ip::address_v4(bytes);
+  }
+  asio::ip::address_v6::bytes_type bytes{};
+  std::copy_n(ip.bytes().begin(), 16, bytes.begin());
+  return asio::ip::address_v6(bytes);
+}
+
+std::string cache_key(const Question& question) {
+  std::string key(question.name.begin(), question.name.end());
+  key.push_back(static_cast<char>(static_cast<std::uint16_t>(question.type) >> 8));
+  key.push_back(static_cast<char>(static_cast<std::uint16_t>(question.type) & 0xff));
+  return key;
+}
+
+Answer failure(std::string detail) {
+  Answer answer;
+  answer.status = Status::servfail;
+  answer.detail = std::move(detail);
+  return answer;
+}
+
+}  // namespace
+
+struct StubResolver::State : std::enable_shared_from_this<State> {
+  struct Lookup;
+
+  // One connected UDP socket to one server and the queries waiting on it, by ID.
+  struct Channel {
+    Channel(const asio::any_io_executor& executor, std::size_t to) : socket(executor), server(to) {}
+    udp::socket socket;
+    std::size_t server;
+    unsigned sent = 0;
+    bool receiving = false;
+    std::unordered_map<std::uint16_t, Lookup*> waiting;
+    std::vector<std::uint8_t> buffer;
+  };
+
+  // One query over TCP (RFC 1035 4.2.2: two-octet length, then the message).
+  struct Stream {
+    enum class Stage : std::uint8_t { connect, write, length, body };
+    explicit Stream(const asio::any_io_executor& executor) : socket(executor) {}
+    tcp::socket socket;
+    Stage stage = Stage::connect;
+    std::vector<std::uint8_t> message;  // the query with its length, then the reply
+    std::array<std::uint8_t, 2> length{};
+  };
+
+  // One name and type being resolved, for every handler that asked meanwhile.
+  struct Lookup {
+    Lookup(const asio::any_io_executor& executor, std::string k, Question q)
+        : key(std::move(k)), question(std::move(q)), timer(executor) {}
+    std::string key;
+    Question question;
+    std::vector<Resolver::Handler> handlers;
+    Clock::time_point deadline;
+    asio::steady_timer timer;    // next retry, or the deadline
+    std::size_t attempts = 0;    // sends so far: picks the next server
+    std::uint64_t generation = 0;  // which send the timer belongs to
+    bool edns = true;
+    std::shared_ptr<Channel> channel;  // while waiting for a UDP reply
+    std::uint16_t id = 0;
+    std::shared_ptr<Stream> stream;  // while asking over TCP
+    std::string last_error;          // for the timeout's detail
+    std::size_t restarts = 0;        // CNAME targets asked for after the server did not
+    std::uint32_t ttl_cap = UINT32_MAX;  // the CNAMEs' TTL, once one was followed
+  };
+
+  struct Cached {
+    Answer answer;
+    Clock::time_point expires;
+  };
+
+  State(asio::any_io_executor exec, std::vector<udp::endpoint> to, std::chrono::milliseconds limit)
+      : executor(std::move(exec)),
+        servers(std::move(to)),
+        timeout(limit),
+        retry_interval(std::max(limit / 4, min_retry_interval)),
+        current(servers.size()) {}
+
+  // Query IDs from the kernel's random source, fetched 256 at a time (glibc's
+  // arc4random is one getrandom() call each).
+  std::uint16_t random_id() {
+    if (next_id == ids.size()) {
+      arc4random_buf(ids.data(), sizeof(ids));
+      next_id = 0;
+    }
+    return ids[next_id++];
+  }
+
+  void deliver(Resolver::Handler handler, Answer answer) {
+    asio::post(executor, [handler = std::move(handler), answer = std::move(answer)]() mutable {
+      handler(std::move(answer));
+    });
+  }
+
+  void start(std::string_view name, RecordType type, Resolver::Handler handler);
+  void send(Lookup& lookup);
+  void wait(Lookup& lookup, Clock::time_point until);
+  void on_timer(const std::string& key, std::uint64_t generation);
+  std::shared_ptr<Channel> channel_for(std::size_t server, std::string& error);
+  void arm(const std::shared_ptr<Channel>& channel);
+  void on_datagram(const std::shared_ptr<Channel>& channel, const std::error_code& ec, std::size_t size);
+  void on_reply(Lookup& lookup, std::span<const std::uint8_t> message, std::size_t server);
+  void conclude(Lookup& lookup, Reply reply);
+  void ask_over_tcp(Lookup& lookup, std::size_t server);
+  void on_stream(const std::string& key, const std::shared_ptr<Stream>& stream, const std::error_code& ec,
+                 std::size_t server);
+  void detach(Lookup& lookup);
+  void close(Channel& channel);
+  void finish(Lookup& lookup, Answer answer, std::uint32_t ttl);
+  void store(const std::string& key, const Answer& answer, std::uint32_t ttl);
+  void shutdown();
+
+  asio::any_io_executor executor;
+  std::vector<udp::endpoint> servers;
+  std::chrono::milliseconds timeout;
+  std::chrono::milliseconds retry_interval;
+  std::vector<std::shared_ptr<Channel>> current;  // per server: the socket new queries use
+  std::size_t sockets_open = 0;
+  std::unordered_map<std::string, std::unique_ptr<Lookup>> lookups;
+  std::unordered_map<std::string, Cached> cache;
+  std::array<std::uint16_t, 256> ids{};
+  std::size_t next_id = ids.size();
+};
+
+void StubResolver::State::start(std::string_view name, RecordType type, Resolver::Handler handler) {
+  std::string error;
+  std::optional<Question> question = make_question(name, type, error);
+  if (!question) {
+    deliver(std::move(handler), failure("cannot query " + std::string(name) + ": " + error));
+    return;
+  }
+  std::string key = cache_key(*question);
+  const Clock::time_point now = Clock::now();
+  if (const auto hit = cache.find(key); hit != cache.end()) {
+    if (hit->second.expires > now) {
+      deliver(std::move(handler), hit->second.answer);
+      return;
+    }
+    cache.erase(hit);
+  }
+  if (const auto running = lookups.find(key); running != lookups.end()) {
+    running->second->handlers.push_back(std::move(handler));
+    return;
+  }
+  auto lookup = std::make_unique<Lookup>(executor, key, std::move(*question));
+  lookup->handlers.push_back(std::move(handler));
+  lookup->deadline = now + timeout;
+  Lookup& started = *lookup;
+  lookups.emplace(std::move(key), std::move(lookup));
+  send(started);
+}
+
+// Sends the query over UDP to the next server in turn and waits for a reply
+// until the next retry.
+void StubResolver::State::send(Lookup& lookup) {
+  detach(lookup);
+  const std::size_t server = lookup.attempts++ % servers.size();
+  std::string error;
+  if (const std::shared_ptr<Channel> channel = channel_for(server, error)) {
+    std::uint16_t id = 0;
+    do {
+      id = random_id();
+    } while (channel->waiting.contains(id));
+    const std::vector<std::uint8_t> query = encode_query(lookup.question, id, lookup.edns);
+    std::error_code ec;
+    channel->socket.send(asio::buffer(query), 0, ec);
+    ++channel->sent;
+    if (ec) lookup.last_error = "sending to " + servers[server].address().to_string() + ": " + ec.message();
+    channel->waiting.emplace(id, &lookup);
+    lookup.channel = channel;
+    lookup.id = id;
+    arm(channel);
+  } else {
+    lookup.last_error = std::move(error);
+  }
+  wait(lookup, std::min(lookup.deadline, Clock::now() + retry_interval));
+}
+
+void StubResolver::State::wait(Lookup& lookup, Clock::time_point until) {
+  const std::uint64_t generation = ++lookup.generation;
+  lookup.timer.expires_at(until);
+  lookup.timer.async_wait([weak = weak_from_this(), key = lookup.key, generation](const std::error_code& ec) {
+    if (ec) return;
+    if (const auto self = weak.lock()) self->on_timer(key, generation);
+  });
+}
+
+void StubResolver::State::on_timer(const std::string& key, std::uint64_t generation) {
+  const auto it = lookups.find(key);
+  if (it == lookups.end() || it->second->generation != generation) return;  // a stale expiry
+  Lookup& lookup = *it->second;
+  if (Clock::now() < lookup.deadline) {
+    send(lookup);
+    return;
+  }
+  Answer answer;
+  answer.status = Status::timeout;
+  answer.detail = "no answer within " + std::to_string(timeout.count()) + " ms";
+  if (!lookup.last_error.empty()) answer.detail += " (" + lookup.last_error + ")";
+  finish(lookup, std::move(answer), 0);
+}
+
+std::shared_ptr<StubResolver::State::Channel> StubResolver::State::channel_for(std::size_t server,
+                                                                                std::string& error) {
+  std::shared_ptr<Channel>& slot = current[server];
+  if (slot && slot->sent < queries_per_socket) return slot;
+  auto fresh = std::make_shared<Channel>(executor, server);
+  std::error_code ec;
+  // connect() binds the socket to a port the kernel picks at random.
+  fresh->socket.open(servers[server].protocol(), ec);
+  if (!ec) fresh->socket.connect(servers[server], ec);
+  if (ec) {
+    error = "cannot open a UDP socket to " + servers[server].address().to_string() + ": " + ec.message();
+    return nullptr;
+  }
+  ++sockets_open;
+  fresh->buffer.resize(max_udp_message);
+  const std::shared_ptr<Channel> retired = std::exchange(slot, fresh);
+  if (retired && retired->waiting.empty()) close(*retired);
+  return slot;
+}
+
+// Receives while queries wait on the channel (only then, so that an io_context
+// with nothing else to do returns from run()).
+void StubResolver::State::arm(const std::shared_ptr<Channel>& channel) {
+  if (channel->receiving || channel->waiting.empty() || !channel->socket.is_open()) return;
+  channel->receiving = true;
+  channel->socket.async_receive(
+      asio::buffer(channel->buffer),
+      [weak = weak_from_this(), channel](const std::error_code& ec, std::size_t size) {
+        if (const auto self = weak.lock()) self->on_datagram(channel, ec, size);
+      });
+}
+
+void StubResolver::State::on_datagram(const std::shared_ptr<Channel>& channel, const std::error_code& ec,
+                                      std::size_t size) {
+  channel->receiving = false;
+  if (!ec && size >= 2) {
+    const auto id = static_cast<std::uint16_t>((channel->buffer[0] << 8) | channel->buffer[1]);
+    if (const auto it = channel->waiting.find(id); it != channel->waiting.end()) {
+      on_reply(*it->second, std::span(channel->buffer.data(), size), channel->server);
+    }
+  } else if (ec && ec != asio::error::operation_aborted) {
+    // An ICMP error (connection refused) names no query: it is noted on every
+    // query waiting here, and they are retried when their timers say so.
+    for (auto& [id, lookup] : channel->waiting) {
+      lookup->last_error = servers[channel->server].address().to_string() + ": " + ec.message();
+    }
+  }
+  arm(channel);
+}
+
+void StubResolver::State::on_reply(Lookup& lookup, std::span<const std::uint8_t> message, std::size_t server) {
+  std::optional<Reply> reply = read_reply(message, lookup.question, lookup.id);
+  if (!reply) return;  // not the reply to this query: keep waiting
+  if (reply->truncated) {
+    ask_over_tcp(lookup, server);
+    return;
+  }
+  if (reply->formerr && lookup.edns) {
+    lookup.edns = false;
+    --lookup.attempts;  // the same server again, without EDNS0
+    send(lookup);
+    return;
+  }
+  conclude(lookup, std::move(*reply));
+}
+
+// A usable reply: the answer, or the next name of a CNAME chain to ask for.
+void StubResolver::State::conclude(Lookup& lookup, Reply reply) {
+  if (!reply.follow.empty()) {
+    if (lookup.restarts == max_cname_restarts) {
+      finish(lookup, failure("CNAME chain longer than " + std::to_string(max_cname_restarts) + " lookups"), 0);
+      return;
+    }
+    ++lookup.restarts;
+    lookup.ttl_cap = std::min(lookup.ttl_cap, reply.ttl);
+    lookup.question.name = std::move(reply.follow);
+    lookup.attempts = 0;
+    send(lookup);
+    return;
+  }
+  finish(lookup, std::move(reply.answer), std::min(reply.ttl, lookup.ttl_cap));
+}
+
+void StubResolver::State::ask_over_tcp(Lookup& lookup, std::size_t server) {
+  detach(lookup);
+  auto stream = std::make_shared<Stream>(executor);
+  const std::vector<std::uint8_t> query = encode_query(lookup.question, lookup.id, lookup.edns);
+  stream->message = {static_cast<std::uint8_t>(query.size() >> 8), static_cast<std::uint8_t>(query.size() & 0xff)};
+  stream->message.insert(stream->message.end(), query.begin(), query.end());
+  lookup.stream = stream;
+  wait(lookup, lookup.deadline);
+  const tcp::endpoint endpoint(servers[server].address(), servers[server].port());
+  // Connect, write the query, read the length, read the reply: on_stream runs
+  // after each step and starts the next.
+  stream->socket.async_connect(endpoint, [weak = weak_from_this(), key = lookup.key, stream, server](
+                                             const std::error_code& ec) {
+    if (const auto self = weak.lock()) self->on_stream(key, stream, ec, server);
+  });
+}
+
+void StubResolver::State::on_stream(const std::string& key, const std::shared_ptr<Stream>& stream,
+                                    const std::error_code& ec, std::size_t server) {
+  const auto it = lookups.find(key);
+  if (it == lookups.end() || it->second->stream != stream) return;  // finished meanwhile
+  Lookup& lookup = *it->second;
+  const std::string peer = "TCP to " + servers[server].address().to_string();
+  if (ec) {
+    finish(lookup, failure(peer + ": " + ec.message()), 0);
+    return;
+  }
+  auto next = [weak = weak_from_this(), key, stream, server](const std::error_code& error, std::size_t) {
+    if (const auto self = weak.lock()) self->on_stream(key, stream, error, server);
+  };
+  switch (stream->stage) {
+    case Stream::Stage::connect:
+      stream->stage = Stream::Stage::write;
+      asio::async_write(stream->socket, asio::buffer(stream->message), next);
+      return;
+    case Stream::Stage::write:
+      stream->stage = Stream::Stage::length;
+      asio::async_read(stream->socket, asio::buffer(stream->length), next);
+      return;
+    case Stream::Stage::length: {
+      const std::size_t size = (std::size_t{stream->length[0]} << 8) | stream->length[1];
+      if (size == 0) {
+        finish(lookup, failure(peer + ": empty reply"), 0);
+        return;
+      }
+      stream->stage = Stream::Stage::body;
+      stream->message.resize(size);
+      asio::async_read(stream->socket, asio::buffer(stream->message), next);
+      return;
+    }
+    case Stream::Stage::body: {
+      std::optional<Reply> reply = read_reply(stream->message, lookup.question, lookup.id);
+      if (!reply || reply->truncated) {
+        finish(lookup, failure(peer + ": the reply does not answer the query"), 0);
+        return;
+      }
+      conclude(lookup, std::move(*reply));
+      return;
+    }
+  }
+}
+
+// Takes the lookup off its UDP socket and TCP stream, closing what is no longer used.
+void StubResolver::State::detach(Lookup& lookup) {
+  if (lookup.stream) {
+    std::error_code ignored;
+    lookup.stream->socket.close(ignored);
+    lookup.stream.reset();
+  }
+  if (!lookup.channel) return;
+  const std::shared_ptr<Channel> channel = std::move(lookup.channel);
+  lookup.channel = nullptr;
+  channel->waiting.erase(lookup.id);
+  if (!channel->waiting.empty()) return;
+  if (channel != current[channel->server]) {
+    close(*channel);
+  } else if (channel->receiving) {
+    channel->socket.cancel();  // nothing left to wait for
+  }
+}
+
+void StubResolver::State::close(Channel& channel) {
+  if (!channel.socket.is_open()) return;
+  std::error_code ignored;
+  channel.socket.close(ignored);
+  --sockets_open;
+}
+
+void StubResolver::State::finish(Lookup& lookup, Answer answer, std::uint32_t ttl) {
+  detach(lookup);
+  if (ttl > 0 && (answer.found() || answer.empty())) store(lookup.key, answer, ttl);
+  std::vector<Resolver::Handler> handlers = std::move(lookup.handlers);
+  lookups.erase(std::string(lookup.key));  // destroys lookup and its timer
+  for (std::size_t i = 0; i + 1 < handlers.size(); ++i) deliver(std::move(handlers[i]), answer);
+  if (!handlers.empty()) deliver(std::move(handlers.back()), std::move(answer));
+}
+
+void StubResolver::State::store(const std::string& key, const Answer& answer, std::uint32_t ttl) {
+  const Clock::time_point now = Clock::now();
+  if (cache.size() >= cache_entries) {
+    std::erase_if(cache, [now](const auto& entry) { return entry.second.expires <= now; });
+    // Still full of live entries: drop a quarter of them, whichever come first.
+    for (auto it = cache.begin(); cache.size() > cache_entries * 3 / 4;) it = cache.erase(it);
+  }
+  cache.insert_or_assign(key, Cached{answer, now + std::chrono::seconds(ttl)});
+}
+
+void StubResolver::State::shutdown() {
+  auto all = std::move(lookups);
+  lookups.clear();
+  for (auto& [key, lookup] : all) {
+    detach(*lookup);
+    lookup->timer.cancel();
+    for (Resolver::Handler& handler : lookup->handlers) deliver(std::move(handler), failure("resolver shut down"));
+  }
+  for (const std::shared_ptr<Channel>& channel : current) {
+    if (channel) close(*channel);
+  }
+}
+
+std::unique_ptr<StubResolver> StubResolver::create(asio::any_io_executor executor, const ResolverConfig& config,
+                                                   std::string& error) {
+  if (config.timeout.count() <= 0) {
+    error = "DNS timeout must be positive";
+    return nullptr;
+  }
+  std::vector<ServerAddress> addresses;
+  if (config.servers.empty()) {
+    auto from_file = resolv_conf_servers("/etc/resolv.conf", error);
+    if (!from_file) return nullptr;
+    addresses = std::move(*from_file);
+  }
+  for (const std::string& spec : config.servers) {
+    const std::optional<ServerAddress> server = parse_server(spec, error);
+    if (!server) return nullptr;
+    addresses.push_back(*server);
+  }
+  std::vector<udp::endpoint> endpoints;
+  for (const ServerAddress& server : addresses) endpoints.emplace_back(to_asio(server.address), server.port);
+  auto state = std::make_shared<State>(std::move(executor), std::move(endpoints), config.timeout);
+  return std::unique_ptr<StubResolver>(new StubResolver(std::move(state)));
+}
+
+StubResolver::StubResolver(std::shared_ptr<State> state) : state_(std::move(state)) {}
+
+StubResolver::~StubResolver() { state_->shutdown(); }
+
+void StubResolver::query(std::string_view name, RecordType type, Handler handler) {
+  state_->start(name, type, std::move(handler));
+}
+
+std::size_t StubResolver::in_flight() const { return state_->lookups.size(); }
+
+std::size_t StubResolver::sockets_open() const { return state_->sockets_open; }
+
+}  // namespace domainauth::dns
