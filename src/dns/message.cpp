@@ -12,11 +12,13 @@ namespace {
 constexpr std::size_t header_octets = 12;
 constexpr std::size_t max_label_octets = 63;
 constexpr std::uint16_t class_in = 1;
+constexpr std::uint16_t type_ns = 2;
 constexpr std::uint16_t type_cname = 5;
 constexpr std::uint16_t type_soa = 6;
 constexpr std::uint16_t type_opt = 41;
 constexpr int rcode_nxdomain = 3;
 constexpr int rcode_formerr = 1;
+constexpr int rcode_notimp = 4;
 constexpr std::size_t max_cname_hops = 16;         // longer chains are treated as a loop
 constexpr std::uint32_t max_positive_ttl = 86400;  // as unbound's cache-max-ttl
 constexpr std::uint32_t max_negative_ttl = 3600;   // as unbound's cache-max-negative-ttl
@@ -51,13 +53,15 @@ class Reader {
   // The (possibly compressed) name at pos, uncompressed into out in wire format
   // with letters in lower case; pos moves past the name as it is in the message.
   // Every pointer must point before the one that was followed (RFC 1035 4.1.4
-  // pointers refer to earlier names), so reading always ends.
+  // pointers refer to earlier names), so reading always ends; and a name has at
+  // most 127 labels, so more pointers than that are refused (a long chain of
+  // pointers, read for every record, would cost quadratic time).
   [[nodiscard]] bool name(std::size_t& pos, std::vector<std::uint8_t>& out, std::string& error) const {
     out.clear();
     std::size_t at = pos;
     std::size_t limit = pos;  // a pointer must point below this
     bool jumped = false;
-    while (true) {
+    for (std::size_t hops = 0;;) {
       if (at >= msg_.size()) return fail(error, "name runs past the end of the message");
       const std::uint8_t length = msg_[at];
       if ((length & 0xc0) == 0xc0) {
@@ -65,6 +69,7 @@ class Reader {
         const std::size_t target = (std::size_t{length & 0x3fu} << 8) | msg_[at + 1];
         if (!jumped) pos = at + 2;
         if (target >= std::min(at, limit)) return fail(error, "compression pointer does not point backwards");
+        if (++hops > max_name_octets / 2) return fail(error, "more compression pointers than a name has labels");
         jumped = true;
         limit = target;
         at = target;
@@ -152,21 +157,21 @@ struct Record {
 }
 
 // RFC 2308 5: a negative answer may be cached for the smaller of the SOA record's
-// TTL and its MINIMUM field; without an SOA in the authority section, not at all.
-[[nodiscard]] std::uint32_t negative_ttl(const Reader& in, const std::vector<Record>& authority) {
+// TTL and its MINIMUM field. std::nullopt: no (readable) SOA in the authority section.
+[[nodiscard]] std::optional<std::uint32_t> negative_ttl(const Reader& in, const std::vector<Record>& authority) {
   for (const Record& record : authority) {
     if (record.type != type_soa || record.klass != class_in) continue;
     std::size_t pos = record.rdata;
     std::vector<std::uint8_t> name;
     std::string error;
     std::uint32_t fields[5] = {};
-    if (!rdata_name(in, record, pos, name, error) || !rdata_name(in, record, pos, name, error)) return 0;
+    if (!rdata_name(in, record, pos, name, error) || !rdata_name(in, record, pos, name, error)) return std::nullopt;
     for (std::uint32_t& field : fields) {
-      if (pos + 4 > record.rdata + record.rdlength || !in.u32(pos, field)) return 0;
+      if (pos + 4 > record.rdata + record.rdlength || !in.u32(pos, field)) return std::nullopt;
     }
     return std::min({record.ttl, fields[4], max_negative_ttl});
   }
-  return 0;
+  return std::nullopt;
 }
 
 Reply failure(std::string detail) {
@@ -176,8 +181,11 @@ Reply failure(std::string detail) {
   return reply;
 }
 
-// The records of the asked type at the end of the CNAME chain from qname.
-Reply collect(const Reader& in, const Question& question, const std::vector<Record>& answers) {
+// The outcome of a NOERROR or NXDOMAIN reply: the records of the asked type at
+// the end of the CNAME chain from qname, or the negative answer, or the next name
+// to ask for.
+Reply collect(const Reader& in, const Question& question, const std::vector<Record>& answers,
+              const std::vector<Record>& authority, bool nxdomain) {
   Reply reply;
   std::vector<std::uint8_t> owner = question.name;
   std::uint32_t ttl = max_positive_ttl;
@@ -194,6 +202,12 @@ Reply collect(const Reader& in, const Question& question, const std::vector<Reco
     ttl = std::min(ttl, cname->ttl);
     owner = target;
   }
+  const std::optional<std::uint32_t> negative = negative_ttl(in, authority);
+  if (nxdomain) {
+    reply.answer.status = Status::nxdomain;  // RFC 2308 2.1 (of the chain's last name)
+    reply.ttl = std::min(ttl, negative.value_or(0));
+    return reply;
+  }
   std::vector<std::uint8_t> rdata;
   for (const Record& record : answers) {
     if (record.type != static_cast<std::uint16_t>(question.type) || record.klass != class_in || record.owner != owner) {
@@ -204,17 +218,22 @@ Reply collect(const Reader& in, const Question& question, const std::vector<Reco
     }
     ttl = std::min(ttl, record.ttl);
   }
-  if (reply.answer.txt.empty() && reply.answer.addresses.empty() && reply.answer.mx.empty() &&
-      reply.answer.names.empty()) {
-    reply.answer.status = Status::nodata;
-    if (owner != question.name) {
-      reply.follow = std::move(owner);
-      reply.ttl = ttl;
-    }
+  if (!reply.answer.txt.empty() || !reply.answer.addresses.empty() || !reply.answer.mx.empty() ||
+      !reply.answer.names.empty()) {
+    reply.answer.status = Status::answer;
+    reply.ttl = ttl;
     return reply;
   }
-  reply.answer.status = Status::answer;
-  reply.ttl = ttl;
+  reply.answer.status = Status::nodata;
+  if (negative) {
+    reply.ttl = std::min(ttl, *negative);  // RFC 2308 2.2: NODATA, proven by the SOA
+  } else if (owner != question.name) {
+    reply.follow = std::move(owner);  // the server did not look up the CNAME's target
+    reply.ttl = ttl;
+  } else if (std::any_of(authority.begin(), authority.end(), [](const Record& r) { return r.type == type_ns; })) {
+    // RFC 1034 4.3.1: a server that does not recurse refers to others instead.
+    return failure("referral instead of an answer: the DNS server does not resolve recursively");
+  }
   return reply;
 }
 
@@ -319,8 +338,9 @@ std::optional<Reply> read_reply(std::span<const std::uint8_t> message, const Que
   const int rcode = flags & 0xf;
   if (got_id != id || !response || opcode != 0) return std::nullopt;
   // RFC 1035 7.3: the question must be ours. A server that could not parse the
-  // query (FORMERR, NOTIMP) may send none back.
-  if (counts[0] == 0 && rcode != 0) {
+  // query (FORMERR, NOTIMP) may send none back; any other reply without it could
+  // be a blind spoof matching only the ID.
+  if (counts[0] == 0 && (rcode == rcode_formerr || rcode == rcode_notimp)) {
     Reply reply = failure(rcode_name(rcode));
     reply.formerr = rcode == rcode_formerr;
     return reply;
@@ -355,17 +375,7 @@ std::optional<Reply> read_reply(std::span<const std::uint8_t> message, const Que
   for (Record& record : authority) {
     if (!read_record(in, pos, record, error)) return failure("malformed reply: " + error);
   }
-  if (rcode == rcode_nxdomain) {
-    Reply reply;
-    reply.answer.status = Status::nxdomain;  // RFC 2308 2.1
-    reply.ttl = negative_ttl(in, authority);
-    return reply;
-  }
-  Reply reply = collect(in, question, answers);
-  if (reply.answer.status == Status::nodata && reply.follow.empty()) {
-    reply.ttl = negative_ttl(in, authority);  // RFC 2308 2.2
-  }
-  return reply;
+  return collect(in, question, answers, authority, rcode == rcode_nxdomain);
 }
 
 }  // namespace domainauth::dns

@@ -41,15 +41,17 @@ struct Reply {
   bool truncated = false;  // TC set: ask again over TCP (answer is meaningless)
   bool formerr = false;    // FORMERR: the server may not speak EDNS0 (RFC 6891 7)
   // Not empty: the reply ends in a CNAME whose target the server did not look
-  // up (no records of the type, no NXDOMAIN); ask for this name (wire format)
-  // next, and cache the outcome for no longer than ttl.
+  // up (no records of the type, no SOA proving there are none, no NXDOMAIN); ask
+  // for this name (wire format) next, and cache the outcome for no longer than ttl.
   std::vector<std::uint8_t> follow;
 };
 
 // The reply in message to the query (id, question). std::nullopt when it is no
-// reply to that query (not a response, another ID, another question): the caller
-// keeps waiting, as RFC 5452 9.1 asks. A reply that matches but cannot be read is
-// Status::servfail with the reason in detail.
+// reply to that query (not a response, another ID, another question, or no
+// question with an RCODE other than FORMERR and NOTIMP): the caller keeps waiting,
+// as RFC 5452 9.1 asks. A reply that matches but cannot be used is
+// Status::servfail with the reason in detail: unreadable, a CNAME loop, or a
+// referral (the server does not recurse).
 [[nodiscard]] std::optional<Reply> read_reply(std::span<const std::uint8_t> message, const Question& question,
                                               std::uint16_t id);
 

@@ -28,6 +28,9 @@ using asio::ip::udp;
 constexpr std::size_t max_udp_message = 65535;
 constexpr std::chrono::milliseconds min_retry_interval{50};
 constexpr std::size_t max_cname_restarts = 8;
+// A socket older than this is replaced too, so that a quiet resolver's source
+// port does not stay the same for long (RFC 5452 9.2).
+constexpr std::chrono::seconds socket_lifetime{10};
 
 asio::ip::address to_asio(const net::IpAddress& ip) {
   if (ip.is_v4()) {
@@ -64,6 +67,7 @@ struct StubResolver::State : std::enable_shared_from_this<State> {
     Channel(const asio::any_io_executor& executor, std::size_t to) : socket(executor), server(to) {}
     udp::socket socket;
     std::size_t server;
+    Clock::time_point opened = Clock::now();
     unsigned sent = 0;
     bool receiving = false;
     std::unordered_map<std::uint16_t, Lookup*> waiting;
@@ -90,10 +94,12 @@ struct StubResolver::State : std::enable_shared_from_this<State> {
     Clock::time_point deadline;
     asio::steady_timer timer;    // next retry, or the deadline
     std::size_t attempts = 0;    // sends so far: picks the next server
-    std::uint64_t generation = 0;  // which send the timer belongs to
+    std::uint64_t generation = 0;  // which wait the timer belongs to
     bool edns = true;
-    std::shared_ptr<Channel> channel;  // while waiting for a UDP reply
-    std::uint16_t id = 0;
+    // Every UDP send still waiting: a reply to an earlier one, from a slow
+    // server, is as good as one to the latest.
+    std::vector<std::pair<std::shared_ptr<Channel>, std::uint16_t>> sends;
+    std::uint16_t id = 0;            // the latest send's, used over TCP too
     std::shared_ptr<Stream> stream;  // while asking over TCP
     std::string last_error;          // for the timeout's detail
     std::size_t restarts = 0;        // CNAME targets asked for after the server did not
@@ -103,6 +109,7 @@ struct StubResolver::State : std::enable_shared_from_this<State> {
   struct Cached {
     Answer answer;
     Clock::time_point expires;
+    std::size_t bytes;
   };
 
   State(asio::any_io_executor exec, std::vector<udp::endpoint> to, std::chrono::milliseconds limit)
@@ -135,7 +142,7 @@ struct StubResolver::State : std::enable_shared_from_this<State> {
   std::shared_ptr<Channel> channel_for(std::size_t server, std::string& error);
   void arm(const std::shared_ptr<Channel>& channel);
   void on_datagram(const std::shared_ptr<Channel>& channel, const std::error_code& ec, std::size_t size);
-  void on_reply(Lookup& lookup, std::span<const std::uint8_t> message, std::size_t server);
+  void on_reply(Lookup& lookup, std::span<const std::uint8_t> message, std::size_t server, std::uint16_t id);
   void conclude(Lookup& lookup, Reply reply);
   void ask_over_tcp(Lookup& lookup, std::size_t server);
   void on_stream(const std::string& key, const std::shared_ptr<Stream>& stream, const std::error_code& ec,
@@ -152,8 +159,10 @@ struct StubResolver::State : std::enable_shared_from_this<State> {
   std::chrono::milliseconds retry_interval;
   std::vector<std::shared_ptr<Channel>> current;  // per server: the socket new queries use
   std::size_t sockets_open = 0;
+  std::uint64_t waits = 0;  // numbers the lookups' timer waits, so a stale expiry is known
   std::unordered_map<std::string, std::unique_ptr<Lookup>> lookups;
   std::unordered_map<std::string, Cached> cache;
+  std::size_t cached_bytes = 0;
   std::array<std::uint16_t, 256> ids{};
   std::size_t next_id = ids.size();
 };
@@ -172,6 +181,7 @@ void StubResolver::State::start(std::string_view name, RecordType type, Resolver
       deliver(std::move(handler), hit->second.answer);
       return;
     }
+    cached_bytes -= hit->second.bytes;
     cache.erase(hit);
   }
   if (const auto running = lookups.find(key); running != lookups.end()) {
@@ -189,7 +199,6 @@ void StubResolver::State::start(std::string_view name, RecordType type, Resolver
 // Sends the query over UDP to the next server in turn and waits for a reply
 // until the next retry.
 void StubResolver::State::send(Lookup& lookup) {
-  detach(lookup);
   const std::size_t server = lookup.attempts++ % servers.size();
   std::string error;
   if (const std::shared_ptr<Channel> channel = channel_for(server, error)) {
@@ -203,7 +212,7 @@ void StubResolver::State::send(Lookup& lookup) {
     ++channel->sent;
     if (ec) lookup.last_error = "sending to " + servers[server].address().to_string() + ": " + ec.message();
     channel->waiting.emplace(id, &lookup);
-    lookup.channel = channel;
+    lookup.sends.emplace_back(channel, id);
     lookup.id = id;
     arm(channel);
   } else {
@@ -213,7 +222,7 @@ void StubResolver::State::send(Lookup& lookup) {
 }
 
 void StubResolver::State::wait(Lookup& lookup, Clock::time_point until) {
-  const std::uint64_t generation = ++lookup.generation;
+  const std::uint64_t generation = lookup.generation = ++waits;
   lookup.timer.expires_at(until);
   lookup.timer.async_wait([weak = weak_from_this(), key = lookup.key, generation](const std::error_code& ec) {
     if (ec) return;
@@ -239,7 +248,7 @@ void StubResolver::State::on_timer(const std::string& key, std::uint64_t generat
 std::shared_ptr<StubResolver::State::Channel> StubResolver::State::channel_for(std::size_t server,
                                                                                 std::string& error) {
   std::shared_ptr<Channel>& slot = current[server];
-  if (slot && slot->sent < queries_per_socket) return slot;
+  if (slot && slot->sent < queries_per_socket && Clock::now() - slot->opened < socket_lifetime) return slot;
   auto fresh = std::make_shared<Channel>(executor, server);
   std::error_code ec;
   // connect() binds the socket to a port the kernel picks at random.
@@ -274,7 +283,7 @@ void StubResolver::State::on_datagram(const std::shared_ptr<Channel>& channel, c
   if (!ec && size >= 2) {
     const auto id = static_cast<std::uint16_t>((channel->buffer[0] << 8) | channel->buffer[1]);
     if (const auto it = channel->waiting.find(id); it != channel->waiting.end()) {
-      on_reply(*it->second, std::span(channel->buffer.data(), size), channel->server);
+      on_reply(*it->second, std::span(channel->buffer.data(), size), channel->server, id);
     }
   } else if (ec && ec != asio::error::operation_aborted) {
     // An ICMP error (connection refused) names no query: it is noted on every
@@ -286,16 +295,25 @@ void StubResolver::State::on_datagram(const std::shared_ptr<Channel>& channel, c
   arm(channel);
 }
 
-void StubResolver::State::on_reply(Lookup& lookup, std::span<const std::uint8_t> message, std::size_t server) {
-  std::optional<Reply> reply = read_reply(message, lookup.question, lookup.id);
+void StubResolver::State::on_reply(Lookup& lookup, std::span<const std::uint8_t> message, std::size_t server,
+                                   std::uint16_t id) {
+  std::optional<Reply> reply = read_reply(message, lookup.question, id);
   if (!reply) return;  // not the reply to this query: keep waiting
   if (reply->truncated) {
+    lookup.id = id;
     ask_over_tcp(lookup, server);
     return;
   }
   if (reply->formerr && lookup.edns) {
+    detach(lookup);
     lookup.edns = false;
-    --lookup.attempts;  // the same server again, without EDNS0
+    lookup.attempts = server;  // the same server again, without EDNS0
+    send(lookup);
+    return;
+  }
+  if (reply->answer.status == Status::servfail && lookup.attempts < servers.size()) {
+    // SERVFAIL, REFUSED or an unusable reply: another server may do better.
+    lookup.last_error = servers[server].address().to_string() + ": " + reply->answer.detail;
     send(lookup);
     return;
   }
@@ -309,6 +327,7 @@ void StubResolver::State::conclude(Lookup& lookup, Reply reply) {
       finish(lookup, failure("CNAME chain longer than " + std::to_string(max_cname_restarts) + " lookups"), 0);
       return;
     }
+    detach(lookup);
     ++lookup.restarts;
     lookup.ttl_cap = std::min(lookup.ttl_cap, reply.ttl);
     lookup.question.name = std::move(reply.follow);
@@ -388,15 +407,14 @@ void StubResolver::State::detach(Lookup& lookup) {
     lookup.stream->socket.close(ignored);
     lookup.stream.reset();
   }
-  if (!lookup.channel) return;
-  const std::shared_ptr<Channel> channel = std::move(lookup.channel);
-  lookup.channel = nullptr;
-  channel->waiting.erase(lookup.id);
-  if (!channel->waiting.empty()) return;
-  if (channel != current[channel->server]) {
-    close(*channel);
-  } else if (channel->receiving) {
-    channel->socket.cancel();  // nothing left to wait for
+  for (const auto& [channel, id] : std::exchange(lookup.sends, {})) {
+    channel->waiting.erase(id);
+    if (!channel->waiting.empty()) continue;
+    if (channel != current[channel->server]) {
+      close(*channel);
+    } else if (channel->receiving) {
+      channel->socket.cancel();  // nothing left to wait for
+    }
   }
 }
 
@@ -417,13 +435,27 @@ void StubResolver::State::finish(Lookup& lookup, Answer answer, std::uint32_t tt
 }
 
 void StubResolver::State::store(const std::string& key, const Answer& answer, std::uint32_t ttl) {
+  std::size_t bytes = sizeof(Cached) + key.size() + answer.addresses.size() * sizeof(net::IpAddress);
+  for (const std::string& text : answer.txt) bytes += sizeof(text) + text.size();
+  for (const std::string& name : answer.names) bytes += sizeof(name) + name.size();
+  for (const MxRecord& mx : answer.mx) bytes += sizeof(mx) + mx.exchange.size();
   const Clock::time_point now = Clock::now();
-  if (cache.size() >= cache_entries) {
-    std::erase_if(cache, [now](const auto& entry) { return entry.second.expires <= now; });
-    // Still full of live entries: drop a quarter of them, whichever come first.
-    for (auto it = cache.begin(); cache.size() > cache_entries * 3 / 4;) it = cache.erase(it);
+  auto drop = [this](auto it) {
+    cached_bytes -= it->second.bytes;
+    return cache.erase(it);
+  };
+  if (const auto old = cache.find(key); old != cache.end()) drop(old);
+  if (cache.size() >= cache_entries || cached_bytes + bytes > cache_bytes) {
+    for (auto it = cache.begin(); it != cache.end();) it = it->second.expires <= now ? drop(it) : std::next(it);
+    // Still full of live entries: drop some until a quarter is free, whichever come first.
+    for (auto it = cache.begin();
+         it != cache.end() && (cache.size() > cache_entries * 3 / 4 || cached_bytes + bytes > cache_bytes * 3 / 4);) {
+      it = drop(it);
+    }
   }
-  cache.insert_or_assign(key, Cached{answer, now + std::chrono::seconds(ttl)});
+  if (bytes > cache_bytes / 4) return;  // one answer never takes over the cache
+  cache.emplace(key, Cached{answer, now + std::chrono::seconds(ttl), bytes});
+  cached_bytes += bytes;
 }
 
 void StubResolver::State::shutdown() {

@@ -4,18 +4,26 @@
 // stub; nothing runs in another thread and no socket is opened per query.
 //
 // - UDP: one connected socket per server, bound to a random port, takes up to
-//   queries_per_socket queries and is then replaced (the old one closes when its
-//   last query ends), so the source port keeps changing (RFC 5452 9.2) without a
-//   socket per query. IDs are random (arc4random_buf) and unique per socket; a reply
-//   whose ID or question is not the query's is ignored (RFC 5452 9.1).
+//   queries_per_socket queries, or is 10 seconds old, and is then replaced (the
+//   old one closes when its last query ends), so the source port keeps changing
+//   (RFC 5452 9.2) without a socket per query. IDs are random (arc4random_buf)
+//   and unique per socket; a reply whose ID or question is not the query's is
+//   ignored (RFC 5452 9.1).
 // - Retries: an unanswered query is sent again, to the next server in turn,
-//   after a quarter of the timeout (at least 50 ms); after the timeout it is
-//   Status::timeout. A truncated reply is asked again over TCP (RFC 7766); a
-//   FORMERR to an EDNS0 query is asked again without EDNS0 (RFC 6891 7).
+//   after a quarter of the timeout (at least 50 ms), and a reply to any of its
+//   sends is taken; after the timeout it is Status::timeout. SERVFAIL, REFUSED
+//   or an unusable reply is asked of the next server at once while some server
+//   has not been asked yet. A truncated reply is asked again over TCP
+//   (RFC 7766); a FORMERR to an EDNS0 query is asked again without EDNS0
+//   (RFC 6891 7). A CNAME whose target the server did not look up is followed
+//   (up to 8 times).
 // - Cache: answers, NXDOMAIN and NODATA (RFC 2308, with the SOA's TTL) are kept
-//   for their TTL, at most cache_entries of them; failures are not kept. Queries
-//   for a name and type already in flight wait for the same reply.
+//   for their TTL (at most a day; negative ones at most an hour), within
+//   cache_entries and cache_bytes; failures are not kept. Queries for a name and
+//   type already in flight wait for the same reply.
 // - DNSSEC: nothing is validated, every answer is Dnssec::insecure.
+// - resolv.conf: only its nameserver lines are read (config.hpp); its timeout,
+//   attempts and rotate options are not: dns.timeout and the rules above apply.
 //
 // Threading and destruction: as UnboundResolver (unbound_resolver.hpp):
 // everything on the executor's thread, handlers posted, never run inside
@@ -38,6 +46,7 @@ class StubResolver final : public Resolver {
  public:
   static constexpr unsigned queries_per_socket = 64;
   static constexpr std::size_t cache_entries = 50000;
+  static constexpr std::size_t cache_bytes = 16 * 1024 * 1024;  // approximate: the answers' data
 
   // A resolver posting its handlers to executor; nullptr, with error set, when
   // the configuration is unusable (bad server spec, unreadable /etc/resolv.conf,

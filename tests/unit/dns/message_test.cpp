@@ -143,6 +143,18 @@ TEST(DnsMessage, rcode_failures_name_the_rcode) {
   const Reply reply = read(formerr, q);
   EXPECT_EQ(reply.answer.status, Status::servfail);
   EXPECT_TRUE(reply.formerr);
+  // Any other RCODE without the question matches on the ID alone: a blind spoof could.
+  const Bytes bare_servfail = {0x12, 0x34, 0x81, 0x82, 0, 0, 0, 0, 0, 0, 0, 0};
+  EXPECT_FALSE(read_reply(bare_servfail, q, 0x1234));
+}
+
+TEST(DnsMessage, rfc1034_referral_from_a_server_that_does_not_recurse_is_servfail) {
+  const Question q = question("host.example", RecordType::a);
+  const Reply reply = read(wire::reply({0x1234, 0x8100}, wire::name("host.example"), type_a, {},
+                                       {{wire::name("example"), 2, 3600, wire::name("ns.example")}}),
+                           q);
+  EXPECT_EQ(reply.answer.status, Status::servfail);
+  EXPECT_NE(reply.answer.detail.find("does not resolve recursively"), std::string::npos) << reply.answer.detail;
 }
 
 TEST(DnsMessage, cname_chain_in_the_reply_is_followed) {
@@ -166,6 +178,19 @@ TEST(DnsMessage, cname_without_its_target_says_what_to_ask_next) {
   EXPECT_EQ(reply.answer.status, Status::nodata);
   EXPECT_EQ(reply.follow, wire::name("target.example"));
   EXPECT_EQ(reply.ttl, 100u);
+}
+
+TEST(DnsMessage, negative_answer_after_a_cname_keeps_the_chain_ttl) {
+  const Question q = question("alias.example", RecordType::txt);
+  const wire::Rr cname{wire::pointer(12), type_cname, 5, wire::name("gone.example")};
+  const wire::Rr soa{wire::name("example"), type_soa, 900, wire::soa_rdata(300)};
+  const Reply nx = read(wire::reply({0x1234, 0x8183}, wire::name("alias.example"), type_txt, {cname}, {soa}), q);
+  EXPECT_EQ(nx.answer.status, Status::nxdomain);
+  EXPECT_EQ(nx.ttl, 5u) << "the CNAME's TTL is the smallest";
+  const Reply nodata = read(wire::reply({}, wire::name("alias.example"), type_txt, {cname}, {soa}), q);
+  EXPECT_EQ(nodata.answer.status, Status::nodata);
+  EXPECT_TRUE(nodata.follow.empty()) << "the SOA proves the target has no TXT: nothing to ask next";
+  EXPECT_EQ(nodata.ttl, 5u);
 }
 
 TEST(DnsMessage, cname_loop_is_servfail) {
@@ -202,6 +227,17 @@ TEST(DnsMessage, malformed_replies_are_servfail_with_the_reason) {
       {"A rdata of 3 octets", wire::reply({}, qname, type_a, {{wire::pointer(12), type_a, 60, {192, 0, 2}}}),
        "malformed A rdata"},
   };
+  // The rdata of a record of unknown type: 200 pointers, each to the one before
+  // it, the first to the question's name; a second record is owned by the last.
+  Bytes chain;
+  constexpr unsigned rdata_at = 12 + 14 + 4 + 12;  // header, question, first record's owner and fields
+  wire::append(chain, wire::pointer(12));
+  for (unsigned i = 1; i < 200; ++i) wire::append(chain, wire::pointer(rdata_at + 2 * (i - 1)));
+  cases.push_back({"pointer chain",
+                   wire::reply({}, qname, type_a,
+                               {{wire::pointer(12), 99, 60, chain},
+                                {wire::pointer(rdata_at + 2 * 199), type_a, 60, {192, 0, 2, 1}}}),
+                   "more compression pointers than a name has labels"});
   Bytes lying = wire::reply({}, qname, type_a, {{wire::pointer(12), type_a, 60, {192, 0, 2, 1}}});
   lying[7] = 200;  // ANCOUNT 200, one record present
   cases.push_back({"counts beyond the message", lying, "more records counted"});

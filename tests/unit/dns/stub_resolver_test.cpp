@@ -48,28 +48,32 @@ Seen parse_query(const Bytes& q, unsigned short port) {
   return seen;
 }
 
-// A UDP (and optionally TCP) server on 127.0.0.1 whose replies come from
-// `answer`: for each query, the datagrams to send back (none: silence).
+// A UDP (and optionally TCP) server on loopback (127.0.0.1, or ::1) whose replies
+// come from the script: for each query, the datagrams to send back (none: silence).
 class ScriptedServer {
  public:
   using Script = std::function<std::vector<Bytes>(const Seen&)>;
 
-  ScriptedServer(asio::io_context& io, Script script)
-      : udp_(io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0)), tcp_(io), script_(std::move(script)) {
+  ScriptedServer(asio::io_context& io, Script script, const char* address = "127.0.0.1")
+      : udp_(io, udp::endpoint(asio::ip::make_address(address), 0)), tcp_(io), script_(std::move(script)) {
     receive();
   }
 
   // Also answers over TCP on the same port, with tcp_script.
   void listen_tcp(Script tcp_script) {
     tcp_script_ = std::move(tcp_script);
-    const tcp::endpoint at(asio::ip::make_address("127.0.0.1"), udp_.local_endpoint().port());
+    const tcp::endpoint at(udp_.local_endpoint().address(), udp_.local_endpoint().port());
     tcp_.open(at.protocol());
     tcp_.bind(at);
     tcp_.listen();
     accept();
   }
 
-  [[nodiscard]] std::string spec() const { return "127.0.0.1:" + std::to_string(udp_.local_endpoint().port()); }
+  [[nodiscard]] std::string spec() const {
+    const auto at = udp_.local_endpoint();
+    const std::string host = at.address().is_v6() ? "[" + at.address().to_string() + "]" : at.address().to_string();
+    return host + ":" + std::to_string(at.port());
+  }
 
   std::vector<Seen> seen;      // over UDP
   std::vector<Seen> seen_tcp;  // over TCP
@@ -158,6 +162,21 @@ TEST(StubResolver, answers_are_cached_for_their_ttl_only) {
   EXPECT_EQ(server.seen.size(), 3u) << "cached.example asked once (any case), zero.example (TTL 0) twice";
 }
 
+TEST(StubResolver, ipv6_server_over_udp_and_tcp) {
+  asio::io_context io;
+  ScriptedServer server(io, [](const Seen& q) {
+    if (q.qname == wire::name("long.example")) return std::vector<Bytes>{reply_to(q, {}, 0x8380)};
+    return std::vector<Bytes>{a_reply(q, 60)};
+  }, "::1");
+  server.listen_tcp([](const Seen& q) { return std::vector<Bytes>{a_reply(q, 60, 9)}; });
+  auto resolver = make(io, {server.spec()});
+  EXPECT_EQ(ask(io, *resolver, "host.example").status, Status::answer);
+  const Answer a = ask(io, *resolver, "long.example");
+  ASSERT_EQ(a.status, Status::answer) << a.detail;
+  EXPECT_EQ(a.addresses.at(0).to_string(), "192.0.2.9");
+  EXPECT_EQ(server.seen_tcp.size(), 1u);
+}
+
 TEST(StubResolver, the_same_question_in_flight_is_asked_once) {
   asio::io_context io;
   ScriptedServer server(io, [](const Seen& q) { return std::vector<Bytes>{a_reply(q, 0)}; });
@@ -203,6 +222,43 @@ TEST(StubResolver, unanswered_query_goes_to_the_next_server) {
   EXPECT_LT(took, 700ms);
 }
 
+TEST(StubResolver, late_reply_to_an_earlier_send_is_taken) {
+  asio::io_context io;
+  std::optional<Seen> first;
+  ScriptedServer slow(io, [&](const Seen& q) {
+    if (!first) {
+      first = q;
+      return std::vector<Bytes>{};
+    }
+    return std::vector<Bytes>{a_reply(*first, 60, 3)};  // the answer to the first send, late
+  });
+  auto resolver = make(io, {slow.spec()}, 800ms);
+  const Answer a = ask(io, *resolver, "host.example");
+  ASSERT_EQ(a.status, Status::answer) << a.detail;
+  EXPECT_EQ(a.addresses.at(0).to_string(), "192.0.2.3");
+  ASSERT_EQ(slow.seen.size(), 2u);
+  EXPECT_NE(slow.seen[0].id, slow.seen[1].id);
+}
+
+TEST(StubResolver, servfail_is_asked_of_the_next_server_at_once) {
+  asio::io_context io;
+  ScriptedServer failing(io, [](const Seen& q) { return std::vector<Bytes>{reply_to(q, {}, 0x8185)}; });  // REFUSED
+  ScriptedServer working(io, [](const Seen& q) { return std::vector<Bytes>{a_reply(q, 60)}; });
+  auto resolver = make(io, {failing.spec(), working.spec()}, 2000ms);
+  const auto start = std::chrono::steady_clock::now();
+  const Answer a = ask(io, *resolver, "host.example");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 400ms) << "not after the retry interval (500 ms)";
+  ASSERT_EQ(a.status, Status::answer) << a.detail;
+  EXPECT_EQ(failing.seen.size(), 1u);
+  EXPECT_EQ(working.seen.size(), 1u);
+  // When every server has failed, the failure is the answer.
+  ScriptedServer failing_too(io, [](const Seen& q) { return std::vector<Bytes>{reply_to(q, {}, 0x8182)}; });
+  auto both_fail = make(io, {failing.spec(), failing_too.spec()}, 2000ms);
+  const Answer b = ask(io, *both_fail, "host.example");
+  EXPECT_EQ(b.status, Status::servfail);
+  EXPECT_EQ(b.detail, "SERVFAIL");
+}
+
 TEST(StubResolver, timeout_after_retries_says_so) {
   asio::io_context io;
   ScriptedServer silent(io, [](const Seen&) { return std::vector<Bytes>{}; });
@@ -225,9 +281,13 @@ TEST(StubResolver, refused_port_is_named_in_the_timeout) {
   const std::string spec = "127.0.0.1:" + std::to_string(probe.local_endpoint().port());
   probe.close();
   auto resolver = make(io, {spec}, 300ms);
-  const Answer a = ask(io, *resolver, "host.example");
-  EXPECT_EQ(a.status, Status::timeout);
-  EXPECT_NE(a.detail.find("refused"), std::string::npos) << a.detail;
+  std::optional<Answer> a;
+  resolver->query("host.example", RecordType::a, [&](Answer answer) { a = std::move(answer); });
+  io.run();  // returns: nothing waits on the socket once the query timed out
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->status, Status::timeout);
+  EXPECT_NE(a->detail.find("refused"), std::string::npos) << a->detail;
+  EXPECT_EQ(resolver->sockets_open(), 1u);
 }
 
 TEST(StubResolver, rfc7766_truncated_reply_is_asked_again_over_tcp) {
@@ -320,6 +380,22 @@ TEST(StubResolver, sockets_are_reused_then_replaced) {
   std::set<unsigned> ids;
   for (const Seen& s : server.seen) ids.insert(s.id);
   EXPECT_GT(ids.size(), queries - 5) << "random IDs";
+}
+
+TEST(StubResolver, replaced_socket_closes_when_its_last_query_ends) {
+  asio::io_context io;
+  ScriptedServer server(io, [](const Seen& q) { return std::vector<Bytes>{a_reply(q, 0)}; });
+  auto resolver = make(io, {server.spec()});
+  const unsigned queries = StubResolver::queries_per_socket + 10;
+  unsigned answered = 0;
+  for (unsigned i = 0; i < queries; ++i) {
+    resolver->query("c" + std::to_string(i) + ".example", RecordType::a, [&](const Answer& a) { answered += a.found(); });
+  }
+  EXPECT_EQ(resolver->sockets_open(), 2u) << "all in flight at once: the first socket is still waiting";
+  while (answered < queries && io.run_one_for(1s) > 0) {
+  }
+  EXPECT_EQ(answered, queries);
+  EXPECT_EQ(resolver->sockets_open(), 1u);
 }
 
 TEST(StubResolver, names_that_cannot_be_sent_are_servfail_delivered_later) {
