@@ -25,7 +25,9 @@ using Clock = std::chrono::steady_clock;
 using asio::ip::tcp;
 using asio::ip::udp;
 
-constexpr std::size_t max_udp_message = 65535;
+// RFC 6891: we advertise 1232 octets; a datagram that fills this buffer is asked
+// again over TCP, as it may have been cut.
+constexpr std::size_t max_udp_message = 4096;
 constexpr std::chrono::milliseconds min_retry_interval{50};
 constexpr std::size_t max_cname_restarts = 8;
 // A socket older than this is replaced too, so that a quiet resolver's source
@@ -102,6 +104,7 @@ struct StubResolver::State : std::enable_shared_from_this<State> {
     std::uint16_t id = 0;            // the latest send's, used over TCP too
     std::shared_ptr<Stream> stream;  // while asking over TCP
     std::string last_error;          // for the timeout's detail
+    std::optional<Answer> failure;   // a server's SERVFAIL or REFUSED, if no other answer comes
     std::size_t restarts = 0;        // CNAME targets asked for after the server did not
     std::uint32_t ttl_cap = UINT32_MAX;  // the CNAMEs' TTL, once one was followed
   };
@@ -142,12 +145,15 @@ struct StubResolver::State : std::enable_shared_from_this<State> {
   std::shared_ptr<Channel> channel_for(std::size_t server, std::string& error);
   void arm(const std::shared_ptr<Channel>& channel);
   void on_datagram(const std::shared_ptr<Channel>& channel, const std::error_code& ec, std::size_t size);
-  void on_reply(Lookup& lookup, std::span<const std::uint8_t> message, std::size_t server, std::uint16_t id);
+  void on_reply(Lookup& lookup, const std::shared_ptr<Channel>& channel, std::uint16_t id,
+                std::span<const std::uint8_t> message);
+  void failed(Lookup& lookup, std::size_t server, Answer answer);
   void conclude(Lookup& lookup, Reply reply);
   void ask_over_tcp(Lookup& lookup, std::size_t server);
   void on_stream(const std::string& key, const std::shared_ptr<Stream>& stream, const std::error_code& ec,
                  std::size_t server);
   void detach(Lookup& lookup);
+  void release(const std::shared_ptr<Channel>& channel, std::uint16_t id);
   void close(Channel& channel);
   void finish(Lookup& lookup, Answer answer, std::uint32_t ttl);
   void store(const std::string& key, const Answer& answer, std::uint32_t ttl);
@@ -214,6 +220,10 @@ void StubResolver::State::send(Lookup& lookup) {
     channel->waiting.emplace(id, &lookup);
     lookup.sends.emplace_back(channel, id);
     lookup.id = id;
+    if (lookup.sends.size() > servers.size() + 1) {  // the oldest send is given up
+      release(lookup.sends.front().first, lookup.sends.front().second);
+      lookup.sends.erase(lookup.sends.begin());
+    }
     arm(channel);
   } else {
     lookup.last_error = std::move(error);
@@ -236,6 +246,10 @@ void StubResolver::State::on_timer(const std::string& key, std::uint64_t generat
   Lookup& lookup = *it->second;
   if (Clock::now() < lookup.deadline) {
     send(lookup);
+    return;
+  }
+  if (lookup.failure) {  // a server failed and no other answered
+    finish(lookup, std::move(*lookup.failure), 0);
     return;
   }
   Answer answer;
@@ -283,7 +297,7 @@ void StubResolver::State::on_datagram(const std::shared_ptr<Channel>& channel, c
   if (!ec && size >= 2) {
     const auto id = static_cast<std::uint16_t>((channel->buffer[0] << 8) | channel->buffer[1]);
     if (const auto it = channel->waiting.find(id); it != channel->waiting.end()) {
-      on_reply(*it->second, std::span(channel->buffer.data(), size), channel->server, id);
+      on_reply(*it->second, channel, id, std::span(channel->buffer.data(), size));
     }
   } else if (ec && ec != asio::error::operation_aborted) {
     // An ICMP error (connection refused) names no query: it is noted on every
@@ -295,29 +309,44 @@ void StubResolver::State::on_datagram(const std::shared_ptr<Channel>& channel, c
   arm(channel);
 }
 
-void StubResolver::State::on_reply(Lookup& lookup, std::span<const std::uint8_t> message, std::size_t server,
-                                   std::uint16_t id) {
+void StubResolver::State::on_reply(Lookup& lookup, const std::shared_ptr<Channel>& channel, std::uint16_t id,
+                                   std::span<const std::uint8_t> message) {
   std::optional<Reply> reply = read_reply(message, lookup.question, id);
   if (!reply) return;  // not the reply to this query: keep waiting
-  if (reply->truncated) {
+  const std::size_t server = channel->server;
+  // A datagram that fills the buffer may have been cut short: as if truncated.
+  if (reply->truncated || message.size() == channel->buffer.size()) {
     lookup.id = id;
     ask_over_tcp(lookup, server);
     return;
   }
+  if (reply->answer.status != Status::servfail) {
+    conclude(lookup, std::move(*reply));
+    return;
+  }
+  // A failure ends only this send: others may still answer.
+  release(channel, id);
+  std::erase(lookup.sends, std::pair(channel, id));
   if (reply->formerr && lookup.edns) {
-    detach(lookup);
     lookup.edns = false;
     lookup.attempts = server;  // the same server again, without EDNS0
     send(lookup);
     return;
   }
-  if (reply->answer.status == Status::servfail && lookup.attempts < servers.size()) {
-    // SERVFAIL, REFUSED or an unusable reply: another server may do better.
-    lookup.last_error = servers[server].address().to_string() + ": " + reply->answer.detail;
+  failed(lookup, server, std::move(reply->answer));
+}
+
+// A server answered SERVFAIL, REFUSED or something unusable: the next server
+// not asked yet is asked at once; when all were, the failure is the answer
+// unless a send still waiting is answered (or the deadline comes first).
+void StubResolver::State::failed(Lookup& lookup, std::size_t server, Answer answer) {
+  lookup.last_error = servers[server].address().to_string() + ": " + answer.detail;
+  lookup.failure = std::move(answer);
+  if (lookup.attempts < servers.size()) {
     send(lookup);
-    return;
+  } else if (lookup.sends.empty() && !lookup.stream) {
+    finish(lookup, std::move(*lookup.failure), 0);
   }
-  conclude(lookup, std::move(*reply));
 }
 
 // A usable reply: the answer, or the next name of a CNAME chain to ask for.
@@ -361,8 +390,14 @@ void StubResolver::State::on_stream(const std::string& key, const std::shared_pt
   if (it == lookups.end() || it->second->stream != stream) return;  // finished meanwhile
   Lookup& lookup = *it->second;
   const std::string peer = "TCP to " + servers[server].address().to_string();
+  auto stream_failed = [&](std::string why) {
+    lookup.stream.reset();
+    std::error_code ignored;
+    stream->socket.close(ignored);
+    failed(lookup, server, failure(std::move(why)));
+  };
   if (ec) {
-    finish(lookup, failure(peer + ": " + ec.message()), 0);
+    stream_failed(peer + ": " + ec.message());
     return;
   }
   auto next = [weak = weak_from_this(), key, stream, server](const std::error_code& error, std::size_t) {
@@ -380,7 +415,7 @@ void StubResolver::State::on_stream(const std::string& key, const std::shared_pt
     case Stream::Stage::length: {
       const std::size_t size = (std::size_t{stream->length[0]} << 8) | stream->length[1];
       if (size == 0) {
-        finish(lookup, failure(peer + ": empty reply"), 0);
+        stream_failed(peer + ": empty reply");
         return;
       }
       stream->stage = Stream::Stage::body;
@@ -391,10 +426,12 @@ void StubResolver::State::on_stream(const std::string& key, const std::shared_pt
     case Stream::Stage::body: {
       std::optional<Reply> reply = read_reply(stream->message, lookup.question, lookup.id);
       if (!reply || reply->truncated) {
-        finish(lookup, failure(peer + ": the reply does not answer the query"), 0);
-        return;
+        stream_failed(peer + ": the reply does not answer the query");
+      } else if (reply->answer.status == Status::servfail) {
+        stream_failed(reply->answer.detail);
+      } else {
+        conclude(lookup, std::move(*reply));
       }
-      conclude(lookup, std::move(*reply));
       return;
     }
   }
@@ -407,14 +444,17 @@ void StubResolver::State::detach(Lookup& lookup) {
     lookup.stream->socket.close(ignored);
     lookup.stream.reset();
   }
-  for (const auto& [channel, id] : std::exchange(lookup.sends, {})) {
-    channel->waiting.erase(id);
-    if (!channel->waiting.empty()) continue;
-    if (channel != current[channel->server]) {
-      close(*channel);
-    } else if (channel->receiving) {
-      channel->socket.cancel();  // nothing left to wait for
-    }
+  for (const auto& [channel, id] : std::exchange(lookup.sends, {})) release(channel, id);
+}
+
+// Stops waiting for a reply to id on channel, closing what is no longer used.
+void StubResolver::State::release(const std::shared_ptr<Channel>& channel, std::uint16_t id) {
+  channel->waiting.erase(id);
+  if (!channel->waiting.empty()) return;
+  if (channel != current[channel->server]) {
+    close(*channel);
+  } else if (channel->receiving) {
+    channel->socket.cancel();  // nothing left to wait for
   }
 }
 
@@ -445,6 +485,7 @@ void StubResolver::State::store(const std::string& key, const Answer& answer, st
     return cache.erase(it);
   };
   if (const auto old = cache.find(key); old != cache.end()) drop(old);
+  if (bytes > cache_bytes / 4) return;  // one answer never takes over the cache
   if (cache.size() >= cache_entries || cached_bytes + bytes > cache_bytes) {
     for (auto it = cache.begin(); it != cache.end();) it = it->second.expires <= now ? drop(it) : std::next(it);
     // Still full of live entries: drop some until a quarter is free, whichever come first.
@@ -453,7 +494,6 @@ void StubResolver::State::store(const std::string& key, const Answer& answer, st
       it = drop(it);
     }
   }
-  if (bytes > cache_bytes / 4) return;  // one answer never takes over the cache
   cache.emplace(key, Cached{answer, now + std::chrono::seconds(ttl), bytes});
   cached_bytes += bytes;
 }

@@ -11,12 +11,13 @@
 //   ignored (RFC 5452 9.1).
 // - Retries: an unanswered query is sent again, to the next server in turn,
 //   after a quarter of the timeout (at least 50 ms), and a reply to any of its
-//   sends is taken; after the timeout it is Status::timeout. SERVFAIL, REFUSED
-//   or an unusable reply is asked of the next server at once while some server
-//   has not been asked yet. A truncated reply is asked again over TCP
-//   (RFC 7766); a FORMERR to an EDNS0 query is asked again without EDNS0
-//   (RFC 6891 7). A CNAME whose target the server did not look up is followed
-//   (up to 8 times).
+//   last sends is taken; after the timeout it is Status::timeout. SERVFAIL,
+//   REFUSED, an unusable reply or a failed TCP exchange ends only that send:
+//   the next server not asked yet is asked at once, and the failure is the
+//   answer when no send is left. A truncated reply, or a datagram filling the
+//   4 KB buffer, is asked again over TCP (RFC 7766); a FORMERR to an EDNS0
+//   query is asked again without EDNS0 (RFC 6891 7). A CNAME whose target the
+//   server did not look up is followed (up to 8 times).
 // - Cache: answers, NXDOMAIN and NODATA (RFC 2308, with the SOA's TTL) are kept
 //   for their TTL (at most a day; negative ones at most an hour), within
 //   cache_entries and cache_bytes; failures are not kept. Queries for a name and

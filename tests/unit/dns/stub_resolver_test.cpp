@@ -259,6 +259,23 @@ TEST(StubResolver, servfail_is_asked_of_the_next_server_at_once) {
   EXPECT_EQ(b.detail, "SERVFAIL");
 }
 
+TEST(StubResolver, failure_of_one_send_does_not_end_the_others) {
+  asio::io_context io;
+  std::optional<Seen> first;
+  ScriptedServer server(io, [&](const Seen& q) {
+    if (!first) {
+      first = q;
+      return std::vector<Bytes>{};
+    }
+    // The retry fails at once; the first send is answered after it.
+    return std::vector<Bytes>{reply_to(q, {}, 0x8182), a_reply(*first, 60, 4)};
+  });
+  auto resolver = make(io, {server.spec()}, 800ms);
+  const Answer a = ask(io, *resolver, "host.example");
+  ASSERT_EQ(a.status, Status::answer) << a.detail;
+  EXPECT_EQ(a.addresses.at(0).to_string(), "192.0.2.4");
+}
+
 TEST(StubResolver, timeout_after_retries_says_so) {
   asio::io_context io;
   ScriptedServer silent(io, [](const Seen&) { return std::vector<Bytes>{}; });
@@ -306,6 +323,33 @@ TEST(StubResolver, rfc7766_truncated_reply_is_asked_again_over_tcp) {
   EXPECT_EQ(server.seen.size(), 1u);
   ASSERT_EQ(server.seen_tcp.size(), 1u);
   EXPECT_EQ(server.seen_tcp[0].qname, wire::name("long.example"));
+}
+
+TEST(StubResolver, datagram_filling_the_buffer_is_asked_again_over_tcp) {
+  asio::io_context io;
+  auto big = [](const Seen& q) {
+    wire::Rr rr{wire::pointer(12), 16, 60, {}};
+    for (int i = 0; i < 20; ++i) wire::append(rr.rdata, wire::txt_rdata(std::string(250, 'b')));
+    return std::vector<Bytes>{reply_to(q, {rr})};  // 5 KB in one datagram, TC clear
+  };
+  ScriptedServer server(io, big);
+  server.listen_tcp(big);
+  auto resolver = make(io, {server.spec()});
+  const Answer a = ask(io, *resolver, "big.example", RecordType::txt);
+  ASSERT_EQ(a.status, Status::answer) << a.detail;
+  EXPECT_EQ(a.txt.at(0).size(), 5000u);
+  EXPECT_EQ(server.seen_tcp.size(), 1u);
+}
+
+TEST(StubResolver, tcp_failure_goes_to_the_next_server) {
+  asio::io_context io;
+  ScriptedServer broken(io, [](const Seen& q) { return std::vector<Bytes>{reply_to(q, {}, 0x8380)}; });
+  broken.listen_tcp([](const Seen&) { return std::vector<Bytes>{}; });  // closes
+  ScriptedServer working(io, [](const Seen& q) { return std::vector<Bytes>{a_reply(q, 60, 5)}; });
+  auto resolver = make(io, {broken.spec(), working.spec()});
+  const Answer a = ask(io, *resolver, "host.example");
+  ASSERT_EQ(a.status, Status::answer) << a.detail;
+  EXPECT_EQ(a.addresses.at(0).to_string(), "192.0.2.5");
 }
 
 TEST(StubResolver, tcp_server_that_closes_is_servfail) {
