@@ -119,8 +119,8 @@ struct Record {
   if (pos + record.rdlength > in.size()) return Reader::fail(error, "rdata runs past the end of the message");
   record.rdata = pos;
   pos += record.rdlength;
-  // RFC 2181 8: a TTL with the top bit set is taken as zero.
-  if ((record.ttl & 0x80000000u) != 0) record.ttl = 0;
+  // RFC 2181 8: a TTL with the top bit set is taken as zero (OPT's "TTL" is flags).
+  if (record.type != type_opt && (record.ttl & 0x80000000u) != 0) record.ttl = 0;
   return true;
 }
 
@@ -185,7 +185,7 @@ Reply failure(std::string detail) {
 // the end of the CNAME chain from qname, or the negative answer, or the next name
 // to ask for.
 Reply collect(const Reader& in, const Question& question, const std::vector<Record>& answers,
-              const std::vector<Record>& authority, bool nxdomain) {
+              const std::vector<Record>& authority, bool nxdomain, bool recursive) {
   Reply reply;
   std::vector<std::uint8_t> owner = question.name;
   std::uint32_t ttl = max_positive_ttl;
@@ -233,6 +233,9 @@ Reply collect(const Reader& in, const Question& question, const std::vector<Reco
   } else if (std::any_of(authority.begin(), authority.end(), [](const Record& r) { return r.type == type_ns; })) {
     // RFC 1034 4.3.1: a server that does not recurse refers to others instead.
     return failure("referral instead of an answer: the DNS server does not resolve recursively");
+  } else if (!recursive) {
+    // Neither RA nor AA: an empty reply from a server that did not look.
+    return failure("empty reply without recursion: the DNS server does not resolve recursively");
   }
   return reply;
 }
@@ -375,7 +378,16 @@ std::optional<Reply> read_reply(std::span<const std::uint8_t> message, const Que
   for (Record& record : authority) {
     if (!read_record(in, pos, record, error)) return failure("malformed reply: " + error);
   }
-  return collect(in, question, answers, authority, rcode == rcode_nxdomain);
+  // RFC 6891 6.1.3: an OPT record carries the upper 8 bits of the RCODE (BADVERS
+  // and later). Nothing else of the additional section is used.
+  Record extra;
+  for (std::size_t i = 0; i < counts[3] && read_record(in, pos, extra, error); ++i) {
+    if (extra.type == type_opt && (extra.ttl >> 24) != 0) {
+      return failure("extended RCODE " + std::to_string(((extra.ttl >> 24) << 4) | static_cast<unsigned>(rcode)));
+    }
+  }
+  const bool recursive = (flags & 0x0080) != 0 || (flags & 0x0400) != 0;  // RA or AA
+  return collect(in, question, answers, authority, rcode == rcode_nxdomain, recursive);
 }
 
 }  // namespace domainauth::dns

@@ -62,21 +62,21 @@ struct Header {
   unsigned flags = 0x8180;  // QR, RD, RA, NOERROR
 };
 
-// A reply: header, the question (qname as given, type, class IN), then answer
-// and authority records, each with class IN.
+// A reply: header, the question (qname as given, type, class IN), then answer,
+// authority and additional records, each with class IN.
 inline Bytes reply(Header header, const Bytes& qname, unsigned qtype, std::initializer_list<Rr> answers,
-                   std::initializer_list<Rr> authority = {}) {
+                   std::initializer_list<Rr> authority = {}, std::initializer_list<Rr> additional = {}) {
   Bytes out;
   put16(out, header.id);
   put16(out, header.flags);
   put16(out, 1);
   put16(out, static_cast<unsigned>(answers.size()));
   put16(out, static_cast<unsigned>(authority.size()));
-  put16(out, 0);
+  put16(out, static_cast<unsigned>(additional.size()));
   append(out, qname);
   put16(out, qtype);
   put16(out, 1);
-  for (const auto* section : {&answers, &authority}) {
+  for (const auto* section : {&answers, &authority, &additional}) {
     for (const Rr& rr : *section) {
       append(out, rr.owner);
       put16(out, rr.type);

@@ -193,6 +193,28 @@ TEST(DnsMessage, negative_answer_after_a_cname_keeps_the_chain_ttl) {
   EXPECT_EQ(nodata.ttl, 5u);
 }
 
+TEST(DnsMessage, empty_reply_from_a_server_that_did_not_recurse_is_servfail) {
+  const Question q = question("host.example", RecordType::txt);
+  const Reply neither = read(wire::reply({0x1234, 0x8100}, wire::name("host.example"), 16, {}), q);
+  EXPECT_EQ(neither.answer.status, Status::servfail) << "RA and AA clear";
+  EXPECT_NE(neither.answer.detail.find("without recursion"), std::string::npos) << neither.answer.detail;
+  const Reply authoritative = read(wire::reply({0x1234, 0x8500}, wire::name("host.example"), 16, {}), q);
+  EXPECT_EQ(authoritative.answer.status, Status::nodata) << "AA set: the zone's own server says so";
+}
+
+TEST(DnsMessage, rfc6891_extended_rcode_in_opt_is_a_failure) {
+  const Question q = question("host.example", RecordType::a);
+  const wire::Rr badvers{Bytes{0}, 41, 0x01000000u, {}};  // OPT: extended RCODE 1 -> 16 (BADVERS)
+  const Reply reply = read(wire::reply({}, wire::name("host.example"), type_a, {}, {}, {badvers}), q);
+  EXPECT_EQ(reply.answer.status, Status::servfail);
+  EXPECT_EQ(reply.answer.detail, "extended RCODE 16");
+  const wire::Rr plain_opt{Bytes{0}, 41, 0, {}};
+  const Reply ok = read(wire::reply({}, wire::name("host.example"), type_a,
+                                    {{wire::pointer(12), type_a, 60, {192, 0, 2, 1}}}, {}, {plain_opt}),
+                        q);
+  EXPECT_EQ(ok.answer.status, Status::answer) << ok.answer.detail;
+}
+
 TEST(DnsMessage, cname_loop_is_servfail) {
   const Question q = question("a.example", RecordType::a);
   const Reply reply = read(wire::reply({}, wire::name("a.example"), type_a,
