@@ -138,19 +138,25 @@ def measure(name, client, port, request_file, process, children, passes):
     return rows
 
 
+def served(name, command, port, stderr, args, request_file, children, passes):
+    """Starts the server command, waits until it listens on port, runs the passes, stops it."""
+    process = subprocess.Popen(command, stderr=stderr)
+    try:
+        wait_port(port, process, name)
+        return measure(name, args.client, port, request_file, process, children, passes)
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
 def run_domainauth(args, dns, work, request_file, passes):
     conf = os.path.join(work, "domainauth.toml")
     with open(conf, "w") as f:
         f.write(f'[dns]\nservers = ["{dns.spec}"]\n[policy]\nlisten = ["inet:127.0.0.1:{DOMAINAUTH_PORT}"]\n'
                 f'[spf]\nskip_addresses = []\nreceiver = "mx.example.org"\n[daemon]\nlog_level = "warning"\n')
     with open(os.path.join(work, "domainauth.log"), "a") as log:
-        server = subprocess.Popen([args.domainauth, "serve", "--config", conf], stderr=log)
-        try:
-            wait_port(DOMAINAUTH_PORT, server, "domainauth serve")
-            return measure("domainauth", args.client, DOMAINAUTH_PORT, request_file, server, False, passes)
-        finally:
-            server.terminate()
-            server.wait(30)
+        return served("domainauth", [args.domainauth, "serve", "--config", conf], DOMAINAUTH_PORT, log, args,
+                      request_file, False, passes)
 
 
 def run_policyd(args, work, request_file, passes):
@@ -160,14 +166,9 @@ def run_policyd(args, work, request_file, passes):
         # anyway) and no debug logging (there is no syslog daemon here).
         f.write("debugLevel = 0\nTestOnly = 1\nHELO_reject = Fail\nMail_From_reject = Fail\n"
                 "PermError_reject = False\nTempError_Defer = False\nskip_addresses = 127.0.0.0/8\n")
-    peer = subprocess.Popen(["socat", f"TCP-LISTEN:{POLICYD_PORT},bind=127.0.0.1,reuseaddr,fork,backlog=256",
-                             f"EXEC:/usr/bin/policyd-spf {pconf}"], stderr=subprocess.DEVNULL)
-    try:
-        wait_port(POLICYD_PORT, peer, "socat + policyd-spf")
-        return measure("policyd-spf-python", args.client, POLICYD_PORT, request_file, peer, True, passes)
-    finally:
-        peer.terminate()
-        peer.wait(30)
+    command = ["socat", f"TCP-LISTEN:{POLICYD_PORT},bind=127.0.0.1,reuseaddr,fork,backlog=256",
+               f"EXEC:/usr/bin/policyd-spf {pconf}"]
+    return served("policyd-spf-python", command, POLICYD_PORT, subprocess.DEVNULL, args, request_file, True, passes)
 
 
 def main():
