@@ -176,8 +176,7 @@ struct Record {
 
 Reply failure(std::string detail) {
   Reply reply;
-  reply.answer.status = Status::servfail;
-  reply.answer.detail = std::move(detail);
+  reply.answer = servfail(std::move(detail));
   return reply;
 }
 

@@ -52,6 +52,15 @@ struct Answer {
   [[nodiscard]] bool transient() const { return status == Status::servfail || status == Status::timeout; }
 };
 
+// A servfail answer that says why: the server failed, its reply was unusable, or
+// the query could not be asked.
+[[nodiscard]] inline Answer servfail(std::string detail) {
+  Answer answer;
+  answer.status = Status::servfail;
+  answer.detail = std::move(detail);
+  return answer;
+}
+
 [[nodiscard]] std::string_view to_string(Status status);
 [[nodiscard]] std::string_view to_string(Dnssec dnssec);
 [[nodiscard]] std::string_view to_string(RecordType type);

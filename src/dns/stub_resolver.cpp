@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "dns/message.hpp"
+#include "net/asio_address.hpp"
 
 namespace domainauth::dns {
 
@@ -34,29 +35,11 @@ constexpr std::size_t max_cname_restarts = 8;
 // port does not stay the same for long (RFC 5452 9.2).
 constexpr std::chrono::seconds socket_lifetime{10};
 
-asio::ip::address to_asio(const net::IpAddress& ip) {
-  if (ip.is_v4()) {
-    asio::ip::address_v4::bytes_type bytes{};
-    std::copy_n(ip.bytes().begin(), 4, bytes.begin());
-    return asio::ip::address_v4(bytes);
-  }
-  asio::ip::address_v6::bytes_type bytes{};
-  std::copy_n(ip.bytes().begin(), 16, bytes.begin());
-  return asio::ip::address_v6(bytes);
-}
-
 std::string cache_key(const Question& question) {
   std::string key(question.name.begin(), question.name.end());
   key.push_back(static_cast<char>(static_cast<std::uint16_t>(question.type) >> 8));
   key.push_back(static_cast<char>(static_cast<std::uint16_t>(question.type) & 0xff));
   return key;
-}
-
-Answer failure(std::string detail) {
-  Answer answer;
-  answer.status = Status::servfail;
-  answer.detail = std::move(detail);
-  return answer;
 }
 
 }  // namespace
@@ -177,7 +160,7 @@ void StubResolver::State::start(std::string_view name, RecordType type, Resolver
   std::string error;
   std::optional<Question> question = make_question(name, type, error);
   if (!question) {
-    deliver(std::move(handler), failure("cannot query " + std::string(name) + ": " + error));
+    deliver(std::move(handler), servfail("cannot query " + std::string(name) + ": " + error));
     return;
   }
   std::string key = cache_key(*question);
@@ -353,7 +336,7 @@ void StubResolver::State::failed(Lookup& lookup, std::size_t server, Answer answ
 void StubResolver::State::conclude(Lookup& lookup, Reply reply) {
   if (!reply.follow.empty()) {
     if (lookup.restarts == max_cname_restarts) {
-      finish(lookup, failure("CNAME chain longer than " + std::to_string(max_cname_restarts) + " lookups"), 0);
+      finish(lookup, servfail("CNAME chain longer than " + std::to_string(max_cname_restarts) + " lookups"), 0);
       return;
     }
     detach(lookup);
@@ -389,15 +372,15 @@ void StubResolver::State::on_stream(const std::string& key, const std::shared_pt
   const auto it = lookups.find(key);
   if (it == lookups.end() || it->second->stream != stream) return;  // finished meanwhile
   Lookup& lookup = *it->second;
-  const std::string peer = "TCP to " + servers[server].address().to_string();
+  auto peer = [&] { return "TCP to " + servers[server].address().to_string(); };  // for failures only
   auto stream_failed = [&](std::string why) {
     lookup.stream.reset();
     std::error_code ignored;
     stream->socket.close(ignored);
-    failed(lookup, server, failure(std::move(why)));
+    failed(lookup, server, servfail(std::move(why)));
   };
   if (ec) {
-    stream_failed(peer + ": " + ec.message());
+    stream_failed(peer() + ": " + ec.message());
     return;
   }
   auto next = [weak = weak_from_this(), key, stream, server](const std::error_code& error, std::size_t) {
@@ -415,7 +398,7 @@ void StubResolver::State::on_stream(const std::string& key, const std::shared_pt
     case Stream::Stage::length: {
       const std::size_t size = (std::size_t{stream->length[0]} << 8) | stream->length[1];
       if (size == 0) {
-        stream_failed(peer + ": empty reply");
+        stream_failed(peer() + ": empty reply");
         return;
       }
       stream->stage = Stream::Stage::body;
@@ -426,7 +409,7 @@ void StubResolver::State::on_stream(const std::string& key, const std::shared_pt
     case Stream::Stage::body: {
       std::optional<Reply> reply = read_reply(stream->message, lookup.question, lookup.id);
       if (!reply || reply->truncated) {
-        stream_failed(peer + ": the reply does not answer the query");
+        stream_failed(peer() + ": the reply does not answer the query");
       } else if (reply->answer.status == Status::servfail) {
         stream_failed(reply->answer.detail);
       } else {
@@ -504,7 +487,7 @@ void StubResolver::State::shutdown() {
   for (auto& [key, lookup] : all) {
     detach(*lookup);
     lookup->timer.cancel();
-    for (Resolver::Handler& handler : lookup->handlers) deliver(std::move(handler), failure("resolver shut down"));
+    for (Resolver::Handler& handler : lookup->handlers) deliver(std::move(handler), servfail("resolver shut down"));
   }
   for (const std::shared_ptr<Channel>& channel : current) {
     if (channel) close(*channel);
@@ -529,7 +512,7 @@ std::unique_ptr<StubResolver> StubResolver::create(asio::any_io_executor executo
     addresses.push_back(*server);
   }
   std::vector<udp::endpoint> endpoints;
-  for (const ServerAddress& server : addresses) endpoints.emplace_back(to_asio(server.address), server.port);
+  for (const ServerAddress& server : addresses) endpoints.emplace_back(net::to_asio(server.address), server.port);
   auto state = std::make_shared<State>(std::move(executor), std::move(endpoints), config.timeout);
   return std::unique_ptr<StubResolver>(new StubResolver(std::move(state)));
 }

@@ -12,21 +12,14 @@ namespace domainauth::dns {
 
 namespace {
 
-Answer failure(std::string detail) {
-  Answer answer;
-  answer.status = Status::servfail;
-  answer.detail = std::move(detail);
-  return answer;
-}
-
 void decode_records(const ub_result& result, RecordType type, Answer& answer) {
   if (result.data == nullptr || result.len == nullptr) {
-    answer = failure("libunbound reported data but gave none");
+    answer = servfail("libunbound reported data but gave none");
     return;
   }
   for (std::size_t i = 0; result.data[i] != nullptr; ++i) {
     if (result.len[i] < 0) {
-      answer = failure("negative rdata length from libunbound");
+      answer = servfail("negative rdata length from libunbound");
       return;
     }
     std::span<const std::uint8_t> rdata(reinterpret_cast<const std::uint8_t*>(result.data[i]),
@@ -34,7 +27,7 @@ void decode_records(const ub_result& result, RecordType type, Answer& answer) {
     std::string error;
     if (!append_rdata(type, rdata, answer, error)) {
       const Dnssec dnssec = answer.dnssec;
-      answer = failure("malformed " + std::string(to_string(type)) + " rdata: " + error);
+      answer = servfail("malformed " + std::string(to_string(type)) + " rdata: " + error);
       answer.dnssec = dnssec;
       return;
     }
@@ -47,7 +40,7 @@ void decode_records(const ub_result& result, RecordType type, Answer& answer) {
 Answer answer_from_result(const ub_result& result, RecordType type) {
   if (result.bogus != 0) {
     // RFC 4035 5.5: a validating resolver answers bogus data with SERVFAIL.
-    Answer answer = failure(std::string("DNSSEC bogus: ") +
+    Answer answer = servfail(std::string("DNSSEC bogus: ") +
                             (result.why_bogus != nullptr ? result.why_bogus : "no reason given"));
     answer.dnssec = Dnssec::bogus;
     return answer;

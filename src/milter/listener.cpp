@@ -16,6 +16,8 @@
 #include <cstring>
 #include <vector>
 
+#include "net/asio_address.hpp"
+
 namespace domainauth::milter {
 
 namespace {
@@ -68,16 +70,6 @@ std::optional<ListenAddress> parse_inet(std::string_view rest) {
   address.ip = *ip;
   address.port = *number;
   return address;
-}
-
-asio::ip::address to_asio(const net::IpAddress& ip) {
-  if (ip.is_v4()) {
-    const auto& b = ip.bytes();
-    return asio::ip::address_v4(asio::ip::address_v4::bytes_type{b[0], b[1], b[2], b[3]});
-  }
-  asio::ip::address_v6::bytes_type bytes{};
-  std::copy(ip.bytes().begin(), ip.bytes().end(), bytes.begin());
-  return asio::ip::address_v6(bytes);
 }
 
 std::string errno_text(int err) { return std::string(std::strerror(err)); }
@@ -180,7 +172,7 @@ ListenResult open_unix(Acceptor& acceptor, const std::string& path, const UnixSo
 }
 
 ListenResult open_inet(Acceptor& acceptor, const ListenAddress& address) {
-  const asio::ip::tcp::endpoint tcp_endpoint(to_asio(address.ip), address.port);
+  const asio::ip::tcp::endpoint tcp_endpoint(net::to_asio(address.ip), address.port);
   const asio::generic::stream_protocol::endpoint endpoint(tcp_endpoint);
   asio::error_code ec;
   acceptor.open(endpoint.protocol(), ec);
