@@ -2,12 +2,13 @@
 // canonicalize.hpp), private to src/mail. It copies the octets canonicalization
 // leaves unchanged block by block and handles the common changes inside the
 // loop; everything else stops it and goes through the octet state machine. It is
-// instantiated twice: for SSE2 (canonicalize.cpp) and, in a translation unit of
-// its own built with -mavx2, for AVX2 (picked at run time). Reads untrusted
-// input: the message body.
+// instantiated three times: for SSE2 (canonicalize.cpp) and, each in a
+// translation unit of its own built for it, for AVX2 and AVX-512 (the best the
+// CPU has is picked at run time). Reads untrusted input: the message body.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 
 namespace domainauth::mail::scan {
@@ -24,8 +25,8 @@ struct Run {
 // is set in `deleted` (relaxed WSP runs compacted in the block, by a build that
 // can; otherwise always 0).
 struct Block {
-  unsigned stops;
-  unsigned deleted;
+  std::uint64_t stops;
+  std::uint64_t deleted;
 };
 
 // Copies from the plain octet after s[i - 1] (i >= 1) into out, one block of
@@ -45,19 +46,19 @@ Run copy_unchanged(const char* s, std::size_t i, std::size_t n, char* out, const
   while (i + V::kWidth + 1 <= n && out < limit) {
     const Block b = v.copy_block(s + i, out, relaxed);
     if (b.stops == 0) {
-      out += V::kWidth - static_cast<std::size_t>(__builtin_popcount(b.deleted));
+      out += V::kWidth - static_cast<std::size_t>(__builtin_popcountll(b.deleted));
       i += V::kWidth;
       continue;
     }
-    const auto k = static_cast<std::size_t>(__builtin_ctz(b.stops));
+    const auto k = static_cast<std::size_t>(__builtin_ctzll(b.stops));
     const char* const block = s + i;
     out += k;
     i += k;
     if (relaxed && (s[i] == ' ' || s[i] == '\t') && s[i - 1] != '\n') {
       // A WSP run inside a non-empty line: its end within this block from the mask
       // (bits past the block are 0), then octet by octet.
-      const unsigned long long wsp = static_cast<unsigned long long>(v.wsp_mask(block)) >> k;
-      std::size_t end = i + static_cast<std::size_t>(__builtin_ctzll(~wsp));
+      const std::uint64_t past_run = ~(static_cast<std::uint64_t>(v.wsp_mask(block)) >> k);
+      std::size_t end = i + (past_run != 0 ? static_cast<std::size_t>(__builtin_ctzll(past_run)) : V::kWidth - k);
       while (end < n && (s[end] == ' ' || s[end] == '\t')) ++end;
       if (end + 1 >= n) break;
       // Bitwise, not short-circuit: which of content or CRLF follows is not predictable.
@@ -84,15 +85,18 @@ Run copy_unchanged(const char* s, std::size_t i, std::size_t n, char* out, const
   return {i, out};
 }
 
-// The two builds of copy_unchanged; avx2 only where the CPU has it (have_avx2()).
+// The builds of copy_unchanged, each only where the CPU has it (have()).
 using CopyUnchanged = Run (*)(const char* s, std::size_t i, std::size_t n, char* out, const char* limit,
                               bool relaxed);
 Run copy_unchanged_sse2(const char* s, std::size_t i, std::size_t n, char* out, const char* limit, bool relaxed);
 Run copy_unchanged_avx2(const char* s, std::size_t i, std::size_t n, char* out, const char* limit, bool relaxed);
-[[nodiscard]] bool have_avx2();
-// The build the canonicalizer uses: AVX2 where the CPU has it, unless
-// prefer_avx2(false) was called (so the tests run the SSE2 build too).
+Run copy_unchanged_avx512(const char* s, std::size_t i, std::size_t n, char* out, const char* limit, bool relaxed);
+
+enum class Build { sse2, avx2, avx512 };  // avx512: AVX-512BW, VBMI2 and BMI2
+[[nodiscard]] bool have(Build build);
+// The build the canonicalizer uses: the best the CPU has, up to the one given
+// to limit_build() (so the tests run every build; the default is no limit).
 [[nodiscard]] CopyUnchanged chosen();
-void prefer_avx2(bool yes);
+void limit_build(Build best);
 
 }  // namespace domainauth::mail::scan

@@ -65,27 +65,47 @@ Run copy_unchanged_sse2(const char* s, std::size_t i, std::size_t n, char* out, 
 #endif
 }
 
-bool have_avx2() {
+bool have(Build build) {
+  switch (build) {
+    case Build::sse2:
+      return true;  // the build without SSE2 leaves everything to the state machine
+    case Build::avx2:
 #if defined(DOMAINAUTH_HAVE_AVX2)
-  return __builtin_cpu_supports("avx2");
+      return __builtin_cpu_supports("avx2");
 #else
-  return false;
+      return false;
 #endif
+    case Build::avx512:
+#if defined(DOMAINAUTH_HAVE_AVX512)
+      return __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("bmi2");
+#else
+      return false;
+#endif
+  }
+  return false;
 }
 
 namespace {
-std::atomic<bool> avx2_preferred{true};
+std::atomic<Build> build_limit{Build::avx512};
 }  // namespace
 
-void prefer_avx2(bool yes) { avx2_preferred.store(yes, std::memory_order_relaxed); }
+void limit_build(Build best) { build_limit.store(best, std::memory_order_relaxed); }
 
 CopyUnchanged chosen() {
-  static const bool avx2 = have_avx2();
-  return avx2 && avx2_preferred.load(std::memory_order_relaxed) ? &copy_unchanged_avx2 : &copy_unchanged_sse2;
+  static const bool avx512 = have(Build::avx512), avx2 = have(Build::avx2);
+  const Build limit = build_limit.load(std::memory_order_relaxed);
+  if (avx512 && limit == Build::avx512) return &copy_unchanged_avx512;
+  if (avx2 && limit != Build::sse2) return &copy_unchanged_avx2;
+  return &copy_unchanged_sse2;
 }
 
 #if !defined(DOMAINAUTH_HAVE_AVX2)
 Run copy_unchanged_avx2(const char* s, std::size_t i, std::size_t n, char* out, const char* limit, bool relaxed) {
+  return copy_unchanged_sse2(s, i, n, out, limit, relaxed);
+}
+#endif
+#if !defined(DOMAINAUTH_HAVE_AVX512)
+Run copy_unchanged_avx512(const char* s, std::size_t i, std::size_t n, char* out, const char* limit, bool relaxed) {
   return copy_unchanged_sse2(s, i, n, out, limit, relaxed);
 }
 #endif
@@ -207,7 +227,7 @@ void BodyCanonicalizer::step(char c) {
 
 
 // Copies the run starting at the plain octet s[i] that canonicalization leaves
-// unchanged (scan::copy_unchanged, with AVX2 where the CPU has it, else SSE2),
+// unchanged (scan::copy_unchanged, with AVX-512 or AVX2 where the CPU has it, else SSE2),
 // then the plain octets left at the end of the chunk. Returns where it ends.
 std::size_t BodyCanonicalizer::copy_run(const char* s, std::size_t i, std::size_t n) {
   const scan::CopyUnchanged copy = scan::chosen();

@@ -51,7 +51,7 @@ class BodyCanonicalizer {
 
  private:
   static constexpr std::size_t kBuffer = 16 * 1024;
-  static constexpr std::size_t kSlack = 32;  // the vector copy may store one block past kBuffer
+  static constexpr std::size_t kSlack = 64;  // the vector copy may store one block past kBuffer
   [[nodiscard]] bool plain(char c) const;
   std::size_t copy_run(const char* s, std::size_t i, std::size_t n);
   void step(char c);

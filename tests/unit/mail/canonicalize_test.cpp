@@ -273,15 +273,50 @@ TEST(Canonicalize, Rfc6376_3_4_3_And_3_4_4_LargeChunksMatchTheLineModel) {
   expect_random_bodies_match_the_line_model(4434, pieces, 1000, {17, 33, 100, 1000});
 }
 
-// The canonicalizer uses the AVX2 scan where the CPU has it: the SSE2 build
-// must give the same output (the line model, chunked and whole).
-TEST(Canonicalize, Sse2ScanMatchesTheLineModel) {
-  scan::prefer_avx2(false);
+// The canonicalizer uses the best vector scan the CPU has: every build must
+// give the same output (the line model, chunked and whole). A build the CPU
+// lacks is skipped.
+class ScanBuild : public testing::TestWithParam<scan::Build> {
+ protected:
+  void SetUp() override {
+    if (!scan::have(GetParam())) GTEST_SKIP() << "this CPU lacks the build";
+    scan::limit_build(GetParam());
+  }
+  void TearDown() override { scan::limit_build(scan::Build::avx512); }
+};
+
+TEST_P(ScanBuild, MatchesTheLineModel) {
   const char* const pieces[] = {"word", "0123456789abcdefghijklmnopqrstuvwxyz", " ", "  ", "\t", " \t ",
                                 "\r\n", "\r\n\r\n", "\n", "\r", "\xe9", "\r\n \r\n", " \x01"};
   expect_random_bodies_match_the_line_model(2024, pieces, 300, {0, 17, 40, 1000});
-  scan::prefer_avx2(true);
 }
+
+// Long WSP runs, long runs of empty lines and blocks of nothing but WSP or
+// line ends: the 64-octet block sees runs reaching both its ends.
+TEST_P(ScanBuild, LongRunsMatchTheLineModel) {
+  const std::string wsp64(64, ' '), tabs70(70, '\t'), crlf40 = [] {
+    std::string s;
+    for (int i = 0; i < 40; ++i) s += "\r\n";
+    return s;
+  }();
+  const char* const pieces[] = {"word", "0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz",
+                                wsp64.c_str(), tabs70.c_str(), crlf40.c_str(), " ", "\r\n", "\r\n\r\n", "x"};
+  expect_random_bodies_match_the_line_model(6376, pieces, 200, {0, 63, 64, 65, 129});
+}
+
+INSTANTIATE_TEST_SUITE_P(Canonicalize, ScanBuild,
+                         testing::Values(scan::Build::sse2, scan::Build::avx2, scan::Build::avx512),
+                         [](const testing::TestParamInfo<scan::Build>& param) {
+                           switch (param.param) {
+                             case scan::Build::sse2:
+                               return std::string("Sse2");
+                             case scan::Build::avx2:
+                               return std::string("Avx2");
+                             case scan::Build::avx512:
+                               return std::string("Avx512");
+                           }
+                           return std::string("Unknown");
+                         });
 
 TEST(Canonicalize, LargeBodyCrossesBuffer) {
   std::string line(1000, 'x');
