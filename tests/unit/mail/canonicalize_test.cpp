@@ -265,8 +265,8 @@ void expect_random_bodies_match_the_line_model(unsigned seed, std::span<const ch
 }
 
 // Property: long random bodies fed in chunks big enough for the vector scan.
-// Short pieces put several WSP runs and line ends in one block (the AVX2 scan
-// compacts them inside the block).
+// Short pieces put several WSP runs and line ends in one block (the AVX2 and
+// AVX-512 scans compact them inside the block).
 TEST(Canonicalize, Rfc6376_3_4_3_And_3_4_4_LargeChunksMatchTheLineModel) {
   const char* const pieces[] = {"word", "0123456789abcdefghijklmnopqrstuvwxyz", " ", "  ", "\t", " \t ",
                                 "\r\n", "\r\n", "\r\n\r\n", "\n", "\r", "\xe9", "\r\n \r\n", "a", "b c"};
