@@ -6,8 +6,10 @@ ratios to the peers measured in the same run, and the machine.
 Usage: report.py OUT_DIR RESULTS_DIR
 OUT_DIR holds what this run measured: machine.json, openssl.N.K.json and
 inprocess.N.K.json (Google Benchmark JSON) for rounds N = 1, 2, ... and groups K
-(an openssl speed run and our benchmarks compared with it), policy.json, postfix.json (any may be missing: parts not
-run keep their figures from the previous latest.json, marked with their date)."""
+(an openssl speed run and our benchmarks compared with it), interleaved.json (the
+signing and hashing benchmarks repeated, interleaved in one process),
+policy.json, postfix.json (any may be missing: parts not run keep their figures
+from the previous latest.json, marked with their date)."""
 import glob
 import json
 import os
@@ -113,6 +115,9 @@ def inprocess_md(part):
                 signs, "sign/s", 0.95 if (alg, size) == ("rsa2048", "4KB") else None)
         operation = ours(f"dkim_sign_operation/{alg}", "items_per_second")
         row("the signature operation alone (EVP_DigestSign, /s)", operation, signs, "sign/s")
+        if alg == "rsa2048":
+            row("openssl speed's operation run by us (EVP_PKEY_sign of 36 octets, our key, /s)",
+                ours("openssl_speed_operation/rsa2048", "items_per_second"), signs, "sign/s")
         if alg == "rsa2048":  # RFC 6376 signing of 4 KB costs under 5% beyond the RSA operation
             row("DKIM sign rsa2048, 4KB message, vs our signature operation alone (msg/s)",
                 ours("dkim_sign/rsa2048/4KB", "items_per_second"), operation, "sign/s (ours)", 0.95)
@@ -130,6 +135,53 @@ def inprocess_md(part):
         terms = median(ours(f"spf_check_host/{name}", "dns_terms")) or 0
         evals = median(ours(f"spf_check_host/{name}", "items_per_second"))
         lines.append(f"| SPF check_host() from memory, {label}, {int(terms)} DNS terms (evaluations/s) | {fmt(evals)} | | | |")
+    if part.get("interleaved"):
+        more, more_summary = interleaved_md(part["interleaved"])
+        lines += [""] + more
+        summary += more_summary
+    return lines, summary
+
+
+def interleaved_md(raw):
+    """Google Benchmark's random interleaving: every repetition runs each
+    benchmark once, in a random order; a ratio is the median of the ratios
+    within each repetition."""
+    reps = {}  # name -> repetition index -> figures
+    for b in raw.get("benchmarks", []):
+        if b.get("run_type") == "iteration" and not b.get("error_occurred"):
+            reps.setdefault(b["run_name"], {})[b.get("repetition_index", 0)] = b
+    count = max((len(r) for r in reps.values()), default=0)
+    lines = ["### The signing and hashing targets, interleaved in one process", "",
+             f"{count} repetitions of 0.05 s or more; in each, every benchmark below runs once, in a random order "
+             "(Google Benchmark's random interleaving), so a figure and the one it is compared with are measured "
+             "within a second of each other. Figures are medians; a ratio is the median of the ratios within each "
+             "repetition (repetitions: lowest-highest).", "",
+             "| what | domainauth | compared with | ratio | target |", "| --- | --- | --- | --- | --- |"]
+    summary = []
+
+    def row(what, name, other, other_label, key, unit, target=None):
+        mine, theirs = reps.get(name, {}), reps.get(other, {})
+        scale = 1e6 if key == "bytes_per_second" else 1
+        paired = [mine[i][key] / theirs[i][key] for i in mine if i in theirs and theirs[i].get(key)]
+        r = median(paired)
+        shown = pct(r) + (f" ({pct(min(paired))}-{pct(max(paired))})" if len(paired) > 1 else "")
+        verdict_s = ""
+        if target is not None:
+            verdict_s = f">= {pct(target)}: {verdict(r, target)}"
+            summary.append((f"{what} vs {other_label} (interleaved)", r, target))
+        lines.append(f"| {what} | {fmt(median(m[key] / scale for m in mine.values()))} {unit} | "
+                     f"{other_label}: {fmt(median(t[key] / scale for t in theirs.values()))} | {shown} | {verdict_s} |")
+
+    row("DKIM sign rsa2048, 4KB message", "dkim_sign/rsa2048/4KB", "openssl_speed_operation/rsa2048",
+        "openssl speed's operation run by us", "items_per_second", "msg/s", 0.95)
+    row("DKIM sign rsa2048, 4KB message", "dkim_sign/rsa2048/4KB", "dkim_sign_operation/rsa2048",
+        "our signature operation alone (EVP_DigestSign)", "items_per_second", "msg/s", 0.95)
+    row("our signature operation alone (EVP_DigestSign)", "dkim_sign_operation/rsa2048",
+        "openssl_speed_operation/rsa2048", "openssl speed's operation run by us", "items_per_second", "/s")
+    for name, label in (("simple", "simple, text body"), ("relaxed", "relaxed, text body"),
+                        ("simple_base64", "simple, base64 body"), ("relaxed_base64", "relaxed, base64 body")):
+        row(f"body canonicalization + SHA-256, {label}, 1 MB", f"body_hash/{name}/1MB", "body_hash/raw_sha256/1MB",
+            "raw SHA-256 in-process, 16 KB blocks", "bytes_per_second", "MB/s", 0.70)
     return lines, summary
 
 
@@ -213,7 +265,8 @@ def main():
             openssl.update(load(path.replace("inprocess.", "openssl.")) or {})
         rounds.append({"openssl": openssl, "gbench": {"benchmarks": benchmarks}})
     if rounds:
-        merged["inprocess"] = {"machine": machine, "rounds": rounds}
+        merged["inprocess"] = {"machine": machine, "rounds": rounds,
+                               "interleaved": load(os.path.join(out_dir, "interleaved.json"))}
     for part in ("policy", "postfix"):
         data = load(os.path.join(out_dir, f"{part}.json"))
         if data:
