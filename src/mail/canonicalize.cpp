@@ -77,7 +77,8 @@ bool have(Build build) {
 #endif
     case Build::avx512:
 #if defined(DOMAINAUTH_HAVE_AVX512)
-      return __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("bmi2");
+      return __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi2") &&
+             __builtin_cpu_supports("bmi2");
 #else
       return false;
 #endif
