@@ -158,8 +158,9 @@ std::string canonicalize_header(const HeaderField& field, Canonicalization c) {
   return out;
 }
 
-BodyCanonicalizer::BodyCanonicalizer(Canonicalization c, ByteSink& sink)
-    : canon_(c), sink_(sink), out_(std::make_unique_for_overwrite<char[]>(kBuffer + kSlack)) {}
+BodyCanonicalizer::BodyCanonicalizer(Canonicalization c, ByteSink& sink, std::size_t buffer)
+    : canon_(c), sink_(sink), buffer_(std::max<std::size_t>(buffer, 2)),
+      out_(std::make_unique_for_overwrite<char[]>(buffer_ + kSlack)) {}
 
 void BodyCanonicalizer::flush() {
   if (used_ > 0) sink_.write(std::string_view(out_.get(), used_));
@@ -169,8 +170,8 @@ void BodyCanonicalizer::flush() {
 void BodyCanonicalizer::emit(std::string_view bytes) {
   any_output_ = true;
   while (!bytes.empty()) {
-    if (used_ >= kBuffer) flush();
-    std::size_t n = std::min(bytes.size(), kBuffer - used_);
+    if (used_ >= buffer_) flush();
+    std::size_t n = std::min(bytes.size(), buffer_ - used_);
     std::memcpy(out_.get() + used_, bytes.data(), n);
     used_ += n;
     bytes.remove_prefix(n);
@@ -236,11 +237,15 @@ std::size_t BodyCanonicalizer::copy_run(const char* s, std::size_t i, std::size_
   out_[used_++] = s[i++];
   const bool relaxed = canon_ == Canonicalization::relaxed;
   for (;;) {
-    const scan::Run run = copy(s, i, n, base + used_, base + kBuffer, relaxed);
+    const scan::Run run = copy(s, i, n, base + used_, base + buffer_, relaxed);
     used_ = static_cast<std::size_t>(run.out - base);
     i = run.i;
-    if (used_ < kBuffer) break;
+    if (used_ < buffer_) break;
+    // The buffer is full: all but its last octet go to the sink. That octet may
+    // be a CR the state machine must see again (below), so it stays.
+    const char last = out_[--used_];
     flush();
+    out_[used_++] = last;
   }
   if (s[i - 1] == '\r') {  // an LF may follow in the next chunk: the state machine decides
     --used_;
@@ -249,7 +254,7 @@ std::size_t BodyCanonicalizer::copy_run(const char* s, std::size_t i, std::size_
   line_has_content_ = s[i - 1] != '\n';
   // The end of the chunk: plain octets only (what follows may be in the next chunk).
   while (i < n && plain(s[i])) {
-    if (used_ >= kBuffer) flush();
+    if (used_ >= buffer_) flush();
     out_[used_++] = s[i++];
     line_has_content_ = true;
   }
@@ -263,7 +268,7 @@ void BodyCanonicalizer::feed(std::string_view chunk) {
   while (i < n) {
     if (!pending_cr_ && plain(s[i])) {
       begin_content();
-      if (used_ >= kBuffer) flush();
+      if (used_ >= buffer_) flush();
       i = copy_run(s, i, n);
     } else {
       step(s[i++]);

@@ -36,13 +36,16 @@ class ByteSink {
 // Trailing empty lines are held back until non-empty content follows them, so
 // they vanish at the end of the body; the empty-body rules (simple: one CRLF,
 // relaxed: nothing) are applied by finish(). Output is collected in one buffer
-// and handed to the sink in pieces of about kBuffer octets. Runs that
+// and handed to the sink in pieces of about kBuffer octets (or the size given). Runs that
 // canonicalization leaves unchanged are found with a vector scan and copied
 // whole; only the octets around a TAB, a WSP run, WSP before a line end, a bare
 // LF or an empty line go through the octet-by-octet state machine.
 class BodyCanonicalizer {
  public:
-  BodyCanonicalizer(Canonicalization c, ByteSink& sink);
+  static constexpr std::size_t kBuffer = 16 * 1024;
+  // buffer: octets collected before they go to the sink, at least 2 (the tests
+  // use small ones to cross buffer ends often).
+  BodyCanonicalizer(Canonicalization c, ByteSink& sink, std::size_t buffer = kBuffer);
   BodyCanonicalizer(const BodyCanonicalizer&) = delete;
   BodyCanonicalizer& operator=(const BodyCanonicalizer&) = delete;
 
@@ -50,8 +53,7 @@ class BodyCanonicalizer {
   void finish();
 
  private:
-  static constexpr std::size_t kBuffer = 16 * 1024;
-  static constexpr std::size_t kSlack = 64;  // the vector copy may store one block past kBuffer
+  static constexpr std::size_t kSlack = 64;  // the vector copy may store one block past the buffer
   [[nodiscard]] bool plain(char c) const;
   std::size_t copy_run(const char* s, std::size_t i, std::size_t n);
   void step(char c);
@@ -62,7 +64,8 @@ class BodyCanonicalizer {
 
   Canonicalization canon_;
   ByteSink& sink_;
-  std::unique_ptr<char[]> out_;  // kBuffer + kSlack octets (not cleared); used_ of them are output
+  std::size_t buffer_;
+  std::unique_ptr<char[]> out_;  // buffer_ + kSlack octets (not cleared); used_ of them are output
   std::size_t used_ = 0;
   std::size_t empty_lines_ = 0;  // CRLFs held back (maybe trailing empty lines)
   bool pending_cr_ = false;      // last octet seen was CR: a line end if LF follows

@@ -20,9 +20,10 @@ struct StringSink : ByteSink {
   void write(std::string_view b) override { out.append(b); }
 };
 
-std::string canon_body(std::string_view body, Canonicalization c, std::size_t chunk = 0) {
+std::string canon_body(std::string_view body, Canonicalization c, std::size_t chunk = 0,
+                       std::size_t buffer = BodyCanonicalizer::kBuffer) {
   StringSink sink;
-  BodyCanonicalizer canon(c, sink);
+  BodyCanonicalizer canon(c, sink, buffer);
   if (chunk == 0) chunk = body.size() + 1;
   for (std::size_t i = 0; i < body.size(); i += chunk) canon.feed(body.substr(i, chunk));
   canon.finish();
@@ -249,7 +250,8 @@ TEST(Canonicalize, Rfc6376_3_4_4_ScanEdgeCasesAtEveryChunkBoundary) {
 // Bodies of `rounds` random sequences of pieces, each canonicalized in every
 // chunk size (0: whole) and compared with the line model.
 void expect_random_bodies_match_the_line_model(unsigned seed, std::span<const char* const> pieces, int rounds,
-                                               std::initializer_list<std::size_t> chunks) {
+                                               std::initializer_list<std::size_t> chunks,
+                                               std::size_t buffer = BodyCanonicalizer::kBuffer) {
   std::mt19937 rng(seed);
   for (int round = 0; round < rounds; ++round) {
     std::string body;
@@ -258,7 +260,7 @@ void expect_random_bodies_match_the_line_model(unsigned seed, std::span<const ch
     for (auto c : {Canonicalization::simple, Canonicalization::relaxed}) {
       const std::string want = reference_body(body, c);
       for (std::size_t chunk : chunks) {
-        ASSERT_EQ(canon_body(body, c, chunk), want) << "round " << round << " chunk " << chunk;
+        ASSERT_EQ(canon_body(body, c, chunk, buffer), want) << "round " << round << " chunk " << chunk;
       }
     }
   }
@@ -302,6 +304,54 @@ TEST_P(ScanBuild, LongRunsMatchTheLineModel) {
   const char* const pieces[] = {"word", "0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz",
                                 wsp64.c_str(), tabs70.c_str(), crlf40.c_str(), " ", "\r\n", "\r\n\r\n", "x"};
   expect_random_bodies_match_the_line_model(6376, pieces, 200, {0, 63, 64, 65, 129});
+}
+
+// Small output buffers: the scan fills one in the middle of a block, a WSP
+// run, an empty line or a CRLF again and again.
+TEST_P(ScanBuild, SmallBuffersMatchTheLineModel) {
+  const char* const pieces[] = {"word", "0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz",
+                                " ", "  ", "\t", "\r\n", "\r\n\r\n", "\n", "\r", "\r\n \r\n"};
+  for (std::size_t buffer : {2, 3, 65, 100, 257}) {
+    expect_random_bodies_match_the_line_model(static_cast<unsigned>(buffer), pieces, 60, {0, 70, 300}, buffer);
+  }
+}
+
+// Bodies that once went wrong, or whose cases the random ones rarely reach.
+TEST_P(ScanBuild, HardCasesMatchTheLineModel) {
+  std::string short_lines;  // the buffer fills right after a CR, with too little left for another block
+  for (int i = 0; i < 2731; ++i) short_lines += "aaaa\r\n";
+  const std::string a62(62, 'a'), a60(60, 'a'), h44(44, 'h'), r70(70, 'r');
+  const std::string bodies[] = {
+      short_lines,
+      std::string(16384, 'a') + "\r\n",
+      std::string(16384, 'a') + "\r \n" + std::string(100, 'b') + "\r\n",
+      // A WSP-only line after a line ending exactly at a block's end, then an empty line: all trailing.
+      "x" + a62 + "\r\n" + std::string(62, ' ') + "\r\n\r\n",
+      // Empty lines whose CR is at the block's bit 62: the line after them is past the block.
+      "x" + a60 + "\r\n\r\n\r\n",
+      // A trailing run and a run reaching the end of the block (content after it) in one block.
+      "xab  \r\ncd e\t\tf  \r\ng" + h44 + "  Z" + r70 + "\r\n",
+  };
+  for (const auto& body : bodies) {
+    for (auto c : {Canonicalization::simple, Canonicalization::relaxed}) {
+      const std::string want = reference_body(body, c);
+      ASSERT_EQ(canon_body(body, c), want) << body.size() << " octets";
+      for (std::size_t cut : {std::size_t{64}, std::size_t{65}, std::size_t{16385}, body.size() / 2}) {
+        if (cut >= body.size()) continue;
+        StringSink sink;
+        BodyCanonicalizer canon(c, sink);
+        canon.feed(std::string_view(body).substr(0, cut));
+        canon.feed(std::string_view(body).substr(cut));
+        canon.finish();
+        ASSERT_EQ(sink.out, want) << body.size() << " octets, cut at " << cut;
+      }
+    }
+  }
+  EXPECT_EQ(canon_body("x" + a62 + "\r\n" + std::string(62, ' ') + "\r\n\r\n", Canonicalization::relaxed),
+            "x" + a62 + "\r\n");
+  EXPECT_EQ(canon_body("x" + a60 + "\r\n\r\n\r\n", Canonicalization::relaxed), "x" + a60 + "\r\n");
+  EXPECT_EQ(canon_body("xab  \r\ncd e\t\tf  \r\ng" + h44 + "  Z" + r70 + "\r\n", Canonicalization::relaxed),
+            "xab\r\ncd e f\r\ng" + h44 + " Z" + r70 + "\r\n");
 }
 
 INSTANTIATE_TEST_SUITE_P(Canonicalize, ScanBuild,
