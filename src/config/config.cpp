@@ -13,7 +13,7 @@
 #include <toml.hpp>
 
 #include "config/key_table.hpp"
-#include "config/toml_depth.hpp"
+#include "config/toml_precheck.hpp"
 #include "dns/config.hpp"
 
 namespace domainauth::config {
@@ -375,7 +375,7 @@ Config defaults() {
 
 LoadResult load_string(std::string_view text, const std::string& file_name) {
   Loader loader(file_name);
-  if (auto error = toml_nesting_error(text)) {
+  if (auto error = toml_text_error(text)) {
     loader.fail(file_name + ":" + *error);
     return loader.finish();
   }

@@ -6,6 +6,7 @@
 // kMaxMatchedLine are not matched.
 #include "setup/bounce.hpp"
 
+#include <algorithm>
 #include <regex>
 
 #include "text/ascii.hpp"
@@ -116,13 +117,53 @@ std::string original_sender(const std::vector<std::string>& lines) {
   return address_in(field(lines, "To"));
 }
 
+// Dotted IPv4: four groups of 1 to 3 digits.
+bool dotted_ipv4(std::string_view s) {
+  std::size_t groups = 0;
+  for (std::size_t at = 0; at <= s.size(); ++groups) {
+    std::size_t end = std::min(s.find('.', at), s.size());
+    const std::string_view digits = s.substr(at, end - at);
+    if (digits.empty() || digits.size() > 3 || digits.find_first_not_of("0123456789") != std::string_view::npos) {
+      return false;
+    }
+    at = end + 1;
+  }
+  return groups == 4;
+}
+
+// The address inside "[...]": dotted IPv4, or hex digits, colons and dots with a
+// colon before any dot and something after it (IPv6, also with an IPv4 tail);
+// Gmail follows it with spaces and a number. Scanned by hand: a regex with two
+// unbounded runs backtracks quadratically over a long run of colons.
+std::string bracketed_ip(std::string_view reply) {
+  for (std::size_t open = reply.find('['); open != std::string_view::npos; open = reply.find('[', open + 1)) {
+    const std::size_t end = reply.find_first_not_of("0123456789abcdefABCDEF:.", open + 1);
+    if (end == std::string_view::npos) break;
+    const std::string_view inside = reply.substr(open + 1, end - open - 1);
+    std::size_t close = end;
+    if (reply[close] == ' ') {  // "[192.0.2.1      12]"
+      close = reply.find_first_not_of(' ', close);
+      const std::size_t digits_end = close == std::string_view::npos ? close : reply.find_first_not_of("0123456789", close);
+      if (digits_end == close || digits_end == std::string_view::npos) continue;
+      close = digits_end;
+    }
+    if (reply[close] != ']') continue;
+    const std::size_t colon = inside.find(':');
+    if (dotted_ipv4(inside) ||
+        (colon != std::string_view::npos && colon < inside.find('.') && colon + 1 < inside.size())) {
+      return std::string(inside);
+    }
+  }
+  return {};
+}
+
 std::string sending_ip(const std::string& reply) {
   // "[192.0.2.1]", Gmail's "[192.0.2.1      12]", "[2001:db8::1]", Yahoo's "from 192.0.2.1,".
-  static const std::regex bracketed(R"(\[([0-9]{1,3}(\.[0-9]{1,3}){3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]+)( +[0-9]+)?\])");
   static const std::regex after_from(R"(\bfrom ([0-9]{1,3}(\.[0-9]{1,3}){3})\b)");
-  std::smatch m;
   if (reply.size() > kMaxMatchedLine * kMaxReplyLines) return {};
-  if (std::regex_search(reply, m, bracketed) || std::regex_search(reply, m, after_from)) return m[1].str();
+  if (std::string ip = bracketed_ip(reply); !ip.empty()) return ip;
+  std::smatch m;
+  if (std::regex_search(reply, m, after_from)) return m[1].str();
   return {};
 }
 

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "config/config.hpp"
-#include "config/toml_depth.hpp"
+#include "config/toml_precheck.hpp"
 
 namespace domainauth::config {
 namespace {
@@ -185,9 +185,36 @@ TEST(Config, DeepNestingIsRefusedWithItsLine) {
 TEST(Config, BracketsInStringsAndCommentsDoNotCount) {
   const std::string text = "[dns]\n# " + std::string(100, '[') + "\nservers = [\"" + std::string(40, '[') +
                            "\", '" + std::string(40, '{') + "', \"\"\"\n" + std::string(40, '[') + "\\\"\"\"\"]\n";
-  EXPECT_FALSE(toml_nesting_error(text)) << *toml_nesting_error(text);
-  EXPECT_TRUE(toml_nesting_error("a = " + std::string(33, '[') + std::string(33, ']')));
-  EXPECT_FALSE(toml_nesting_error("a = " + std::string(32, '[') + std::string(32, ']')));
+  EXPECT_FALSE(toml_text_error(text)) << *toml_text_error(text);
+  EXPECT_TRUE(toml_text_error("a = " + std::string(33, '[') + std::string(33, ']')));
+  EXPECT_FALSE(toml_text_error("a = " + std::string(32, '[') + std::string(32, ']')));
+}
+
+// A multi-line string may end in one or two quotes of its own ("""a"""" is a");
+// the quotes after the closing three must not open a string that hides the
+// brackets after it. A line ending in a backslash escape still counts.
+TEST(Config, MultiLineStringsEndingInQuotesDoNotHideBrackets) {
+  const std::string deep = std::string(33, '[') + std::string(33, ']');
+  for (const char* head : {"x = \"\"\"a\"\"\"\"\n", "x = \"\"\"a\"\"\"\"\"\n", "x = '''a''''\n", "x = '''a'''''\n"}) {
+    auto error = toml_text_error(std::string(head) + "y = " + deep + "\n");
+    ASSERT_TRUE(error) << head;
+    EXPECT_EQ(error->rfind("2: ", 0), 0u) << *error;
+  }
+  auto error = toml_text_error("x = \"\"\"a \\\n b\"\"\"\ny = " + deep + "\n");
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->rfind("3: ", 0), 0u) << *error;
+}
+
+// toml11 reads past its buffer when it reports invalid UTF-8 inside a string
+// (found by fuzz_config_toml): such a file is refused before it parses.
+TEST(Config, InvalidUtf8IsRefusedWithItsLine) {
+  auto result = load_string("[dns]\nservers = ['127.0.0.1']\nx = [['a\xff\xffz']]\n", "bad.toml");
+  ASSERT_FALSE(result.config);
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_EQ(result.errors[0], "bad.toml:3: not UTF-8 (a TOML file must be UTF-8)");
+  EXPECT_TRUE(toml_text_error("# caf\xc3\n"));           // cut sequence
+  EXPECT_TRUE(toml_text_error("x = \"\xed\xa0\x80\"\n"));  // a surrogate
+  EXPECT_FALSE(toml_text_error("x = \"caf\xc3\xa9 \xf0\x9f\x93\xa7\"\n"));
 }
 
 }  // namespace

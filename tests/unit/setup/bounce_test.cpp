@@ -75,6 +75,30 @@ TEST(Bounce, HostileInputStaysBounded) {
   EXPECT_EQ(b->pattern, nullptr);
 }
 
+// The sending IP in the forms receivers write it, and none in look-alikes.
+TEST(Bounce, SendingIpForms) {
+  auto ip = [](const std::string& reply) {
+    auto b = read_bounce("Status: 5.7.1\nDiagnostic-Code: smtp; 550 5.7.1 " + reply + "\n");
+    return b ? b->sending_ip : std::string("(no bounce)");
+  };
+  EXPECT_EQ(ip("rejected [192.0.2.1] sorry"), "192.0.2.1");
+  EXPECT_EQ(ip("The IP [192.0.2.1      12] is blocked"), "192.0.2.1");
+  EXPECT_EQ(ip("from [2001:db8::1]"), "2001:db8::1");
+  EXPECT_EQ(ip("[::ffff:192.0.2.7]"), "::ffff:192.0.2.7");
+  EXPECT_EQ(ip("see [RFC5321] and [1.2.3] then [10.0.0.1]"), "10.0.0.1");
+  EXPECT_EQ(ip("Mail from 192.0.2.9, blocked"), "192.0.2.9");
+  EXPECT_EQ(ip("[1.2.3.4.5] [1234.1.1.1] [abc] [:] [1.2:3] [192.0.2.1 x]"), "");
+}
+
+// A long run of colons after "[" once sent a backtracking regex through
+// quadratic time and deep recursion; the scan reads it once.
+TEST(Bounce, LongColonRunInReplyIsScannedOnce) {
+  const std::string reply = "Diagnostic-Code: x [" + std::string(39000, ':') + "\n";
+  auto b = read_bounce("Status: 5.0.0\n" + reply);
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->sending_ip, "");
+}
+
 TEST(Bounce, TableOrderPrefersSpecificTexts) {
   EXPECT_EQ(match_pattern("5.7.26", "550 5.7.26 ... DMARC policy")->id, "gmail.5.7.26.dmarc");
   EXPECT_EQ(match_pattern("5.7.1", "550 5.7.1 something else")->id, "generic.5.7.1");
