@@ -143,7 +143,8 @@ std::string bracketed_ip(std::string_view reply) {
     std::size_t close = end;
     if (reply[close] == ' ') {  // "[192.0.2.1      12]"
       close = reply.find_first_not_of(' ', close);
-      const std::size_t digits_end = close == std::string_view::npos ? close : reply.find_first_not_of("0123456789", close);
+      if (close == std::string_view::npos) break;
+      const std::size_t digits_end = reply.find_first_not_of("0123456789", close);
       if (digits_end == close || digits_end == std::string_view::npos) continue;
       close = digits_end;
     }
