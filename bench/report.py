@@ -68,6 +68,17 @@ def verdict(r, target):
     return "met" if r >= target else "missed"
 
 
+def paired_cells(paired, target, label, summary):
+    """A ratio column (the median of paired ratios, with their range) and a
+    target column; a target also goes into the summary under `label`."""
+    r = median(paired)
+    shown = pct(r) + (f" ({pct(min(paired))}-{pct(max(paired))})" if len(paired) > 1 else "")
+    if target is None:
+        return shown, ""
+    summary.append((label, r, target))
+    return shown, f">= {pct(target)}: {verdict(r, target)}"
+
+
 def median(values):
     values = sorted(v for v in values if v is not None)
     if not values:
@@ -99,13 +110,7 @@ def inprocess_md(part):
         return [openssl.get(alg, {}).get(key) for openssl, _ in rounds]
 
     def row(what, mine, theirs, unit, target=None):
-        paired = [m / t for m, t in zip(mine, theirs) if m and t]
-        r = median(paired)
-        shown = pct(r) + (f" ({pct(min(paired))}-{pct(max(paired))})" if len(paired) > 1 else "")
-        verdict_s = ""
-        if target is not None:
-            verdict_s = f">= {pct(target)}: {verdict(r, target)}"
-            summary.append((what, r, target))
+        shown, verdict_s = paired_cells([m / t for m, t in zip(mine, theirs) if m and t], target, what, summary)
         lines.append(f"| {what} | {fmt(median(mine))} | {fmt(median(theirs))} {unit} | {shown} | {verdict_s} |")
 
     for alg in ("rsa2048", "ed25519"):
@@ -163,12 +168,7 @@ def interleaved_md(raw):
         mine, theirs = reps.get(name, {}), reps.get(other, {})
         scale = 1e6 if key == "bytes_per_second" else 1
         paired = [mine[i][key] / theirs[i][key] for i in mine if i in theirs and theirs[i].get(key)]
-        r = median(paired)
-        shown = pct(r) + (f" ({pct(min(paired))}-{pct(max(paired))})" if len(paired) > 1 else "")
-        verdict_s = ""
-        if target is not None:
-            verdict_s = f">= {pct(target)}: {verdict(r, target)}"
-            summary.append((f"{what} vs {other_label} (interleaved)", r, target))
+        shown, verdict_s = paired_cells(paired, target, f"{what} vs {other_label} (interleaved)", summary)
         lines.append(f"| {what} | {fmt(median(m[key] / scale for m in mine.values()))} {unit} | "
                      f"{other_label}: {fmt(median(t[key] / scale for t in theirs.values()))} | {shown} | {verdict_s} |")
 
