@@ -8,7 +8,7 @@ set -euo pipefail
 want=${1:-test}
 
 build_pkgs=(
-  cmake ninja-build g++ pkg-config
+  cmake ninja-build g++ pkg-config ccache
   libssl-dev libunbound-dev libasio-dev libtoml11-dev libcli11-dev
   libspdlog-dev libfmt-dev libpsl-dev libidn2-dev publicsuffix
   libsqlite3-dev libpq-dev zlib1g-dev libpugixml-dev libcurl4-openssl-dev
