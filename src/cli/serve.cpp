@@ -26,8 +26,8 @@
 #include "cli/common.hpp"
 #include "cli/policy_setup.hpp"
 #include "daemon/daemon.hpp"
-#include "engine/milter_handler.hpp"
-#include "engine/pipeline.hpp"
+#include "engine/context.hpp"
+#include "milter/engine_handler.hpp"
 #include "milter/server.hpp"
 #include "policy/server.hpp"
 #include "engine/failure_reporter.hpp"
@@ -148,8 +148,8 @@ class Daemon {
     io_.stop();
   }
 
-  std::shared_ptr<const engine::MilterContext> make_milter_context(const config::Config& config) {
-    auto context = std::make_shared<engine::MilterContext>();
+  std::shared_ptr<const engine::Context> make_milter_context(const config::Config& config) {
+    auto context = std::make_shared<engine::Context>();
     context->config = std::make_shared<const config::Config>(config);
     context->resolver = settings_->resolver;
     context->crypto = crypto_.get_executor();
@@ -196,15 +196,15 @@ class Daemon {
     failure_reporter_ = make_failure_reporter();
     milter_context_ = make_milter_context(config_);
     milter::ServerOptions options;
-    options.capabilities = engine::milter_capabilities();
+    options.capabilities = milter::engine_capabilities();
     options.idle_timeout = config_.milter.idle_timeout;
     options.stall_timeout = config_.milter.stall_timeout;
     options.on_handler_error = config_.milter.on_internal_error == config::FailureAction::tempfail
-                                   ? engine::internal_error_reply()
+                                   ? milter::to_reply(engine::internal_error_reply())
                                    : milter::Reply::continue_();
     // Sessions are created on the event loop's one thread, as is every reload.
     milter_.emplace(io_.get_executor(), options, [this](const milter::SessionContext& session) {
-      return engine::make_milter_handler(milter_context_, session);
+      return milter::make_engine_handler(milter_context_, session);
     });
     const milter::UnixSocketOptions unix_options{config_.milter.socket_mode, config_.milter.socket_owner,
                                                  config_.milter.socket_group};
@@ -274,7 +274,7 @@ class Daemon {
   asio::thread_pool crypto_{kCryptoThreads};
   std::shared_ptr<store::QueuedHistory> history_;
   std::shared_ptr<engine::FailureReporter> failure_reporter_;
-  std::shared_ptr<const engine::MilterContext> milter_context_;
+  std::shared_ptr<const engine::Context> milter_context_;
   std::optional<milter::Server> milter_;
   std::vector<std::string> milter_names_;
 };

@@ -1,6 +1,6 @@
 // `domainauth verify --ip IP --helo NAME --sender ADDR [--config FILE]
 // [--dns HOST[:PORT]] [--json] < message`: SPF, every DKIM signature, the ARC chain and DMARC
-// of one message, as the milter would check it at end of message, and the
+// of one message through the daemon's own check (engine::MessageCheck), and the
 // Authentication-Results field (RFC 8601) it would add. Exit status per the CLI
 // contract: 0 ran (whatever the verdict), 1 bad usage or input, 2 no usable DNS.
 // Reads untrusted input: the message on standard input, DNS answers.
@@ -12,7 +12,7 @@
 #include "cli/common.hpp"
 #include "dns/sync.hpp"
 #include "dns/config.hpp"
-#include "engine/stored_message.hpp"
+#include "engine/message_check.hpp"
 
 namespace domainauth::cli {
 namespace {
@@ -27,40 +27,72 @@ int fail(int code, const std::string& message) {
   return code;
 }
 
-nlohmann::json dmarc_json(const engine::StoredVerdict& verdict) {
-  const auto& outcome = *verdict.results.dmarc;
-  return {{"result", dmarc::to_string(outcome.result)},
-          {"policy", dmarc::to_string(outcome.policy)},
-          {"disposition", dmarc::to_string(outcome.disposition)},
-          {"from_domain", outcome.author_domain},
-          {"policy_domain", outcome.policy_domain},
-          {"reason", outcome.reason},
-          {"action", engine::to_string(verdict.decision->action)},
-          {"not_enforced_because", verdict.decision->skipped}};
+// What the daemon would do: the DMARC action when DMARC was decided, else the verdict.
+std::string action_of(const engine::Conclusion& conclusion) {
+  if (conclusion.decision) return std::string(engine::to_string(conclusion.decision->action));
+  switch (conclusion.verdict) {
+    case engine::Verdict::accept: return "accept";
+    case engine::Verdict::reject: return "reject";
+    case engine::Verdict::tempfail: return "tempfail";
+    case engine::Verdict::quarantine: return "quarantine";
+  }
+  return "accept";
 }
 
-// RFC 8617 5.2: the chain validation status, why it failed, N and oldest-pass.
-nlohmann::json arc_json(const arc::ChainResult& chain) {
-  return {{"result", arc::to_string(chain.status)},
-          {"reason", chain.reason},
-          {"instances", chain.instances},
-          {"oldest_pass", chain.oldest_pass},
-          {"seal_domain", chain.seal_domain}};
+nlohmann::json dmarc_json(const engine::Conclusion& conclusion) {
+  const auto& outcome = conclusion.results.dmarc;
+  if (!outcome) return {{"result", "none"}, {"action", action_of(conclusion)}};
+  return {{"result", dmarc::to_string(outcome->result)},
+          {"policy", dmarc::to_string(outcome->policy)},
+          {"disposition", dmarc::to_string(outcome->disposition)},
+          {"from_domain", outcome->author_domain},
+          {"policy_domain", outcome->policy_domain},
+          {"reason", outcome->reason},
+          {"action", action_of(conclusion)},
+          {"not_enforced_because", conclusion.decision ? conclusion.decision->skipped : std::string()}};
 }
 
-void print_human(const engine::StoredVerdict& verdict, const std::string& field) {
-  const auto& outcome = *verdict.results.dmarc;
-  std::cout << "Authentication-Results: " << field << "\n"
-            << "DMARC: " << dmarc::to_string(outcome.result) << " for " << outcome.author_domain
-            << ", policy " << dmarc::to_string(outcome.policy) << ", disposition "
-            << dmarc::to_string(outcome.disposition) << "\n"
-            << "action: " << engine::to_string(verdict.decision->action);
-  if (!verdict.decision->skipped.empty()) std::cout << " (not enforced: " << verdict.decision->skipped << ")";
-  if (verdict.decision->action == engine::DmarcAction::reject) {
-    std::cout << " " << verdict.decision->reply.smtp.code << " " << verdict.decision->reply.smtp.enhanced_status << " "
-              << verdict.decision->reply.smtp.text;
+// RFC 8617 5.2: the chain validation status, why it failed, N and oldest-pass
+// ("none" when the message has no ARC set).
+nlohmann::json arc_json(const std::optional<arc::ChainResult>& chain) {
+  if (!chain) return {{"result", "none"}, {"reason", ""}, {"instances", 0}, {"oldest_pass", 0}, {"seal_domain", ""}};
+  return {{"result", arc::to_string(chain->status)},
+          {"reason", chain->reason},
+          {"instances", chain->instances},
+          {"oldest_pass", chain->oldest_pass},
+          {"seal_domain", chain->seal_domain}};
+}
+
+void print_human(const engine::Conclusion& conclusion, const std::string& field) {
+  std::cout << "Authentication-Results: " << field << "\n";
+  if (const auto& outcome = conclusion.results.dmarc) {
+    std::cout << "DMARC: " << dmarc::to_string(outcome->result) << " for " << outcome->author_domain << ", policy "
+              << dmarc::to_string(outcome->policy) << ", disposition " << dmarc::to_string(outcome->disposition)
+              << "\n";
+  }
+  std::cout << "action: " << action_of(conclusion);
+  if (conclusion.decision && !conclusion.decision->skipped.empty()) {
+    std::cout << " (not enforced: " << conclusion.decision->skipped << ")";
+  }
+  if (conclusion.verdict == engine::Verdict::reject || conclusion.verdict == engine::Verdict::tempfail) {
+    std::cout << " " << conclusion.reply.code << " " << conclusion.reply.status << " " << conclusion.reply.text;
   }
   std::cout << "\n";
+}
+
+// The Authentication-Results value the daemon adds, on one line; when it would
+// add none (a tempfail), the one its results would give.
+std::string authres_line(const engine::Conclusion& conclusion, const std::string& authserv_id) {
+  for (const auto& field : conclusion.added) {
+    if (!field.is("Authentication-Results")) continue;
+    std::string value(field.value());
+    for (std::size_t p; (p = value.find("\r\n")) != std::string::npos;) value.replace(p, 3, " ");
+    value.erase(0, value.find_first_not_of(' '));
+    return value;
+  }
+  auto value = authres::format(engine::authentication_results(authserv_id, conclusion.results), " ");
+  value.erase(0, value.find_first_not_of(' '));
+  return value;
 }
 
 int verify(const VerifyArgs& a) {
@@ -71,7 +103,9 @@ int verify(const VerifyArgs& a) {
     for (const auto& error : loaded.errors) std::cerr << "domainauth verify: " << error << "\n";
     return kExitUsage;
   }
-  const config::Config& config = *loaded.config;
+  auto context = std::make_shared<engine::Context>();
+  context->config = std::make_shared<const config::Config>(std::move(*loaded.config));
+  const config::Config& config = *context->config;
   InputMessage in = read_message();
   if (!in.error.empty()) return fail(kExitUsage, "message: " + in.error);
 
@@ -80,25 +114,24 @@ int verify(const VerifyArgs& a) {
   resolver_config.servers = a.dns.empty() ? config.dns.servers : std::vector<std::string>{a.dns};
   resolver_config.timeout = config.dns.timeout;
   std::string error;
-  auto resolver = dns::make_resolver(io.get_executor(), resolver_config, error);
-  if (!resolver) return fail(kExitEnvironment, "DNS resolver: " + error);
+  context->resolver = dns::make_resolver(io.get_executor(), resolver_config, error);
+  if (!context->resolver) return fail(kExitEnvironment, "DNS resolver: " + error);
 
-  engine::Envelope envelope{*ip, a.helo, engine::envelope_address(a.sender)};
-  const auto verdict = dns::run_sync(
-      io, engine::verify_stored(*resolver, config, std::move(envelope), std::move(in.headers), in.body));
-  auto field = authres::format(engine::authentication_results(config.milter.authserv_id, verdict.results), " ");
-  field.erase(0, field.find_first_not_of(' '));
+  engine::Envelope envelope{{*ip, "", ""}, a.helo, engine::envelope_address(a.sender), ""};
+  const auto conclusion = dns::run_sync(
+      io, engine::check_stored_message(context, std::move(envelope), std::move(in.headers), in.body));
+  const auto field = authres_line(conclusion, config.milter.authserv_id);
   if (!a.json) {
-    print_human(verdict, field);
+    print_human(conclusion, field);
     return kExitOk;
   }
-  nlohmann::json out{{"dkim", dkim_json(verdict.results.dkim)},
-                     {"dmarc", dmarc_json(verdict)},
-                     {"arc", arc_json(*verdict.results.arc)},
+  nlohmann::json out{{"dkim", dkim_json(conclusion.results.dkim)},
+                     {"dmarc", dmarc_json(conclusion)},
+                     {"arc", arc_json(conclusion.results.arc)},
                      {"authentication_results", field}};
-  if (verdict.results.spf) {
-    out["spf"] = spf_json(*verdict.results.spf,
-                          spf::received_spf(*verdict.results.spf, *ip, a.helo, config.spf.receiver));
+  if (conclusion.results.spf) {
+    out["spf"] = spf_json(*conclusion.results.spf,
+                          spf::received_spf(*conclusion.results.spf, *ip, a.helo, config.spf.receiver));
   }
   std::cout << dump(out) << "\n";
   return kExitOk;

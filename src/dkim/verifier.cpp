@@ -146,8 +146,10 @@ asio::awaitable<std::vector<SignatureResult>> Verifier::finish() {
 
 SignatureResult Verifier::Impl::evaluate(const Entry& e) const {
   SignatureResult r = describe(e);
-  if (e.over_cap)
+  if (e.over_cap) {
+    r.checked = false;
     return with(r, Result::policy, "not checked: more than " + std::to_string(options.max_signatures) + " signatures");
+  }
   if (!e.parsed.ok()) return with(r, Result::permerror, e.parsed.error);
   const Signature& s = e.parsed.signature;
   auto now = static_cast<std::uint64_t>(options.now != 0 ? options.now : std::time(nullptr));

@@ -41,6 +41,7 @@ struct SignatureResult {
   std::string algorithm;    // a= as written
   std::string b;            // b= as written (header.b takes a prefix of it)
   bool testing = false;     // key record t=y
+  bool checked = true;      // false: beyond VerifyOptions::max_signatures (result policy)
   dns::Dnssec key_dnssec = dns::Dnssec::insecure;
 };
 

@@ -296,6 +296,16 @@ Author extract_author(std::span<const std::string> from_values) {
   } else if (from_values.size() > 1) {
     out.status = AuthorStatus::multiple_from_fields;
     out.reason = std::to_string(from_values.size()) + " From fields";
+    // Their domains, so that the policies they claim can still be found (a
+    // repeated From must not hide a p=reject domain from its owner's reports).
+    for (const auto& value : from_values) {
+      for (auto& domain : parse_one(value).domains) {
+        if (out.domains.size() >= kMaxAuthorDomains) break;
+        if (std::find(out.domains.begin(), out.domains.end(), domain) == out.domains.end()) {
+          out.domains.push_back(std::move(domain));
+        }
+      }
+    }
   } else {
     out = parse_one(from_values.front());
   }

@@ -35,7 +35,9 @@ enum class FromHandling : std::uint8_t {
 
 struct Author {
   AuthorStatus status = AuthorStatus::malformed;
-  std::vector<std::string> domains;  // lower-case A-labels, distinct, in field order
+  // Lower-case A-labels, distinct, in field order; for multiple_from_fields
+  // those of every field that parses.
+  std::vector<std::string> domains;
   std::string reason;
   [[nodiscard]] FromHandling handling() const;
 };

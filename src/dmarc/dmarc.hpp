@@ -113,7 +113,8 @@ struct Outcome {
 // RFC 7489 6.6.2 / RFC 9989 5.3. A From with several domains is checked once
 // per domain and the strictest failing policy applies (RFC 7489 6.6.1); a From
 // that is missing, repeated or malformed gives permerror with from_handling
-// reject, one with no meaningful domain none with from_handling ignore. DNS
+// reject (repeated From fields still carry the record of the strictest of
+// their domains), one with no meaningful domain none with from_handling ignore. DNS
 // failures give temperror. resolver and options must outlive the awaitable.
 asio::awaitable<Outcome> evaluate(dns::Resolver& resolver, const Options& options, Message message);
 

@@ -270,9 +270,11 @@ asio::awaitable<Outcome> evaluate(dns::Resolver& resolver, const Options& option
   Outcome out;
   out.from_handling = author.handling();
   out.author_domains = author.domains;
-  if (out.from_handling != FromHandling::evaluate) {
+  const std::string handling_reason =
+      author.reason + " (RFC 7489 6.6.1: " + std::string(to_string(out.from_handling)) + ")";
+  if (out.from_handling != FromHandling::evaluate && author.domains.empty()) {
     out.result = out.from_handling == FromHandling::reject ? Result::permerror : Result::none;
-    out.reason = author.reason + " (RFC 7489 6.6.1: " + std::string(to_string(out.from_handling)) + ")";
+    out.reason = handling_reason;
     co_return out;
   }
   Context ctx(resolver, options);
@@ -283,6 +285,13 @@ asio::awaitable<Outcome> evaluate(dns::Resolver& resolver, const Options& option
   out.from_handling = author.handling();
   out.author_domains = author.domains;
   out.dns_queries = ctx.cache.queries();
+  if (out.from_handling == FromHandling::reject) {
+    // Repeated From fields: the message is malformed whatever its domains
+    // say; the strictest domain's record stays, for the history and the A-R.
+    out.result = Result::permerror;
+    out.reason = handling_reason;
+    co_return out;
+  }
   if (author.domains.size() > 1) out.reason += " (decides among " + std::to_string(author.domains.size()) + " From domains)";
   co_return out;
 }

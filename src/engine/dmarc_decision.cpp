@@ -60,16 +60,35 @@ std::string_view to_string(DmarcAction action) {
 DmarcDecision decide_dmarc(const config::DmarcSettings& settings, const dmarc::Outcome& outcome,
                            const DmarcClient& client) {
   DmarcDecision decision;
-  if (outcome.result != dmarc::Result::fail || outcome.disposition == dmarc::Policy::none) return decision;
+  // RFC 7489 6.6.1 / RFC 9989 4.4: no From, repeated From fields or a malformed
+  // one leave no single policy to apply; such mail is "typically rejected", and
+  // letting it through would let a forger of a p=reject domain add a second From.
+  const bool malformed_from = outcome.from_handling == dmarc::FromHandling::reject;
+  if (!malformed_from && (outcome.result != dmarc::Result::fail || outcome.disposition == dmarc::Policy::none)) {
+    return decision;
+  }
   decision.skipped = skip_reason(settings, outcome, client);
   if (!decision.skipped.empty()) return decision;
+  if (malformed_from) {
+    const auto why = outcome.reason.substr(0, outcome.reason.find(" (RFC"));
+    if (!settings.never_reject) {
+      decision.action = DmarcAction::reject;
+      decision.reply = SmtpReply{550, "5.7.1",
+                                 "Message rejected: " + why +
+                                     "; DMARC needs exactly one well-formed From header field (RFC 7489 6.6.1)"};
+      return decision;
+    }
+    decision.action = settings.quarantine_as_header ? DmarcAction::mark : DmarcAction::quarantine;
+    decision.reason = "DMARC: " + why;
+    return decision;
+  }
   if (outcome.disposition == dmarc::Policy::reject && !settings.never_reject) {
     decision.action = DmarcAction::reject;
     const std::string text = !settings.reject_text.empty()
                                  ? settings.reject_text
                                  : "Message rejected: DMARC policy of " + outcome.author_domain + " (" +
                                        policy_tag(outcome) + ") and the message failed DMARC authentication";
-    decision.reply = milter::Reply::with_smtp(550, "5.7.1", text);
+    decision.reply = SmtpReply{550, "5.7.1", text};
     return decision;
   }
   // quarantine, or reject handled as quarantine (dmarc.never_reject)

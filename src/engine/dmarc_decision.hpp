@@ -1,6 +1,7 @@
 // What the milter does with a message given its DMARC outcome: the one place
-// that turns a dmarc::Outcome disposition (RFC 7489 6.6.4 / 6.7, RFC 9989 5.5)
-// into reject / quarantine / accept, after the local overrides of [dmarc]
+// that turns a dmarc::Outcome disposition (RFC 7489 6.6.4 / 6.7, RFC 9989 5.5),
+// or a From that DMARC cannot work with (none, repeated, malformed: RFC 7489
+// 6.6.1), into reject / quarantine / accept, after the local overrides of [dmarc]
 // (enforce, never_reject, quarantine_as_header, exceptions) and the skips
 // (internal and authenticated clients, ignore_mail_from). exceptions and
 // ignore_mail_from name From domains matched exactly (case-insensitive, no
@@ -17,7 +18,7 @@
 
 #include "config/config.hpp"
 #include "dmarc/dmarc.hpp"
-#include "milter/codec.hpp"
+#include "engine/pipeline.hpp"
 
 namespace domainauth::engine {
 
@@ -40,7 +41,7 @@ struct DmarcClient {
 struct DmarcDecision {
   DmarcAction action = DmarcAction::accept;
   std::string skipped;     // why a failing message was not enforced ("report-only", "exception", ...)
-  milter::Reply reply;     // reject: the 550 5.7.1 reply
+  SmtpReply reply;         // reject: the 550 5.7.1 reply
   std::string reason;      // quarantine: the reason; mark: the header field value
 };
 

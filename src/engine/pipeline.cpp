@@ -14,17 +14,6 @@ namespace {
 constexpr std::string_view kAuthResField = "Authentication-Results";
 constexpr std::string_view kSignatureField = "DKIM-Signature";
 
-// Folds as CRLF whatever the MTA used (Postfix sends LF).
-std::string crlf_folds(std::string_view value) {
-  std::string out;
-  out.reserve(value.size() + 8);
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    if (value[i] == '\n' && (i == 0 || value[i - 1] != '\r')) out += '\r';
-    out += value[i];
-  }
-  return out;
-}
-
 std::string without_space(std::string_view text) {
   std::string out;
   for (char c : text) {
@@ -33,17 +22,33 @@ std::string without_space(std::string_view text) {
   return out;
 }
 
-// The shortest prefix of b= (at least kHeaderBPrefix) no other signature shares.
-std::string header_b(const std::vector<dkim::SignatureResult>& all, std::size_t index) {
-  const std::string mine = without_space(all[index].b);
-  std::size_t length = std::min(kHeaderBPrefix, mine.size());
-  for (std::size_t other = 0; other < all.size(); ++other) {
-    if (other == index) continue;
-    const std::string theirs = without_space(all[other].b);
-    if (theirs == mine) continue;  // the same signature twice: no prefix tells them apart
-    while (length < mine.size() && theirs.compare(0, length, mine, 0, length) == 0) ++length;
+// header.b of each signature (RFC 6008 2): the shortest prefix of its b= (at
+// least kHeaderBPrefix, at most kMaxHeaderB) that no other, different, b= of
+// the message shares. Sorted, the longest prefix a value shares is with a
+// neighbour, so this is linear in the b= text after the sort.
+std::vector<std::string> header_bs(const std::vector<const dkim::SignatureResult*>& all) {
+  std::vector<std::string> b(all.size());
+  for (std::size_t i = 0; i < all.size(); ++i) b[i] = without_space(all[i]->b);
+  std::vector<std::size_t> order(all.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&b](std::size_t x, std::size_t y) { return b[x] < b[y]; });
+  auto shared = [](const std::string& x, const std::string& y) {
+    return static_cast<std::size_t>(std::mismatch(x.begin(), x.begin() + std::min(x.size(), y.size()), y.begin()).first -
+                                    x.begin());
+  };
+  std::vector<std::string> out(all.size());
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const std::string& mine = b[order[k]];
+    std::size_t length = std::min(kHeaderBPrefix, mine.size());
+    // The nearest different values on each side (the same signature twice: no prefix tells them apart).
+    std::size_t before = k, after = k;
+    while (before > 0 && b[order[before - 1]] == mine) --before;
+    while (after + 1 < order.size() && b[order[after + 1]] == mine) ++after;
+    if (before > 0) length = std::max(length, std::min(shared(mine, b[order[before - 1]]) + 1, mine.size()));
+    if (after + 1 < order.size()) length = std::max(length, std::min(shared(mine, b[order[after + 1]]) + 1, mine.size()));
+    out[order[k]] = mine.substr(0, std::min(length, kMaxHeaderB));
   }
-  return mine.substr(0, length);
+  return out;
 }
 
 dmarc::SpfResult to_dmarc(spf::Result result) {
@@ -90,6 +95,10 @@ authres::MethodResult spf_result(const Results& results) {
   return m;
 }
 
+// One entry per checked signature while the entries stay within
+// kMaxDkimResultsText; the rest, and the signatures beyond verify.max_signatures,
+// are summed up in one entry, so the field stays far below what an MTA keeps
+// of a header field (Postfix header_size_limit: 100 KiB) and dmarc= after it survives.
 void add_dkim_results(const Results& results, authres::Field& field) {
   if (!results.dkim_error.empty()) {
     field.results.push_back({"dkim", "permerror", "", results.dkim_error, {}});
@@ -99,8 +108,15 @@ void add_dkim_results(const Results& results, authres::Field& field) {
     field.results.push_back({"dkim", "none", "", "", {}});
     return;
   }
-  for (std::size_t i = 0; i < results.dkim.size(); ++i) {
-    const auto& r = results.dkim[i];
+  std::vector<const dkim::SignatureResult*> checked;
+  for (const auto& r : results.dkim) {
+    if (r.checked) checked.push_back(&r);
+  }
+  const auto bs = header_bs(checked);
+  std::size_t text = 0;
+  std::size_t listed = 0;
+  for (std::size_t i = 0; i < checked.size(); ++i) {
+    const auto& r = *checked[i];
     authres::MethodResult m{"dkim", std::string(dkim::to_string(r.result)), "", "", {}};
     if (r.result != dkim::Result::pass) m.reason = r.reason;
     if (r.testing) m.comment = "test mode";
@@ -108,8 +124,19 @@ void add_dkim_results(const Results& results, authres::Field& field) {
     if (!r.identity.empty()) m.properties.push_back({"header", "i", r.identity});
     if (!r.algorithm.empty()) m.properties.push_back({"header", "a", r.algorithm});
     if (!r.selector.empty()) m.properties.push_back({"header", "s", r.selector});
-    if (auto b = header_b(results.dkim, i); !b.empty()) m.properties.push_back({"header", "b", b});
+    if (!bs[i].empty()) m.properties.push_back({"header", "b", bs[i]});
+    // The values, and about what the names and separators around them take.
+    text += 64 + m.reason.size() + r.domain.size() + r.identity.size() + r.algorithm.size() + r.selector.size() +
+            bs[i].size();
+    if (text > kMaxDkimResultsText) break;
     field.results.push_back(std::move(m));
+    ++listed;
+  }
+  if (const auto rest = results.dkim.size() - listed; rest > 0) {
+    field.results.push_back({"dkim", "policy", "", std::to_string(rest) + " more signatures not listed (" +
+                                                       std::to_string(results.dkim.size() - checked.size()) +
+                                                       " beyond verify.max_signatures, not checked)",
+                             {}});
   }
 }
 
@@ -151,13 +178,15 @@ bool HeaderBlock::ours(std::string_view name, std::string_view value) const {
   return id && authres::same_authserv_id(*id, authserv_id_);
 }
 
-void HeaderBlock::add(std::string_view name, std::string_view value) {
-  if (mail::iequals(name, kAuthResField)) {
+void HeaderBlock::add(mail::HeaderField field) {
+  if (field.is(kAuthResField)) {
     ++authres_seen_;
-    if (ours(name, value)) forged_.push_back(authres_seen_);
+    if (ours(field.name, field.value())) forged_.push_back(authres_seen_);
+  }
+  if (field.is("From") && from_.size() < kKeptFromFields) {
+    from_.emplace_back(field.value().substr(0, dmarc::kMaxFromFieldLength + 1));
   }
   if (over_limit_) return;
-  mail::HeaderField field{std::string(name), std::string(name) + ":" + (leading_space_ ? "" : " ") + crlf_folds(value)};
   bytes_ += field.raw.size() + 2;
   if (fields_.size() >= max_fields_ || bytes_ > max_bytes_) {
     over_limit_ = true;
@@ -177,13 +206,7 @@ std::vector<mail::HeaderField> HeaderBlock::delivered_fields() const {
   return out;
 }
 
-std::vector<milter::ChangeHeader> HeaderBlock::forged_removals() const {
-  std::vector<milter::ChangeHeader> out;
-  for (auto it = forged_.rbegin(); it != forged_.rend(); ++it) {
-    out.push_back({*it, std::string(kAuthResField), ""});
-  }
-  return out;
-}
+std::vector<std::uint32_t> HeaderBlock::forged() const { return {forged_.rbegin(), forged_.rend()}; }
 
 std::optional<std::string> signing_address(const std::vector<mail::HeaderField>& headers) {
   const auto values = from_values(headers);
@@ -222,9 +245,9 @@ SignPlan plan_signing(const config::SignSettings& sign, const Origin& origin,
   return plan;
 }
 
-dmarc::Message dmarc_input(const Results& results, const std::vector<mail::HeaderField>& headers) {
+dmarc::Message dmarc_input(const Results& results, std::vector<std::string> from) {
   dmarc::Message message;
-  message.from = from_values(headers);
+  message.from = std::move(from);
   if (results.spf) message.spf = {to_dmarc(results.spf->result), results.spf->domain};
   else if (results.upstream_spf) message.spf = *results.upstream_spf;
   for (const auto& r : results.dkim) message.dkim.push_back({to_dmarc(r.result), r.domain, r.selector});
@@ -324,12 +347,12 @@ bool has_temperror(const Results& results) {
          std::none_of(d.begin(), d.end(), [](const auto& r) { return r.result == dkim::Result::pass; });
 }
 
-milter::Reply internal_error_reply() {
-  return milter::Reply::with_smtp(451, "4.3.0", "Temporary local problem checking the message; try again later");
+SmtpReply internal_error_reply() {
+  return SmtpReply{451, "4.3.0", "Temporary local problem checking the message; try again later"};
 }
 
-milter::Reply dns_error_reply() {
-  return milter::Reply::with_smtp(451, "4.4.3", "Temporary DNS failure checking sender authentication; try again later");
+SmtpReply dns_error_reply() {
+  return SmtpReply{451, "4.4.3", "Temporary DNS failure checking sender authentication; try again later"};
 }
 
 std::string summary(const Results& results) {

@@ -22,14 +22,16 @@
 #include "dkim/verifier.hpp"
 #include "dmarc/dmarc.hpp"
 #include "mail/header.hpp"
-#include "milter/codec.hpp"
 #include "spf/spf.hpp"
 
 namespace domainauth::engine {
 
 // RFC 6008 2: header.b carries at least 8 characters of b= (more when two
-// signatures share the prefix).
+// signatures share the prefix, up to kMaxHeaderB).
 inline constexpr std::size_t kHeaderBPrefix = 8;
+inline constexpr std::size_t kMaxHeaderB = 64;
+// The text of the dkim= entries listed one by one in Authentication-Results.
+inline constexpr std::size_t kMaxDkimResultsText = 8192;
 
 struct Client {
   std::optional<net::IpAddress> ip;  // none for a unix-socket or unknown client
@@ -50,25 +52,29 @@ struct Origin {
 [[nodiscard]] std::string envelope_address(std::string_view address);
 
 // The header block of one message, kept within the configured limits. Fields
-// arrive as the MTA sends them (name, value; value with its leading space when
-// SMFIP_HDR_LEADSPC was agreed, folds as LF or CRLF) and are stored as
-// mail::HeaderField with CRLF folds, byte-exact for DKIM simple canonicalization.
-// Authentication-Results fields carrying our authserv-id are noted (their
-// index among fields of that name) even past the limits, so they can always be removed.
+// arrive as they stand in the message (CRLF folds, byte-exact for DKIM simple
+// canonicalization). Authentication-Results fields carrying our authserv-id are
+// noted (their index among fields of that name) even past the limits, so they
+// can always be removed.
 class HeaderBlock {
  public:
-  HeaderBlock(std::string authserv_id, std::size_t max_fields, std::size_t max_bytes, bool leading_space)
-      : authserv_id_(std::move(authserv_id)), max_fields_(max_fields), max_bytes_(max_bytes),
-        leading_space_(leading_space) {}
+  static constexpr std::size_t kKeptFromFields = 8;  // more than one is already a verdict
 
-  void add(std::string_view name, std::string_view value);
+  HeaderBlock(std::string authserv_id, std::size_t max_fields, std::size_t max_bytes)
+      : authserv_id_(std::move(authserv_id)), max_fields_(max_fields), max_bytes_(max_bytes) {}
+
+  void add(mail::HeaderField field);
 
   [[nodiscard]] bool over_limit() const { return over_limit_; }
   [[nodiscard]] const std::vector<mail::HeaderField>& fields() const { return fields_; }
   [[nodiscard]] std::size_t signatures() const { return signatures_; }  // DKIM-Signature fields
-  // Deletions of the forged fields (ChangeHeader with an empty value), highest
-  // index first so that no deletion shifts the index of a later one.
-  [[nodiscard]] std::vector<milter::ChangeHeader> forged_removals() const;
+  // The value of every From field, kept even past the limits (DMARC must judge
+  // the message whatever they cut): at most kKeptFromFields, each cut one octet
+  // past dmarc::kMaxFromFieldLength so that an over-long one still reads as such.
+  [[nodiscard]] const std::vector<std::string>& from_values() const { return from_; }
+  // The forged fields to delete: 1-based indexes among Authentication-Results
+  // fields, highest first so that no deletion shifts the index of a later one.
+  [[nodiscard]] std::vector<std::uint32_t> forged() const;
   // The fields as they leave: without the forged ones.
   [[nodiscard]] std::vector<mail::HeaderField> delivered_fields() const;
 
@@ -78,13 +84,13 @@ class HeaderBlock {
   std::string authserv_id_;
   std::size_t max_fields_;
   std::size_t max_bytes_;
-  bool leading_space_;
   std::vector<mail::HeaderField> fields_;
   std::size_t bytes_ = 0;
   bool over_limit_ = false;
   std::size_t signatures_ = 0;
   std::uint32_t authres_seen_ = 0;
   std::vector<std::uint32_t> forged_;  // 1-based indexes among Authentication-Results fields
+  std::vector<std::string> from_;
 };
 
 // What signing decided at end of headers.
@@ -119,7 +125,8 @@ struct Results {
 [[nodiscard]] std::optional<dmarc::SpfInput> upstream_spf(const std::vector<mail::HeaderField>& headers,
                                                         const std::vector<std::string>& trusted_ids);
 
-[[nodiscard]] dmarc::Message dmarc_input(const Results& results, const std::vector<mail::HeaderField>& headers);
+// from: the value of every From field (HeaderBlock::from_values).
+[[nodiscard]] dmarc::Message dmarc_input(const Results& results, std::vector<std::string> from);
 [[nodiscard]] authres::Field authentication_results(std::string_view authserv_id, const Results& results);
 // The same results one method per field (RFC 6591 3.1: a failure report's
 // Authentication-Results reflects a single method), on one line each.
@@ -133,9 +140,15 @@ struct SingleMethodResults {
 // temperror, or a DKIM temperror when no signature passed.
 [[nodiscard]] bool has_temperror(const Results& results);
 
+// An SMTP reply the MTA is to give (RFC 5321 code, RFC 3463 enhanced status).
+struct SmtpReply {
+  unsigned code = 0;
+  std::string status;
+  std::string text;
+};
 // The replies for milter.on_internal_error / on_dns_error = tempfail.
-[[nodiscard]] milter::Reply internal_error_reply();
-[[nodiscard]] milter::Reply dns_error_reply();
+[[nodiscard]] SmtpReply internal_error_reply();
+[[nodiscard]] SmtpReply dns_error_reply();
 
 // "spf=pass dkim=pass,fail dmarc=pass" for the log line.
 [[nodiscard]] std::string summary(const Results& results);

@@ -11,7 +11,8 @@ simple/simple) with their paths rewritten to this test's folder:
   (d) a forged Authentication-Results with our authserv-id is removed, another kept;
   (e) example.com mail is signed with selector 20230319, simple/simple;
   (g) DMARC enforcement ([dmarc] enforce = true): a spoofed From of a p=reject domain is
-      refused with 550 5.7.1; aligned DKIM pass alone gives dmarc=pass and is accepted;
+      refused with 550 5.7.1, also behind a second From, without From, over-long, or past
+      the header limits; aligned DKIM pass alone gives dmarc=pass and is accepted;
       p=quarantine puts the message in Postfix's hold queue (milter quarantine); a domain
       in dmarc.exceptions is reported only; after a reload with never_reject and
       quarantine_as_header, p=reject gives the X-DMARC-Quarantine header mark;
@@ -375,6 +376,26 @@ class MilterThroughPostfix(unittest.TestCase):
         log = world["daemon"].log()
         self.assertIn("dmarc_policy=reject dmarc_disposition=reject dmarc_action=reject", log)
         self.assertIn("action=reject code=550", log)
+
+    def test_g6_hostile_from_and_header_limits_do_not_bypass_enforcement(self):
+        # A forged From of a p=reject domain must stay refused when the attacker adds
+        # a second From, drops it, makes it over-long or pads the header past the
+        # limits (CVE-2019-16378 in OpenDMARC was the first of these).
+        body = "To: b@example.org\r\nSubject: %s\r\nMessage-ID: <%s@test>\r\n%s\r\nHello.\r\n"
+        cases = [
+            ("two-from", "From: <ceo@bank.test>\r\nFrom: <x@mailer.test>\r\n", b"2 From fields"),
+            ("no-from", "Sender: <ceo@bank.test>\r\n", b"no From field"),
+            ("long-from", "From: \"%s\" <ceo@bank.test>\r\n" % ("a" * 17000), b"longer than 16384"),
+            ("padded", "From: <ceo@bank.test>\r\n" + "X-Pad: x\r\n" * 1100, b"bank.test (p=reject)"),
+        ]
+        for name, headers, why in cases:
+            with self.subTest(name):
+                with self.assertRaises(smtplib.SMTPDataError) as refused:
+                    world["postfix"].send("attacker@mailer.test", ["b@example.org"],
+                                          body % ("hostile-" + name, name, headers), source=OUTSIDE)
+                self.assertEqual(refused.exception.smtp_code, 550, refused.exception)
+                self.assertIn(b"5.7.1", refused.exception.smtp_error)
+                self.assertIn(why, refused.exception.smtp_error.replace(b"\n", b""))
 
     def test_g2_aligned_dkim_pass_alone_accepted_with_dmarc_pass(self):
         mta = world["postfix"]

@@ -54,6 +54,11 @@ TEST(DmarcAuthor, Rfc7489_6_6_1_FieldCountAndHandling) {
   std::vector<std::string> two{"a@example.com", "a@example.com"};
   EXPECT_EQ(extract_author(two).status, AuthorStatus::multiple_from_fields);
   EXPECT_EQ(extract_author(two).handling(), FromHandling::reject);
+  // Their domains are still collected (distinct, field order), so the policies
+  // they claim can be found: a second From must not hide a p=reject domain.
+  EXPECT_EQ(extract_author(two).domains, std::vector<std::string>{"example.com"});
+  std::vector<std::string> forged{"ceo@Bank.Example", "x@other.test, y@bank.example", "Friends: ;"};
+  EXPECT_EQ(extract_author(forged).domains, (std::vector<std::string>{"bank.example", "other.test"}));
 
   std::vector<std::string> group{"Friends: ;"};
   EXPECT_EQ(extract_author(group).handling(), FromHandling::ignore);

@@ -1,6 +1,6 @@
 // The pure pipeline steps: sign-vs-verify decision table (OpenDKIM Mode sv,
 // SubDomains, MultipleSignatures), the header block (limits, forged
-// Authentication-Results indexes, byte-exact fields), Authentication-Results
+// Authentication-Results indexes), Authentication-Results
 // assembly (RFC 8601 2.7, RFC 6008 header.b) and the temperror rule.
 #include "engine/pipeline.hpp"
 
@@ -15,10 +15,12 @@ using testing::KeyFolder;
 
 net::IpAddress ip(const char* text) { return *net::IpAddress::parse(text); }
 
+mail::HeaderField field(const std::string& name, const std::string& value) { return {name, name + ":" + value}; }
+
 std::vector<mail::HeaderField> headers_with_from(const std::string& from) {
-  HeaderBlock block("mx.test", 100, 100000, true);
-  block.add("From", " " + from);
-  block.add("Subject", " hi");
+  HeaderBlock block("mx.test", 100, 100000);
+  block.add(field("From", " " + from));
+  block.add(field("Subject", " hi"));
   return block.fields();
 }
 
@@ -124,44 +126,30 @@ TEST(SigningAddress, LocalPartAndAuthorDomain) {
   EXPECT_FALSE(signing_address({}));
 }
 
-TEST(HeaderBlock, FieldsAreByteExactWithCrlfFolds) {
-  HeaderBlock with_space("mx.test", 10, 1000, true);
-  with_space.add("Subject", "  two spaces\n\tfolded");
-  EXPECT_EQ(with_space.fields().at(0).raw, "Subject:  two spaces\r\n\tfolded");
-  HeaderBlock without_space("mx.test", 10, 1000, false);  // the MTA ate the space after the colon
-  without_space.add("Subject", "x");
-  EXPECT_EQ(without_space.fields().at(0).raw, "Subject: x");
-}
-
 TEST(HeaderBlock, ForgedAuthenticationResultsRemovedHighestIndexFirst) {
-  HeaderBlock block("MX.Test", 100, 100000, true);
-  block.add("Authentication-Results", " mx.test; dkim=pass");          // 1: ours (case-insensitive)
-  block.add("Authentication-Results", " other.example; spf=pass");     // 2: another server's, kept
-  block.add("Received", " from x");
-  block.add("authentication-results", " (comment) mx.test; spf=pass");  // 3: ours
-  block.add("Authentication-Results", " mx.test.evil; none");          // 4: another id
-  const auto removals = block.forged_removals();
-  ASSERT_EQ(removals.size(), 2u);
-  EXPECT_EQ(removals[0].index, 3u);
-  EXPECT_EQ(removals[1].index, 1u);
-  EXPECT_EQ(removals[0].name, "Authentication-Results");
-  EXPECT_EQ(removals[0].value, "");
+  HeaderBlock block("MX.Test", 100, 100000);
+  block.add(field("Authentication-Results", " mx.test; dkim=pass"));          // 1: ours (case-insensitive)
+  block.add(field("Authentication-Results", " other.example; spf=pass"));     // 2: another server's, kept
+  block.add(field("Received", " from x"));
+  block.add(field("authentication-results", " (comment) mx.test; spf=pass"));  // 3: ours
+  block.add(field("Authentication-Results", " mx.test.evil; none"));          // 4: another id
+  EXPECT_EQ(block.forged(), (std::vector<std::uint32_t>{3, 1}));
 }
 
 TEST(HeaderBlock, LimitsOnCountAndBytes) {
-  HeaderBlock count("mx.test", 3, 100000, true);
-  for (int i = 0; i < 3; ++i) count.add("X", " y");
+  HeaderBlock count("mx.test", 3, 100000);
+  for (int i = 0; i < 3; ++i) count.add(field("X", " y"));
   EXPECT_FALSE(count.over_limit());
-  count.add("X", " y");
+  count.add(field("X", " y"));
   EXPECT_TRUE(count.over_limit());
   EXPECT_TRUE(count.fields().empty());
-  count.add("Authentication-Results", " mx.test; none");  // still noticed past the limit
-  EXPECT_EQ(count.forged_removals().size(), 1u);
+  count.add(field("Authentication-Results", " mx.test; none"));  // still noticed past the limit
+  EXPECT_EQ(count.forged().size(), 1u);
 
-  HeaderBlock bytes("mx.test", 100, 50, true);
-  bytes.add("Subject", " " + std::string(30, 'a'));
+  HeaderBlock bytes("mx.test", 100, 50);
+  bytes.add(field("Subject", " " + std::string(30, 'a')));
   EXPECT_FALSE(bytes.over_limit());
-  bytes.add("Subject", " " + std::string(30, 'a'));
+  bytes.add(field("Subject", " " + std::string(30, 'a')));
   EXPECT_TRUE(bytes.over_limit());
 }
 

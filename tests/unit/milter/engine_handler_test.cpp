@@ -1,10 +1,11 @@
-// The milter handler driven as the session drives it (a fake session: macro
+// The engine's milter front end driven as the session drives it (a fake session: macro
 // table, negotiated steps, the in-memory resolver): internal and SASL clients
 // get a DKIM-Signature that verifies; outside mail gets Authentication-Results
 // with spf, dkim and dmarc and loses forged ones; DNS temperror and internal
 // errors give the configured action; header limits; the DNS deadline bounds
 // the wait at end of message.
-#include "engine/milter_handler.hpp"
+#include "milter/engine_handler.hpp"
+#include "engine/message_check.hpp"
 
 // g++ 12 misreports asio's awaitable frame allocator as mismatched new/delete
 // in the test's driving coroutine (GCC bug 109224).
@@ -25,8 +26,8 @@
 #include "engine/failure_reporter.hpp"
 #include "dkim/verifier.hpp"
 #include "dns/sync.hpp"
-#include "silent_resolver.hpp"
-#include "test_keys.hpp"
+#include "unit/engine/silent_resolver.hpp"
+#include "unit/engine/test_keys.hpp"
 #include "support/memory_resolver.hpp"
 #include "support/temp_dir.hpp"
 
@@ -79,12 +80,12 @@ class Harness {
     config->milter.authserv_id = "mx.test";
     memory = std::make_shared<domainauth::testing::MemoryResolver>(io.get_executor());
     negotiated.steps = milter::Step::header_leading_space;
-    context = std::make_shared<MilterContext>(
-        MilterContext{config, resolver ? resolver : memory, pool.get_executor(), nullptr, nullptr});
+    context = std::make_shared<engine::Context>(
+        engine::Context{config, resolver ? resolver : memory, pool.get_executor(), nullptr, nullptr});
   }
 
   Outcome send(const Mail& mail) {
-    auto handler = make_milter_handler(context, {macros, negotiated, "test"});
+    auto handler = milter::make_engine_handler(context, {macros, negotiated, "test"});
     return dns::run_sync(io, drive(*handler, mail));
   }
 
@@ -129,7 +130,7 @@ class Harness {
   std::shared_ptr<domainauth::testing::MemoryResolver> memory;
   milter::MacroTable macros;
   milter::Negotiated negotiated;
-  std::shared_ptr<MilterContext> context;
+  std::shared_ptr<engine::Context> context;
 };
 
 const Fields kExampleJp = {{"From", " Taro <taro@example.jp>"}, {"To", " b@example.org"}, {"Subject", " test"}};
@@ -354,6 +355,86 @@ TEST(MilterHandler, DeadDnsServerWaitIsBoundedByTheDnsTimeout) {
   EXPECT_NE(ar.find("spf=temperror"), std::string::npos) << ar;
   EXPECT_NE(ar.find("dkim=temperror"), std::string::npos) << ar;
   EXPECT_NE(ar.find("dmarc=temperror"), std::string::npos) << ar;
+}
+
+// The Authentication-Results value `domainauth verify` computes
+// (check_stored_message) for the same message and envelope, CRLF folds.
+std::string stored_authres(Harness& h, const Mail& mail) {
+  std::vector<mail::HeaderField> fields;
+  for (const auto& [name, value] : mail.headers) fields.push_back({name, name + ":" + value});
+  Envelope envelope{{net::IpAddress::parse(mail.ip), mail.hostname, ""}, mail.helo, envelope_address(mail.sender), ""};
+  const auto conclusion =
+      dns::run_sync(h.io, check_stored_message(h.context, std::move(envelope), std::move(fields), mail.body));
+  for (const auto& field : conclusion.added) {
+    if (field.is("Authentication-Results")) return std::string(field.value());
+  }
+  return {};
+}
+
+// The inserted field's value as it reaches the message: LF folds -> CRLF.
+std::string as_delivered(const Outcome& out, const std::string& name) {
+  for (const auto& i : out.inserted()) {
+    if (i.name != name) continue;
+    std::string value = i.value;
+    for (std::size_t p = 0; (p = value.find('\n', p)) != std::string::npos; p += 2) value.insert(p, "\r");
+    return value;
+  }
+  return {};
+}
+
+TEST(EngineHandler, VerifyAndTheDaemonAddTheSameAuthenticationResultsByteForByte) {
+  testing::KeyFolder keys;
+  Harness h("[arc]\n");
+  h.memory->add_txt("example.com", "v=spf1 ip4:192.0.2.1 -all");
+  h.memory->add_txt("_dmarc.example.com", "v=DMARC1; p=reject");
+  h.memory->add_txt("_dmarc.example.org", "v=DMARC1; p=quarantine; pct=100");
+  h.memory->add_txt("s1._domainkey.example.com", keys.record("signer"));
+  std::string error;
+  auto key = dkim::PrivateKey::load_file(keys.key("signer"), false, &error);
+  ASSERT_TRUE(key) << error;
+  const Fields plain = {{"Authentication-Results", " mx.test; dkim=pass header.d=example.com"},
+                        {"From", " a@example.com"},
+                        {"Subject", " folded\r\n\tsubject"}};
+  std::vector<mail::HeaderField> fields;
+  for (const auto& [n, v] : plain) fields.push_back({n, n + ":" + v});
+  dkim::Signer signer({dkim::SignRequest("example.com", "s1", *key)}, fields);
+  signer.body("Hello\r\n");
+  const auto signature = signer.finish().at(0).field;
+  Fields signed_headers = plain;
+  signed_headers.insert(signed_headers.begin(), {"DKIM-Signature", signature.substr(signature.find(':') + 1)});
+
+  std::vector<Mail> mails(4);
+  mails[0].headers = signed_headers;                       // dkim pass, spf pass, forged A-R removed
+  mails[1].headers = signed_headers;                       // spf fail (another address), dkim pass
+  mails[1].ip = "198.51.100.7";
+  mails[2].headers = {{"From", " x@example.org"}, {"Subject", " spoof"}};  // dmarc fail, not enforced
+  mails[2].ip = "198.51.100.7";
+  mails[3].headers = signed_headers;                       // a body changed after signing: dkim fail
+  mails[3].body = "Changed\r\n";
+  for (std::size_t i = 0; i < mails.size(); ++i) {
+    // Postfix hands folds as LF; the engine sees CRLF either way.
+    Mail lf = mails[i];
+    for (auto& [name, value] : lf.headers) {
+      for (std::size_t p; (p = value.find("\r\n")) != std::string::npos;) value.erase(p, 1);
+    }
+    const auto daemon = as_delivered(h.send(lf), "Authentication-Results");
+    const auto verify = stored_authres(h, mails[i]);
+    EXPECT_FALSE(daemon.empty()) << i;
+    EXPECT_EQ(daemon, verify) << "message " << i;
+  }
+}
+
+TEST(EngineHandler, LeadingSpaceFollowsTheNegotiatedStep) {
+  Harness h("");
+  h.memory->add_txt("example.com", "v=spf1 ip4:192.0.2.1 -all");
+  Mail mail;
+  mail.headers = {{"From", " a@example.com"}};
+  EXPECT_EQ(h.send(mail).inserted("Authentication-Results").rfind(" mx.test;", 0), 0u);
+  h.negotiated.steps = milter::Steps{};  // the MTA puts the space after the colon itself
+  mail.headers = {{"From", "a@example.com"}};
+  const auto out = h.send(mail);
+  EXPECT_EQ(out.inserted("Authentication-Results").rfind("mx.test;", 0), 0u) << out.inserted("Authentication-Results");
+  EXPECT_NE(out.inserted("Authentication-Results").find("dmarc=none"), std::string::npos);
 }
 
 }  // namespace
