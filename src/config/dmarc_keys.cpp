@@ -63,8 +63,9 @@ const std::array kKeys = {
         "(sign.internal_hosts) are never enforced",
         [](Config& c, const toml::value& v) { return to_flag(v, c.dmarc.ignore_authenticated_clients); }},
     Key{"dmarc.ignore_mail_from", Type::string_list, "[]",
-        "From domains whose mail is neither enforced nor failure-reported (OpenDMARC IgnoreMailFrom, which "
-        "despite its name matches the From: domain); exact names, case-insensitive, no subdomains",
+        "From domains whose mail DMARC does not evaluate at all: no dmarc= result, no history row, no report, "
+        "no enforcement (OpenDMARC IgnoreMailFrom, which despite its name matches the From: domain); exact "
+        "names, case-insensitive, no subdomains",
         [](Config& c, const toml::value& v) { return to_domains(v, c.dmarc.ignore_mail_from); }},
     Key{"dmarc.mode", Type::string, "\"rfc9989_tree_walk\"",
         "Organizational Domain: \"rfc9989_tree_walk\" (RFC 9989 DNS tree walk) or \"rfc7489_psl\" "

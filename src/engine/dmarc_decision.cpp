@@ -22,19 +22,23 @@ std::string policy_tag(const dmarc::Outcome& outcome) {
 std::string skip_reason(const config::DmarcSettings& settings, const dmarc::Outcome& outcome,
                         const DmarcClient& client) {
   if (!settings.enforce) return "report-only";
-  if (auto reason = client_skip_reason(settings, client, outcome.author_domain); !reason.empty()) return reason;
+  if (auto reason = client_skip_reason(settings, client); !reason.empty()) return reason;
   if (listed(settings.exceptions, outcome.author_domain)) return "exception";
   return "";
 }
 
 }  // namespace
 
-std::string client_skip_reason(const config::DmarcSettings& settings, const DmarcClient& client,
-                               std::string_view author_domain) {
+std::string client_skip_reason(const config::DmarcSettings& settings, const DmarcClient& client) {
   if (client.internal) return "internal-client";
   if (client.authenticated && settings.ignore_authenticated_clients) return "authenticated-client";
-  if (listed(settings.ignore_mail_from, author_domain)) return "ignore-mail-from";
   return "";
+}
+
+bool ignored_authors(const config::DmarcSettings& settings, const std::vector<std::string>& domains) {
+  return !domains.empty() && std::all_of(domains.begin(), domains.end(), [&settings](const std::string& d) {
+    return listed(settings.ignore_mail_from, d);
+  });
 }
 
 dmarc::Policy applied_disposition(const DmarcDecision& decision) {

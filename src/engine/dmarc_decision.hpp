@@ -3,8 +3,9 @@
 // or a From that DMARC cannot work with (none, repeated, malformed: RFC 7489
 // 6.6.1), into reject / quarantine / accept, after the local overrides of [dmarc]
 // (enforce, never_reject, quarantine_as_header, exceptions) and the skips
-// (internal and authenticated clients, ignore_mail_from). exceptions and
-// ignore_mail_from name From domains matched exactly (case-insensitive, no
+// (internal and authenticated clients); ignore_mail_from keeps DMARC from
+// being evaluated at all. exceptions and ignore_mail_from name From domains
+// matched exactly (case-insensitive, no
 // subdomains), as OpenDMARC's IgnoreMailFrom is documented (opendmarc.conf(5):
 // "based on the From: domain"). Pure: no I/O, no DNS.
 // A DMARC temperror is not decided here: milter.on_dns_error answers it first.
@@ -15,6 +16,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/config.hpp"
 #include "dmarc/dmarc.hpp"
@@ -45,11 +47,16 @@ struct DmarcDecision {
   std::string reason;      // quarantine: the reason; mark: the header field value
 };
 
-// Why DMARC is not acted on for mail of this client and From domain (neither
-// enforced nor failure-reported): "internal-client", "authenticated-client"
-// (dmarc.ignore_authenticated_clients), "ignore-mail-from"; "" when it is.
-[[nodiscard]] std::string client_skip_reason(const config::DmarcSettings& settings, const DmarcClient& client,
-                                             std::string_view author_domain);
+// Why DMARC is not acted on for mail of this client (neither enforced nor
+// failure-reported): "internal-client", "authenticated-client"
+// (dmarc.ignore_authenticated_clients); "" when it is.
+[[nodiscard]] std::string client_skip_reason(const config::DmarcSettings& settings, const DmarcClient& client);
+
+// dmarc.ignore_mail_from (OpenDMARC IgnoreMailFrom): every author domain is
+// listed, so the message is not evaluated at all -- no dmarc= result, no
+// history row, no report, no enforcement, as OpenDMARC accepts such mail before
+// evaluating it.
+[[nodiscard]] bool ignored_authors(const config::DmarcSettings& settings, const std::vector<std::string>& domains);
 
 [[nodiscard]] DmarcDecision decide_dmarc(const config::DmarcSettings& settings, const dmarc::Outcome& outcome,
                                          const DmarcClient& client);

@@ -228,9 +228,7 @@ void report_failure(const Context& context, const asio::any_io_executor& executo
   const auto& outcome = *r.dmarc;
   const auto& config = *context.config;
   if (!reporter || !outcome.record || outcome.record->ruf.empty()) return;
-  if (!client_skip_reason(config.dmarc, {origin.internal, origin.authenticated}, outcome.author_domain).empty()) {
-    return;
-  }
+  if (!client_skip_reason(config.dmarc, {origin.internal, origin.authenticated}).empty()) return;
   auto message = std::make_shared<report::ReportedMessage>();
   auto single = single_method_results(config.milter.authserv_id, r);
   message->outcome = outcome;
@@ -287,11 +285,15 @@ asio::awaitable<Conclusion> MessageCheck::conclude() {
   if (m.spf.started()) r.spf = co_await m.spf.join();
   if (!c.dmarc.spf_self_validate) r.upstream_spf = upstream_spf(m.headers.fields(), c.dmarc.trusted_authserv_ids);
   // Also past the header limits: a limit ends in a verdict, never in a check skipped.
-  m.dmarc_options.mode = c.dmarc.mode;
-  m.dmarc_options.psl = c.dmarc.psl.get();
-  auto dmarc_message = dmarc_input(r, m.headers.from_values());
-  r.dmarc = co_await dmarc::evaluate(*m.resolver, m.dmarc_options, std::move(dmarc_message));
+  const bool ignored = ignored_authors(c.dmarc, dmarc::extract_author(m.headers.from_values()).domains);
+  if (!ignored) {
+    m.dmarc_options.mode = c.dmarc.mode;
+    m.dmarc_options.psl = c.dmarc.psl.get();
+    auto dmarc_message = dmarc_input(r, m.headers.from_values());
+    r.dmarc = co_await dmarc::evaluate(*m.resolver, m.dmarc_options, std::move(dmarc_message));
+  }
   out.outcome = "role=verify " + summary(r);
+  if (ignored) out.outcome += " dmarc_skipped=ignore-mail-from";
   if (!m.note.empty()) out.outcome += " note=" + m.note;
   if (has_temperror(r) && c.milter.on_dns_error == config::FailureAction::tempfail) {
     record_history(*context_, m.envelope.client, r, dmarc::Policy::none);
@@ -303,7 +305,8 @@ asio::awaitable<Conclusion> MessageCheck::conclude() {
   if (r.dmarc) {
     const auto& decision = out.decision.emplace(
         decide_dmarc(c.dmarc, *r.dmarc, {m.origin.internal, m.origin.authenticated}));
-    record_history(*context_, m.envelope.client, r, applied_disposition(decision));
+    r.applied = applied_disposition(decision);
+    record_history(*context_, m.envelope.client, r, r.applied);
     report_failure(*context_, m.executor, m.envelope, m.origin, m.headers,
                    m.keep_body ? std::move(m.body) : std::string(), r, decision);
     out.outcome += " dmarc_policy=" + std::string(dmarc::to_string(r.dmarc->policy)) +

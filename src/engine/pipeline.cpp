@@ -140,11 +140,13 @@ void add_dkim_results(const Results& results, authres::Field& field) {
   }
 }
 
-authres::MethodResult dmarc_result(const dmarc::Outcome& outcome) {
+// The comment names the domain owner's policy (p=) and what was done (dis=),
+// as OpenDMARC writes them: dis=none when the mail went through.
+authres::MethodResult dmarc_result(const dmarc::Outcome& outcome, dmarc::Policy applied) {
   authres::MethodResult m{"dmarc", std::string(dmarc::to_string(outcome.result)), "", "", {}};
   if (outcome.record) {
-    m.comment = "p=" + std::string(dmarc::to_string(outcome.policy)) +
-                " dis=" + std::string(dmarc::to_string(outcome.disposition));
+    m.comment =
+        "p=" + std::string(dmarc::to_string(outcome.policy)) + " dis=" + std::string(dmarc::to_string(applied));
   }
   if (outcome.result == dmarc::Result::temperror || outcome.result == dmarc::Result::permerror) {
     m.reason = outcome.reason;
@@ -319,7 +321,7 @@ authres::Field authentication_results(std::string_view authserv_id, const Result
   field.authserv_id = std::string(authserv_id);
   if (results.spf) field.results.push_back(spf_result(results));
   add_dkim_results(results, field);
-  if (results.dmarc) field.results.push_back(dmarc_result(*results.dmarc));
+  if (results.dmarc) field.results.push_back(dmarc_result(*results.dmarc, results.applied));
   if (results.arc) field.results.push_back(arc_result(*results.arc));
   return field;
 }

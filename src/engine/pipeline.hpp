@@ -115,6 +115,9 @@ struct Results {
   std::string dkim_error;                   // set: the message could not be checked (dkim=permerror)
   std::optional<dmarc::SpfInput> upstream_spf;  // dmarc.spf_self_validate = false: from a trusted A-R
   std::optional<dmarc::Outcome> dmarc;
+  // The disposition applied after the local overrides (applied_disposition of
+  // dmarc_decision.hpp), reported as dis= as OpenDMARC does; none until decided.
+  dmarc::Policy applied = dmarc::Policy::none;
   std::optional<arc::ChainResult> arc;  // none: ARC not checked (no arc= result)
 };
 

@@ -109,6 +109,20 @@ TEST(MessageCheck, ForgedResultsRemovedAndOurFieldsOnTopInOrder) {
   EXPECT_EQ(out.added[0].raw.rfind("Authentication-Results: mx.test; spf=fail", 0), 0u) << out.added[0].raw;
 }
 
+// dis= is the disposition applied, as OpenDMARC writes it; p= the owner's policy.
+TEST(MessageCheck, DisIsTheDispositionApplied) {
+  Check report_only("");
+  reject_domain(report_only);
+  EXPECT_NE(authres(report_only.run({{"From", " ceo@example.com"}})).find("dmarc=fail (p=reject dis=none)"),
+            std::string::npos);
+  Check marked("[dmarc]\nenforce = true\nnever_reject = true\nquarantine_as_header = true\n");
+  reject_domain(marked);
+  const auto out = marked.run({{"From", " ceo@example.com"}});
+  EXPECT_NE(authres(out).find("dmarc=fail (p=reject dis=quarantine)"), std::string::npos) << authres(out);
+  ASSERT_EQ(marked.history->rows.size(), 1u);
+  EXPECT_EQ(marked.history->rows[0].disposition, "quarantine");
+}
+
 TEST(MessageCheck, EnforcedRejectAndQuarantineAreVerdicts) {
   Check reject("[dmarc]\nenforce = true\n");
   reject.memory->add_txt("example.com", "v=spf1 -all");
@@ -229,6 +243,21 @@ TEST(HostileMessage, NineHundredNinetySignaturesGiveABoundedFieldWithDmarc) {
   // header.b took 1.3 s of CPU in a release build for 990 such signatures, and
   // the field listing each of them was 1.1 MB.
   EXPECT_LT(took, std::chrono::seconds(20));
+}
+
+// OpenDMARC's IgnoreMailFrom accepts such mail before evaluating it: no dmarc=
+// result misleads the filters downstream, no history row, no enforcement.
+TEST(MessageCheck, IgnoreMailFromLeavesDmarcOutEntirely) {
+  Check c("[dmarc]\nenforce = true\nignore_mail_from = [\"example.com\"]\n");
+  reject_domain(c);
+  const auto out = c.run({{"From", " ceo@example.com"}});
+  EXPECT_EQ(out.verdict, Verdict::accept);
+  EXPECT_FALSE(out.results.dmarc);
+  EXPECT_FALSE(out.decision);
+  EXPECT_EQ(authres(out).find("dmarc="), std::string::npos) << authres(out);
+  EXPECT_NE(authres(out).find("spf=fail"), std::string::npos) << authres(out);
+  EXPECT_TRUE(c.history->rows.empty());
+  EXPECT_NE(out.outcome.find("dmarc_skipped=ignore-mail-from"), std::string::npos) << out.outcome;
 }
 
 TEST(MessageCheck, DmarcDiscoveryIsAskedForAtEndOfHeadersAllAtOnce) {
