@@ -95,13 +95,13 @@ SealOutput Sealer::finish(ChainStatus status, const std::vector<mail::HeaderFiel
   for (std::size_t k = 0; k < names.size(); ++k) h += (k ? ":" : "") + names[k];
   auto write_ams = [&](std::string_view b) {
     dkim::FoldedTagWriter w(kMessageSignatureField);
+    w.tag(i);  // first, as RFC 8617's examples: dkimpy 1.1.4 finds the set by the bytes " i=N;"
     w.tag(a);
     w.base64("b", b, ";");
     w.tag("bh=" + dkim::base64_encode(hashers_.digest(hasher_)) + ";");
     w.tag("c=relaxed/relaxed;");
     w.tag(d);
     w.tag(h + ";");
-    w.tag(i);
     w.tag(s);
     w.tag(t);
     return w.take();
@@ -116,11 +116,11 @@ SealOutput Sealer::finish(ChainStatus status, const std::vector<mail::HeaderFiel
   // 4.1.3 AS over the sets 1..N and the new one (5.1.1), only the new one when cv=fail (5.1.2).
   auto write_seal = [&](std::string_view b) {
     dkim::FoldedTagWriter w(kSealField);
+    w.tag(i);
     w.tag(a);
     w.base64("b", b, ";");
     w.tag("cv=" + std::string(to_string(status)) + ";");
     w.tag(d);
-    w.tag(i);
     w.tag(s);
     w.tag(t);
     return w.take();

@@ -512,6 +512,24 @@ class MilterThroughPostfix(unittest.TestCase):
         self.assertEqual(cv, dkim.CV_Pass, "dkimpy: %s\n%s" % (comment, delivered.data))
         self.assertIn("arc_seal=yes arc_cv=none", world["daemon"].log())
 
+    def test_k2_long_signed_header_list_still_validates_in_stock_dkimpy(self):
+        # Debian's dkimpy 1.1.4 finds an ARC set by the literal bytes " i=N;": a fold
+        # right before i= made it raise on every message with a long h= list.
+        mta = world["postfix"]
+        extra = "".join("%s: <x%d@sender.test>\r\n" % (name, n) for n, name in enumerate(
+            ["Cc", "Reply-To", "In-Reply-To", "References", "List-Id", "List-Unsubscribe",
+             "List-Post", "List-Help", "Resent-From", "Resent-To", "Sender"] * 2))
+        mta.send("news@sender.test", ["b@example.org"], message("news@sender.test", "arc-long-h", extra),
+                 source=OUTSIDE)
+        delivered = mta.wait_for_message(lambda m: "Subject: arc-long-h\r\n" in m.data)
+        for name in ("ARC-Seal", "ARC-Message-Signature"):
+            raw = [line for line in delivered.data.split("\r\n\r\n")[0].split("\r\n") if line.startswith(name + ":")]
+            self.assertTrue(raw and raw[0].startswith(name + ": i=1;"), raw)
+        [ams] = delivered.header("ARC-Message-Signature")
+        self.assertGreater(len(ams), 300, ams)  # long enough to fold several times
+        cv, _, comment = dkim.arc_verify(delivered.data.encode(), dnsfunc=dkimpy_dns)
+        self.assertEqual(cv, dkim.CV_Pass, "dkimpy: %s\n%s" % (comment, delivered.data))
+
     def test_l_upstream_dkimpy_arc_set_validates_and_our_seal_continues_the_chain(self):
         text = signed_outside("arc-second-hop").encode()
         upstream = b"Authentication-Results: mx.upstream.test; spf=pass smtp.mailfrom=news@sender.test\r\n" + text
