@@ -173,9 +173,10 @@ struct DmarcSettings {
   bool quarantine_as_header = false;  // quarantine: a header mark instead of the milter quarantine
   std::vector<std::string> exceptions;        // From domains never enforced (lower case, exact match)
   bool ignore_authenticated_clients = true;   // SASL-authenticated clients are never enforced
-  // From domains (OpenDMARC IgnoreMailFrom: "based on the From: domain") neither
-  // enforced nor failure-reported (lower case, exact match)
+  // From domains (OpenDMARC IgnoreMailFrom: "based on the From: domain") whose
+  // mail DMARC does not evaluate (lower case, exact match)
   std::vector<std::string> ignore_mail_from;
+  bool required_headers = false;  // OpenDMARC RequiredHeaders: reject mail not RFC 5322 3.6 conformant
   dmarc::OrgDomainMode mode = dmarc::OrgDomainMode::rfc9989_tree_walk;
   std::string psl_file;                       // rfc7489_psl: the public suffix list file
   std::shared_ptr<const dmarc::PublicSuffixList> psl;  // loaded from psl_file in rfc7489_psl mode

@@ -67,6 +67,11 @@ const std::array kKeys = {
         "no enforcement (OpenDMARC IgnoreMailFrom, which despite its name matches the From: domain); exact "
         "names, case-insensitive, no subdomains",
         [](Config& c, const toml::value& v) { return to_domains(v, c.dmarc.ignore_mail_from); }},
+    Key{"dmarc.required_headers", Type::boolean, "false",
+        "reject (550 5.7.1) mail whose header breaks RFC 5322 3.6 as OpenDMARC's RequiredHeaders checks it: not "
+        "exactly one From or Date field, a From with no usable domain, more than one Reply-To, To, Cc, Bcc, "
+        "Message-ID, In-Reply-To, References or Subject field; internal and authenticated clients are not checked",
+        [](Config& c, const toml::value& v) { return to_flag(v, c.dmarc.required_headers); }},
     Key{"dmarc.mode", Type::string, "\"rfc9989_tree_walk\"",
         "Organizational Domain: \"rfc9989_tree_walk\" (RFC 9989 DNS tree walk) or \"rfc7489_psl\" "
         "(public suffix list, dmarc.psl_file)",

@@ -273,6 +273,15 @@ asio::awaitable<Conclusion> MessageCheck::conclude() {
     out.outcome = "role=sign signed=" + join(m.signing_keys);
     co_return out;
   }
+  // dmarc.required_headers (OpenDMARC RequiredHeaders): refused before anything is evaluated.
+  if (c.dmarc.required_headers && client_skip_reason(c.dmarc, {m.origin.internal, m.origin.authenticated}).empty()) {
+    if (const auto problem = required_headers_problem(m.headers); !problem.empty()) {
+      out.verdict = Verdict::reject;
+      out.reply = {550, "5.7.1", "Message rejected: " + problem + " (RFC 5322 3.6)"};
+      out.outcome = "role=verify required_headers=\"" + problem + "\"";
+      co_return out;
+    }
+  }
   Results& r = out.results;
   r.mail_from = m.envelope.mail_from;
   r.helo = m.envelope.helo;

@@ -185,6 +185,9 @@ void HeaderBlock::add(mail::HeaderField field) {
     ++authres_seen_;
     if (ours(field.name, field.value())) forged_.push_back(authres_seen_);
   }
+  for (std::size_t i = 0; i < kCountedFields.size(); ++i) {
+    if (field.is(kCountedFields[i])) ++counts_[i];
+  }
   if (field.is("From") && from_.size() < kKeptFromFields) {
     from_.emplace_back(field.value().substr(0, dmarc::kMaxFromFieldLength + 1));
   }
@@ -339,6 +342,22 @@ SingleMethodResults single_method_results(std::string_view authserv_id, const Re
     else out.dkim.push_back(std::move(text));
   }
   return out;
+}
+
+std::string required_headers_problem(const HeaderBlock& headers) {
+  for (std::size_t i = 0; i < kCountedFields.size(); ++i) {
+    const auto n = headers.count(i);
+    const bool required = i < 2;  // From, Date
+    if (n > 1 || (required && n == 0)) {
+      return (n == 0 ? std::string("no") : std::to_string(n)) + " " + std::string(kCountedFields[i]) + " field" +
+             (n > 1 ? "s" : "");
+    }
+  }
+  const auto author = dmarc::extract_author(headers.from_values());
+  if (author.status == dmarc::AuthorStatus::no_domain || author.status == dmarc::AuthorStatus::malformed) {
+    return "a From field with no usable domain";
+  }
+  return "";
 }
 
 bool has_temperror(const Results& results) {

@@ -9,6 +9,7 @@
 // authres writer, which escapes it).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -56,6 +57,11 @@ struct Origin {
 // canonicalization). Authentication-Results fields carrying our authserv-id are
 // noted (their index among fields of that name) even past the limits, so they
 // can always be removed.
+// The fields RFC 5322 3.6 allows once at most (From and Date exactly once), as
+// OpenDMARC's RequiredHeaders counts them.
+inline constexpr std::array<std::string_view, 10> kCountedFields = {
+    "From", "Date", "Reply-To", "To", "Cc", "Bcc", "Message-ID", "In-Reply-To", "References", "Subject"};
+
 class HeaderBlock {
  public:
   static constexpr std::size_t kKeptFromFields = 8;  // more than one is already a verdict
@@ -72,6 +78,8 @@ class HeaderBlock {
   // the message whatever they cut): at most kKeptFromFields, each cut one octet
   // past dmarc::kMaxFromFieldLength so that an over-long one still reads as such.
   [[nodiscard]] const std::vector<std::string>& from_values() const { return from_; }
+  // How many fields of each kCountedFields name the message has, past the limits too.
+  [[nodiscard]] std::uint32_t count(std::size_t counted_index) const { return counts_.at(counted_index); }
   // The forged fields to delete: 1-based indexes among Authentication-Results
   // fields, highest first so that no deletion shifts the index of a later one.
   [[nodiscard]] std::vector<std::uint32_t> forged() const;
@@ -91,6 +99,7 @@ class HeaderBlock {
   std::uint32_t authres_seen_ = 0;
   std::vector<std::uint32_t> forged_;  // 1-based indexes among Authentication-Results fields
   std::vector<std::string> from_;
+  std::array<std::uint32_t, kCountedFields.size()> counts_{};
 };
 
 // What signing decided at end of headers.
@@ -139,6 +148,11 @@ struct SingleMethodResults {
   std::string dmarc;              // empty without a DMARC outcome
 };
 [[nodiscard]] SingleMethodResults single_method_results(std::string_view authserv_id, const Results& results);
+// dmarc.required_headers (OpenDMARC RequiredHeaders): why the header breaks
+// RFC 5322 3.6 ("2 Date fields", "no From field", "a From field with no
+// usable domain"), or "" when it does not.
+[[nodiscard]] std::string required_headers_problem(const HeaderBlock& headers);
+
 // A temperror the MTA should hear about (milter.on_dns_error): SPF or DMARC
 // temperror, or a DKIM temperror when no signature passed.
 [[nodiscard]] bool has_temperror(const Results& results);

@@ -179,9 +179,7 @@ class Migrator {
     // opendmarc.conf(5): "based on the From: domain", case-insensitive; matched exactly (no subdomains).
     if (n == "ignoremailfrom") return set(s, "dmarc.ignore_mail_from", lower_list(s.value));
     if (n == "rejectfailures") return flag(s, "dmarc.enforce");
-    if (n == "requiredheaders")
-      return skip(s, "domainauth checks the From field DMARC needs (RFC 7489 6.6.1) and never rejects for other "
-                     "missing fields");
+    if (n == "requiredheaders") return flag(s, "dmarc.required_headers");
     if (n == "historyfile" || n == "reportcommand" || n == "aggregatereport")
       return skip(s, "aggregate report history is not kept by domainauth yet");
     if (n == "spfignoreresults" || n == "trustedauthservids" || n == "publicsuffixlist")

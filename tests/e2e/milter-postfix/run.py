@@ -15,7 +15,9 @@ simple/simple) with their paths rewritten to this test's folder:
       the header limits; aligned DKIM pass alone gives dmarc=pass and is accepted;
       p=quarantine puts the message in Postfix's hold queue (milter quarantine); a domain
       in dmarc.exceptions is reported only; after a reload with never_reject and
-      quarantine_as_header, p=reject gives the X-DMARC-Quarantine header mark;
+      quarantine_as_header, p=reject gives the X-DMARC-Quarantine header mark; with
+      dmarc.required_headers each RFC 5322 3.6 breach OpenDMARC's RequiredHeaders checks
+      is refused with 550 5.7.1 naming it;
   (f) faults: with the DNS server stopped the message gets 451 4.4.3 within the DNS
       timeout (plus margin); a milter client vanishing mid-message leaves the daemon
       serving.
@@ -396,6 +398,40 @@ class MilterThroughPostfix(unittest.TestCase):
                 self.assertEqual(refused.exception.smtp_code, 550, refused.exception)
                 self.assertIn(b"5.7.1", refused.exception.smtp_error)
                 self.assertIn(why, refused.exception.smtp_error.replace(b"\n", b""))
+
+    def test_g7_required_headers_rejects_each_rfc5322_breach_as_opendmarc_does(self):
+        with open(world["config"]) as f:
+            text = f.read()
+        date = "Date: Mon, 7 Dec 2026 10:00:00 +0000\r\n"
+        cases = [
+            ("no-date", "From: <a@sender.test>\r\n", b"no Date field"),
+            ("two-dates", "From: <a@sender.test>\r\n" + date * 2, b"2 Date fields"),
+            ("two-subjects", "From: <a@sender.test>\r\n" + date + "Subject: again\r\n", b"2 Subject fields"),
+            ("two-to", "From: <a@sender.test>\r\n" + date + "To: c@example.org\r\n", b"2 To fields"),
+            ("two-message-ids", "From: <a@sender.test>\r\n" + date + "Message-ID: <2@test>\r\n",
+             b"2 Message-ID fields"),
+            ("group-from", "From: undisclosed-recipients:;\r\n" + date, b"no usable domain"),
+        ]
+        body = "To: b@example.org\r\nSubject: %s\r\nMessage-ID: <%s@test>\r\n%s\r\nHello.\r\n"
+        try:
+            self.reload_with(text.replace("[dmarc]\n", "[dmarc]\nrequired_headers = true\n", 1))
+            for name, headers, why in cases:
+                with self.subTest(name):
+                    with self.assertRaises(smtplib.SMTPDataError) as refused:
+                        world["postfix"].send("a@mailer.test", ["b@example.org"],
+                                              body % ("required-" + name, name, headers), source=OUTSIDE)
+                    self.assertEqual(refused.exception.smtp_code, 550, refused.exception)
+                    self.assertIn(b"5.7.1", refused.exception.smtp_error)
+                    self.assertIn(why, refused.exception.smtp_error)
+            # A conformant message still goes through, with its results.
+            mta = world["postfix"]
+            mta.send("news@sender.test", ["b@example.org"],
+                     body % ("required-ok", "ok", "From: <news@sender.test>\r\n" + date), source=OUTSIDE)
+            delivered = mta.wait_for_message(lambda m: "Subject: required-ok\r\n" in m.data)
+            [ar] = delivered.header("Authentication-Results")
+            self.assertIn("dmarc=pass", ar)
+        finally:
+            self.reload_with(text)
 
     def test_g2_aligned_dkim_pass_alone_accepted_with_dmarc_pass(self):
         mta = world["postfix"]

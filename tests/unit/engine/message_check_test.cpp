@@ -260,6 +260,48 @@ TEST(MessageCheck, IgnoreMailFromLeavesDmarcOutEntirely) {
   EXPECT_NE(out.outcome.find("dmarc_skipped=ignore-mail-from"), std::string::npos) << out.outcome;
 }
 
+// OpenDMARC's RequiredHeaders (opendmarc.c, mlfi_eom): exactly one From and
+// Date, at most one of eight others, a From with a domain.
+TEST(MessageCheck, RequiredHeadersRejectsWhatOpenDmarcRejects) {
+  const Fields good = {{"From", " a@example.org"}, {"Date", " Mon, 7 Dec 2026 10:00:00 +0000"},
+                       {"To", " b@example.net"}, {"Subject", " s"}};
+  auto with = [&good](std::pair<std::string, std::string> extra) {
+    Fields f = good;
+    f.push_back(std::move(extra));
+    return f;
+  };
+  const std::vector<std::pair<Fields, std::string>> cases = {
+      {{{"From", " a@example.org"}, {"Subject", " s"}}, "no Date field"},
+      {{{"Date", " Mon, 7 Dec 2026 10:00:00 +0000"}}, "no From field"},
+      {with({"From", " c@example.org"}), "2 From fields"},
+      {with({"Date", " Tue, 8 Dec 2026 10:00:00 +0000"}), "2 Date fields"},
+      {with({"Reply-To", " r@example.org"}), ""},  // one is fine
+      {with({"to", " c@example.net"}), "2 To fields"},
+      {with({"CC", " c@example.net"}), ""},
+      {with({"Subject", " again"}), "2 Subject fields"},
+      {{{"From", " undisclosed-recipients:;"}, {"Date", " Mon, 7 Dec 2026 10:00:00 +0000"}},
+       "a From field with no usable domain"},
+  };
+  for (const auto& [headers, problem] : cases) {
+    Check c("[dmarc]\nrequired_headers = true\n");
+    const auto out = c.run(headers);
+    if (problem.empty()) {
+      EXPECT_EQ(out.verdict, Verdict::accept) << out.reply.text;
+      continue;
+    }
+    EXPECT_EQ(out.verdict, Verdict::reject) << problem;
+    EXPECT_EQ(out.reply.code, 550u);
+    EXPECT_EQ(out.reply.status, "5.7.1");
+    EXPECT_EQ(out.reply.text, "Message rejected: " + problem + " (RFC 5322 3.6)");
+    EXPECT_TRUE(c.history->rows.empty());
+  }
+  // Off by default; never for internal clients.
+  Check off("");
+  EXPECT_EQ(off.run({{"From", " a@example.org"}}).verdict, Verdict::accept);
+  Check internal("[dmarc]\nrequired_headers = true\n");
+  EXPECT_EQ(internal.run({{"From", " a@example.org"}}, Origin{true, false, false}).verdict, Verdict::accept);
+}
+
 TEST(MessageCheck, DmarcDiscoveryIsAskedForAtEndOfHeadersAllAtOnce) {
   Check c("");
   Envelope envelope{{net::IpAddress::parse("198.51.100.7"), "client.test", ""}, "client.test",

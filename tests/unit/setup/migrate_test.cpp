@@ -91,7 +91,7 @@ TEST_F(MigrateSeed, LoadsThroughTheConfigLoader) {
 }
 
 TEST_F(MigrateSeed, ListsWhatCannotBeMappedWithReasons) {
-  for (const char* setting : {"ReportAddress", "SendReports", "AutoRestart", "Selector", "RequiredHeaders"}) {
+  for (const char* setting : {"ReportAddress", "SendReports", "AutoRestart", "Selector"}) {
     EXPECT_TRUE(not_migrated(setting)) << setting;
   }
   EXPECT_NE(migration_.toml.find("# Not migrated (and why):"), std::string::npos);
