@@ -10,16 +10,6 @@
 #include "text/ascii.hpp"
 
 namespace domainauth::arc {
-namespace {
-
-std::string_view trim(std::string_view s) {
-  constexpr std::string_view kSpace = " \t\r\n";
-  s.remove_prefix(std::min(s.find_first_not_of(kSpace), s.size()));
-  return s.substr(0, s.find_last_not_of(kSpace) + 1);
-}
-
-}  // namespace
-
 std::vector<std::string> SealRequest::default_sealed_headers() {
   std::vector<std::string> names = dkim::default_signed_headers();
   names.emplace_back("DKIM-Signature");  // RFC 8617 4.1.2: SHOULD sign them
@@ -32,9 +22,10 @@ Sealer::Sealer(SealRequest request, std::vector<mail::HeaderField> headers)
 }
 
 // RFC 8617 4.1.1: "i=N; " and the results of every Authentication-Results field
-// of our authserv-id, top-down, joined into one resinfo list.
+// of our authserv-id, top-down, joined into one resinfo list; the authserv-id
+// quoted as Authentication-Results writes it.
 std::string Sealer::aar_value(unsigned instance) const {
-  std::string out = " i=" + std::to_string(instance) + "; " + request_.authserv_id;
+  std::string out = " i=" + std::to_string(instance) + "; " + authres::quote_value(request_.authserv_id);
   for (const auto& field : headers_) {
     if (!field.is("Authentication-Results")) continue;
     auto id = authres::authserv_id(field.value());
@@ -42,8 +33,8 @@ std::string Sealer::aar_value(unsigned instance) const {
     std::string_view value = field.value();
     auto semi = value.find(';');
     if (semi == std::string_view::npos) continue;  // "id; none"-less field: no results
-    std::string_view results = trim(value.substr(semi + 1));
-    while (!results.empty() && results.back() == ';') results = trim(results.substr(0, results.size() - 1));
+    std::string_view results = text::trim_fws(value.substr(semi + 1));
+    while (!results.empty() && results.back() == ';') results = text::trim_fws(results.substr(0, results.size() - 1));
     if (results.empty() || results == "none") continue;
     out += ";\r\n\t";
     out += results;

@@ -1,57 +1,25 @@
 // Writing Authentication-Results (RFC 8601 2.2) with the value escaping every
 // emitted field relies on: nothing taken from a message or an SMTP session can end
 // the field, start a new resinfo, or break the header's syntax.
-#include <cctype>
-
-#include "text/ascii.hpp"
 #include "authres/authres.hpp"
-#include "authres/lexical.hpp"
+#include "mail/lexical.hpp"
+#include "text/ascii.hpp"
 
 namespace domainauth::authres {
 namespace {
-
-bool is_atext(unsigned char c) {
-  return std::isalnum(c) || std::string_view("!#$%&'*+-/=?^_`{|}~").find(static_cast<char>(c)) != std::string_view::npos;
-}
-
-// RFC 5322 dot-atom-text: atext runs separated by single dots.
-bool is_dot_atom(std::string_view s) {
-  if (s.empty() || s.front() == '.' || s.back() == '.') return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c == '.') {
-      if (s[i + 1] == '.') return false;
-    } else if (!is_atext(c)) {
-      return false;
-    }
-  }
-  return true;
-}
 
 // Letters, digits, '-', '_' in dot-separated labels (DKIM's domain-name, plus the
 // underscore that real selectors and SPF macro targets carry).
 bool is_domain(std::string_view s) {
   if (s.empty() || s.front() == '.' || s.back() == '.') return false;
   for (std::size_t i = 0; i < s.size(); ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c == '.') {
+    if (s[i] == '.') {
       if (s[i + 1] == '.') return false;
-    } else if (!std::isalnum(c) && c != '-' && c != '_') {
+    } else if (!text::is_alnum(s[i]) && s[i] != '-' && s[i] != '_') {
       return false;
     }
   }
   return true;
-}
-
-std::string comment_text(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    auto u = static_cast<unsigned char>(c);
-    if (c == '(' || c == ')' || c == '\\') out += '\\';
-    if (u < 0x20 || u == 0x7f) c = ' ';
-    out += c;
-  }
-  return out;
 }
 
 // Appends atoms, breaking the line before an atom that would pass kFoldWidth.
@@ -84,22 +52,8 @@ class LineWriter {
 }  // namespace
 
 std::string quote_value(std::string_view value) {
-  bool token = !value.empty();
-  for (char c : value)
-    if (!is_token_char(static_cast<unsigned char>(c))) token = false;
-  if (token) return std::string(value);
-  std::string out = "\"";
-  for (char c : value) {
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      if (c == '\t') out += ' ';
-      continue;  // CR, LF, NUL and other controls never reach the header
-    }
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  out += '"';
-  return out;
+  if (mail::is_token(value)) return std::string(value);
+  return mail::quoted_string(value, mail::Unprintable::drop);
 }
 
 std::string quote_pvalue(std::string_view value) {
@@ -107,7 +61,7 @@ std::string quote_pvalue(std::string_view value) {
   if (at != std::string_view::npos) {
     auto local = value.substr(0, at);
     auto domain = value.substr(at + 1);
-    if ((local.empty() || is_dot_atom(local)) && is_domain(domain)) return std::string(value);
+    if ((local.empty() || mail::is_dot_atom(local)) && is_domain(domain)) return std::string(value);
     return quote_value(value);
   }
   return quote_value(value);
@@ -123,7 +77,7 @@ std::string format(const Field& field, std::string_view fold_break) {
   }
   for (const auto& r : field.results) {
     line.atom("; ", quote_value(r.method) + "=" + quote_value(r.result));
-    if (!r.comment.empty()) line.atom(" ", "(" + comment_text(r.comment) + ")");
+    if (!r.comment.empty()) line.atom(" ", "(" + mail::comment_text(r.comment, mail::Unprintable::space) + ")");
     if (!r.reason.empty()) line.atom(" ", "reason=" + quote_value(r.reason));
     for (const auto& p : r.properties)
       line.atom(" ", quote_value(p.ptype) + "." + quote_value(p.property) + "=" + quote_pvalue(p.value));

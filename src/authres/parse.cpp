@@ -1,95 +1,13 @@
 // Parsing Authentication-Results field values (RFC 8601 2.2) found in messages.
 // Untrusted input: bounded by kMaxParsedResults / kMaxParsedProperties; every
 // failure is an error string naming the offset, never an exception.
-#include <cctype>
-
 #include "authres/authres.hpp"
-#include "authres/lexical.hpp"
+#include "mail/lexical.hpp"
+#include "text/ascii.hpp"
 
 namespace domainauth::authres {
 
-bool Scanner::skip_cfws() {
-  while (!at_end()) {
-    char c = text_[pos_];
-    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-      ++pos_;
-    } else if (c == '(') {
-      int depth = 0;
-      while (!at_end()) {
-        char d = text_[pos_++];
-        if (d == '\\') {
-          if (at_end()) return false;
-          ++pos_;
-        } else if (d == '(') {
-          ++depth;
-        } else if (d == ')' && --depth == 0) {
-          break;
-        }
-      }
-      if (depth != 0) return false;
-    } else {
-      break;
-    }
-  }
-  return true;
-}
-
-bool Scanner::take(char c) {
-  if (peek() != c || at_end()) return false;
-  ++pos_;
-  return true;
-}
-
-std::string Scanner::keyword() {
-  std::size_t start = pos_;
-  while (!at_end() && (std::isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '-' || text_[pos_] == '_'))
-    ++pos_;
-  return std::string(text_.substr(start, pos_ - start));
-}
-
-std::string Scanner::digits() {
-  std::size_t start = pos_;
-  while (!at_end() && std::isdigit(static_cast<unsigned char>(text_[pos_]))) ++pos_;
-  return std::string(text_.substr(start, pos_ - start));
-}
-
-std::optional<std::string> Scanner::quoted_string() {
-  if (!take('"')) return std::nullopt;
-  std::string out;
-  while (!at_end()) {
-    char c = text_[pos_++];
-    if (c == '"') return out;
-    if (c == '\\') {
-      if (at_end()) return std::nullopt;
-      c = text_[pos_++];
-    } else if (c == '\r' || c == '\n') {
-      continue;  // folding inside the string
-    }
-    auto u = static_cast<unsigned char>(c);
-    if ((u < 0x20 && c != '\t') || u == 0x7f) return std::nullopt;  // RFC 5322 3.2.4: no controls
-    out += c;
-  }
-  return std::nullopt;  // unterminated
-}
-
-std::optional<std::string> Scanner::value() {
-  if (peek() == '"') return quoted_string();
-  std::size_t start = pos_;
-  while (!at_end() && is_token_char(static_cast<unsigned char>(text_[pos_]))) ++pos_;
-  if (pos_ == start) return std::nullopt;
-  return std::string(text_.substr(start, pos_ - start));
-}
-
-std::optional<std::string> Scanner::pvalue() {
-  if (peek() == '"') return quoted_string();
-  std::size_t start = pos_;
-  while (!at_end()) {
-    char c = text_[pos_];
-    if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '(' || c == ';') break;
-    ++pos_;
-  }
-  return std::string(text_.substr(start, pos_ - start));  // may be empty: "smtp.mailfrom="
-}
+using mail::Scanner;
 
 namespace {
 
@@ -107,7 +25,7 @@ ParseResult parse(std::string_view text) {
   if (!id || id->empty()) return fail(s, "missing authserv-id");
   field.authserv_id = std::move(*id);
   if (!s.skip_cfws()) return fail(s, "unterminated comment");
-  if (std::isdigit(static_cast<unsigned char>(s.peek()))) {
+  if (text::is_digit(s.peek())) {
     (void)s.digits();  // authres-version; only version 1 exists
     if (!s.skip_cfws()) return fail(s, "unterminated comment");
   }

@@ -36,7 +36,7 @@ std::optional<std::string> to_mode(const toml::value& value, dmarc::OrgDomainMod
 
 std::optional<std::string> to_reject_text(const toml::value& value, std::string& out) {
   out = value.as_string().str;
-  if (std::any_of(out.begin(), out.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
+  if (std::any_of(out.begin(), out.end(), text::is_control)) {
     return "must be one line of printable text";
   }
   return std::nullopt;

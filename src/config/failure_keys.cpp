@@ -2,9 +2,11 @@
 // failure reports (RFC 9991; off by default, as OpenDMARC's FailureReports),
 // who they come from, who gets a copy, redaction (RFC 6590; on by default, as
 // RFC 9991 7 urges minimization), the body, the rate limit and the queue bound.
+#include <algorithm>
 #include <array>
 
 #include "config/key_table.hpp"
+#include "text/ascii.hpp"
 
 namespace domainauth::config::detail {
 namespace {
@@ -12,12 +14,7 @@ namespace {
 constexpr std::int64_t kMaxRateLimit = 100000;
 constexpr std::int64_t kMaxQueue = 100000;
 
-bool printable_line(const std::string& text) {
-  for (unsigned char c : text) {
-    if (c < 0x20 || c == 0x7f) return false;
-  }
-  return true;
-}
+bool printable_line(const std::string& line) { return std::none_of(line.begin(), line.end(), text::is_control); }
 
 // "local@domain" without spaces or brackets.
 bool is_addr_spec(const std::string& text) {

@@ -8,7 +8,6 @@
 #include "config/opendkim_tables.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <fstream>
 #include <sstream>
 
@@ -20,8 +19,8 @@ constexpr std::size_t kMaxTableLines = 100000;
 using text::to_lower;
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && text::is_wsp(s.front())) s.remove_prefix(1);
+  while (!s.empty() && (text::is_wsp(s.back()) || s.back() == '\r')) s.remove_suffix(1);
   return s;
 }
 
@@ -115,7 +114,7 @@ std::optional<HostList> parse_host_list(std::string_view text, std::string_view 
       out.add(negated, *network);
     } else if (key.find('/') == std::string_view::npos && key.find(':') == std::string_view::npos && !key.empty() &&
                std::all_of(key.begin(), key.end(), [](char c) {
-                 return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
+                 return text::is_alnum(c) || c == '-' || c == '.' || c == '_';
                })) {
       out.add_host(negated, to_lower(key));
     } else {

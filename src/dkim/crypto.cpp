@@ -13,8 +13,12 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "text/ascii.hpp"
+
 namespace domainauth::dkim {
 namespace {
+
+using text::is_fws;
 
 using Bio = std::unique_ptr<BIO, decltype(&BIO_free)>;
 using MdCtx = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
@@ -128,7 +132,7 @@ std::optional<std::string> base64_decode(std::string_view text) {
   int padding = 0;
   std::size_t symbols = 0;
   for (char c : text) {
-    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
+    if (is_fws(c)) continue;
     if (c == '=') {
       ++padding;
       ++symbols;

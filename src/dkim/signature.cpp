@@ -5,9 +5,12 @@
 #include <charconv>
 
 #include "dkim/tag_list.hpp"
+#include "text/ascii.hpp"
 
 namespace domainauth::dkim {
 namespace {
+
+using text::is_fws;
 
 constexpr std::size_t kLineWidth = 78;
 constexpr std::size_t kMaxTimeDigits = 12;   // RFC 6376 3.5 t=, x=
@@ -140,7 +143,7 @@ std::optional<std::string> decode_quoted_printable(std::string_view text) {
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
-    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;  // FWS is not part of the value
+    if (is_fws(c)) continue;  // FWS is not part of the value
     if (c != '=') {
       out.push_back(c);
       continue;

@@ -3,20 +3,18 @@
 
 #include <charconv>
 
+#include "text/ascii.hpp"
+
 namespace domainauth::dkim {
 namespace {
 
-bool is_fws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_alnumpunc(char c) { return is_alpha(c) || (c >= '0' && c <= '9') || c == '_'; }
+using text::is_alpha;
+using text::is_fws;
+using text::trim_fws;
+
+bool is_alnumpunc(char c) { return text::is_alnum(c) || c == '_'; }
 // VALCHAR = %x21-3A / %x3C-7E
 bool is_valchar(char c) { return c >= 0x21 && c <= 0x7e && c != ';'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_fws(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_fws(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 }  // namespace
 
@@ -34,18 +32,18 @@ TagList parse_tag_list(std::string_view text) {
     auto semi = text.find(';', pos);
     std::string_view spec = text.substr(pos, semi == std::string_view::npos ? std::string_view::npos : semi - pos);
     pos = semi == std::string_view::npos ? text.size() + 1 : semi + 1;
-    if (trim(spec).empty()) {
+    if (trim_fws(spec).empty()) {
       if (pos > text.size()) break;  // the optional final ";"
       out.error = "empty tag-spec";
       return out;
     }
     auto eq = spec.find('=');
     if (eq == std::string_view::npos) {
-      out.error = "tag \"" + std::string(trim(spec).substr(0, 20)) + "\" has no \"=\"";
+      out.error = "tag \"" + std::string(trim_fws(spec).substr(0, 20)) + "\" has no \"=\"";
       return out;
     }
-    std::string_view name = trim(spec.substr(0, eq));
-    std::string_view value = trim(spec.substr(eq + 1));
+    std::string_view name = trim_fws(spec.substr(0, eq));
+    std::string_view value = trim_fws(spec.substr(eq + 1));
     if (name.empty() || !is_alpha(name.front())) {
       out.error = "bad tag name \"" + std::string(name.substr(0, 20)) + "\"";
       return out;
@@ -89,7 +87,7 @@ std::vector<std::string> split_list(std::string_view value, char separator) {
   std::size_t pos = 0;
   while (true) {
     auto next = value.find(separator, pos);
-    out.emplace_back(trim(value.substr(pos, next == std::string_view::npos ? std::string_view::npos : next - pos)));
+    out.emplace_back(trim_fws(value.substr(pos, next == std::string_view::npos ? std::string_view::npos : next - pos)));
     if (next == std::string_view::npos) break;
     pos = next + 1;
   }

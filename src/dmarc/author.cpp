@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "dmarc/text.hpp"
+#include "mail/lexical.hpp"
 
 namespace domainauth::dmarc {
 
@@ -56,12 +57,7 @@ struct Token {
 };
 
 // RFC 5322 3.2.3 atext plus '.', and UTF-8 bytes (RFC 6532 3.2).
-bool atom_char(char c) {
-  static constexpr std::string_view extra = "!#$%&'*+-/=?^_`{|}~.";
-  return is_alpha(c) || is_digit(c) || static_cast<unsigned char>(c) >= 0x80 || extra.find(c) != std::string_view::npos;
-}
-
-bool white(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool atom_char(char c) { return mail::is_utf8_atext(c) || c == '.'; }
 
 class Tokenizer {
  public:
@@ -72,7 +68,7 @@ class Tokenizer {
     std::vector<Token> out;
     while (i_ < s_.size()) {
       char c = s_[i_];
-      if (white(c)) {
+      if (text::is_fws(c)) {
         ++i_;
       } else if (c == '(') {
         if (!skip_comment(why)) return std::nullopt;

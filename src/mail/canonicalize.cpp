@@ -15,11 +15,8 @@
 #endif
 
 namespace domainauth::mail {
-namespace {
 
-bool is_wsp(char c) { return c == ' ' || c == '\t'; }
-
-}  // namespace
+using text::is_wsp;
 
 namespace scan {
 namespace {

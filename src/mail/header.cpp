@@ -5,11 +5,12 @@
 #include <algorithm>
 #include <utility>
 
+#include "text/ascii.hpp"
+
 namespace domainauth::mail {
 namespace {
 
-bool is_wsp(char c) { return c == ' ' || c == '\t'; }
-
+using text::is_wsp;
 
 // RFC 5322 3.6.8: ftext = %d33-57 / %d59-126.
 bool is_ftext(char c) {

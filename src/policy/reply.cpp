@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "text/ascii.hpp"
+
 namespace domainauth::policy {
 
 std::string format_reply(std::string_view action) {
@@ -11,8 +13,7 @@ std::string format_reply(std::string_view action) {
   const auto length = std::min(action.size(), kMaxActionLength);
   reply.reserve(length + 9);
   for (std::size_t i = 0; i < length; ++i) {
-    const auto c = static_cast<unsigned char>(action[i]);
-    reply.push_back(c < 0x20 || c == 0x7f ? ' ' : action[i]);
+    reply.push_back(text::is_control(action[i]) ? ' ' : action[i]);
   }
   reply += "\n\n";
   return reply;

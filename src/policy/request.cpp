@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "text/ascii.hpp"
+
 namespace domainauth::policy {
 
 std::string_view Request::get(std::string_view name) const {
@@ -43,8 +45,7 @@ namespace {
 bool valid_name(std::string_view name) {
   if (name.empty() || name.size() > kMaxNameLength) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-' || c == '.';
+    return text::is_alnum(c) || c == '_' || c == '-' || c == '.';
   });
 }
 

@@ -14,6 +14,7 @@
 
 #include "engine/spf_decision.hpp"
 #include "spf/spf.hpp"
+#include "text/ascii.hpp"
 
 namespace domainauth::policy {
 
@@ -22,7 +23,7 @@ std::string log_field(std::string_view key, std::string_view value) {
   std::string escaped;
   for (const char c : value) {
     const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f) {
+    if (text::is_control(c)) {
       static constexpr char kHex[] = "0123456789abcdef";
       escaped += "\\x";
       escaped += kHex[byte >> 4];

@@ -7,8 +7,8 @@
 #include <openssl/hmac.h>
 
 #include <algorithm>
-#include <cctype>
 
+#include "mail/lexical.hpp"
 #include "text/ascii.hpp"
 
 namespace domainauth::report {
@@ -30,7 +30,7 @@ std::string one_line(std::string_view value) {
 // kLineWidth (unfolding removes only the CRLF, so the value is unchanged; RFC
 // 5322 2.2.3). A word longer than a line stays whole.
 void field(std::string& out, std::string_view name, std::string_view value) {
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && text::is_wsp(value.front())) value.remove_prefix(1);
   const std::string text = one_line(value);
   out += name;
   out += ": ";
@@ -50,14 +50,10 @@ void field(std::string& out, std::string_view name, std::string_view value) {
   out += "\r\n";
 }
 
-// RFC 6591 4 spf-dns: "txt : domain : quoted-string" (RFC 5322 3.2.4 quoting).
+// RFC 6591 4 spf-dns: "txt : domain : quoted-string". The record is any TXT
+// record that starts "v=spf1": its controls are dropped as in Authentication-Results.
 std::string spf_dns(const spf::RecordUsed& record) {
-  std::string out = "txt : " + record.domain + " : \"";
-  for (char c : record.text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
+  return "txt : " + record.domain + " : " + mail::quoted_string(record.text, mail::Unprintable::drop);
 }
 
 bool dkim_aligned_pass(const dmarc::Outcome& o) {
@@ -84,16 +80,14 @@ const ReportedSignature* reported_signature(const ReportedMessage& m, const Trig
   return nullptr;
 }
 
-bool is_atext(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  // RFC 5322 atext and "." (dot-atom); "=" ends the scan so "smtp.mailfrom=user@" redacts "user" only.
-  return std::isalnum(u) || u >= 0x80 || std::string_view("!#$%&'*+-/?^_`{|}~.").find(c) != std::string_view::npos;
-}
+// A local-part octet to redact: UTF-8 atext (RFC 6532 3.2) and "." (dot-atom);
+// "=" ends the scan so "smtp.mailfrom=user@" redacts "user" only.
+bool is_local_part_char(char c) { return (mail::is_utf8_atext(c) && c != '=') || c == '.'; }
 
 bool starts_domain(std::string_view text, std::size_t at) {
   if (at + 1 >= text.size()) return false;
-  const auto c = static_cast<unsigned char>(text[at + 1]);
-  return std::isalnum(c) || c == '[' || c >= 0x80;
+  const char c = text[at + 1];
+  return text::is_alnum(c) || c == '[' || static_cast<unsigned char>(c) >= 0x80;
 }
 
 // Fields whose "@" are message identifiers, not addresses.
@@ -243,7 +237,7 @@ std::string Redactor::text(std::string_view text) const {
       if (open == std::string_view::npos || open < copied) continue;
       begin = open;
     } else {
-      while (begin > copied && is_atext(text[begin - 1])) --begin;
+      while (begin > copied && is_local_part_char(text[begin - 1])) --begin;
     }
     if (begin == at) continue;
     out.append(text.substr(copied, begin - copied));

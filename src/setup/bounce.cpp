@@ -81,7 +81,7 @@ std::string tidy_reply(std::string reply) {
   std::string out = head;
   bool space = true;
   for (char c : rest) {
-    const bool blank = c == ' ' || c == '\t';
+    const bool blank = text::is_wsp(c);
     if (blank && space) continue;
     out += blank ? ' ' : c;
     space = blank;

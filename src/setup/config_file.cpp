@@ -25,7 +25,7 @@ std::string toml_string(std::string_view value) {
       case '\n': out += "\\n"; break;
       case '\t': out += "\\t"; break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+        if (text::is_control(c)) {
           char buffer[8];
           std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
           out += buffer;
@@ -55,7 +55,7 @@ std::string comment_text(std::string_view line) {
   for (std::size_t i = 0; i < line.size();) {
     const auto byte = static_cast<unsigned char>(line[i]);
     const std::size_t length = text::utf8_sequence(line, i);
-    if (length == 0 || (byte < 0x20 && byte != '\t') || byte == 0x7f) {
+    if (length == 0 || (text::is_control(line[i]) && line[i] != '\t')) {
       char buffer[8];
       std::snprintf(buffer, sizeof buffer, "\\x%02x", static_cast<unsigned>(byte));
       out += buffer;

@@ -10,17 +10,10 @@
 #include "spf/macro.hpp"
 #include "spf/record.hpp"
 #include "spf/spf.hpp"
+#include "text/ascii.hpp"
 
 namespace domainauth::spf {
 namespace {
-
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), lower);
-  return out;
-}
 
 std::string strip_dot(std::string_view name) {
   if (name.ends_with('.')) name.remove_suffix(1);
@@ -56,8 +49,8 @@ std::string initial_domain_problem(std::string_view domain) {
 
 // name equals domain or is a subdomain of it (case-insensitive).
 bool is_within(std::string_view name, std::string_view domain) {
-  std::string n = lowercase(strip_dot(name));
-  std::string d = lowercase(strip_dot(domain));
+  std::string n = text::to_lower(strip_dot(name));
+  std::string d = text::to_lower(strip_dot(domain));
   return n == d || (n.size() > d.size() && n.ends_with(d) && n[n.size() - d.size() - 1] == '.');
 }
 
@@ -371,7 +364,7 @@ asio::awaitable<std::string> Evaluation::validated_name(const std::string& domai
   ReverseNames names = co_await reverse_names({});
   if (names.validated.empty()) co_return "unknown";
   for (const std::string& name : names.validated)
-    if (lowercase(name) == lowercase(domain)) co_return name;
+    if (text::iequals(name, domain)) co_return name;
   for (const std::string& name : names.validated)
     if (is_within(name, domain)) co_return name;
   co_return names.validated.front();

@@ -6,15 +6,19 @@
 #include <cstdio>
 #include <vector>
 
+#include "text/ascii.hpp"
+
 namespace domainauth::spf {
 namespace {
 
 // Parts are kept up to this count; RFC 7208 7.3 asks for at least 127.
 constexpr unsigned kMaxTransformerDigits = 1000;
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+using text::is_alnum;
+using text::is_alpha;
+using text::is_digit;
+using text::to_lower;
+
 bool is_delimiter(char c) { return std::string_view(".-+,/_=").find(c) != std::string_view::npos; }
 
 // One piece of a macro-string: a literal run or one macro-expand.
@@ -59,7 +63,7 @@ std::size_t parse_braced(std::string_view text, std::size_t pos, MacroUse use, T
   };
   if (i >= text.size()) return fail("unterminated %{");
   char raw = text[i];
-  token.letter = lower(raw);
+  token.letter = to_lower(raw);
   token.url_escape = raw >= 'A' && raw <= 'Z';
   if (!is_alpha(raw) || !letter_allowed(token.letter, use)) {
     if (is_alpha(raw) && letter_allowed(token.letter, MacroUse::explanation))
@@ -75,7 +79,7 @@ std::size_t parse_braced(std::string_view text, std::size_t pos, MacroUse use, T
   }
   if (i > digits_start && value == 0) return fail("transformer digits must be nonzero");
   token.digits = value;
-  if (i < text.size() && lower(text[i]) == 'r') {
+  if (i < text.size() && to_lower(text[i]) == 'r') {
     token.reverse = true;
     ++i;
   }
@@ -131,8 +135,6 @@ Tokens tokenize(std::string_view text, MacroUse use) {
   flush(i);
   return out;
 }
-
-bool is_alnum(char c) { return is_alpha(c) || is_digit(c); }
 
 // RFC 7208 7.1 toplabel = ( *alphanum ALPHA *alphanum ) /
 //                         ( 1*alphanum "-" *( alphanum / "-" ) alphanum )

@@ -1,58 +1,22 @@
 // Result tokens (RFC 7208 2.6, as RFC 8601 2.7.2 uses them) and the
 // Received-SPF header field (RFC 7208 9.1). Every value that came from the
-// SMTP dialogue or from DNS (sender, HELO, mechanism text, reasons) goes
-// through one quoting function, so it cannot break out of its field.
+// SMTP dialogue or from DNS (sender, HELO, mechanism text, reasons) is quoted
+// by mail/lexical.hpp, so it cannot break out of its field.
 #include <string>
 
+#include "mail/lexical.hpp"
 #include "spf/spf.hpp"
 
 namespace domainauth::spf {
 namespace {
 
-// RFC 5322 3.2.3 atext.
-bool is_atext(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return std::string_view("!#$%&'*+-/=?^_`{|}~").find(c) != std::string_view::npos;
-}
+// We write Received-SPF in ASCII only: controls (CR, LF, NUL...) and non-ASCII become '?'.
+constexpr auto kUnprintable = mail::Unprintable::question_mark;
 
-// RFC 5322 dot-atom-text: atext runs separated by single dots.
-bool is_dot_atom(std::string_view s) {
-  if (s.empty() || s.front() == '.' || s.back() == '.') return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '.') {
-      if (s[i + 1] == '.') return false;
-    } else if (!is_atext(s[i])) {
-      return false;
-    }
-  }
-  return true;
-}
-
-// Printable ASCII stays; controls (CR, LF, NUL...) and non-ASCII become '?'.
-char printable(char c) {
-  auto u = static_cast<unsigned char>(c);
-  return (u >= 0x20 && u < 0x7f) ? c : '?';
-}
-
-// A key-value value: dot-atom as is, anything else as a quoted-string.
+// A key-value value (RFC 7208 9.1): dot-atom as is, anything else as a quoted-string.
 std::string value(std::string_view s) {
-  if (is_dot_atom(s)) return std::string(s);
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += printable(c);
-  }
-  return out + "\"";
-}
-
-// Text inside a comment: parentheses and backslashes escaped (quoted-pair).
-std::string comment_text(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '(' || c == ')' || c == '\\') out += '\\';
-    out += printable(c);
-  }
-  return out;
+  if (mail::is_dot_atom(s)) return std::string(s);
+  return mail::quoted_string(s, kUnprintable);
 }
 
 std::string comment(const Outcome& outcome, const std::string& ip) {
@@ -93,7 +57,8 @@ std::string received_spf(const Outcome& outcome, const net::IpAddress& ip, std::
                          std::string_view receiver) {
   std::string client = ip.unmapped().to_string();
   std::string out(to_string(outcome.result));
-  out += " (" + comment_text(receiver) + ": " + comment_text(comment(outcome, client)) + ")";
+  const std::string why = mail::comment_text(comment(outcome, client), kUnprintable);
+  out += " (" + mail::comment_text(receiver, kUnprintable) + ": " + why + ")";
   out += " client-ip=" + value(client);
   out += "; envelope-from=" + value(outcome.sender);
   out += "; helo=" + value(helo);

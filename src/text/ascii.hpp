@@ -15,6 +15,14 @@ namespace domainauth::text {
 [[nodiscard]] constexpr int hex_value(char c) {
   return is_digit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : c - 'A' + 10;
 }
+// RFC 5234 WSP: space and horizontal tab.
+[[nodiscard]] constexpr bool is_wsp(char c) { return c == ' ' || c == '\t'; }
+// The octets folding white space is made of (RFC 5322 3.2.2 FWS): WSP, CR, LF.
+[[nodiscard]] constexpr bool is_fws(char c) { return is_wsp(c) || c == '\r' || c == '\n'; }
+// RFC 5234 CTL: %x00-1F / %x7F.
+[[nodiscard]] constexpr bool is_control(char c) {
+  return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+}
 [[nodiscard]] constexpr char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 [[nodiscard]] inline std::string to_lower(std::string_view s) {
@@ -32,8 +40,15 @@ namespace domainauth::text {
 
 // Strips spaces and horizontal tabs (RFC 5234 WSP) at both ends.
 [[nodiscard]] constexpr std::string_view trim_wsp(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && is_wsp(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_wsp(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// Strips WSP, CR and LF (unfolded or folded white space) at both ends.
+[[nodiscard]] constexpr std::string_view trim_fws(std::string_view s) {
+  while (!s.empty() && is_fws(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_fws(s.back())) s.remove_suffix(1);
   return s;
 }
 

@@ -64,6 +64,22 @@ TEST(ArcRoundTrip, Rfc8617_5_1_SealedChainsPass) {
   EXPECT_NE(m.find("ARC-Authentication-Results: i=3; mx.example.org;\r\n\tspf=pass"), std::string::npos) << m;
 }
 
+// The AAR's authserv-id is written as Authentication-Results writes it (RFC 8601
+// 2.2: a value, quoted when it is not a token), not pasted raw.
+TEST(ArcRoundTrip, Rfc8617_4_1_1_AarQuotesTheAuthservIdLikeAuthenticationResults) {
+  World w;
+  auto parts = dkim::testing::split(
+      "Authentication-Results: \"mx example.org\"; spf=pass smtp.mailfrom=a@example.com\r\n"
+      "From: a@example.com\r\nSubject: hi\r\n\r\nbody\r\n");
+  SealRequest request("example.org", "s", w.key, "mx example.org");
+  request.now = 1700000000;
+  Sealer sealer(std::move(request), parts.headers);
+  sealer.body(parts.body);
+  const SealOutput out = sealer.finish(ChainStatus::none);
+  ASSERT_TRUE(out.sealed()) << out.reason;
+  EXPECT_EQ(out.aar, "ARC-Authentication-Results: i=1; \"mx example.org\";\r\n\tspf=pass smtp.mailfrom=a@example.com");
+}
+
 TEST(ArcRoundTrip, Rfc8617_5_2_Step5_OldestPassAfterModification) {
   World w;
   std::string m = w.seal(kMessage);

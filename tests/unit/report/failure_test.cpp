@@ -251,6 +251,18 @@ TEST(FailureReport, SpfFailureCarriesEveryRecordUsedAsSpfDns) {
   EXPECT_EQ(failure_report(m, kDmarc, composition()).find("SPF-DNS"), std::string::npos);
 }
 
+// Any TXT record starting "v=spf1" is a record used, whatever octets follow: in
+// the SPF-DNS quoted-string (RFC 5322 3.2.4 qtext has no controls) a TAB becomes
+// a space and other controls are dropped, as in Authentication-Results.
+TEST(FailureReport, SpfDnsQuotedStringCarriesNoControls) {
+  auto m = spoofed("v=DMARC1; p=reject; ruf=mailto:f@bank.example; fo=1");
+  m.spf_failed = true;
+  m.spf_records = {{"mailer.example", std::string("v=spf1 a\0\x1b\tb \"q\" -all", 21)}};
+  const auto text = failure_report(m, kSpf, composition());
+  const std::string want = "\r\nSPF-DNS: txt : mailer.example : \"v=spf1 a b \\\"q\\\" -all\"\r\n";
+  EXPECT_NE(text.find(want), std::string::npos) << text;
+}
+
 TEST(FailureReport, GeneratedFieldsCannotBeSplitByLineBreaksFromMail) {
   auto m = spoofed("v=DMARC1; p=reject; ruf=mailto:f@bank.example");
   m.mail_from = "a@b.example\r\nBcc: x@evil.example";
