@@ -83,7 +83,7 @@ constexpr std::int64_t kMaxConnections = 1'000'000;
 
 template <bool Helo, spf::Result R>
 std::optional<std::string> apply_action(Config& config, const toml::value& value) {
-  const auto verdict = engine::parse_spf_verdict(value.as_string().str);
+  const auto verdict = spf::parse_verdict(value.as_string().str);
   if (!verdict) return "must be \"accept\", \"reject\" or \"defer\"";
   (Helo ? config.spf.policy.helo : config.spf.policy.mail_from).set(R, *verdict);
   return std::nullopt;

@@ -18,11 +18,11 @@
 #include "dkim/crypto.hpp"
 #include "dkim/verifier.hpp"
 #include "dmarc/dmarc.hpp"
-#include "engine/spf_decision.hpp"
 #include "mail/canonicalize.hpp"
 #include "net/address.hpp"
 #include "report/aggregate.hpp"
 #include "report/submit.hpp"
+#include "spf/decision.hpp"
 #include "store/settings.hpp"
 
 namespace domainauth::config {
@@ -60,7 +60,7 @@ struct PolicySettings {
 };
 
 struct SpfSettings {
-  engine::SpfPolicy policy;
+  spf::Policy policy;
   std::vector<net::Network> skip_addresses;
   bool skip_authenticated = true;
   bool received_spf = true;

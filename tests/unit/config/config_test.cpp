@@ -17,10 +17,10 @@ TEST(Config, EmptyFileGivesEmbeddedDefaults) {
   EXPECT_EQ(c.policy.socket_mode, 0666u);
   EXPECT_TRUE(c.dns.servers.empty());
   EXPECT_EQ(c.dns.timeout, std::chrono::milliseconds(5000));
-  EXPECT_EQ(c.spf.policy.mail_from[spf::Result::fail], engine::SpfVerdict::reject);
-  EXPECT_EQ(c.spf.policy.mail_from[spf::Result::softfail], engine::SpfVerdict::accept);
-  EXPECT_EQ(c.spf.policy.helo[spf::Result::temperror], engine::SpfVerdict::defer);
-  EXPECT_EQ(c.spf.policy.helo[spf::Result::permerror], engine::SpfVerdict::accept);
+  EXPECT_EQ(c.spf.policy.mail_from[spf::Result::fail], spf::Verdict::reject);
+  EXPECT_EQ(c.spf.policy.mail_from[spf::Result::softfail], spf::Verdict::accept);
+  EXPECT_EQ(c.spf.policy.helo[spf::Result::temperror], spf::Verdict::defer);
+  EXPECT_EQ(c.spf.policy.helo[spf::Result::permerror], spf::Verdict::accept);
   EXPECT_TRUE(c.spf.skip_authenticated);
   EXPECT_TRUE(c.spf.received_spf);
   EXPECT_FALSE(c.spf.receiver.empty());  // the host name
@@ -81,10 +81,10 @@ log_level = "debug"
   EXPECT_FALSE(c.spf.received_spf);
   EXPECT_EQ(c.spf.receiver, "mx.example.org");
   EXPECT_EQ(c.spf.explanation, "see %{d}");
-  EXPECT_EQ(c.spf.policy.helo[spf::Result::fail], engine::SpfVerdict::accept);
-  EXPECT_EQ(c.spf.policy.mail_from[spf::Result::fail], engine::SpfVerdict::reject);
-  EXPECT_EQ(c.spf.policy.mail_from[spf::Result::softfail], engine::SpfVerdict::reject);
-  EXPECT_EQ(c.spf.policy.mail_from[spf::Result::temperror], engine::SpfVerdict::accept);
+  EXPECT_EQ(c.spf.policy.helo[spf::Result::fail], spf::Verdict::accept);
+  EXPECT_EQ(c.spf.policy.mail_from[spf::Result::fail], spf::Verdict::reject);
+  EXPECT_EQ(c.spf.policy.mail_from[spf::Result::softfail], spf::Verdict::reject);
+  EXPECT_EQ(c.spf.policy.mail_from[spf::Result::temperror], spf::Verdict::accept);
   EXPECT_EQ(c.daemon.user, "domainauth");
   EXPECT_EQ(c.daemon.log, LogTarget::syslog);
   EXPECT_EQ(c.daemon.log_level, LogLevel::debug);
