@@ -9,14 +9,13 @@
 #include <asio/basic_socket_acceptor.hpp>
 #include <asio/generic/stream_protocol.hpp>
 #include <cstdint>
-#include <optional>
 #include <string>
-#include <string_view>
 
 #include "net/listen.hpp"
 
 namespace domainauth::milter {
 
+// One grammar for every listener (net/listen.hpp): milter.listen is parsed by it too.
 using net::ListenAddress;
 
 struct UnixSocketOptions {
