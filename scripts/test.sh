@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the tests need, builds domainauth three ways and runs every test:
+# Installs what the tests need, checks the module order (scripts/check-layers.py), builds
+# domainauth three ways and runs every test:
 #   build/        the release build: unit, conformance and end-to-end tests (ctest)
 #   build-asan/   AddressSanitizer + UndefinedBehaviorSanitizer: unit and conformance tests
 #   build-fuzz/   clang + libFuzzer: each fuzz target runs briefly over its seed corpus
@@ -12,6 +13,11 @@ jobs=$(nproc)
 bash scripts/install-deps.sh test
 
 phase() { echo; echo "=== $*"; }
+
+phase "layer order (docs/architecture.md)"
+python3 scripts/check-layers.py --self-test
+python3 scripts/check-layers.py
+
 # Compiling is most of the run on a small machine: no debug info where nothing reads
 # it (release: -g costs a quarter of the compile time), line tables only (-g1) where
 # sanitizer and fuzzer reports need file:line.

@@ -209,14 +209,15 @@ class Daemon {
     const milter::UnixSocketOptions unix_options{config_.milter.socket_mode, config_.milter.socket_owner,
                                                  config_.milter.socket_group};
     for (const auto& spec : config_.milter.listen) {
-      const auto address = milter::parse_listen_address(spec);  // checked when the config was loaded
+      std::string unused;
+      const auto address = net::ListenAddress::parse(spec, unused);  // checked when the config was loaded
       const auto bound = milter_->listen(*address, unix_options);
       if (!bound.ok()) {
         error = "milter " + spec + ": " + bound.error;
         return false;
       }
       auto name = address->to_string();
-      if (address->kind == milter::ListenAddress::Kind::inet && address->port == 0) {
+      if (address->kind == net::ListenAddress::Kind::inet && address->port == 0) {
         name += " (port " + std::to_string(bound.port) + ")";
       }
       milter_names_.push_back(name);

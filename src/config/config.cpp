@@ -83,7 +83,7 @@ constexpr std::int64_t kMaxConnections = 1'000'000;
 
 template <bool Helo, spf::Result R>
 std::optional<std::string> apply_action(Config& config, const toml::value& value) {
-  const auto verdict = engine::parse_spf_verdict(value.as_string().str);
+  const auto verdict = spf::parse_verdict(value.as_string().str);
   if (!verdict) return "must be \"accept\", \"reject\" or \"defer\"";
   (Helo ? config.spf.policy.helo : config.spf.policy.mail_from).set(R, *verdict);
   return std::nullopt;
@@ -122,14 +122,15 @@ const std::array kKeys = {
     Key{"dns.timeout", Type::seconds, "5", "seconds before one DNS query counts as timed out (it is sent again every quarter of it)",
         [](Config& c, const toml::value& v) { return to_duration(v, c.dns.timeout); }},
     Key{"policy.listen", Type::string_list, "[\"inet:127.0.0.1:10023\"]",
-        "Postfix policy service listeners: \"inet:HOST:PORT\" or \"unix:PATH\"",
+        "Postfix policy service listeners: \"inet:HOST:PORT\" (HOST an IP address or a name), "
+        "\"inet:PORT@HOST\", \"unix:PATH\" or \"local:PATH\"",
         [](Config& c, const toml::value& v) -> std::optional<std::string> {
           c.policy.listen.clear();
           for (const auto& text : strings(v)) {
             std::string error;
-            auto listener = Listener::parse(text, error);
-            if (!listener) return "\"" + text + "\": " + error;
-            c.policy.listen.push_back(*listener);
+            auto address = net::ListenAddress::parse(text, error);
+            if (!address) return "\"" + text + "\": " + error;
+            c.policy.listen.push_back(std::move(*address));
           }
           return std::nullopt;
         }},

@@ -18,28 +18,15 @@
 #include "dkim/crypto.hpp"
 #include "dkim/verifier.hpp"
 #include "dmarc/dmarc.hpp"
-#include "engine/spf_decision.hpp"
 #include "mail/canonicalize.hpp"
 #include "net/address.hpp"
+#include "net/listen.hpp"
 #include "report/aggregate.hpp"
 #include "report/submit.hpp"
+#include "spf/decision.hpp"
 #include "store/settings.hpp"
 
 namespace domainauth::config {
-
-// "inet:HOST:PORT" (HOST an IPv4 address, [IPv6] or a name) or "unix:PATH".
-struct Listener {
-  enum class Kind : std::uint8_t { inet, unix_socket };
-  Kind kind = Kind::inet;
-  std::string host;  // inet: without brackets
-  std::uint16_t port = 0;
-  std::string path;  // unix
-
-  // Nothing on success, else why the text is not a listener.
-  [[nodiscard]] static std::optional<Listener> parse(std::string_view text, std::string& error);
-  [[nodiscard]] std::string to_string() const;
-  friend bool operator==(const Listener&, const Listener&) = default;
-};
 
 enum class LogTarget : std::uint8_t { stderr_stream, syslog };
 enum class LogLevel : std::uint8_t { debug, info, warning, error };
@@ -51,7 +38,7 @@ struct DnsSettings {
 };
 
 struct PolicySettings {
-  std::vector<Listener> listen;
+  std::vector<net::ListenAddress> listen;  // HOST may be a name: looked up when bound
   unsigned socket_mode = 0;  // permission bits of unix: sockets
   std::chrono::milliseconds idle_timeout{0};     // between requests
   std::chrono::milliseconds request_timeout{0};  // from a request's first byte to its end
@@ -60,7 +47,7 @@ struct PolicySettings {
 };
 
 struct SpfSettings {
-  engine::SpfPolicy policy;
+  spf::Policy policy;
   std::vector<net::Network> skip_addresses;
   bool skip_authenticated = true;
   bool received_spf = true;
@@ -86,7 +73,7 @@ enum class FailureAction : std::uint8_t {
 [[nodiscard]] std::string_view to_string(FailureAction action);
 
 struct MilterSettings {
-  std::vector<std::string> listen;  // "inet:HOST:PORT", "unix:PATH" (milter::parse_listen_address forms)
+  std::vector<std::string> listen;  // as written: net::ListenAddress forms whose HOST is an IP address or localhost
   unsigned socket_mode = 0;         // unix: sockets
   std::string socket_owner;         // unix: sockets; empty: unchanged
   std::string socket_group;

@@ -8,7 +8,7 @@
 #include "config/key_table.hpp"
 #include "dkim/crypto.hpp"
 #include "dkim/verifier.hpp"
-#include "milter/listener.hpp"
+#include "net/listen.hpp"
 
 namespace domainauth::config {
 
@@ -89,12 +89,18 @@ std::optional<std::string> to_canonicalization(const toml::value& value, SignSet
 
 const std::array kKeys = {
     Key{"milter.listen", Type::string_list, "[\"inet:127.0.0.1:8891\"]",
-        "milter listeners: \"inet:HOST:PORT\", \"inet:PORT@HOST\", \"unix:PATH\" or \"local:PATH\" "
-        "(Postfix: smtpd_milters = inet:127.0.0.1:8891)",
+        "milter listeners: \"inet:HOST:PORT\", \"inet:PORT@HOST\" (HOST an IP address or localhost), "
+        "\"unix:PATH\" or \"local:PATH\" (Postfix: smtpd_milters = inet:127.0.0.1:8891)",
         [](Config& c, const toml::value& v) -> std::optional<std::string> {
           c.milter.listen = strings(v);
           for (const auto& text : c.milter.listen) {
-            if (!milter::parse_listen_address(text)) return "\"" + text + "\" is not a milter socket";
+            std::string error;
+            const auto address = net::ListenAddress::parse(text, error);
+            if (!address) return "\"" + text + "\" is not a milter socket: " + error;
+            // The milter binds without a DNS lookup (milter::open_listener).
+            if (address->kind == net::ListenAddress::Kind::inet && !address->ip()) {
+              return "\"" + text + "\" is not a milter socket: HOST must be an IP address or localhost";
+            }
           }
           return std::nullopt;
         }},

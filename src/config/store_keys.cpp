@@ -3,6 +3,7 @@
 #include <array>
 
 #include "config/key_table.hpp"
+#include "net/listen.hpp"
 
 namespace domainauth::config::detail {
 namespace {
@@ -65,10 +66,11 @@ const std::array kKeys{
         "(never on loopback)",
         [](Config& c, const toml::value& v) -> std::optional<std::string> {
           std::string why;
-          const auto listener = Listener::parse("inet:" + v.as_string().str, why);
-          if (!listener) return "expected host:port: " + why;
-          c.report.relay.host = listener->host;
-          c.report.relay.port = listener->port;
+          auto relay = net::parse_host_port(v.as_string().str, why);
+          if (relay && relay->port == 0) why = "port must be a number from 1 to 65535";
+          if (!relay || relay->port == 0) return "expected host:port: " + why;
+          c.report.relay.host = std::move(relay->host);
+          c.report.relay.port = relay->port;
           return std::nullopt;
         }},
 };

@@ -22,56 +22,6 @@ namespace domainauth::milter {
 
 namespace {
 
-std::optional<std::uint16_t> parse_port(std::string_view text) {
-  unsigned value = 0;
-  const auto* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc() || ptr != end || value > 65535) {
-    return std::nullopt;
-  }
-  return static_cast<std::uint16_t>(value);
-}
-
-std::optional<net::IpAddress> parse_host(std::string_view host) {
-  if (host.empty() || host == "*") {
-    return net::IpAddress::v4({0, 0, 0, 0});
-  }
-  if (host == "localhost") {
-    return net::IpAddress::v4({127, 0, 0, 1});
-  }
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    return net::IpAddress::parse_v6(host.substr(1, host.size() - 2));
-  }
-  return net::IpAddress::parse(host);
-}
-
-std::optional<ListenAddress> parse_inet(std::string_view rest) {
-  std::string_view host;
-  std::string_view port;
-  if (const auto at = rest.find('@'); at != std::string_view::npos) {  // PORT@HOST
-    port = rest.substr(0, at);
-    host = rest.substr(at + 1);
-  } else if (const auto colon = rest.rfind(':'); colon != std::string_view::npos) {  // HOST:PORT
-    host = rest.substr(0, colon);
-    port = rest.substr(colon + 1);
-    if (host.find(':') != std::string_view::npos && host.front() != '[') {
-      return std::nullopt;  // IPv6 needs brackets here
-    }
-  } else {  // PORT
-    port = rest;
-  }
-  auto ip = parse_host(host);
-  auto number = parse_port(port);
-  if (!ip || !number) {
-    return std::nullopt;
-  }
-  ListenAddress address;
-  address.kind = ListenAddress::Kind::inet;
-  address.ip = *ip;
-  address.port = *number;
-  return address;
-}
-
 std::string errno_text(int err) { return std::string(std::strerror(err)); }
 
 // uid/gid by name or number; -1 when empty.
@@ -172,7 +122,11 @@ ListenResult open_unix(Acceptor& acceptor, const std::string& path, const UnixSo
 }
 
 ListenResult open_inet(Acceptor& acceptor, const ListenAddress& address) {
-  const asio::ip::tcp::endpoint tcp_endpoint(net::to_asio(address.ip), address.port);
+  const auto ip = address.ip();
+  if (!ip) {
+    return {address.to_string() + ": the milter listens on an IP address or localhost, not a host name"};
+  }
+  const asio::ip::tcp::endpoint tcp_endpoint(net::to_asio(*ip), address.port);
   const asio::generic::stream_protocol::endpoint endpoint(tcp_endpoint);
   asio::error_code ec;
   acceptor.open(endpoint.protocol(), ec);
@@ -199,40 +153,6 @@ ListenResult open_inet(Acceptor& acceptor, const ListenAddress& address) {
 }
 
 }  // namespace
-
-std::string ListenAddress::to_string() const {
-  if (kind == Kind::unix_socket) {
-    return "unix:" + path;
-  }
-  const auto host = ip.is_v6() ? "[" + ip.to_string() + "]" : ip.to_string();
-  return "inet:" + host + ":" + std::to_string(port);
-}
-
-std::optional<ListenAddress> parse_listen_address(std::string_view spec) {
-  const auto colon = spec.find(':');
-  if (colon == std::string_view::npos) {
-    return std::nullopt;
-  }
-  const auto scheme = spec.substr(0, colon);
-  const auto rest = spec.substr(colon + 1);
-  if (scheme == "unix" || scheme == "local") {
-    if (rest.empty() || rest.front() != '/') {
-      return std::nullopt;
-    }
-    ListenAddress address;
-    address.kind = ListenAddress::Kind::unix_socket;
-    address.path = std::string(rest);
-    return address;
-  }
-  if (scheme == "inet" || scheme == "inet6") {
-    auto address = parse_inet(rest);
-    if (address && scheme == "inet6" && !address->ip.is_v6()) {
-      return std::nullopt;
-    }
-    return address;
-  }
-  return std::nullopt;
-}
 
 void UnixSocketFile::remove() {
   if (path_.empty()) {

@@ -1,8 +1,7 @@
-// Where the milter listens: parsing of the socket specifications Postfix and
-// Sendmail/OpenDKIM use ("inet:127.0.0.1:8891", "inet:8891@[::1]", "unix:/path",
-// "local:/path") and opening of the listening socket, including a unix socket's
-// mode and owner and the safe replacement of a stale socket file. Reads the
-// configured specification (trusted) and the file system at the socket path.
+// Where the milter listens: opening of the listening socket for a listen
+// address (net/listen.hpp: "inet:127.0.0.1:8891", "inet:8891@[::1]",
+// "unix:/path", "local:/path"), including a unix socket's mode and owner and the
+// safe replacement of a stale socket file. Reads the file system at the socket path.
 #pragma once
 
 #include <sys/types.h>
@@ -10,28 +9,14 @@
 #include <asio/basic_socket_acceptor.hpp>
 #include <asio/generic/stream_protocol.hpp>
 #include <cstdint>
-#include <optional>
 #include <string>
-#include <string_view>
 
-#include "net/address.hpp"
+#include "net/listen.hpp"
 
 namespace domainauth::milter {
 
-struct ListenAddress {
-  enum class Kind : std::uint8_t { inet, unix_socket };
-  Kind kind = Kind::inet;
-  net::IpAddress ip;       // inet
-  std::uint16_t port = 0;  // inet; 0 = any free port
-  std::string path;        // unix
-
-  // "inet:127.0.0.1:8891", "inet:[::1]:8891", "unix:/run/domainauth/milter".
-  [[nodiscard]] std::string to_string() const;
-};
-
-// inet:HOST:PORT, inet:[IPV6]:PORT, inet:PORT@HOST, inet6:PORT@HOST, inet:PORT (all
-// IPv4 addresses), unix:PATH, local:PATH. HOST is an IP literal, "localhost" or "*".
-[[nodiscard]] std::optional<ListenAddress> parse_listen_address(std::string_view spec);
+// One grammar for every listener (net/listen.hpp): milter.listen is parsed by it too.
+using net::ListenAddress;
 
 struct UnixSocketOptions {
   unsigned mode = 0660;
@@ -61,7 +46,8 @@ class UnixSocketFile {
 
 using Acceptor = asio::basic_socket_acceptor<asio::generic::stream_protocol>;
 
-// Opens, binds and listens. For unix sockets, `created` receives the file to remove later.
+// Opens, binds and listens; an inet address binds its ip() (no DNS lookup: a
+// host name is an error). For unix sockets, `created` receives the file to remove later.
 [[nodiscard]] ListenResult open_listener(Acceptor& acceptor, const ListenAddress& address,
                                          const UnixSocketOptions& unix_options, UnixSocketFile& created);
 

@@ -27,7 +27,7 @@ std::string peer_name(const asio::ip::tcp::socket& socket) {
   return "peer=" + endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
 }
 
-bool bind_inet(asio::ip::tcp::acceptor& acceptor, asio::io_context& io, const config::Listener& listener,
+bool bind_inet(asio::ip::tcp::acceptor& acceptor, asio::io_context& io, const net::ListenAddress& listener,
                std::string& error) {
   asio::error_code ec;
   asio::ip::tcp::resolver resolver(io);
@@ -46,7 +46,7 @@ bool bind_inet(asio::ip::tcp::acceptor& acceptor, asio::io_context& io, const co
   return !ec;
 }
 
-bool bind_unix(asio::local::stream_protocol::acceptor& acceptor, const config::Listener& listener, unsigned mode,
+bool bind_unix(asio::local::stream_protocol::acceptor& acceptor, const net::ListenAddress& listener, unsigned mode,
                std::string& error) {
   struct stat info {};
   // Replace a socket left by an earlier run; never remove anything else.
@@ -82,9 +82,9 @@ Server::~Server() {
   for (const auto& path : unix_paths_) ::unlink(path.c_str());
 }
 
-bool Server::listen(const std::vector<config::Listener>& listeners, unsigned socket_mode, std::string& error) {
+bool Server::listen(const std::vector<net::ListenAddress>& listeners, unsigned socket_mode, std::string& error) {
   for (const auto& listener : listeners) {
-    if (listener.kind == config::Listener::Kind::inet) {
+    if (listener.kind == net::ListenAddress::Kind::inet) {
       auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_);
       if (!bind_inet(*acceptor, io_, listener, error)) return false;
       tcp_.push_back(std::move(acceptor));
@@ -103,7 +103,7 @@ std::vector<std::string> Server::bound_names() const {
   for (const auto& acceptor : tcp_) {
     asio::error_code ec;
     const auto endpoint = acceptor->local_endpoint(ec);
-    config::Listener listener{config::Listener::Kind::inet, endpoint.address().to_string(), endpoint.port(), {}};
+    net::ListenAddress listener{net::ListenAddress::Kind::inet, endpoint.address().to_string(), endpoint.port(), {}};
     names.push_back(listener.to_string());
   }
   for (const auto& path : unix_paths_) names.push_back("unix:" + path);

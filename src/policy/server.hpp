@@ -14,7 +14,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "config/config.hpp"
+#include "net/listen.hpp"
 #include "policy/connection.hpp"
 
 namespace domainauth::policy {
@@ -28,7 +28,7 @@ class Server {
 
   // Binds every listener (a stale unix socket file is replaced; the socket gets
   // socket_mode). False with a message naming the listener when one fails.
-  [[nodiscard]] bool listen(const std::vector<config::Listener>& listeners, unsigned socket_mode,
+  [[nodiscard]] bool listen(const std::vector<net::ListenAddress>& listeners, unsigned socket_mode,
                             std::string& error);
   // Paths of the bound unix sockets (to hand them to the unprivileged user).
   [[nodiscard]] const std::vector<std::string>& unix_paths() const { return unix_paths_; }

@@ -12,7 +12,7 @@
 #include <asio/experimental/awaitable_operators.hpp>
 #include <chrono>
 
-#include "engine/spf_decision.hpp"
+#include "spf/decision.hpp"
 #include "spf/spf.hpp"
 #include "text/ascii.hpp"
 
@@ -124,9 +124,9 @@ asio::awaitable<Answer> Service::handle(const Request& request) {
     mail_from = std::move(mail_from_result);
   }
   const auto decision =
-      engine::decide_spf(settings->spf.policy, helo_outcome ? &*helo_outcome : nullptr, mail_from);
+      spf::decide(settings->spf.policy, helo_outcome ? &*helo_outcome : nullptr, mail_from);
 
-  if (decision.verdict == engine::SpfVerdict::accept) {
+  if (decision.verdict == spf::Verdict::accept) {
     const auto& outcome = decision.identity == spf::Identity::helo ? *helo_outcome : mail_from;
     answer.action = accept_action(settings->spf, outcome, client, helo);
   } else {
@@ -138,7 +138,7 @@ asio::awaitable<Answer> Service::handle(const Request& request) {
   if (helo_outcome) answer.log += " " + log_field("helo_result", spf::to_string(helo_outcome->result));
   answer.log += " " + log_field("mailfrom_result", spf::to_string(mail_from.result)) + " " +
                 log_field("mechanism", mail_from.mechanism) + " " +
-                log_field("decision", engine::to_string(decision.verdict)) + " " +
+                log_field("decision", spf::to_string(decision.verdict)) + " " +
                 log_field("identity", spf::to_string(decision.identity)) + " " +
                 log_field("us", std::to_string(elapsed.count())) + " cached=no";
   co_return answer;

@@ -3,7 +3,7 @@
 // checks HELO and MAIL FROM (RFC 7208 2.3, 2.4) and answers PREPEND
 // Received-SPF (RFC 7208 9.1), a 550 5.7.23 / 451 4.4.3 reply, or DUNNO. The
 // request comes from the policy client and is untrusted; SPF work goes through
-// spf/ and the verdict through engine::decide_spf.
+// spf/ and the verdict through spf::decide.
 #pragma once
 
 #include <asio/awaitable.hpp>

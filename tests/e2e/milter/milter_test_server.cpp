@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
       options.progress_interval = ms(argv[++i]);
     } else if (i + 1 < argc && arg == "--eom-delay-ms") {
       eom_delay = ms(argv[++i]);
-    } else if (auto address = parse_listen_address(arg)) {
+    } else if (std::string unused; auto address = ListenAddress::parse(arg, unused)) {
       listens.push_back(*address);
     } else {
       std::cerr << "usage: milter_test_server [--idle-ms N] [--stall-ms N] [--progress-ms N] "

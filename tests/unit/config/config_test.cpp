@@ -17,10 +17,10 @@ TEST(Config, EmptyFileGivesEmbeddedDefaults) {
   EXPECT_EQ(c.policy.socket_mode, 0666u);
   EXPECT_TRUE(c.dns.servers.empty());
   EXPECT_EQ(c.dns.timeout, std::chrono::milliseconds(5000));
-  EXPECT_EQ(c.spf.policy.mail_from[spf::Result::fail], engine::SpfVerdict::reject);
-  EXPECT_EQ(c.spf.policy.mail_from[spf::Result::softfail], engine::SpfVerdict::accept);
-  EXPECT_EQ(c.spf.policy.helo[spf::Result::temperror], engine::SpfVerdict::defer);
-  EXPECT_EQ(c.spf.policy.helo[spf::Result::permerror], engine::SpfVerdict::accept);
+  EXPECT_EQ(c.spf.policy.mail_from[spf::Result::fail], spf::Verdict::reject);
+  EXPECT_EQ(c.spf.policy.mail_from[spf::Result::softfail], spf::Verdict::accept);
+  EXPECT_EQ(c.spf.policy.helo[spf::Result::temperror], spf::Verdict::defer);
+  EXPECT_EQ(c.spf.policy.helo[spf::Result::permerror], spf::Verdict::accept);
   EXPECT_TRUE(c.spf.skip_authenticated);
   EXPECT_TRUE(c.spf.received_spf);
   EXPECT_FALSE(c.spf.receiver.empty());  // the host name
@@ -72,7 +72,7 @@ log_level = "debug"
   ASSERT_EQ(c.policy.listen.size(), 2u);
   EXPECT_EQ(c.policy.listen[0].host, "::1");
   EXPECT_EQ(c.policy.listen[0].port, 10025);
-  EXPECT_EQ(c.policy.listen[1].kind, Listener::Kind::unix_socket);
+  EXPECT_EQ(c.policy.listen[1].kind, net::ListenAddress::Kind::unix_socket);
   EXPECT_EQ(c.policy.listen[1].path, "/run/domainauth/policy");
   EXPECT_EQ(c.policy.socket_mode, 0660u);
   EXPECT_EQ(c.policy.cache_size, 5u);
@@ -81,10 +81,10 @@ log_level = "debug"
   EXPECT_FALSE(c.spf.received_spf);
   EXPECT_EQ(c.spf.receiver, "mx.example.org");
   EXPECT_EQ(c.spf.explanation, "see %{d}");
-  EXPECT_EQ(c.spf.policy.helo[spf::Result::fail], engine::SpfVerdict::accept);
-  EXPECT_EQ(c.spf.policy.mail_from[spf::Result::fail], engine::SpfVerdict::reject);
-  EXPECT_EQ(c.spf.policy.mail_from[spf::Result::softfail], engine::SpfVerdict::reject);
-  EXPECT_EQ(c.spf.policy.mail_from[spf::Result::temperror], engine::SpfVerdict::accept);
+  EXPECT_EQ(c.spf.policy.helo[spf::Result::fail], spf::Verdict::accept);
+  EXPECT_EQ(c.spf.policy.mail_from[spf::Result::fail], spf::Verdict::reject);
+  EXPECT_EQ(c.spf.policy.mail_from[spf::Result::softfail], spf::Verdict::reject);
+  EXPECT_EQ(c.spf.policy.mail_from[spf::Result::temperror], spf::Verdict::accept);
   EXPECT_EQ(c.daemon.user, "domainauth");
   EXPECT_EQ(c.daemon.log, LogTarget::syslog);
   EXPECT_EQ(c.daemon.log_level, LogLevel::debug);
@@ -155,19 +155,6 @@ TEST(Config, MissingFileIsAnError) {
   const auto result = load_file("/nonexistent/domainauth.toml");
   ASSERT_EQ(result.errors.size(), 1u);
   EXPECT_EQ(result.errors[0], "/nonexistent/domainauth.toml: cannot read the file");
-}
-
-TEST(Listener, ParsesAndPrintsPostfixForms) {
-  std::string error;
-  for (const char* text : {"inet:127.0.0.1:10023", "inet:[::1]:8891", "inet:localhost:1", "unix:/run/x"}) {
-    const auto listener = Listener::parse(text, error);
-    ASSERT_TRUE(listener) << text << ": " << error;
-    EXPECT_EQ(listener->to_string(), text);
-  }
-  for (const char* text : {"inet:127.0.0.1", "inet::25", "inet:h:0", "inet:h:x", "unix:", "local:/x"}) {
-    EXPECT_FALSE(Listener::parse(text, error)) << text;
-  }
-  EXPECT_FALSE(Listener::parse("unix:/" + std::string(200, 'x'), error));
 }
 
 // toml11 parses nested arrays by recursion: a file nested thousands deep must

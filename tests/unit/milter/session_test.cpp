@@ -151,7 +151,7 @@ class MilterSession : public ::testing::Test {
       return std::make_unique<FakeHandler>(context, journal_, behaviour_);
     });
     ListenAddress address;
-    address.ip = net::IpAddress::v4({127, 0, 0, 1});
+    address.host = "127.0.0.1";
     auto result = server_->listen(address);
     ASSERT_TRUE(result.ok()) << result.error;
     port_ = result.port;

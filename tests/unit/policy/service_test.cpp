@@ -78,7 +78,7 @@ TEST_F(PolicyService, DnsTimeoutDefers451_4_4_3) {
 }
 
 TEST_F(PolicyService, TemperrorAcceptedWhenConfigured) {
-  settings_.policy.mail_from.set(spf::Result::temperror, engine::SpfVerdict::accept);
+  settings_.policy.mail_from.set(spf::Result::temperror, spf::Verdict::accept);
   const auto answer = handle({{"sender", "a@slow.example"}, {"helo_name", "unknown.example"}});
   EXPECT_EQ(answer.action.rfind("PREPEND Received-SPF: temperror ", 0), 0u) << answer.action;
 }

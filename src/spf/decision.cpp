@@ -1,37 +1,37 @@
 // SPF result -> message verdict and SMTP reply (RFC 7208 8, RFC 7372 3).
 // Reads outcomes whose explanation may come from DNS (an exp= record): the
 // text is passed on as is; front ends escape it for their protocol.
-#include "engine/spf_decision.hpp"
+#include "spf/decision.hpp"
 
-namespace domainauth::engine {
+namespace domainauth::spf {
 
-std::string_view to_string(SpfVerdict verdict) {
+std::string_view to_string(Verdict verdict) {
   switch (verdict) {
-    case SpfVerdict::accept: return "accept";
-    case SpfVerdict::reject: return "reject";
-    case SpfVerdict::defer: return "defer";
+    case Verdict::accept: return "accept";
+    case Verdict::reject: return "reject";
+    case Verdict::defer: return "defer";
   }
   return "unknown";
 }
 
-std::optional<SpfVerdict> parse_spf_verdict(std::string_view text) {
-  for (auto verdict : {SpfVerdict::accept, SpfVerdict::reject, SpfVerdict::defer}) {
+std::optional<Verdict> parse_verdict(std::string_view text) {
+  for (auto verdict : {Verdict::accept, Verdict::reject, Verdict::defer}) {
     if (text == to_string(verdict)) return verdict;
   }
   return std::nullopt;
 }
 
-SpfActions::SpfActions() {
-  by_result_.fill(SpfVerdict::accept);
-  set(spf::Result::fail, SpfVerdict::reject);
-  set(spf::Result::temperror, SpfVerdict::defer);
+Actions::Actions() {
+  by_result_.fill(Verdict::accept);
+  set(spf::Result::fail, Verdict::reject);
+  set(spf::Result::temperror, Verdict::defer);
 }
 
-SpfVerdict SpfActions::operator[](spf::Result result) const {
+Verdict Actions::operator[](spf::Result result) const {
   return by_result_.at(static_cast<std::size_t>(result));
 }
 
-void SpfActions::set(spf::Result result, SpfVerdict verdict) {
+void Actions::set(spf::Result result, Verdict verdict) {
   by_result_.at(static_cast<std::size_t>(result)) = verdict;
 }
 
@@ -46,8 +46,8 @@ std::string reply_text(const spf::Outcome& outcome) {
   return why;
 }
 
-std::string smtp_reply(SpfVerdict verdict, const spf::Outcome& outcome) {
-  if (verdict == SpfVerdict::defer) {
+std::string smtp_reply(Verdict verdict, const spf::Outcome& outcome) {
+  if (verdict == Verdict::defer) {
     // RFC 7208 8.6: 451 4.4.3 whatever made us defer.
     return "451 4.4.3 " + reply_text(outcome);
   }
@@ -56,27 +56,27 @@ std::string smtp_reply(SpfVerdict verdict, const spf::Outcome& outcome) {
   return code + reply_text(outcome);
 }
 
-SpfDecision decided(SpfVerdict verdict, const spf::Outcome& outcome) {
-  SpfDecision decision;
+Decision decided(Verdict verdict, const spf::Outcome& outcome) {
+  Decision decision;
   decision.verdict = verdict;
   decision.identity = outcome.identity;
-  if (verdict != SpfVerdict::accept) decision.smtp_reply = smtp_reply(verdict, outcome);
+  if (verdict != Verdict::accept) decision.smtp_reply = smtp_reply(verdict, outcome);
   return decision;
 }
 
 }  // namespace
 
-SpfDecision decide_spf(const SpfPolicy& policy, const spf::Outcome* helo, const spf::Outcome& mail_from) {
+Decision decide(const Policy& policy, const spf::Outcome* helo, const spf::Outcome& mail_from) {
   if (helo != nullptr) {
     const auto verdict = policy.helo[helo->result];
-    if (verdict != SpfVerdict::accept) return decided(verdict, *helo);
+    if (verdict != Verdict::accept) return decided(verdict, *helo);
   }
   const auto verdict = policy.mail_from[mail_from.result];
-  if (verdict != SpfVerdict::accept) return decided(verdict, mail_from);
+  if (verdict != Verdict::accept) return decided(verdict, mail_from);
   if (helo != nullptr && mail_from.result == spf::Result::none && helo->result != spf::Result::none) {
-    return decided(SpfVerdict::accept, *helo);
+    return decided(Verdict::accept, *helo);
   }
-  return decided(SpfVerdict::accept, mail_from);
+  return decided(Verdict::accept, mail_from);
 }
 
-}  // namespace domainauth::engine
+}  // namespace domainauth::spf
