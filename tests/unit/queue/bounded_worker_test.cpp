@@ -1,6 +1,7 @@
 // BoundedWorker: items are handled in order on the worker thread, push never
 // blocks, a full queue drops with a counter, a failed batch is retried, the
-// destructor finishes the queue and counts what still fails.
+// destructor finishes the queue and counts what still fails; stop() bounds that
+// by the drain time and tells a blocking handler its deadline.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -110,6 +111,43 @@ TEST(BoundedWorker, StillFailingAtShutdownIsDroppedAndCountedWithoutWaitingForTh
   }
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
   EXPECT_GE(attempts, 1);
+}
+
+TEST(BoundedWorker, StopDropsWhatIsLeftAfterTheDrainTimeAndCountsIt) {
+  std::atomic<int> handled{0};
+  BoundedWorker<int> worker("test", {100, 1, 5s, "test.limit", 300ms, "test.drain"}, [&](std::vector<int>&) {
+    std::this_thread::sleep_for(100ms);  // a slow relay: 10 items would take a second
+    ++handled;
+    return true;
+  });
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(worker.push(i));
+  const auto start = std::chrono::steady_clock::now();
+  worker.stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  const auto stats = worker.stats();
+  EXPECT_GE(handled, 2);
+  EXPECT_LT(handled, 10);
+  EXPECT_EQ(stats.handled + stats.dropped, 10u);
+  EXPECT_EQ(stats.queued, 0u);
+  EXPECT_FALSE(worker.push(11));  // stopped: dropped and counted
+  EXPECT_EQ(worker.stats().dropped, stats.dropped + 1);
+}
+
+TEST(BoundedWorker, DeadlineTellsABlockingHandlerWhenToGiveUp) {
+  std::atomic<bool> started{false};
+  BoundedWorker<int> worker("test", {10, 1, 5s, "test.limit", 200ms, "test.drain"}, [&](std::vector<int>&) {
+    started = true;
+    while (std::chrono::steady_clock::now() < worker.deadline()) std::this_thread::sleep_for(10ms);
+    return true;  // gave up at the deadline (a real handler reports its failure)
+  });
+  EXPECT_EQ(worker.deadline(), std::chrono::steady_clock::time_point::max());
+  ASSERT_TRUE(worker.push(1));
+  ASSERT_TRUE(worker.push(2));
+  while (!started) std::this_thread::sleep_for(1ms);
+  const auto start = std::chrono::steady_clock::now();
+  worker.stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  EXPECT_EQ(worker.stats().dropped, 1u);  // item 2: the deadline passed before its turn
 }
 
 }  // namespace
