@@ -210,7 +210,7 @@ asio::awaitable<void> Session::serve() {
     }
     const bool between_messages = !reader_.partial() && stage_ == Stage::none;
     if (between_messages && draining_) {
-      spdlog::info("milter: peer={} event=closed detail=\"closed at shutdown after its message\"", peer_);
+      spdlog::info("milter: peer={} event=closed detail=\"closed at shutdown between messages\"", peer_);
       co_return;
     }
     if (reader_.partial()) {
