@@ -2,11 +2,14 @@
 // It serves the milter (default inet:127.0.0.1:8891: verifies everything and
 // signs mail of originators for the domains it has keys for) and the Postfix
 // policy service (default inet:127.0.0.1:10023), on one event loop; signing
-// runs on a small thread pool. SIGTERM/SIGINT: stop accepting, let milter
-// sessions and policy requests in progress finish (at most kDrainTimeout),
-// exit. SIGHUP: reload the configuration and the signing keys (connections
-// stay; a connection keeps the settings it started with; listeners need a
-// restart). Binds as root, writes the PID file, then becomes daemon.user.
+// runs on a small thread pool. SIGTERM/SIGINT: stop accepting, close idle
+// connections (between milter messages or policy requests) at once, let milter
+// messages and policy requests in progress finish (at most kDrainTimeout),
+// submit the queued failure reports for at most failure_reports.shutdown_timeout
+// (the rest are dropped and counted), remove the PID file and sockets, exit.
+// SIGHUP: reload the configuration and the signing keys (connections stay; a
+// connection keeps the settings it started with; listeners need a restart).
+// Binds as root, writes the PID file, then becomes daemon.user.
 #include <filesystem>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -43,6 +46,9 @@ constexpr auto kDrainTimeout = std::chrono::seconds(30);
 constexpr auto kDrainPoll = std::chrono::milliseconds(100);
 // Threads that make DKIM signatures (RSA / Ed25519), off the event loop.
 constexpr std::size_t kCryptoThreads = 2;
+// Descriptors beyond the milter and policy connections: listeners, DNS sockets,
+// the database, the log, report submission, key and table files.
+constexpr std::size_t kSpareDescriptors = 256;
 
 struct ServeOptions {
   std::string config_path;
@@ -81,6 +87,9 @@ class Daemon {
     if (!config_.daemon.pid_file.empty() && !daemon::write_pid_file(config_.daemon.pid_file, error)) {
       return fail(error);
     }
+    pid_file_written_ = !config_.daemon.pid_file.empty();
+    daemon::raise_descriptor_limit(config_.milter.max_connections + config_.policy.max_connections +
+                                   kSpareDescriptors);
     auto owned = server_->unix_paths();  // handed to daemon.user, so it can remove them at exit
     if (!config_.daemon.pid_file.empty()) owned.push_back(config_.daemon.pid_file);
     if (auto state = make_state_directory(); !state.empty()) owned.push_back(state);
@@ -97,11 +106,11 @@ class Daemon {
     milter_.reset();
     milter_context_.reset();
     crypto_.join();
-    failure_reporter_.reset();  // its worker submits what is queued, then stops
+    stop_failure_reports();
     server_.reset();
     service_.reset();
     settings_.reset();
-    if (!config_.daemon.pid_file.empty()) ::unlink(config_.daemon.pid_file.c_str());
+    remove_pid_file();
     spdlog::info("event=stopped");
     return kExitOk;
   }
@@ -109,7 +118,28 @@ class Daemon {
  private:
   int fail(const std::string& error) {
     spdlog::error("event=start-failed error=\"{}\"", error);
+    remove_pid_file();  // sockets: removed by their servers' destructors
     return kExitEnvironment;
+  }
+
+  // Bounded by failure_reports.shutdown_timeout: a relay that never answers
+  // cannot hold up the exit (the MTA tempfails while we are gone).
+  void stop_failure_reports() {
+    if (!failure_reporter_) return;
+    failure_reporter_->stop();
+    const auto stats = failure_reporter_->stats();
+    spdlog::info("event=failure_reports_stopped sent={} failed={} dropped={}", stats.sent, stats.failed,
+                 stats.dropped);
+    failure_reporter_.reset();
+  }
+
+  void remove_pid_file() {
+    if (!pid_file_written_) return;
+    pid_file_written_ = false;
+    std::string error;
+    if (!daemon::remove_pid_file(config_.daemon.pid_file, error)) {
+      spdlog::warn("event=pid-file-not-removed error=\"{}\"", error);
+    }
   }
 
   asio::awaitable<void> handle_signals() {
@@ -167,7 +197,7 @@ class Daemon {
     return std::make_shared<engine::FailureReporter>(
         config_.failure_reports, std::move(from), host, config_.dmarc,
         [relay = config_.report.relay](const engine::OutgoingReport& r) {
-          return report::submit(relay, r.mail_from, r.recipients, r.message);
+          return report::submit(relay, r.mail_from, r.recipients, r.message, r.deadline);
         });
   }
 
@@ -199,6 +229,7 @@ class Daemon {
     options.capabilities = milter::engine_capabilities();
     options.idle_timeout = config_.milter.idle_timeout;
     options.stall_timeout = config_.milter.stall_timeout;
+    options.max_connections = config_.milter.max_connections;
     options.on_handler_error = config_.milter.on_internal_error == config::FailureAction::tempfail
                                    ? milter::to_reply(engine::internal_error_reply())
                                    : milter::Reply::continue_();
@@ -228,7 +259,10 @@ class Daemon {
   void reload() {
     auto loaded = load_config(options_.config_path, options_.dns);
     if (!loaded.config) {
-      for (const auto& error : loaded.errors) spdlog::error("event=reload-failed error=\"{}\"", error);
+      // uid: the files must be readable by the user the daemon became after binding.
+      for (const auto& error : loaded.errors) {
+        spdlog::error("event=reload-failed uid={} error=\"{}\"", ::geteuid(), error);
+      }
       return;
     }
     std::string error;
@@ -237,8 +271,10 @@ class Daemon {
       spdlog::error("event=reload-failed error=\"dns: {}\"", error);
       return;
     }
-    if (!(loaded.config->policy.listen == config_.policy.listen) || loaded.config->milter.listen != config_.milter.listen) {
-      spdlog::warn("event=reload note=\"policy.listen or milter.listen changed; restart to apply\"");
+    if (!(loaded.config->policy.listen == config_.policy.listen) || loaded.config->milter.listen != config_.milter.listen ||
+        loaded.config->milter.max_connections != config_.milter.max_connections) {
+      spdlog::warn("event=reload note=\"policy.listen, milter.listen or milter.max_connections changed; restart to "
+                   "apply\"");
     }
     if (loaded.config->store.backend != config_.store.backend || loaded.config->store.sqlite_path != config_.store.sqlite_path ||
         loaded.config->store.postgresql != config_.store.postgresql) {
@@ -258,8 +294,10 @@ class Daemon {
     config_.verify = loaded.config->verify;
     config_.dmarc = loaded.config->dmarc;
     const auto listen = config_.milter.listen;
+    const auto max_connections = config_.milter.max_connections;
     config_.milter = loaded.config->milter;
     config_.milter.listen = listen;
+    config_.milter.max_connections = max_connections;
     milter_context_ = make_milter_context(config_);
     config_.policy.idle_timeout = loaded.config->policy.idle_timeout;
     config_.policy.request_timeout = loaded.config->policy.request_timeout;
@@ -278,6 +316,7 @@ class Daemon {
   std::shared_ptr<const engine::Context> milter_context_;
   std::optional<milter::Server> milter_;
   std::vector<std::string> milter_names_;
+  bool pid_file_written_ = false;
 };
 
 int run_serve(const ServeOptions& options) {

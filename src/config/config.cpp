@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -147,7 +149,7 @@ const std::array kKeys = {
         "SMTP transactions (Postfix instance ids) whose answer is kept for their further recipients",
         [](Config& c, const toml::value& v) { return to_count(v, kMaxCacheSize, c.policy.cache_size); }},
     Key{"policy.max_connections", Type::integer, "1000",
-        "concurrent policy connections; more wait in the listen queue",
+        "concurrent policy connections; one more is closed at once and logged (Postfix defers that request)",
         [](Config& c, const toml::value& v) { return to_count(v, kMaxConnections, c.policy.max_connections); }},
     DOMAINAUTH_SPF_ACTIONS("helo", true, "the HELO identity"),
     DOMAINAUTH_SPF_ACTIONS("mail_from", false, "the MAIL FROM identity"),
@@ -397,7 +399,7 @@ LoadResult load_file(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
   if (!file) {
     LoadResult result;
-    result.errors.push_back(path + ": cannot read the file");
+    result.errors.push_back(path + ": cannot read the file: " + std::strerror(errno));
     return result;
   }
   std::ostringstream text;

@@ -85,6 +85,7 @@ struct MilterSettings {
   FailureAction on_dns_error = FailureAction::tempfail;  // a temperror in spf, dkim or dmarc
   std::size_t max_headers = 0;                 // header fields kept per message
   std::size_t max_header_bytes = 0;            // bytes of header fields kept per message
+  std::size_t max_connections = 0;             // MTA connections at once; beyond: closed at once
 };
 
 // A [[sign.key]] entry as written.
@@ -182,6 +183,7 @@ struct FailureReportSettings {
   bool include_body = false;      // the body too (message/rfc822) when not redacting and small enough
   std::size_t rate_limit = 10;    // reports per reported (From) domain per hour
   std::size_t queue_limit = 100;  // reports waiting for the relay at most; beyond: dropped and counted
+  std::chrono::milliseconds shutdown_timeout{5000};  // at exit: to submit what is queued; the rest dropped
   friend bool operator==(const FailureReportSettings&, const FailureReportSettings&) = default;
 };
 

@@ -1,7 +1,8 @@
 // The declared keys of [failure_reports]: whether the milter sends DMARC
 // failure reports (RFC 9991; off by default, as OpenDMARC's FailureReports),
 // who they come from, who gets a copy, redaction (RFC 6590; on by default, as
-// RFC 9991 7 urges minimization), the body, the rate limit and the queue bound.
+// RFC 9991 7 urges minimization), the body, the rate limit, the queue bound and
+// how long the queue may take at shutdown.
 #include <algorithm>
 #include <array>
 
@@ -62,6 +63,11 @@ const std::array kKeys{
         "failure reports waiting for the relay at most; beyond it reports are dropped (counted and logged), mail "
         "never waits",
         [](Config& c, const toml::value& v) { return to_count(v, kMaxQueue, c.failure_reports.queue_limit); }},
+    Key{"failure_reports.shutdown_timeout", Type::seconds, "5",
+        "seconds the daemon spends at exit submitting the reports still queued (the one in progress is cut "
+        "then); the rest are dropped and counted in the log, so a relay that does not answer never holds up a "
+        "stop or restart",
+        [](Config& c, const toml::value& v) { return to_duration(v, c.failure_reports.shutdown_timeout); }},
 };
 
 }  // namespace

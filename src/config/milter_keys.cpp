@@ -34,6 +34,7 @@ constexpr std::int64_t kMaxHeaderFields = static_cast<std::int64_t>(mail::kMaxHe
 constexpr std::int64_t kMaxHeaderBytes = static_cast<std::int64_t>(mail::kMaxHeaderBytes);
 constexpr std::int64_t kMaxSignatures = 100;
 constexpr std::int64_t kMaxExpireSeconds = 366LL * 24 * 3600;
+constexpr std::int64_t kMaxConnections = 1'000'000;
 
 std::optional<std::string> to_action(const toml::value& value, FailureAction& out) {
   const auto& text = value.as_string().str;
@@ -113,8 +114,14 @@ const std::array kKeys = {
         [](Config& c, const toml::value& v) { return to_text(v, c.milter.socket_group); }},
     Key{"milter.idle_timeout", Type::seconds, "600", "seconds a milter connection may wait between commands",
         [](Config& c, const toml::value& v) { return to_duration(v, c.milter.idle_timeout); }},
-    Key{"milter.stall_timeout", Type::seconds, "30", "seconds the MTA may take to finish a packet once begun",
+    Key{"milter.stall_timeout", Type::seconds, "30",
+        "seconds the MTA may take to send a packet, counted from its first byte (and to read a reply)",
         [](Config& c, const toml::value& v) { return to_duration(v, c.milter.stall_timeout); }},
+    Key{"milter.max_connections", Type::integer, "1000",
+        "MTA connections served at once (Postfix opens one per smtpd/cleanup process, 100 per service by "
+        "default); a connection beyond them is closed at once and logged, so the MTA applies "
+        "milter_default_action to it while the sessions in progress keep their descriptors",
+        [](Config& c, const toml::value& v) { return to_count(v, kMaxConnections, c.milter.max_connections); }},
     Key{"milter.authserv_id", Type::string, "\"\"",
         "authserv-id of the Authentication-Results we add (and remove when forged); empty: the host name",
         [](Config& c, const toml::value& v) { return to_text(v, c.milter.authserv_id); }},

@@ -8,6 +8,8 @@
 #include "config/opendkim_tables.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -178,7 +180,7 @@ std::optional<std::string> read_table_file(std::string_view spec, std::string* p
   *path = std::string(spec);
   std::ifstream in(*path, std::ios::binary);
   if (!in) {
-    error = *path + ": cannot read";
+    error = *path + ": cannot read: " + std::strerror(errno);
     return std::nullopt;
   }
   std::stringstream text;

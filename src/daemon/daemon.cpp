@@ -1,18 +1,20 @@
-// Logging set-up, privilege drop and PID file (see daemon.hpp).
+// Logging set-up, privilege drop, PID file and descriptor limit (see daemon.hpp).
 #include "daemon/daemon.hpp"
 
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/sinks/syslog_sink.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <syslog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 
 namespace domainauth::daemon {
 
@@ -76,14 +78,44 @@ bool drop_privileges(const std::string& user, const std::vector<std::string>& ow
 }
 
 bool write_pid_file(const std::string& path, std::string& error) {
-  std::ofstream file(path, std::ios::trunc);
-  file << ::getpid() << '\n';
-  file.close();
-  if (!file) {
-    error = "cannot write PID file " + path;
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    error = "cannot write PID file " + path + ": " + errno_text();
+    return false;
+  }
+  const std::string text = std::to_string(::getpid()) + "\n";
+  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  const std::string why = errno_text();
+  if (::close(fd) != 0 || !written) {
+    error = "cannot write PID file " + path + ": " + why;
     return false;
   }
   return true;
+}
+
+bool remove_pid_file(const std::string& path, std::string& error) {
+  if (::unlink(path.c_str()) == 0 || errno == ENOENT) return true;
+  error = "cannot remove PID file " + path + ": " + errno_text() +
+          " (put it in a folder daemon.user may write, e.g. systemd RuntimeDirectory=domainauth)";
+  return false;
+}
+
+void raise_descriptor_limit(std::size_t wanted) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    spdlog::warn("event=descriptor-limit error=\"getrlimit: {}\"", errno_text());
+    return;
+  }
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < wanted) {
+    const rlim_t raised = limit.rlim_max == RLIM_INFINITY ? wanted : std::min<rlim_t>(wanted, limit.rlim_max);
+    rlimit next{raised, limit.rlim_max};
+    if (::setrlimit(RLIMIT_NOFILE, &next) == 0) limit.rlim_cur = raised;
+  }
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < wanted) {
+    spdlog::warn("event=descriptor-limit limit={} wanted={} note=\"below what milter.max_connections and "
+                 "policy.max_connections need: raise LimitNOFILE (ulimit -n) or lower them\"",
+                 limit.rlim_cur, wanted);
+  }
 }
 
 }  // namespace domainauth::daemon

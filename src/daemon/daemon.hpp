@@ -21,7 +21,17 @@ void setup_logging(config::LogTarget target, config::LogLevel level, const std::
 [[nodiscard]] bool drop_privileges(const std::string& user, const std::vector<std::string>& owned_paths,
                                    std::string& error);
 
-// Writes this process id to path (replacing the file). False with a message on failure.
+// Writes this process id to path (replacing the file). False with a message
+// naming the file and the OS error on failure.
 [[nodiscard]] bool write_pid_file(const std::string& path, std::string& error);
+// Removes the PID file. After dropping root this works only in a folder
+// daemon.user may write (systemd: RuntimeDirectory=); false with a message
+// naming the file and the OS error otherwise.
+[[nodiscard]] bool remove_pid_file(const std::string& path, std::string& error);
+
+// Raises the soft limit on open descriptors towards wanted (at most the hard
+// limit), so the connection caps, not EMFILE, decide; logs when wanted is out of
+// reach (the caps then need lowering or LimitNOFILE raising).
+void raise_descriptor_limit(std::size_t wanted);
 
 }  // namespace domainauth::daemon

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -217,7 +219,7 @@ std::optional<PrivateKey> PrivateKey::load_file(const std::string& path, bool al
                                                 std::string* error) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
-    *error = path + ": cannot read the key file";
+    *error = path + ": cannot read the key file: " + std::strerror(errno);
     return std::nullopt;
   }
   if ((st.st_mode & 077) != 0 && !allow_group_readable) {
@@ -227,6 +229,10 @@ std::optional<PrivateKey> PrivateKey::load_file(const std::string& path, bool al
     return std::nullopt;
   }
   std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *error = path + ": cannot read the key file: " + std::strerror(errno);
+    return std::nullopt;
+  }
   std::stringstream text;
   text << in.rdbuf();
   if (!in) {

@@ -3,6 +3,8 @@
 #include "dns/config.hpp"
 
 #include <charconv>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -65,7 +67,7 @@ std::optional<ServerAddress> parse_server(std::string_view spec, std::string& er
 std::optional<std::vector<ServerAddress>> resolv_conf_servers(const std::string& path, std::string& error) {
   std::ifstream in(path);
   if (!in) {
-    error = "cannot read " + path;
+    error = "cannot read " + path + ": " + std::strerror(errno);
     return std::nullopt;
   }
   std::vector<ServerAddress> servers;

@@ -45,7 +45,9 @@ FailureReporter::FailureReporter(config::FailureReportSettings settings, std::st
       submit_(std::move(submit)),
       limiter_(settings_.rate_limit),
       redactor_(random_key()),
-      worker_("failure_report", {settings_.queue_limit, 1, std::chrono::milliseconds{0}, "failure_reports.queue_limit"},
+      worker_("failure_report",
+              {settings_.queue_limit, 1, std::chrono::milliseconds{0}, "failure_reports.queue_limit",
+               settings_.shutdown_timeout, "failure_reports.shutdown_timeout"},
               [this](std::vector<OutgoingReport>& batch) {
                 for (auto& report : batch) send(report);
                 return true;  // a report the relay refused is logged, not retried
@@ -107,7 +109,7 @@ asio::awaitable<void> FailureReporter::deliver(std::shared_ptr<FailureReporter> 
                  outcome.policy_domain);
     co_return;
   }
-  OutgoingReport report{self->envelope_, to, std::move(text), outcome.author_domain};
+  OutgoingReport report{self->envelope_, to, std::move(text), outcome.author_domain, {}};
   report.recipients.insert(report.recipients.end(), self->settings_.bcc.begin(), self->settings_.bcc.end());
   self->queue(std::move(report));
 }
@@ -132,6 +134,7 @@ void FailureReporter::queue(OutgoingReport report) {
 }
 
 void FailureReporter::send(OutgoingReport& report) {
+  report.deadline = [this] { return worker_.deadline(); };
   if (auto error = submit_(report)) {
     ++failed_;
     spdlog::warn("event=failure_report_failed domain={} recipients={} error=\"{}\"", report.reported_domain,

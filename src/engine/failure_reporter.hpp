@@ -24,6 +24,7 @@
 #include "dns/resolver.hpp"
 #include "queue/bounded_worker.hpp"
 #include "report/failure.hpp"
+#include "report/submit.hpp"
 #include "report/rate_limit.hpp"
 
 namespace domainauth::engine {
@@ -34,6 +35,7 @@ struct OutgoingReport {
   std::vector<std::string> recipients;  // ruf mailboxes + failure_reports.bcc
   std::string message;
   std::string reported_domain;          // for the log
+  report::Deadline deadline;            // when its submission must be over (set by the worker)
 };
 
 struct FailureReportStats {
@@ -47,7 +49,7 @@ struct FailureReportStats {
 
 class FailureReporter : public std::enable_shared_from_this<FailureReporter> {
  public:
-  // Submits one message; an error text when the relay did not take it.
+  // Submits one message (by its deadline); an error text when the relay did not take it.
   using Submit = std::function<std::optional<std::string>(const OutgoingReport&)>;
 
   // default_from: From when failure_reports.sent_by is empty; host_name: for
@@ -63,8 +65,12 @@ class FailureReporter : public std::enable_shared_from_this<FailureReporter> {
                        std::shared_ptr<const report::ReportedMessage> message, std::int64_t arrival);
 
   [[nodiscard]] FailureReportStats stats() const;
-  // Waits until the queue is empty (tests, shutdown); true when it is.
+  // Waits until the queue is empty (tests); true when it is.
   bool flush(std::chrono::milliseconds timeout) { return worker_.flush(timeout); }
+  // At shutdown: submits what is queued for at most failure_reports.shutdown_timeout
+  // (the submission in progress is cut at that deadline), drops and logs the rest,
+  // then takes no more reports. Blocks until done.
+  void stop() { worker_.stop(); }
 
   [[nodiscard]] const config::FailureReportSettings& settings() const { return settings_; }
 

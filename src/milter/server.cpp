@@ -60,11 +60,41 @@ void Server::stop() {
     listener->acceptor.close(ec);
     listener->unix_file.remove();
   }
+  shared_->drain_all();
+}
+
+std::uint64_t Server::Shared::add_drain(std::function<void()> drain) {
+  std::unique_lock lock(mutex);
+  const auto id = next_id++;
+  if (stopping) {
+    lock.unlock();
+    drain();
+    return id;
+  }
+  drains.emplace(id, std::move(drain));
+  return id;
+}
+
+void Server::Shared::remove_drain(std::uint64_t id) {
+  const std::lock_guard lock(mutex);
+  drains.erase(id);
+}
+
+void Server::Shared::drain_all() {
+  std::vector<std::function<void()>> pending;
+  {
+    const std::lock_guard lock(mutex);
+    stopping = true;
+    for (auto& [id, drain] : drains) pending.push_back(drain);
+  }
+  for (const auto& drain : pending) drain();
 }
 
 std::size_t Server::active_sessions() const { return shared_->sessions.load(); }
 
 namespace {
+
+constexpr auto kRefusalLogInterval = std::chrono::seconds(1);
 
 std::string describe_peer(const Socket& socket, bool tcp) {
   asio::error_code ec;
@@ -75,6 +105,25 @@ std::string describe_peer(const Socket& socket, bool tcp) {
   asio::ip::tcp::endpoint peer;
   std::memcpy(peer.data(), endpoint.data(), std::min<std::size_t>(endpoint.size(), sizeof(sockaddr_in6)));
   return peer.address().to_string() + ":" + std::to_string(peer.port());
+}
+
+// Closes a connection over max_connections; one log line a second at most, with
+// the count refused since the last one.
+void refuse(Socket& socket, const std::string& peer, Server::Shared& shared) {
+  {
+    const std::lock_guard lock(shared.mutex);
+    ++shared.refused;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - shared.refusal_logged >= kRefusalLogInterval) {
+      spdlog::warn("milter: peer={} event=connection_refused limit={} refused={} detail=\"milter.max_connections "
+                   "sessions in progress\" action=close",
+                   peer, shared.options.max_connections, shared.refused);
+      shared.refused = 0;
+      shared.refusal_logged = now;
+    }
+  }
+  asio::error_code ec;
+  socket.close(ec);
 }
 
 }  // namespace
@@ -101,6 +150,10 @@ asio::awaitable<void> Server::accept_loop(std::shared_ptr<Listener> listener, st
       socket.set_option(asio::ip::tcp::no_delay(true), ec);
     }
     auto peer = describe_peer(socket, listener->tcp);
+    if (shared->sessions.load() >= shared->options.max_connections) {
+      refuse(socket, peer, *shared);
+      continue;
+    }
     start_session(std::move(socket), shared, std::move(peer));
   }
 }

@@ -5,8 +5,12 @@
 // negotiates options, keeps macros, enforces command order, answers or stays
 // silent as the no-reply flags say, handles ABORT, QUIT and QUIT_NC (connection
 // reuse), and closes the connection with one log line on garbage, oversize
-// packets, out-of-protocol commands and stalls. It reads untrusted bytes from
-// whoever can connect to the socket.
+// packets, out-of-protocol commands and stalls (stall_timeout runs from a
+// packet's start, so a trickle of bytes does not hold a connection). At most
+// ServerOptions::max_connections sessions run at once: a connection beyond them
+// is closed at once with a log line (the MTA applies its milter_default_action),
+// so held connections cannot take the descriptors of sessions in progress. It
+// reads untrusted bytes from whoever can connect to the socket.
 //
 // The per-message work comes in through MessageHandler:
 //
@@ -94,9 +98,10 @@ using HandlerFactory = std::function<std::unique_ptr<MessageHandler>(const Sessi
 struct ServerOptions {
   Capabilities capabilities;                           // what the handlers need from the MTA
   std::chrono::milliseconds idle_timeout{std::chrono::minutes(10)};  // no packet begun: close
-  std::chrono::milliseconds stall_timeout{std::chrono::seconds(30)};  // packet or write unfinished: close
+  std::chrono::milliseconds stall_timeout{std::chrono::seconds(30)};  // packet (from its start) or write unfinished: close
   std::chrono::milliseconds progress_interval{std::chrono::seconds(30)};  // SMFIR_PROGRESS at slow eom; 0 = off
   Reply on_handler_error = Reply::tempfail();
+  std::size_t max_connections = 1000;  // sessions at once; beyond: new connections closed
 };
 
 class Server {
@@ -111,7 +116,8 @@ class Server {
   [[nodiscard]] ListenResult listen(const ListenAddress& address, const UnixSocketOptions& unix_options = {});
   // Starts accepting on every listener (once).
   void start();
-  // Stops accepting and removes our unix socket files; sessions in progress go on.
+  // Stops accepting and removes our unix socket files; sessions between messages
+  // are closed now, the others when their message ends.
   void stop();
   [[nodiscard]] std::size_t active_sessions() const;
 

@@ -7,12 +7,19 @@
 // negotiated steps say so. A command that goes back in this order (a new MAIL, or
 // HELO, before the last message ended) abandons the message in progress, as
 // libmilter does; Postfix sends ABORT right after such a HELO anyway.
+//
+// Timeouts: idle_timeout while no packet has begun; stall_timeout from the
+// moment a packet's first bytes are waited on to its last byte (a peer sending
+// one byte a second gains nothing), and for each write. At stop() a session
+// between messages (no packet begun, no message in progress) is closed at once;
+// one in a message is closed when that message ends.
 #include "milter/session.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
+#include <asio/post.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
@@ -35,17 +42,23 @@ class Session : public std::enable_shared_from_this<Session> {
     timer_.expires_at(Clock::time_point::max());
     ++shared_->sessions;
   }
-  ~Session() { --shared_->sessions; }
+  ~Session() {
+    shared_->remove_drain(drain_id_);
+    --shared_->sessions;
+  }
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
   asio::awaitable<void> run(std::shared_ptr<Session> self);
   asio::awaitable<void> watchdog(std::shared_ptr<Session> self);
+  void set_drain_id(std::uint64_t id) { drain_id_ = id; }
+  // The server is stopping: close now when between messages, else after this message.
+  void drain();
 
  private:
   [[nodiscard]] const ServerOptions& options() const { return shared_->options; }
   [[nodiscard]] std::string queue_id() const { return std::string(macros_.get("i").value_or("-")); }
-  void set_deadline(Clock::duration timeout);
+  void set_deadline(Clock::time_point deadline);
   void close();
   void log_failure(std::string_view event, std::string_view detail) const;
 
@@ -86,6 +99,11 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::steady_timer timer_;
   Clock::time_point deadline_ = Clock::time_point::max();
   bool timed_out_ = false;
+  std::optional<Clock::time_point> packet_start_;  // set while a packet is partly read
+  std::uint64_t drain_id_ = 0;
+  bool draining_ = false;      // stop(): close once no message is in progress
+  bool waiting_idle_ = false;  // reading, between messages, no packet begun
+  bool drained_ = false;       // closed by drain()
   std::shared_ptr<Server::Shared> shared_;
   std::string peer_;
   FrameReader reader_;
@@ -100,8 +118,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
 // ---------------------------------------------------------------- I/O and timeouts
 
-void Session::set_deadline(Clock::duration timeout) {
-  deadline_ = Clock::now() + timeout;
+void Session::set_deadline(Clock::time_point deadline) {
+  deadline_ = deadline;
   if (deadline_ < timer_.expiry()) {
     timer_.expires_at(deadline_);  // wakes the watchdog, which then sleeps until the new deadline
   }
@@ -128,6 +146,15 @@ asio::awaitable<void> Session::watchdog(std::shared_ptr<Session> /*self*/) {
   }
 }
 
+void Session::drain() {
+  draining_ = true;
+  if (waiting_idle_ && socket_.is_open()) {
+    drained_ = true;
+    spdlog::info("milter: peer={} event=closed detail=\"idle connection closed at shutdown\"", peer_);
+    close();
+  }
+}
+
 void Session::close() {
   asio::error_code ec;
   socket_.shutdown(asio::socket_base::shutdown_both, ec);
@@ -141,7 +168,7 @@ void Session::log_failure(std::string_view event, std::string_view detail) const
 
 asio::awaitable<bool> Session::write(std::string bytes) {
   asio::error_code ec;
-  set_deadline(options().stall_timeout);
+  set_deadline(Clock::now() + options().stall_timeout);
   co_await asio::async_write(socket_, asio::buffer(bytes), asio::redirect_error(asio::use_awaitable, ec));
   deadline_ = Clock::time_point::max();
   if (ec) {
@@ -170,6 +197,7 @@ asio::awaitable<void> Session::serve() {
       co_return;
     }
     if (next.status == FrameReader::Status::frame) {
+      packet_start_.reset();
       auto command = decode(next.frame);
       if (!command.ok()) {
         log_failure(to_string(command.error().code), command.error().detail);
@@ -180,14 +208,28 @@ asio::awaitable<void> Session::serve() {
       }
       continue;
     }
-    set_deadline(reader_.partial() ? options().stall_timeout : options().idle_timeout);
+    const bool between_messages = !reader_.partial() && stage_ == Stage::none;
+    if (between_messages && draining_) {
+      spdlog::info("milter: peer={} event=closed detail=\"closed at shutdown between messages\"", peer_);
+      co_return;
+    }
+    if (reader_.partial()) {
+      if (!packet_start_) {
+        packet_start_ = Clock::now();
+      }
+      set_deadline(*packet_start_ + options().stall_timeout);  // from the packet's start, not the last byte
+    } else {
+      set_deadline(Clock::now() + options().idle_timeout);
+    }
     const auto space = reader_.prepare();
     asio::error_code ec;
+    waiting_idle_ = between_messages;
     const std::size_t n = co_await socket_.async_read_some(asio::buffer(space.data(), space.size()),
                                                            asio::redirect_error(asio::use_awaitable, ec));
+    waiting_idle_ = false;
     deadline_ = Clock::time_point::max();
     if (ec) {
-      if (timed_out_) {
+      if (timed_out_ || drained_) {
         co_return;
       }
       if (ec != asio::error::eof) {
@@ -472,7 +514,14 @@ asio::awaitable<EndOfMessageResult> Session::end_of_message() {
 
 void start_session(Socket socket, std::shared_ptr<Server::Shared> shared, std::string peer) {
   auto executor = socket.get_executor();
-  auto session = std::make_shared<Session>(std::move(socket), std::move(shared), std::move(peer));
+  auto session = std::make_shared<Session>(std::move(socket), shared, std::move(peer));
+  session->set_drain_id(shared->add_drain([executor, weak = std::weak_ptr<Session>(session)] {
+    asio::post(executor, [weak] {
+      if (auto alive = weak.lock()) {
+        alive->drain();
+      }
+    });
+  }));
   asio::co_spawn(executor, session->watchdog(session), asio::detached);
   asio::co_spawn(executor, session->run(session), asio::detached);
 }

@@ -36,6 +36,7 @@ void Connection::start(std::function<void()> on_finished) {
   on_finished_ = std::move(on_finished);
   auto self = shared_from_this();
   deadline_ = std::chrono::steady_clock::now() + limits_.idle_timeout;
+  timer_.expires_at(deadline_);
   asio::co_spawn(input_.get_executor(), [self] { return self->watchdog(); }, asio::detached);
   asio::co_spawn(input_.get_executor(), [self] { return self->run(); }, asio::detached);
 }
@@ -43,6 +44,11 @@ void Connection::start(std::function<void()> on_finished) {
 void Connection::drain() {
   draining_ = true;
   if (state_ == State::idle) close();
+}
+
+void Connection::set_deadline(std::chrono::steady_clock::time_point deadline) {
+  deadline_ = deadline;
+  if (deadline_ < timer_.expiry()) timer_.expires_at(deadline_);  // cancels the wait: the watchdog re-arms
 }
 
 void Connection::close() {
@@ -57,13 +63,15 @@ void Connection::close() {
 asio::awaitable<void> Connection::watchdog() {
   auto self = shared_from_this();
   while (open_) {
-    timer_.expires_at(deadline_);
     asio::error_code ec;
     co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (open_ && std::chrono::steady_clock::now() >= deadline_) {
+    if (!open_) break;
+    if (std::chrono::steady_clock::now() >= deadline_) {
       spdlog::warn("policy {} event=timeout state={}", peer_, state_ == State::idle ? "idle" : "in-request");
       close();
+      break;
     }
+    if (timer_.expiry() <= std::chrono::steady_clock::now()) timer_.expires_at(deadline_);
   }
 }
 
@@ -80,7 +88,7 @@ asio::awaitable<void> Connection::linger() {
   // the reply before the client reads it: signal end of output, then read and
   // drop what the client still sends, for at most request_timeout and kMaxLinger bytes.
   if (!output_) ::shutdown(input_.native_handle(), SHUT_WR);
-  deadline_ = std::chrono::steady_clock::now() + limits_.request_timeout;
+  set_deadline(std::chrono::steady_clock::now() + limits_.request_timeout);
   std::array<char, kReadChunk> buffer{};
   std::size_t dropped = 0;
   while (open_ && dropped < kMaxLinger) {
@@ -97,6 +105,7 @@ asio::awaitable<void> Connection::run() {
   while (open_) {
     auto next = parser.next();
     if (next.kind == RequestParser::Next::Kind::request) {
+      request_start_.reset();
       state_ = State::processing;
       deadline_ = std::chrono::steady_clock::time_point::max();
       const auto answer = co_await service_.handle(next.request);
@@ -115,8 +124,13 @@ asio::awaitable<void> Connection::run() {
       break;
     }
     state_ = parser.in_request() ? State::reading : State::idle;
-    deadline_ = std::chrono::steady_clock::now() +
-                (state_ == State::reading ? limits_.request_timeout : limits_.idle_timeout);
+    const auto now = std::chrono::steady_clock::now();
+    if (state_ == State::reading) {
+      if (!request_start_) request_start_ = now;
+      set_deadline(*request_start_ + limits_.request_timeout);  // from the request's start, not the last byte
+    } else {
+      set_deadline(now + limits_.idle_timeout);
+    }
     asio::error_code ec;
     const auto n =
         co_await input_.async_read_some(asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));

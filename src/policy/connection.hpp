@@ -1,5 +1,6 @@
 // One policy client connection: reads requests (RequestParser), answers each
-// through the Service, and enforces the idle and request timeouts. Sockets and
+// through the Service, and enforces the idle and request timeouts (a request's
+// from its first byte: a client trickling bytes gains nothing). Sockets and
 // spawn(8)'s standard input/output are all driven as POSIX stream descriptors
 // on the Asio event loop; no thread per connection. Reads untrusted bytes.
 #pragma once
@@ -43,6 +44,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::awaitable<void> watchdog();
   asio::awaitable<bool> write(std::string_view reply);
   asio::awaitable<void> linger();
+  // Moves the deadline; an earlier one wakes the watchdog at once.
+  void set_deadline(std::chrono::steady_clock::time_point deadline);
   void close();
 
   asio::posix::stream_descriptor input_;
@@ -52,6 +55,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const Limits& limits_;
   std::string peer_;
   std::chrono::steady_clock::time_point deadline_;
+  std::optional<std::chrono::steady_clock::time_point> request_start_;  // set while a request is partly read
   State state_ = State::idle;
   bool draining_ = false;
   bool open_ = true;

@@ -7,6 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/ip/address.hpp>
@@ -19,6 +22,8 @@ namespace {
 
 // Pause after an accept error such as EMFILE, so the loop does not spin.
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
+// At most one log line per interval for connections refused at max_connections.
+constexpr auto kRefusalLogInterval = std::chrono::seconds(1);
 
 std::string peer_name(const asio::ip::tcp::socket& socket) {
   asio::error_code ec;
@@ -76,10 +81,15 @@ bool bind_unix(asio::local::stream_protocol::acceptor& acceptor, const net::List
 }  // namespace
 
 Server::Server(asio::io_context& io, Service& service, Limits limits)
-    : io_(io), service_(service), limits_(limits), slot_free_(io) {}
+    : io_(io), service_(service), limits_(limits) {}
 
 Server::~Server() {
-  for (const auto& path : unix_paths_) ::unlink(path.c_str());
+  for (const auto& path : unix_paths_) {
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+      // After dropping root: the folder is not daemon.user's (README "Files at exit").
+      spdlog::warn("policy event=socket-not-removed path={} error=\"{}\"", path, std::strerror(errno));
+    }
+  }
 }
 
 bool Server::listen(const std::vector<net::ListenAddress>& listeners, unsigned socket_mode, std::string& error) {
@@ -118,12 +128,6 @@ void Server::start() {
 template <typename Acceptor>
 asio::awaitable<void> Server::accept_loop(Acceptor& acceptor) {
   while (!draining_) {
-    if (connections_.size() >= limits_.max_connections) {
-      slot_free_.expires_at(asio::steady_timer::time_point::max());
-      asio::error_code ignored;
-      co_await slot_free_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-      continue;
-    }
     asio::error_code ec;
     auto socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::operation_aborted || draining_) break;
@@ -138,6 +142,13 @@ asio::awaitable<void> Server::accept_loop(Acceptor& acceptor) {
       socket.set_option(asio::ip::tcp::no_delay(true), ec);
       peer = peer_name(socket);
     }
+    if (connections_.size() >= limits_.max_connections) {
+      // Left in the listen queue it would wait for a slot with no bound (and
+      // hold up the requests queued behind it): Postfix defers it at once instead.
+      refused(peer);
+      socket.close(ec);
+      continue;
+    }
     add(asio::posix::stream_descriptor(io_, socket.release()), std::move(peer));
   }
 }
@@ -151,9 +162,18 @@ void Server::add(asio::posix::stream_descriptor descriptor, std::string peer) {
   });
 }
 
+void Server::refused(const std::string& peer) {
+  ++refused_;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - refusal_logged_ < kRefusalLogInterval) return;
+  spdlog::warn("policy {} event=connection-refused limit={} refused={} action=close", peer, limits_.max_connections,
+               refused_);
+  refused_ = 0;
+  refusal_logged_ = now;
+}
+
 void Server::finished(const std::shared_ptr<Connection>& connection) {
   connections_.erase(connection);
-  slot_free_.cancel();
   if (draining_ && connections_.empty() && on_drained_) std::exchange(on_drained_, nullptr)();
 }
 
@@ -163,7 +183,6 @@ void Server::drain(std::function<void()> on_drained) {
   asio::error_code ignored;
   for (auto& acceptor : tcp_) acceptor->close(ignored);
   for (auto& acceptor : unix_) acceptor->close(ignored);
-  slot_free_.cancel();
   // drain() may finish connections synchronously; iterate over a copy.
   const auto current = connections_;
   for (const auto& connection : current) connection->drain();

@@ -1,13 +1,15 @@
 // The policy service's listeners: inet: and unix: sockets accepted on the Asio
 // event loop, one Connection each (coroutines, no thread per connection), at
-// most Limits::max_connections at a time; drain() for a clean stop. Also the
+// most Limits::max_connections at a time (one more is closed at once, logged:
+// Postfix defers that request); drain() for a clean stop. Also the
 // stdin/stdout form for Postfix's spawn(8).
 #pragma once
 
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/local/stream_protocol.hpp>
-#include <asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -47,6 +49,8 @@ class Server {
   asio::awaitable<void> accept_loop(Acceptor& acceptor);
   void add(asio::posix::stream_descriptor descriptor, std::string peer);
   void finished(const std::shared_ptr<Connection>& connection);
+  // Counts a connection closed at max_connections; logs at most once a second.
+  void refused(const std::string& peer);
 
   asio::io_context& io_;
   Service& service_;
@@ -55,7 +59,8 @@ class Server {
   std::vector<std::unique_ptr<asio::local::stream_protocol::acceptor>> unix_;
   std::vector<std::string> unix_paths_;
   std::unordered_set<std::shared_ptr<Connection>> connections_;
-  asio::steady_timer slot_free_;  // wakes accept loops waiting for a free connection slot
+  std::uint64_t refused_ = 0;  // since the last log line
+  std::chrono::steady_clock::time_point refusal_logged_{};
   bool draining_ = false;
   std::function<void()> on_drained_;
 };

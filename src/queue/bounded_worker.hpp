@@ -3,9 +3,11 @@
 // submission): push() never blocks; an item that does not fit is dropped,
 // counted and logged (one line per kDropLogEvery drops). The handler takes
 // batches from the front; a batch it could not handle (a database down) stays
-// at the front and is tried again after Options::retry. The destructor lets the
-// worker finish the queue, with one last attempt for a failing batch, after
-// which what is left is dropped and counted. No untrusted input.
+// at the front and is tried again after Options::retry. stop() (and the
+// destructor) lets the worker finish the queue within Options::drain, with one
+// last attempt for a failing batch, after which what is left is dropped, counted
+// and logged in one line; a handler that blocks (a relay that never answers)
+// bounds itself by deadline(). No untrusted input.
 #pragma once
 
 #include <spdlog/spdlog.h>
@@ -38,11 +40,17 @@ struct WorkerOptions {
   std::size_t batch = 1;                  // items per handler call at most
   std::chrono::milliseconds retry{5000};  // after a batch the handler could not handle
   std::string limit_key;                  // the setting behind limit, for the log line
+  // At stop(), the time the worker has to finish the queue; max(): unbounded
+  // (the handler's own timeouts bound it). drain_key names the setting.
+  std::chrono::milliseconds drain = std::chrono::milliseconds::max();
+  std::string drain_key;
 };
 
 template <class T>
 class BoundedWorker {
  public:
+  using Clock = std::chrono::steady_clock;
+
   // true: the batch is done; false: keep it and try again later. An exception
   // is logged and counts as done (the item is not retried forever).
   using Handler = std::function<bool(std::vector<T>&)>;
@@ -51,25 +59,43 @@ class BoundedWorker {
   BoundedWorker(std::string name, WorkerOptions options, Handler handler)
       : name_(std::move(name)), options_(std::move(options)), handler_(std::move(handler)),
         thread_([this] { run(); }) {}
-  ~BoundedWorker() {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
-    wake_.notify_all();
-    thread_.join();
-  }
+  ~BoundedWorker() { stop(); }
   BoundedWorker(const BoundedWorker&) = delete;
   BoundedWorker& operator=(const BoundedWorker&) = delete;
 
-  // False when the item was dropped (queue full).
+  // Stops taking items and waits for the worker: it handles what is queued until
+  // options.drain has passed, then drops the rest (counted, one log line). Later
+  // pushes are dropped. Idempotent.
+  void stop() {
+    {
+      std::lock_guard lock(mutex_);
+      if (!stopping_) {
+        stopping_ = true;
+        const auto now = Clock::now();
+        const auto room = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::time_point::max() - now);
+        deadline_ = options_.drain >= room ? Clock::time_point::max() : now + options_.drain;
+      }
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  // When the handler must be done: max() until stop(), then stop() + options.drain.
+  // For a handler that blocks (read it now and then, from the worker thread).
+  [[nodiscard]] Clock::time_point deadline() const {
+    std::lock_guard lock(mutex_);
+    return deadline_;
+  }
+
+  // False when the item was dropped (queue full, or stopping).
   bool push(T item) {
     {
       std::lock_guard lock(mutex_);
-      if (queue_.size() + in_hand_ >= options_.limit) {
+      if (stopping_ || queue_.size() + in_hand_ >= options_.limit) {
         if (stats_.dropped++ % kDropLogEvery == 0) {
-          spdlog::warn("event={}_dropped dropped={} queued={} reason=\"queue full ({})\"", name_, stats_.dropped,
-                       queue_.size() + in_hand_, options_.limit_key);
+          spdlog::warn("event={}_dropped dropped={} queued={} reason=\"{}\"", name_, stats_.dropped,
+                       queue_.size() + in_hand_,
+                       stopping_ ? std::string("stopping") : "queue full (" + options_.limit_key + ")");
         }
         return false;
       }
@@ -107,6 +133,14 @@ class BoundedWorker {
     for (;;) {
       wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, nothing left
+      if (stopping_ && Clock::now() >= deadline_) {
+        stats_.dropped += queue_.size();
+        spdlog::error("event={}_dropped dropped={} reason=shutdown detail=\"not handled within {} ({} ms)\"", name_,
+                      queue_.size(), options_.drain_key, options_.drain.count());
+        queue_.clear();
+        idle_.notify_all();
+        return;
+      }
       const bool last_attempt = stopping_;
       std::vector<T> batch;
       const auto n = std::min(queue_.size(), options_.batch);
@@ -146,6 +180,7 @@ class BoundedWorker {
   std::size_t in_hand_ = 0;
   WorkerStats stats_;
   bool stopping_ = false;
+  Clock::time_point deadline_ = Clock::time_point::max();  // set by stop()
   std::thread thread_;  // last: starts once the members above exist
 };
 

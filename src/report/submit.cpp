@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstring>
 #include <memory>
 
@@ -37,6 +38,13 @@ struct EasyFree {
   void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
 };
 
+// libcurl's progress callback: non-zero abandons the transaction.
+int past_deadline(void* user, curl_off_t /*dltotal*/, curl_off_t /*dlnow*/, curl_off_t /*ultotal*/,
+                  curl_off_t /*ulnow*/) {
+  const auto& deadline = *static_cast<const Deadline*>(user);
+  return std::chrono::steady_clock::now() >= deadline() ? 1 : 0;
+}
+
 // curl_global_init is not thread-safe before libcurl 7.84; run it once.
 bool global_init() {
   static const bool ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
@@ -46,8 +54,16 @@ bool global_init() {
 }  // namespace
 
 std::optional<std::string> submit(const Relay& relay, const std::string& mail_from,
-                                  const std::vector<std::string>& recipients, std::string_view message) {
+                                  const std::vector<std::string>& recipients, std::string_view message,
+                                  const Deadline& deadline) {
   if (recipients.empty()) return "no recipients";
+  auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(relay.timeout);
+  if (deadline) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline() - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return "relay " + relay.to_string() + ": not attempted: its deadline has passed";
+    timeout = std::min(timeout, left);
+  }
   if (!global_init()) return "libcurl could not be initialized";
   const std::unique_ptr<CURL, EasyFree> curl(curl_easy_init());
   if (!curl) return "libcurl could not be initialized";
@@ -77,12 +93,18 @@ std::optional<std::string> submit(const Relay& relay, const std::string& mail_fr
   // Opportunistic TLS authenticates nobody (RFC 7435 1.3): no certificate checks.
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT, static_cast<long>(relay.timeout.count()));
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, static_cast<long>(relay.timeout.count()));
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout.count()));
+  if (deadline) {
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, past_deadline);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, &deadline);
+  }
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error.data());
   const CURLcode code = curl_easy_perform(c);
   if (code == CURLE_OK) return std::nullopt;
+  if (code == CURLE_ABORTED_BY_CALLBACK) return "relay " + relay.to_string() + ": abandoned at its deadline";
   long reply = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply);
   std::string why = "relay " + relay.to_string() + ": " + (error[0] != '\0' ? error.data() : curl_easy_strerror(code));

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,11 +29,18 @@ struct Relay {
   }
 };
 
+// When a submission must be over (a shutdown's bound); asked before the
+// transaction and about once a second during it, so it may move earlier.
+using Deadline = std::function<std::chrono::steady_clock::time_point()>;
+
 // Submits message (RFC 5322 text, CRLF line ends) from mail_from to every
 // recipient (bare addr-specs). Empty when the relay accepted it for all of
 // them, else why not (connection refused, a 5xx to RCPT TO, a timeout...).
-// When any recipient is refused the message is not sent to any of them.
+// When any recipient is refused the message is not sent to any of them. The
+// transaction takes at most relay.timeout, and ends at deadline when one is
+// given (not attempted when it has passed).
 [[nodiscard]] std::optional<std::string> submit(const Relay& relay, const std::string& mail_from,
-                                                const std::vector<std::string>& recipients, std::string_view message);
+                                                const std::vector<std::string>& recipients, std::string_view message,
+                                                const Deadline& deadline = {});
 
 }  // namespace domainauth::report

@@ -7,7 +7,9 @@ namespace domainauth::store {
 
 QueuedHistory::QueuedHistory(Connect connect, QueueOptions options)
     : connect_(std::move(connect)),
-      worker_("history", {options.limit, kBatchRows, options.retry, "store.queue_limit"},
+      worker_("history",
+              // drain: unbounded at shutdown, one last attempt per batch (the database's timeouts bound it)
+              {options.limit, kBatchRows, options.retry, "store.queue_limit", std::chrono::milliseconds::max(), ""},
               [this](std::vector<Row>& batch) { return write_batch(batch); }) {}
 
 HistoryStats QueuedHistory::stats() const {

@@ -154,7 +154,7 @@ TEST(Config, SyntaxErrorNamesFileAndLine) {
 TEST(Config, MissingFileIsAnError) {
   const auto result = load_file("/nonexistent/domainauth.toml");
   ASSERT_EQ(result.errors.size(), 1u);
-  EXPECT_EQ(result.errors[0], "/nonexistent/domainauth.toml: cannot read the file");
+  EXPECT_EQ(result.errors[0], "/nonexistent/domainauth.toml: cannot read the file: No such file or directory");
 }
 
 // toml11 parses nested arrays by recursion: a file nested thousands deep must

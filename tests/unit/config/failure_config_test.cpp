@@ -16,6 +16,7 @@ TEST(FailureReportConfig, DefaultsOffRedactedRateLimited) {
   EXPECT_TRUE(c.failure_reports.bcc.empty());
   EXPECT_EQ(c.failure_reports.rate_limit, 10u);
   EXPECT_EQ(c.failure_reports.queue_limit, 100u);
+  EXPECT_EQ(c.failure_reports.shutdown_timeout, std::chrono::seconds(5));
 }
 
 TEST(FailureReportConfig, EveryKeySet) {
@@ -27,6 +28,7 @@ redact = false
 include_body = true
 rate_limit = 3
 queue_limit = 7
+shutdown_timeout = 1.5
 )",
                              "f.toml");
   ASSERT_TRUE(r.config) << r.errors.at(0);
@@ -38,6 +40,7 @@ queue_limit = 7
   EXPECT_TRUE(f.include_body);
   EXPECT_EQ(f.rate_limit, 3u);
   EXPECT_EQ(f.queue_limit, 7u);
+  EXPECT_EQ(f.shutdown_timeout, std::chrono::milliseconds(1500));
 }
 
 struct BadCase {

@@ -110,7 +110,7 @@ TEST(MilterConfig, ErrorsNameFileLineAndKey) {
                                  open_key + "\"\n",
        "e.toml:2: sign.key: " + open_key + ": key file is accessible by group or others"},
       {"missing key file", "\n[[sign.key]]\ndomain = \"example.com\"\nselector = \"s\"\nkey_file = \"/nonexistent\"\n",
-       "e.toml:2: sign.key: /nonexistent: cannot read the key file"},
+       "e.toml:2: sign.key: /nonexistent: cannot read the key file: No such file or directory"},
       {"key entry without selector", "[[sign.key]]\ndomain = \"example.com\"\nkey_file = \"x\"\n",
        "e.toml:1: sign.key: entry 1: domain, selector and key_file are required"},
       {"wrong algorithm", "[[sign.key]]\ndomain = \"d\"\nselector = \"s\"\nkey_file = \"" + good_key +
@@ -123,7 +123,7 @@ TEST(MilterConfig, ErrorsNameFileLineAndKey) {
        "e.toml:3: sign.signingtable: " + signingtable + ": *@example.com names key other, not in the KeyTable"},
       {"bad internal host", "[sign]\ninternal_hosts = [\"10.0.0.0/40\"]\n", "e.toml:2: sign.internal_hosts: "},
       {"unreadable host file", "[sign]\ninternal_hosts = [\"/nonexistent/hosts\"]\n",
-       "e.toml:2: sign.internal_hosts: /nonexistent/hosts: cannot read"},
+       "e.toml:2: sign.internal_hosts: /nonexistent/hosts: cannot read: No such file or directory"},
       {"small key bits", "[verify]\nmin_key_bits = 256\n", "e.toml:2: verify.min_key_bits: must be between 512"},
   };
   for (const auto& t : cases) {

@@ -108,7 +108,7 @@ TEST(OpendkimTables, ErrorsNameFileAndLine) {
   std::string path;
   bool refile;
   EXPECT_FALSE(read_table_file("refile:/nonexistent/x", &path, &refile, error));
-  EXPECT_EQ(error, "/nonexistent/x: cannot read");
+  EXPECT_EQ(error, "/nonexistent/x: cannot read: No such file or directory");
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // Milter sessions end to end over loopback: a real Server with a fake handler, an
 // MTA played by a blocking socket in the test. Pins negotiation, the reply/no-reply
 // rules, macros reaching the handler, abort, quit-nc reuse, skip, handler failure,
-// progress at a slow end of message, and closing on garbage, oversize and stalls.
+// progress at a slow end of message, closing on garbage, oversize and stalls (a
+// trickled packet too), the connection cap, and stop() closing idle sessions.
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -108,6 +109,7 @@ class Mta {
     setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   }
   void raw(const std::string& bytes) { asio::write(socket_, asio::buffer(bytes)); }
+  int native_handle() { return socket_.native_handle(); }
   void send(char code, const std::string& payload) {
     const auto n = static_cast<std::uint32_t>(payload.size() + 1);
     std::string wire{char(n >> 24), char(n >> 16), char(n >> 8), char(n), code};
@@ -390,6 +392,63 @@ TEST_F(MilterSession, StalledPeerIsTimedOut) {
   mta.raw("\x00\x00\x00\x10" "H" "half"s);  // promises 16 bytes, sends 5
   EXPECT_EQ(mta.reply(), "EOF");
   EXPECT_LT(std::chrono::steady_clock::now() - begin, 3s);
+}
+
+TEST_F(MilterSession, TrickledPacketIsCutAtStallTimeoutFromItsStart) {
+  ServerOptions options;
+  options.stall_timeout = 500ms;
+  start(options);
+  Mta mta(port_);
+  mta.negotiate();
+  const std::string packet = "\x00\x00\x00\x40" "H"s + std::string(63, 'x');
+  const auto begin = std::chrono::steady_clock::now();
+  std::thread trickle([&] {  // one byte per 50 ms: each read would restart a per-read timeout
+    for (char octet : packet) {
+      if (::send(mta.native_handle(), &octet, 1, MSG_NOSIGNAL) != 1) return;
+      std::this_thread::sleep_for(50ms);
+    }
+  });
+  EXPECT_EQ(mta.reply(), "EOF");
+  const auto cut = std::chrono::steady_clock::now() - begin;
+  trickle.join();
+  EXPECT_GE(cut, 450ms);
+  EXPECT_LT(cut, 2s);  // the whole packet would take 3.4 s
+}
+
+TEST_F(MilterSession, ConnectionOverTheCapIsClosedAndSessionsInProgressGoOn) {
+  ServerOptions options;
+  options.max_connections = 1;
+  start(options);
+  Mta first(port_);
+  first.negotiate();
+  Mta second(port_);
+  EXPECT_EQ(second.reply(), "EOF");
+  connect_and_helo(first);
+  first.send('Q', "");
+  EXPECT_EQ(first.reply(), "EOF");
+  for (int i = 0; i < 100 && server_->active_sessions() != 0; ++i) std::this_thread::sleep_for(10ms);
+  Mta third(port_);  // the slot is free again
+  third.negotiate();
+}
+
+TEST_F(MilterSession, StopClosesIdleSessionsAtOnceAndOthersAfterTheirMessage) {
+  start();
+  Mta idle(port_);
+  idle.negotiate();
+  connect_and_helo(idle);
+  Mta busy(port_);
+  busy.negotiate();
+  connect_and_helo(busy);
+  busy.send('M', "<a@example.org>\0"s);
+  EXPECT_EQ(busy.reply(), "c");
+  asio::post(io_, [this] { server_->stop(); });
+  const auto begin = std::chrono::steady_clock::now();
+  EXPECT_EQ(idle.reply(), "EOF");
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, 2s);
+  busy.send('E', "");
+  EXPECT_EQ(busy.reply()[0], 'h');
+  EXPECT_EQ(busy.reply(), "c");
+  EXPECT_EQ(busy.reply(), "EOF");
 }
 
 TEST_F(MilterSession, IdlePeerIsTimedOut) {

@@ -1,6 +1,7 @@
 // BoundedWorker: items are handled in order on the worker thread, push never
 // blocks, a full queue drops with a counter, a failed batch is retried, the
-// destructor finishes the queue and counts what still fails.
+// destructor finishes the queue and counts what still fails; stop() bounds that
+// by the drain time and tells a blocking handler its deadline.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -15,10 +16,15 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// Unbounded at stop, as the history writer.
+WorkerOptions options(std::size_t limit, std::size_t batch, std::chrono::milliseconds retry) {
+  return {.limit = limit, .batch = batch, .retry = retry, .limit_key = "test.limit", .drain_key = ""};
+}
+
 TEST(BoundedWorker, HandlesItemsInOrderOffTheCallersThread) {
   std::vector<int> seen;
   std::thread::id worker_id;
-  BoundedWorker<int> worker("test", {10, 1, 5s, "test.limit"}, [&](std::vector<int>& batch) {
+  BoundedWorker<int> worker("test", options(10, 1, 5s), [&](std::vector<int>& batch) {
     seen.push_back(batch.at(0));
     worker_id = std::this_thread::get_id();
     return true;
@@ -35,7 +41,7 @@ TEST(BoundedWorker, FullQueueDropsWithCounterInsteadOfBlocking) {
   std::promise<void> release;
   auto released = release.get_future().share();
   std::atomic<int> handled{0};
-  BoundedWorker<int> worker("test", {2, 1, 5s, "test.limit"}, [&](std::vector<int>&) {
+  BoundedWorker<int> worker("test", options(2, 1, 5s), [&](std::vector<int>&) {
     released.wait();
     ++handled;
     return true;
@@ -55,7 +61,7 @@ TEST(BoundedWorker, FullQueueDropsWithCounterInsteadOfBlocking) {
 TEST(BoundedWorker, DestructorFinishesWhatIsQueued) {
   std::atomic<int> handled{0};
   {
-    BoundedWorker<int> worker("test", {100, 3, 5s, "test.limit"}, [&](std::vector<int>& batch) {
+    BoundedWorker<int> worker("test", options(100, 3, 5s), [&](std::vector<int>& batch) {
       std::this_thread::sleep_for(1ms);
       handled += static_cast<int>(batch.size());
       return true;
@@ -67,7 +73,7 @@ TEST(BoundedWorker, DestructorFinishesWhatIsQueued) {
 
 TEST(BoundedWorker, HandlerExceptionIsLoggedAndTheWorkerGoesOn) {
   std::atomic<int> handled{0};
-  BoundedWorker<int> worker("test", {10, 1, 5s, "test.limit"}, [&](std::vector<int>& batch) -> bool {
+  BoundedWorker<int> worker("test", options(10, 1, 5s), [&](std::vector<int>& batch) -> bool {
     if (batch.at(0) == 1) throw std::runtime_error("boom");
     ++handled;
     return true;
@@ -82,7 +88,7 @@ TEST(BoundedWorker, HandlerExceptionIsLoggedAndTheWorkerGoesOn) {
 TEST(BoundedWorker, FailedBatchStaysAtTheFrontAndIsRetriedInOrder) {
   std::atomic<bool> up{false};
   std::vector<int> seen;
-  BoundedWorker<int> worker("test", {10, 2, 10ms, "test.limit"}, [&](std::vector<int>& batch) {
+  BoundedWorker<int> worker("test", options(10, 2, 10ms), [&](std::vector<int>& batch) {
     if (!up) return false;
     seen.insert(seen.end(), batch.begin(), batch.end());
     return true;
@@ -100,7 +106,7 @@ TEST(BoundedWorker, StillFailingAtShutdownIsDroppedAndCountedWithoutWaitingForTh
   std::atomic<int> attempts{0};
   const auto start = std::chrono::steady_clock::now();
   {
-    BoundedWorker<int> worker("test", {10, 10, 10s, "test.limit"}, [&](std::vector<int>&) {
+    BoundedWorker<int> worker("test", options(10, 10, 10s), [&](std::vector<int>&) {
       ++attempts;
       return false;
     });
@@ -110,6 +116,49 @@ TEST(BoundedWorker, StillFailingAtShutdownIsDroppedAndCountedWithoutWaitingForTh
   }
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
   EXPECT_GE(attempts, 1);
+}
+
+TEST(BoundedWorker, StopDropsWhatIsLeftAfterTheDrainTimeAndCountsIt) {
+  std::atomic<int> handled{0};
+  auto drained = options(100, 1, 5s);
+  drained.drain = 300ms;
+  drained.drain_key = "test.drain";
+  BoundedWorker<int> worker("test", drained, [&](std::vector<int>&) {
+    std::this_thread::sleep_for(100ms);  // a slow relay: 10 items would take a second
+    ++handled;
+    return true;
+  });
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(worker.push(i));
+  const auto start = std::chrono::steady_clock::now();
+  worker.stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  const auto stats = worker.stats();
+  EXPECT_GE(handled, 2);
+  EXPECT_LT(handled, 10);
+  EXPECT_EQ(stats.handled + stats.dropped, 10u);
+  EXPECT_EQ(stats.queued, 0u);
+  EXPECT_FALSE(worker.push(11));  // stopped: dropped and counted
+  EXPECT_EQ(worker.stats().dropped, stats.dropped + 1);
+}
+
+TEST(BoundedWorker, DeadlineTellsABlockingHandlerWhenToGiveUp) {
+  std::atomic<bool> started{false};
+  auto drained = options(10, 1, 5s);
+  drained.drain = 200ms;
+  drained.drain_key = "test.drain";
+  BoundedWorker<int> worker("test", drained, [&](std::vector<int>&) {
+    started = true;
+    while (std::chrono::steady_clock::now() < worker.deadline()) std::this_thread::sleep_for(10ms);
+    return true;  // gave up at the deadline (a real handler reports its failure)
+  });
+  EXPECT_EQ(worker.deadline(), std::chrono::steady_clock::time_point::max());
+  ASSERT_TRUE(worker.push(1));
+  ASSERT_TRUE(worker.push(2));
+  while (!started) std::this_thread::sleep_for(1ms);
+  const auto start = std::chrono::steady_clock::now();
+  worker.stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  EXPECT_EQ(worker.stats().dropped, 1u);  // item 2: the deadline passed before its turn
 }
 
 }  // namespace
