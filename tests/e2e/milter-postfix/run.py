@@ -165,6 +165,10 @@ class Daemon:
         self.log_file.close()
 
 
+# A message whose From (and other) fields a test chooses: subject, Message-ID local part, fields.
+HEADER_CASE = "To: b@example.org\r\nSubject: %s\r\nMessage-ID: <%s@test>\r\n%s\r\nHello.\r\n"
+
+
 def message(sender, subject, extra_headers=""):
     return ("From: Sender <%s>\r\nTo: b@example.org\r\nSubject: %s\r\n"
             "Message-ID: <%s@test>\r\n%s\r\nHello, this is a test.\r\n" % (sender, subject, subject, extra_headers))
@@ -379,25 +383,28 @@ class MilterThroughPostfix(unittest.TestCase):
         self.assertIn("dmarc_policy=reject dmarc_disposition=reject dmarc_action=reject", log)
         self.assertIn("action=reject code=550", log)
 
+    def assert_each_refused(self, prefix, cases):
+        """Each (name, header fields, reason) sent from OUTSIDE gets 550 5.7.1 naming the reason."""
+        for name, headers, why in cases:
+            with self.subTest(name):
+                with self.assertRaises(smtplib.SMTPDataError) as refused:
+                    world["postfix"].send("attacker@mailer.test", ["b@example.org"],
+                                          HEADER_CASE % (prefix + name, name, headers), source=OUTSIDE)
+                self.assertEqual(refused.exception.smtp_code, 550, refused.exception)
+                self.assertIn(b"5.7.1", refused.exception.smtp_error)
+                self.assertIn(why, refused.exception.smtp_error.replace(b"\n", b""))
+
     def test_g6_hostile_from_and_header_limits_do_not_bypass_enforcement(self):
         # A forged From of a p=reject domain must stay refused when the attacker adds
         # a second From, drops it, makes it over-long or pads the header past the
         # limits (CVE-2019-16378 in OpenDMARC was the first of these).
-        body = "To: b@example.org\r\nSubject: %s\r\nMessage-ID: <%s@test>\r\n%s\r\nHello.\r\n"
         cases = [
             ("two-from", "From: <ceo@bank.test>\r\nFrom: <x@mailer.test>\r\n", b"2 From fields"),
             ("no-from", "Sender: <ceo@bank.test>\r\n", b"no From field"),
             ("long-from", "From: \"%s\" <ceo@bank.test>\r\n" % ("a" * 17000), b"longer than 16384"),
             ("padded", "From: <ceo@bank.test>\r\n" + "X-Pad: x\r\n" * 1100, b"bank.test (p=reject)"),
         ]
-        for name, headers, why in cases:
-            with self.subTest(name):
-                with self.assertRaises(smtplib.SMTPDataError) as refused:
-                    world["postfix"].send("attacker@mailer.test", ["b@example.org"],
-                                          body % ("hostile-" + name, name, headers), source=OUTSIDE)
-                self.assertEqual(refused.exception.smtp_code, 550, refused.exception)
-                self.assertIn(b"5.7.1", refused.exception.smtp_error)
-                self.assertIn(why, refused.exception.smtp_error.replace(b"\n", b""))
+        self.assert_each_refused("hostile-", cases)
 
     def test_g7_required_headers_rejects_each_rfc5322_breach_as_opendmarc_does(self):
         with open(world["config"]) as f:
@@ -412,21 +419,13 @@ class MilterThroughPostfix(unittest.TestCase):
              b"2 Message-ID fields"),
             ("group-from", "From: undisclosed-recipients:;\r\n" + date, b"no usable domain"),
         ]
-        body = "To: b@example.org\r\nSubject: %s\r\nMessage-ID: <%s@test>\r\n%s\r\nHello.\r\n"
         try:
             self.reload_with(text.replace("[dmarc]\n", "[dmarc]\nrequired_headers = true\n", 1))
-            for name, headers, why in cases:
-                with self.subTest(name):
-                    with self.assertRaises(smtplib.SMTPDataError) as refused:
-                        world["postfix"].send("a@mailer.test", ["b@example.org"],
-                                              body % ("required-" + name, name, headers), source=OUTSIDE)
-                    self.assertEqual(refused.exception.smtp_code, 550, refused.exception)
-                    self.assertIn(b"5.7.1", refused.exception.smtp_error)
-                    self.assertIn(why, refused.exception.smtp_error)
+            self.assert_each_refused("required-", cases)
             # A conformant message still goes through, with its results.
             mta = world["postfix"]
             mta.send("news@sender.test", ["b@example.org"],
-                     body % ("required-ok", "ok", "From: <news@sender.test>\r\n" + date), source=OUTSIDE)
+                     HEADER_CASE % ("required-ok", "ok", "From: <news@sender.test>\r\n" + date), source=OUTSIDE)
             delivered = mta.wait_for_message(lambda m: "Subject: required-ok\r\n" in m.data)
             [ar] = delivered.header("Authentication-Results")
             self.assertIn("dmarc=pass", ar)
