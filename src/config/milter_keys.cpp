@@ -169,7 +169,9 @@ const std::array kKeys = {
           c.sign.external_ignore_spec = strings(v);
           return std::optional<std::string>{};
         }},
-    Key{"sign.subdomains", Type::boolean, "false", "sign mail from subdomains of a signing domain (OpenDKIM SubDomains)",
+    Key{"sign.subdomains", Type::boolean, "false",
+        "sign mail from subdomains of a [[sign.key]] domain with its key (OpenDKIM SubDomains, which applies to its "
+        "Domain list only: a SigningTable decides for its own keys, as in OpenDKIM)",
         [](Config& c, const toml::value& v) { return to_flag(v, c.sign.subdomains); }},
     Key{"sign.multiple_signatures", Type::boolean, "false",
         "add a signature for every matching key, not only the first (OpenDKIM MultipleSignatures)",

@@ -148,21 +148,39 @@ std::vector<KeyTableEntry> OpendkimTables::keys_for(std::string_view from_addres
   std::string local = at == std::string::npos ? "" : address.substr(0, at);
   std::string domain = at == std::string::npos ? address : address.substr(at + 1);
   std::vector<std::string> names;
-  auto lookup = [&](const std::string& addr, const std::string& dom) {
-    for (const auto& e : signing) {
-      bool hit = refile ? wildcard_match(e.pattern, addr) : (mail_equal(e.pattern, addr) || mail_equal(e.pattern, dom));
-      if (hit && std::find(names.begin(), names.end(), e.key_name) == names.end()) {
-        names.push_back(e.key_name);
-        if (!multiple_signatures) return;
-      }
-    }
+  auto take = [&](const SigningTableEntry& e) {
+    if (std::find(names.begin(), names.end(), e.key_name) == names.end()) names.push_back(e.key_name);
+    return !multiple_signatures;  // done after the first
   };
-  lookup(address, domain);
+  // One lookup of a plain table: the entries of that key, in file order.
+  auto lookup = [&](const std::string& key) {
+    for (const auto& e : signing) {
+      if (mail_equal(e.pattern, key) && take(e)) return true;
+    }
+    return false;
+  };
+  if (refile) {
+    for (const auto& e : signing) {
+      if (wildcard_match(e.pattern, address) && take(e)) break;
+    }
+  } else {
+    std::vector<std::string> keys = {local + "@" + domain, domain};
+    for (auto dot = domain.find('.'); dot != std::string::npos; dot = domain.find('.', dot + 1)) {
+      keys.push_back(local + "@" + domain.substr(dot));
+      keys.push_back(domain.substr(dot));
+    }
+    keys.push_back(local + "@*");
+    keys.push_back("*");
+    for (const auto& key : keys) {
+      if (lookup(key)) break;
+    }
+  }
+  // SubDomains (the [[sign.key]] table only): the parent domains, nearest first.
   for (std::string parent = domain; names.empty() && subdomains;) {
     auto dot = parent.find('.');
     if (dot == std::string::npos || parent.find('.', dot + 1) == std::string::npos) break;
     parent = parent.substr(dot + 1);
-    lookup(local + "@" + parent, parent);
+    if (lookup(parent)) break;
   }
   std::vector<KeyTableEntry> out;
   for (const auto& n : names) {

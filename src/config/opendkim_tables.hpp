@@ -31,10 +31,17 @@ struct OpendkimTables {
   std::vector<KeyTableEntry> keys;
   std::vector<SigningTableEntry> signing;
   bool refile = false;                // SigningTable given as refile:
-  bool subdomains = false;            // SubDomains yes
+  // OpenDKIM's SubDomains: parent domains of the From domain are tried as
+  // entries too. OpenDKIM applies it to its Domain list only, never to a
+  // SigningTable, so only the table of [[sign.key]] entries sets it.
+  bool subdomains = false;
   bool multiple_signatures = false;   // MultipleSignatures yes
 
-  // The keys to sign a message with, chosen by its From address (see .cpp).
+  // The keys to sign a message with, chosen by its From address as OpenDKIM's
+  // dkimf_apply_signtable does: a refile: table by its patterns in file order
+  // (anchored wildcards: *@example.com is not sub.example.com); another table by
+  // the keys user@host, host, then user@.parent and .parent for each parent
+  // (leading dot, as written in such tables), then user@* and *.
   [[nodiscard]] std::vector<KeyTableEntry> keys_for(std::string_view from_address) const;
 };
 

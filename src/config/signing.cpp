@@ -92,10 +92,10 @@ void resolve_signing(SignSettings& sign, const ErrorSink& error) {
   sign.keys.clear();
   if (auto hosts = host_list(sign.internal_hosts_spec, "sign.internal_hosts", error)) sign.internal_hosts = *hosts;
   if (auto hosts = host_list(sign.external_ignore_spec, "sign.external_ignore", error)) sign.external_ignore = *hosts;
-  for (auto* table : {&sign.native_table, &sign.tables}) {
-    table->subdomains = sign.subdomains;
-    table->multiple_signatures = sign.multiple_signatures;
-  }
+  // SubDomains applies to OpenDKIM's Domain list only (opendkim.c), which
+  // [[sign.key]] stands for; a SigningTable decides for itself.
+  sign.native_table.subdomains = sign.subdomains;
+  for (auto* table : {&sign.native_table, &sign.tables}) table->multiple_signatures = sign.multiple_signatures;
   for (const auto& native : sign.native) {
     std::string why;
     auto key = load_key(sign, native.key_file, native.algorithm, why);

@@ -138,7 +138,15 @@ class Migrator {
     if (n == "internalhosts") return set(s, "sign.internal_hosts", dataset(s.value));
     if (n == "externalignorelist") return set(s, "sign.external_ignore", dataset(s.value));
     if (n == "multiplesignatures") return flag(s, "sign.multiple_signatures");
-    if (n == "subdomains") return flag(s, "sign.subdomains");
+    // opendkim.c applies SubDomains to its Domain list only; a SigningTable decides for itself.
+    if (n == "subdomains") {
+      const auto b = parse_bool(s.value);
+      if (!b) return skip(s, "not a yes/no value");
+      return set(s, "sign.subdomains", *b,
+                 *b ? "for [[sign.key]] domains only, as OpenDKIM applies it to its Domain list only: the "
+                      "SigningTable alone decides for its keys, so sub.example.com stays unsigned by *@example.com"
+                    : "");
+    }
     if (n == "oversignheaders") return set(s, "sign.oversign", split_list(s.value));
     if (n == "signheaders") return set(s, "sign.headers", split_list(s.value));
     if (n == "minimumkeybits") return min_key_bits(s);

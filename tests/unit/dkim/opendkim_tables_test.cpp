@@ -44,13 +44,42 @@ TEST(OpendkimTables, KeyChoiceByFromDomain) {
   EXPECT_TRUE(t.keys_for("x@notexample.com").empty());
 }
 
-TEST(OpendkimTables, SubDomainsUsesParentEntries) {
+// opendkim.c: refile: patterns are anchored, and SubDomains is for the Domain
+// list ([[sign.key]]) only: a subdomain stays unsigned by *@example.com.
+TEST(OpendkimTables, RefilePatternsAreAnchoredAndSubdomainsIsForTheDomainList) {
   auto t = seed_tables();
   EXPECT_TRUE(t.keys_for("a@mail.example.com").empty());
-  t.subdomains = true;
-  auto k = t.keys_for("a@mail.example.com");
+  OpendkimTables native;
+  native.keys = t.keys;
+  native.signing = {{"example.com", "20230319._domainkey.example.com"}};
+  EXPECT_TRUE(native.keys_for("a@mail.example.com").empty());
+  native.subdomains = true;
+  auto k = native.keys_for("a@mail.example.com");
   ASSERT_EQ(k.size(), 1u);
   EXPECT_EQ(k[0].domain, "example.com");
+}
+
+// dkimf_apply_signtable's order for a table that is not refile: user@host,
+// host, user@.parent, .parent (each parent), user@*, *.
+TEST(OpendkimTables, PlainSigningTableLookupOrderIsOpenDkims) {
+  std::string error;
+  OpendkimTables t;
+  t.keys = *parse_key_table("k1 example.com:s1:/k1\nk2 example.com:s2:/k2\nk3 example.com:s3:/k3\n"
+                            "k4 example.com:s4:/k4\nk5 example.com:s5:/k5\n",
+                            "KeyTable", error);
+  t.signing = *parse_signing_table("* k5\nboss@* k4\n.example.com k3\nexample.com k1\nboss@example.com k2\n",
+                                   "SigningTable", error);
+  EXPECT_EQ(t.keys_for("boss@example.com")[0].selector, "s2");     // user@host before host
+  EXPECT_EQ(t.keys_for("other@example.com")[0].selector, "s1");    // host
+  EXPECT_EQ(t.keys_for("other@a.example.com")[0].selector, "s3");  // .parent
+  EXPECT_EQ(t.keys_for("boss@example.org")[0].selector, "s4");     // user@*
+  EXPECT_EQ(t.keys_for("other@example.org")[0].selector, "s5");    // *
+  t.multiple_signatures = true;
+  const auto all = t.keys_for("boss@a.example.com");
+  ASSERT_EQ(all.size(), 3u);  // .example.com, boss@*, *: one key each, in that order
+  EXPECT_EQ(all[0].selector, "s3");
+  EXPECT_EQ(all[1].selector, "s4");
+  EXPECT_EQ(all[2].selector, "s5");
 }
 
 TEST(OpendkimTables, MultipleSignaturesAppliesEveryMatch) {
@@ -61,15 +90,6 @@ TEST(OpendkimTables, MultipleSignaturesAppliesEveryMatch) {
   auto k = t.keys_for("a@example.com");
   ASSERT_EQ(k.size(), 2u);
   EXPECT_EQ(k[1].domain, "example.jp");
-}
-
-TEST(OpendkimTables, PlainSigningTableLooksUpAddressThenDomain) {
-  std::string error;
-  OpendkimTables t;
-  t.keys = *parse_key_table("k1 example.com:s1:/k1\nk2 example.com:s2:/k2\n", "KeyTable", error);
-  t.signing = *parse_signing_table("boss@example.com k2\nexample.com k1\n", "SigningTable", error);
-  EXPECT_EQ(t.keys_for("boss@example.com")[0].selector, "s2");
-  EXPECT_EQ(t.keys_for("other@example.com")[0].selector, "s1");
 }
 
 TEST(OpendkimTables, SeedTrustedHosts) {
