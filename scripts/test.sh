@@ -11,6 +11,9 @@ cd "$(dirname "$0")/.."
 
 jobs=$(nproc)
 bash scripts/install-deps.sh test
+# ccache (CMakeLists.txt uses it when installed) hits across checkouts in other
+# folders when paths are taken relative to the folder holding this one.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$(dirname "$PWD")}" CCACHE_NOHASHDIR=1
 
 phase() { echo; echo "=== $*"; }
 
