@@ -284,7 +284,7 @@ def main():
           "figures measured in the same run on the same machine.", "",
           f"Machine: {m.get('cpu')}, {m.get('cores')} cores, {m.get('memory_mb')} MB, kernel {m.get('kernel')}, "
           f"{m.get('os')}; load average at start {m.get('loadavg_at_start')} (the machine is shared: other jobs "
-          f"ran at the same time). Run: {m.get('date')}.", ""]
+          f"ran at the same time). Run: {m.get('date')}, commit {m.get('commit', 'unknown')}.", ""]
     summary = []
     for part, render in (("inprocess", inprocess_md), ("policy", policy_md), ("postfix", postfix_md)):
         if part not in merged:
@@ -292,15 +292,16 @@ def main():
             continue
         pm = merged[part].get("machine") or {}
         lines, s = render(merged[part])
-        if pm.get("date") != m.get("date"):
-            lines.insert(1, f"(figures from an earlier run: {pm.get('date')})")
+        measured = f"{pm.get('date')}, commit {pm.get('commit', 'unknown')}"
+        lines.insert(1, f"(measured {measured})" if pm.get("date") == m.get("date")
+                     else f"(figures from an earlier run: {measured})")
         md += lines + [""]
-        summary += s
-    md += ["## Targets", "", "| target | ratio | bar | verdict |", "| --- | --- | --- | --- |"]
-    for what, r, bar in summary:
+        summary += [(what, r, bar, measured) for what, r, bar in s]
+    md += ["## Targets", "", "| target | ratio | bar | verdict | measured |", "| --- | --- | --- | --- | --- |"]
+    for what, r, bar, measured in summary:
         shown = "—" if r is None else (f"{r:.1f}x" if bar > 1 else pct(r))
         bar_s = f"{bar:g}x" if bar > 1 else pct(bar)
-        md.append(f"| {what} | {shown} | {bar_s} | {verdict(r, bar)} |")
+        md.append(f"| {what} | {shown} | {bar_s} | {verdict(r, bar)} | {measured} |")
     with open(os.path.join(results_dir, "latest.md"), "w") as f:
         f.write("\n".join(md) + "\n")
 

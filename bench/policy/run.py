@@ -60,27 +60,35 @@ def zone(domains):
     return records
 
 
-def requests(domains, path):
+def requests(domains, path, copies=1):
     """One request per domain, shuffled: 60% pass (provider netblock), 25% fail,
-    10% pass by ip4, 5% domains without SPF (none)."""
+    10% pass by ip4, 5% domains without SPF (none); the stream copies times, each
+    copy with instance ids of its own, so no request is answered from the
+    policy service's per-transaction cache (the warm pass measures SPF with a
+    warm DNS cache, not that cache)."""
+    with open(path, "w") as f:
+        for copy in range(copies):
+            write_stream(f, domains, f"{copy}-{os.path.basename(path)}")
+
+
+def write_stream(f, domains, tag):
     rng = random.Random(7208)
     order = list(range(domains))
     rng.shuffle(order)
-    with open(path, "w") as f:
-        for n, d in enumerate(order):
-            kind = rng.random()
-            name = f"d{d}.bench.test"
-            if kind < 0.60:
-                ip = f"10.{d % PROVIDERS}.{rng.randrange(20)}.{rng.randrange(1, 255)}"
-            elif kind < 0.85:
-                ip = f"192.0.2.{rng.randrange(1, 255)}"
-            elif kind < 0.95:
-                ip = f"198.51.{d % 200}.{d % 250}"
-            else:
-                name = f"nospf{d}.example"
-                ip = f"192.0.2.{rng.randrange(1, 255)}"
-            f.write(REQUEST.format(ip=ip, helo=f"mail.{name}", sender=f"user{n}@{name}",
-                                   instance=f"{n:x}.bench"))
+    for n, d in enumerate(order):
+        kind = rng.random()
+        name = f"d{d}.bench.test"
+        if kind < 0.60:
+            ip = f"10.{d % PROVIDERS}.{rng.randrange(20)}.{rng.randrange(1, 255)}"
+        elif kind < 0.85:
+            ip = f"192.0.2.{rng.randrange(1, 255)}"
+        elif kind < 0.95:
+            ip = f"198.51.{d % 200}.{d % 250}"
+        else:
+            name = f"nospf{d}.example"
+            ip = f"192.0.2.{rng.randrange(1, 255)}"
+        f.write(REQUEST.format(ip=ip, helo=f"mail.{name}", sender=f"user{n}@{name}",
+                               instance=f"{n:x}.{tag}"))
 
 
 def wait_port(port, process, what):
@@ -114,19 +122,19 @@ def vm_hwm_mb(pid):
     return None
 
 
-def drive(client, port, request_file, repeat):
+def drive(client, port, request_file):
     out = subprocess.run([client, "--connect", f"127.0.0.1:{port}", "--requests", request_file,
-                          "--connections", str(CONNECTIONS), "--repeat", str(repeat)],
+                          "--connections", str(CONNECTIONS), "--repeat", "1"],
                          check=True, capture_output=True, text=True)
     return json.loads(out.stdout)
 
 
-def measure(name, client, port, request_file, process, children, passes):
-    """passes: (cache, repeat, pass number) in order, on this one server process."""
+def measure(name, client, port, process, children, passes):
+    """passes: (cache, request file, pass number) in order, on this one server process."""
     rows = []
-    for cache, repeat, number in passes:
+    for cache, request_file, number in passes:
         cpu0 = cpu_seconds(process.pid, children)
-        r = drive(client, port, request_file, repeat)
+        r = drive(client, port, request_file)
         time.sleep(0.5)  # let spawned peers exit and be reaped, so their CPU is counted
         r["server_cpu_s"] = round(cpu_seconds(process.pid, children) - cpu0, 3)
         r.update(server=name, cache=cache, concurrency=CONNECTIONS, **{"pass": number})
@@ -138,28 +146,28 @@ def measure(name, client, port, request_file, process, children, passes):
     return rows
 
 
-def served(name, command, port, stderr, args, request_file, children, passes):
+def served(name, command, port, stderr, args, children, passes):
     """Starts the server command, waits until it listens on port, runs the passes, stops it."""
     process = subprocess.Popen(command, stderr=stderr)
     try:
         wait_port(port, process, name)
-        return measure(name, args.client, port, request_file, process, children, passes)
+        return measure(name, args.client, port, process, children, passes)
     finally:
         process.terminate()
         process.wait(30)
 
 
-def run_domainauth(args, dns, work, request_file, passes):
+def run_domainauth(args, dns, work, passes):
     conf = os.path.join(work, "domainauth.toml")
     with open(conf, "w") as f:
         f.write(f'[dns]\nservers = ["{dns.spec}"]\n[policy]\nlisten = ["inet:127.0.0.1:{DOMAINAUTH_PORT}"]\n'
                 f'[spf]\nskip_addresses = []\nreceiver = "mx.example.org"\n[daemon]\nlog_level = "warning"\n')
     with open(os.path.join(work, "domainauth.log"), "a") as log:
         return served("domainauth", [args.domainauth, "serve", "--config", conf], DOMAINAUTH_PORT, log, args,
-                      request_file, False, passes)
+                      False, passes)
 
 
-def run_policyd(args, work, request_file, passes):
+def run_policyd(args, work, passes):
     pconf = os.path.join(work, "policyd-spf.conf")
     with open(pconf, "w") as f:
         # As Debian ships it, but checking every client (the stream's are not loopback
@@ -168,7 +176,7 @@ def run_policyd(args, work, request_file, passes):
                 "PermError_reject = False\nTempError_Defer = False\nskip_addresses = 127.0.0.0/8\n")
     command = ["socat", f"TCP-LISTEN:{POLICYD_PORT},bind=127.0.0.1,reuseaddr,fork,backlog=256",
                f"EXEC:/usr/bin/policyd-spf {pconf}"]
-    return served("policyd-spf-python", command, POLICYD_PORT, subprocess.DEVNULL, args, request_file, True, passes)
+    return served("policyd-spf-python", command, POLICYD_PORT, subprocess.DEVNULL, args, True, passes)
 
 
 def main():
@@ -181,23 +189,26 @@ def main():
     domains = 1000 if args.quick else 5000
     work = tempfile.mkdtemp(prefix="domainauth-bench-policy-")
     os.chmod(work, 0o755)
-    request_file = os.path.join(work, "requests.txt")
-    requests(domains, request_file)
+    cold_file = os.path.join(work, "cold.txt")
+    requests(domains, cold_file)
+    warm_file = os.path.join(work, "warm.txt")
+    requests(domains, warm_file, copies=2)
     rows = []
     with DnsServer(zone(domains)) as dns:
         # Each pass starts both servers afresh, ours then the peer, so the two cold
         # figures of a pass are seconds apart; the last pass goes on warm.
         for number in range(1, COLD_PASSES + 1):
-            passes = [("cold", 1, number)] + ([("warm", 2, number)] if number == COLD_PASSES else [])
-            rows += run_domainauth(args, dns, work, request_file, passes)
-            rows += run_policyd(args, work, request_file, passes)
+            passes = [("cold", cold_file, number)] + ([("warm", warm_file, number)] if number == COLD_PASSES else [])
+            rows += run_domainauth(args, dns, work, passes)
+            rows += run_policyd(args, work, passes)
     shutil.rmtree(work, ignore_errors=True)
     result = {
         "description": (f"{domains} requests, each a new transaction (own instance) for its own sender domain "
                         f"(ip4, a, mx and a 3-level include: up to 6 DNS lookups), HELO and MAIL FROM checked by "
                         f"both; {CONNECTIONS} concurrent connections, one request in flight each. cold = servers "
                         f"just started, first pass ({COLD_PASSES} passes, each server started afresh for each); warm = "
-                        f"the same stream twice more after the last. policyd-spf-python 3.0.4 "
+                        f"the same senders twice more after the last, with new instance ids (SPF evaluated again, "
+                        f"DNS answers cached). policyd-spf-python 3.0.4 "
                         f"runs one process per connection under socat (as spawn(8) would); domainauth logs "
                         f"warnings only, policyd-spf debugLevel 0. server_cpu_s: the server's CPU "
                         f"(policyd-spf: socat's reaped children)."),
