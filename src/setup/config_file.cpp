@@ -255,7 +255,8 @@ std::string hand_to_daemon_user(const std::string& path, const std::string& user
   const std::string chown_error = handed ? "" : std::strerror(errno);
   const auto reason = config::unreadable_reason(path, *account);
   if (!reason) return {};
-  std::string line = path + ": not readable by user " + user + " (uid " + std::to_string(account->uid) + "): " + *reason;
+  std::string line =
+      path + ": not readable by user " + user + " (uid " + std::to_string(account->uid) + "): " + *reason;
   if (!handed) {
     line += "; cannot change its " + std::string(reader == Reader::owner ? "owner" : "group") + ": " + chown_error +
             " (run as root, or: chown " + (reader == Reader::owner ? user : "") + ":" +

@@ -117,7 +117,9 @@ def signed_by(domain):
         m.quit()
     found = []
     for mod in result.modifications:
-        name, value = (mod[2], mod[3]) if mod[0] == "insheader" else (mod[1], mod[2]) if mod[0] == "addheader" else ("", "")
+        if mod[0] not in ("insheader", "addheader"):
+            continue
+        name, value = mod[-2:]
         if name.lower() == "dkim-signature":
             tags = dict(t.strip().split("=", 1) for t in value.replace("\r\n", "").split(";") if "=" in t)
             found.append(tags.get("d", "").strip())
