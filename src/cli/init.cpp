@@ -43,6 +43,7 @@ int run_init(const InitArgs& a) {
     std::cerr << "domainauth init: " << result.error << "\n";
     return kExitEnvironment;
   }
+  for (const auto& note : result.notes) std::cerr << "domainauth init: warning: " << note << "\n";
   for (const auto& k : result.keys_created) std::cout << "created key   " << k << "\n";
   for (const auto& k : result.keys_reused) std::cout << "kept key      " << k << " (existing keys are never replaced)\n";
   if (result.config_unchanged) std::cout << "configuration " << result.config_path << " (unchanged)\n";

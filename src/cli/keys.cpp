@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "config/config.hpp"
 #include "dkim/crypto.hpp"
 #include "dns/await.hpp"
 #include "dns/sync.hpp"
@@ -51,6 +52,14 @@ int start(const RotateArgs& a, const std::string& text, setup::RotationState& st
   std::string error;
   auto rotation = setup::start_rotation(text, a.domain, std::chrono::system_clock::now(), error);
   if (!rotation) return fail(kExitUsage, error);
+  // The new keys are daemon.user's (0600), as init makes them: a reload reads them after the privilege drop.
+  const auto loaded = config::load_string(text, a.config);
+  const std::string user = loaded.config ? loaded.config->daemon.user : config::defaults().daemon.user;
+  for (const auto& k : rotation->keys) {
+    if (auto note = setup::hand_to_daemon_user(k.new_key_file, user, setup::Reader::owner); !note.empty()) {
+      std::cerr << "domainauth keys rotate: warning: " << note << "\n";
+    }
+  }
   rotation->grace_days = a.grace_days;
   state.domains[a.domain] = *rotation;
   if (!setup::save_state(state_file, state, error)) return fail(kExitEnvironment, error);

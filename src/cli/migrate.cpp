@@ -2,8 +2,10 @@
 // [--out FILE] [--path-map OLD=NEW ...]`: writes domainauth.toml from an
 // OpenDKIM/OpenDMARC setup (setup/migrate.hpp); what could not be migrated is
 // listed, with the reason, as comments in the file and on standard error.
-// --out never overwrites an existing file. Exit status: 0 written, 1 bad usage
-// or unreadable input, 2 cannot write the output.
+// --out never overwrites an existing file; it is written 0640 with the group of
+// daemon.user, who reads it after the privilege drop (a missing user is a
+// warning). Exit status: 0 written, 1 bad usage or unreadable input, 2 cannot
+// write the output.
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -61,6 +63,10 @@ int run_migrate(const MigrateArgs& a) {
   if (!setup::write_new_file(a.out, m.toml, 0640, error)) {
     std::cerr << "domainauth migrate: " << error << " (an existing file is never overwritten)\n";
     return kExitEnvironment;
+  }
+  // daemon.user reads it again on every SIGHUP, after serve dropped root.
+  if (auto note = setup::hand_to_daemon_user(a.out, m.daemon_user, setup::Reader::group); !note.empty()) {
+    std::cerr << "domainauth migrate: warning: " << note << "\n";
   }
   std::cerr << "wrote " << a.out << "; check it with: domainauth serve --config " << a.out << " --check\n";
   return kExitOk;

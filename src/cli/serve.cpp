@@ -9,7 +9,9 @@
 // (the rest are dropped and counted), remove the PID file and sockets, exit.
 // SIGHUP: reload the configuration and the signing keys (connections stay; a
 // connection keeps the settings it started with; listeners need a restart).
-// Binds as root, writes the PID file, then becomes daemon.user.
+// Binds as root, writes the PID file, then becomes daemon.user. --check, and
+// the start as root, warn about each file daemon.user could not read (a reload
+// would fail on it); a failed reload keeps the running configuration.
 #include <filesystem>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -28,6 +30,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/policy_setup.hpp"
+#include "config/file_access.hpp"
 #include "daemon/daemon.hpp"
 #include "engine/context.hpp"
 #include "milter/engine_handler.hpp"
@@ -49,6 +52,8 @@ constexpr std::size_t kCryptoThreads = 2;
 // Descriptors beyond the milter and policy connections: listeners, DNS sockets,
 // the database, the log, report submission, key and table files.
 constexpr std::size_t kSpareDescriptors = 256;
+// What a failed reload does, said in its log line.
+constexpr const char* kReloadKept = "the running configuration stays in effect";
 
 struct ServeOptions {
   std::string config_path;
@@ -63,6 +68,16 @@ int print_config_keys() {
     std::cout << key.name << " (" << key.type << ", default " << key.default_value << ")\n    " << key.doc << "\n";
   }
   return kExitOk;
+}
+
+// One line per file daemon.user could not read after the drop (a SIGHUP reload
+// would fail on it), and one when daemon.user does not exist.
+std::vector<std::string> access_warnings(const config::Config& config, const std::string& config_path) {
+  if (config.daemon.user.empty()) return {};
+  std::string error;
+  const auto account = config::find_account(config.daemon.user, error);
+  if (!account) return {"daemon.user: " + error + "; serve started as root cannot drop privileges to it"};
+  return config::unreadable_files(config, config_path, *account);
 }
 
 std::string join(const std::vector<std::string>& items) {
@@ -261,14 +276,14 @@ class Daemon {
     if (!loaded.config) {
       // uid: the files must be readable by the user the daemon became after binding.
       for (const auto& error : loaded.errors) {
-        spdlog::error("event=reload-failed uid={} error=\"{}\"", ::geteuid(), error);
+        spdlog::error("event=reload-failed uid={} error=\"{}\" note=\"{}\"", ::geteuid(), error, kReloadKept);
       }
       return;
     }
     std::string error;
     auto settings = make_settings(io_.get_executor(), *loaded.config, &config_, settings_.get(), error);
     if (!settings) {
-      spdlog::error("event=reload-failed error=\"dns: {}\"", error);
+      spdlog::error("event=reload-failed error=\"dns: {}\" note=\"{}\"", error, kReloadKept);
       return;
     }
     if (!(loaded.config->policy.listen == config_.policy.listen) || loaded.config->milter.listen != config_.milter.listen ||
@@ -326,11 +341,17 @@ int run_serve(const ServeOptions& options) {
     for (const auto& error : loaded.errors) std::cerr << "domainauth serve: " << error << "\n";
     return kExitUsage;
   }
+  // Warnings, not errors: the daemon runs; only its reloads would fail.
+  const auto warnings = access_warnings(*loaded.config, options.config_path);
   if (options.check) {
+    for (const auto& warning : warnings) std::cerr << "domainauth serve: warning: " << warning << "\n";
     std::cout << "configuration ok: " << loaded.config->sign.keys.size() << " signing key(s)\n";
     return kExitOk;
   }
   daemon::setup_logging(loaded.config->daemon.log, loaded.config->daemon.log_level, "domainauth");
+  if (::geteuid() == 0) {  // only root drops privileges
+    for (const auto& warning : warnings) spdlog::warn("event=file-not-readable warning=\"{}\"", warning);
+  }
   // Replies are written with write(2); a client gone away must be an error, not a signal.
   std::signal(SIGPIPE, SIG_IGN);
   Daemon daemon(options);

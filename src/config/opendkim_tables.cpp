@@ -190,12 +190,20 @@ std::vector<KeyTableEntry> OpendkimTables::keys_for(std::string_view from_addres
   return out;
 }
 
-std::optional<std::string> read_table_file(std::string_view spec, std::string* path, bool* refile,
-                                           std::string& error) {
+bool is_table_file_spec(std::string_view item) {
+  return item.substr(0, 1) == "/" || item.substr(0, 5) == "file:" || item.substr(0, 7) == "refile:";
+}
+
+std::string table_file_path(std::string_view spec, bool* refile) {
   *refile = spec.substr(0, 7) == "refile:";
   if (*refile) spec.remove_prefix(7);
   if (spec.substr(0, 5) == "file:") spec.remove_prefix(5);
-  *path = std::string(spec);
+  return std::string(spec);
+}
+
+std::optional<std::string> read_table_file(std::string_view spec, std::string* path, bool* refile,
+                                           std::string& error) {
+  *path = table_file_path(spec, refile);
   std::ifstream in(*path, std::ios::binary);
   if (!in) {
     error = *path + ": cannot read: " + std::strerror(errno);

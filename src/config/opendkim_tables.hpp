@@ -66,6 +66,13 @@ class HostList {
                                                                                std::string& error);
 [[nodiscard]] std::optional<HostList> parse_host_list(std::string_view text, std::string_view name, std::string& error);
 
+// True when a host list item names a file ("/path", "file:/path", "refile:/path")
+// rather than an address, network or host name.
+[[nodiscard]] bool is_table_file_spec(std::string_view item);
+// The file a table spec names: "refile:" / "file:" prefixes stripped; *refile
+// tells whether it was refile:.
+[[nodiscard]] std::string table_file_path(std::string_view spec, bool* refile);
+
 // Reads a table file; "refile:" / "file:" prefixes (as opendkim.conf writes
 // them) are accepted and stripped; *refile tells which one it was.
 [[nodiscard]] std::optional<std::string> read_table_file(std::string_view spec, std::string* path, bool* refile,

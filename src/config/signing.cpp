@@ -12,16 +12,12 @@ namespace domainauth::config {
 namespace detail {
 namespace {
 
-bool is_file_spec(std::string_view item) {
-  return item.substr(0, 1) == "/" || item.substr(0, 5) == "file:" || item.substr(0, 7) == "refile:";
-}
-
 // A host list from inline items and files, as OpenDKIM's InternalHosts takes either.
 std::optional<HostList> host_list(const std::vector<std::string>& spec, std::string_view key, const ErrorSink& error) {
   std::string inline_text;
   HostList out;
   for (const auto& item : spec) {
-    if (!is_file_spec(item)) {
+    if (!is_table_file_spec(item)) {
       inline_text += item + "\n";
       continue;
     }

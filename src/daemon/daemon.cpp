@@ -1,9 +1,10 @@
 // Logging set-up, privilege drop, PID file and descriptor limit (see daemon.hpp).
 #include "daemon/daemon.hpp"
 
+#include "config/file_access.hpp"
+
 #include <fcntl.h>
 #include <grp.h>
-#include <pwd.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/sinks/syslog_sink.h>
 #include <spdlog/spdlog.h>
@@ -12,7 +13,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -51,21 +51,20 @@ void setup_logging(config::LogTarget target, config::LogLevel level, const std::
 
 bool drop_privileges(const std::string& user, const std::vector<std::string>& owned_paths, std::string& error) {
   if (user.empty() || ::geteuid() != 0) return true;
-  std::array<char, 4096> buffer{};
-  passwd entry{};
-  passwd* found = nullptr;
-  if (::getpwnam_r(user.c_str(), &entry, buffer.data(), buffer.size(), &found) != 0 || found == nullptr) {
-    error = "daemon.user: no such user \"" + user + "\"";
+  std::string why;
+  const auto account = config::find_account(user, why);
+  if (!account) {
+    error = "daemon.user: " + why;
     return false;
   }
   for (const auto& path : owned_paths) {
-    if (::chown(path.c_str(), found->pw_uid, found->pw_gid) != 0) {
+    if (::chown(path.c_str(), account->uid, account->gid) != 0) {
       error = "cannot hand " + path + " to " + user + ": " + errno_text();
       return false;
     }
   }
-  if (::initgroups(found->pw_name, found->pw_gid) != 0 || ::setgid(found->pw_gid) != 0 ||
-      ::setuid(found->pw_uid) != 0) {
+  if (::setgroups(account->groups.size(), account->groups.data()) != 0 || ::setgid(account->gid) != 0 ||
+      ::setuid(account->uid) != 0) {
     error = "cannot become " + user + ": " + errno_text();
     return false;
   }

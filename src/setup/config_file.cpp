@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "config/config.hpp"
+#include "config/file_access.hpp"
 #include "text/ascii.hpp"
 #include "text/utf8.hpp"
 
@@ -239,6 +240,29 @@ std::optional<std::string> read_text_file(const std::string& path) {
   std::ostringstream text;
   text << file.rdbuf();
   return text.str();
+}
+
+std::string hand_to_daemon_user(const std::string& path, const std::string& user, Reader reader) {
+  if (user.empty()) return {};
+  std::string why;
+  const auto account = config::find_account(user, why);
+  if (!account) {
+    return path + ": daemon.user " + user + " does not exist (" + why + "); create it (useradd -r " + user +
+           ") or set daemon.user, then let it read this file";
+  }
+  const uid_t owner = reader == Reader::owner ? account->uid : static_cast<uid_t>(-1);
+  const bool handed = account->uid == 0 || ::chown(path.c_str(), owner, account->gid) == 0;
+  const std::string chown_error = handed ? "" : std::strerror(errno);
+  const auto reason = config::unreadable_reason(path, *account);
+  if (!reason) return {};
+  std::string line =
+      path + ": not readable by user " + user + " (uid " + std::to_string(account->uid) + "): " + *reason;
+  if (!handed) {
+    line += "; cannot change its " + std::string(reader == Reader::owner ? "owner" : "group") + ": " + chown_error +
+            " (run as root, or: chown " + (reader == Reader::owner ? user : "") + ":" +
+            std::to_string(account->gid) + " " + path + ")";
+  }
+  return line;
 }
 
 }  // namespace domainauth::setup

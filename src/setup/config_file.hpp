@@ -3,9 +3,11 @@
 // these commands cannot invent keys the loader would refuse; [[sign.key]]
 // entries are edited in place as text, so the administrator's comments and
 // layout survive a rotation. Files are replaced atomically (temporary file in
-// the same folder, fsync, rename). Reads the configuration file.
+// the same folder, fsync, rename) and handed to daemon.user to read. Reads the
+// configuration file.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -60,5 +62,18 @@ struct SignKeyEntry {
 // Creates a new file; fails (error set) when it exists. Never overwrites.
 [[nodiscard]] bool write_new_file(const std::string& path, std::string_view text, unsigned mode, std::string& error);
 [[nodiscard]] std::optional<std::string> read_text_file(const std::string& path);
+
+// How daemon.user (whom `serve` becomes after binding as root) gets to read a
+// file init, keys rotate or migrate wrote, so that a SIGHUP reload can read it:
+// key files (and key folders) become the user's, mode kept (0600 / 0700), as
+// Debian's OpenDKIM keeps /etc/dkimkeys (opendkim:opendkim, keys 0600); a
+// configuration file keeps its owner and mode (0640) and gets the user's
+// primary group.
+enum class Reader : std::uint8_t { owner, group };
+// Changes path's owner or group for user as reader says, then checks that user
+// can read it. "" when it can (or user is empty); otherwise one line naming the
+// file, the user and why not (no such user; the chown refused when not run as
+// root; a folder above it not searchable), never an exception.
+[[nodiscard]] std::string hand_to_daemon_user(const std::string& path, const std::string& user, Reader reader);
 
 }  // namespace domainauth::setup

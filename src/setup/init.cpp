@@ -2,7 +2,9 @@
 #include "setup/init.hpp"
 
 #include <filesystem>
+#include <utility>
 
+#include "config/config.hpp"
 #include "setup/config_file.hpp"
 #include "setup/keys.hpp"
 #include "text/ascii.hpp"
@@ -97,27 +99,42 @@ bool write_config(const std::string& out_dir, const std::string& text, InitResul
   return write_new_file(result.config_path, text, 0640, result.error);
 }
 
+// Lets daemon.user read what init wrote; what it cannot read goes to result.notes.
+void hand_over(const std::vector<std::pair<std::string, Reader>>& files, InitResult& result) {
+  const std::string user = config::defaults().daemon.user;  // init writes no daemon.user
+  for (const auto& [path, reader] : files) {
+    if (auto note = hand_to_daemon_user(path, user, reader); !note.empty()) result.notes.push_back(note);
+  }
+}
+
 }  // namespace
 
 InitResult run_init(const InitOptions& options) {
   InitResult result;
   std::error_code ec;
   const std::string out_dir = std::filesystem::absolute(options.out_dir, ec).lexically_normal().string();
+  // Searchable by all: daemon.user reads domainauth.toml and the key folders in it.
+  if (!make_folders(out_dir, 0755, result.error)) return result;
   std::vector<InitKey> keys;
+  std::vector<std::pair<std::string, Reader>> handed = {{out_dir + "/keys", Reader::owner}};
   for (const auto& raw : options.domains) {
     const std::string domain = text::to_lower(raw);
     const std::string folder = out_dir + "/keys/" + domain;
     if (!make_folders(folder, 0700, result.error)) return result;
+    handed.emplace_back(folder, Reader::owner);
     DomainKeys dk;
     if (!key_of_type(domain, folder, dkim::KeyType::rsa, options, result, dk) ||
         !key_of_type(domain, folder, dkim::KeyType::ed25519, options, result, dk)) {
       return result;
     }
+    for (const auto& key : dk.keys) handed.emplace_back(key.key_file, Reader::owner);
     keys.insert(keys.end(), dk.keys.begin(), dk.keys.end());
     result.zone += records_for(domain, options, dk.zone);
   }
   const std::string config_text = init_config_text(keys, result.error);
   if (!result.error.empty() || !write_config(out_dir, config_text, result)) return result;
+  handed.emplace_back(result.config_path, Reader::group);
+  hand_over(handed, result);
   result.zone_path = out_dir + "/records.zone";
   result.postfix = postfix_lines(kInitMilterListen, kInitPolicyListen, out_dir + "/domainauth.toml");
   if (!write_atomically(result.zone_path, result.zone, 0644, result.error) ||

@@ -5,7 +5,9 @@
 // authorization when the report mailbox is in another domain) in zone-file
 // form, and the Postfix lines. Safe to run again: existing keys are reused,
 // never overwritten; an existing domainauth.toml that differs is left alone and
-// the new text goes to domainauth.toml.new. Writes files under the output folder.
+// the new text goes to domainauth.toml.new. The keys (and their folders) are
+// handed to the daemon's user, the configuration to its group, so a reload
+// after the privilege drop can read them. Writes files under the output folder.
 #pragma once
 
 #include <chrono>
@@ -33,6 +35,9 @@ struct InitResult {
   std::string zone;               // every record, zone-file form
   std::string zone_path;
   PostfixLines postfix;
+  // Files daemon.user (the default, config::defaults()) could not read, each
+  // with why (setup/config_file.hpp hand_to_daemon_user); init still succeeded.
+  std::vector<std::string> notes;
   std::string error;              // set when init failed
 };
 

@@ -9,6 +9,7 @@
 #include <optional>
 #include <variant>
 
+#include "config/config.hpp"
 #include "setup/config_file.hpp"
 #include "text/ascii.hpp"
 #include "text/utf8.hpp"
@@ -333,6 +334,8 @@ class Migrator {
     m.error = c.error();
     m.mapped = mapped_;
     m.not_migrated = not_migrated_;
+    const auto user = values_.find("daemon.user");
+    m.daemon_user = user != values_.end() ? std::get<std::string>(user->second) : config::defaults().daemon.user;
     return m;
   }
 

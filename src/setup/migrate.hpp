@@ -28,6 +28,7 @@ struct Migration {
   std::string toml;                   // the configuration, with the lists below as comments
   std::vector<std::string> mapped;    // "opendkim.conf: Mode sv -> built in (...)"
   std::vector<NotMigrated> not_migrated;
+  std::string daemon_user;            // whom the configuration drops root to (UserID, else the default)
   std::string error;                  // set when a key could not be written (a bug)
 };
 

@@ -3,9 +3,13 @@
 // new keys, the atomic switch checked by the loader, key/record matching.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "config/config.hpp"
+#include "config/file_access.hpp"
 #include "setup/config_file.hpp"
 #include "setup/init.hpp"
 #include "setup/keys.hpp"
@@ -61,6 +65,36 @@ TEST_F(TempDir, InitWritesKeysRecordsAndALoadableConfig) {
   EXPECT_NE(r.postfix.main_cf.find("smtpd_milters = inet:127.0.0.1:8891"), std::string::npos);
   EXPECT_EQ(std::filesystem::status(r.keys_created.front()).permissions() & std::filesystem::perms::all,
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+}
+
+// A reload after the privilege drop reads the keys and the configuration as
+// daemon.user (init writes none: the default, nobody).
+TEST_F(TempDir, InitHandsKeysToTheDaemonUserAndTheConfigurationToItsGroup) {
+  std::string error;
+  const auto nobody = config::find_account(config::defaults().daemon.user, error);
+  if (::geteuid() != 0 || !nobody) GTEST_SKIP() << "needs root and the default daemon.user";
+  auto r = init();
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  EXPECT_TRUE(r.notes.empty()) << r.notes.front();
+  struct stat st {};
+  for (const auto& key : r.keys_created) {
+    ASSERT_EQ(::stat(key.c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, nobody->uid) << key;
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << key;
+  }
+  ASSERT_EQ(::stat(r.config_path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 0u);
+  EXPECT_EQ(st.st_gid, nobody->gid);
+  EXPECT_EQ(st.st_mode & 0777, 0640u);
+  EXPECT_FALSE(config::unreadable_reason(r.config_path, *nobody).has_value());
+}
+
+TEST_F(TempDir, HandingToAUserThatDoesNotExistSaysSo) {
+  std::filesystem::create_directories(dir_);
+  std::string error;
+  ASSERT_TRUE(write_new_file((dir_ / "domainauth.toml").string(), "", 0640, error)) << error;
+  const auto note = hand_to_daemon_user((dir_ / "domainauth.toml").string(), "mailnull-absent", Reader::group);
+  EXPECT_NE(note.find("daemon.user mailnull-absent does not exist"), std::string::npos) << note;
 }
 
 TEST_F(TempDir, InitRunTwiceKeepsKeysAndConfig) {

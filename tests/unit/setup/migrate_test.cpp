@@ -81,6 +81,7 @@ TEST_F(MigrateSeed, LoadsThroughTheConfigLoader) {
   EXPECT_EQ(c.milter.listen, std::vector<std::string>{"local:/var/run/milteropendkim/socket"});
   EXPECT_EQ(c.milter.socket_mode, 0770u);
   EXPECT_EQ(c.daemon.user, "mailnull");
+  EXPECT_EQ(migration_.daemon_user, "mailnull");  // whose group may read the written file
   EXPECT_EQ(c.daemon.log, config::LogTarget::syslog);
   // The seed's signing: example.com with 20230319, example.jp with 20230320; as
   // in OpenDKIM, SubDomains does not reach the SigningTable's anchored patterns.
