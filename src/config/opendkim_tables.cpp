@@ -164,15 +164,15 @@ std::vector<KeyTableEntry> OpendkimTables::keys_for(std::string_view from_addres
       if (wildcard_match(e.pattern, address) && take(e)) break;
     }
   } else {
-    std::vector<std::string> keys = {local + "@" + domain, domain};
+    std::vector<std::string> candidates = {local + "@" + domain, domain};
     for (auto dot = domain.find('.'); dot != std::string::npos; dot = domain.find('.', dot + 1)) {
-      keys.push_back(local + "@" + domain.substr(dot));
-      keys.push_back(domain.substr(dot));
+      candidates.push_back(local + "@" + domain.substr(dot));
+      candidates.push_back(domain.substr(dot));
     }
-    keys.push_back(local + "@*");
-    keys.push_back("*");
-    for (const auto& key : keys) {
-      if (lookup(key)) break;
+    candidates.push_back(local + "@*");
+    candidates.push_back("*");
+    for (const auto& candidate : candidates) {
+      if (lookup(candidate)) break;
     }
   }
   // SubDomains (the [[sign.key]] table only): the parent domains, nearest first.
