@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <system_error>
+
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/ip/udp.hpp>
@@ -54,17 +56,29 @@ class ScriptedServer {
  public:
   using Script = std::function<std::vector<Bytes>(const Seen&)>;
 
+  // Binds a port free for both UDP and TCP (another process may hold the TCP
+  // port of a free UDP one, as tests run side by side); TCP listens only after
+  // listen_tcp(), until then a connection is refused.
   ScriptedServer(asio::io_context& io, Script script, const char* address = "127.0.0.1")
-      : udp_(io, udp::endpoint(asio::ip::make_address(address), 0)), tcp_(io), script_(std::move(script)) {
+      : udp_(io), tcp_(io), script_(std::move(script)) {
+    const auto ip = asio::ip::make_address(address);
+    for (int attempt = 0;; ++attempt) {
+      tcp_.open(ip.is_v6() ? tcp::v6() : tcp::v4());
+      tcp_.bind(tcp::endpoint(ip, 0));
+      std::error_code ec;
+      udp_.open(ip.is_v6() ? udp::v6() : udp::v4());
+      udp_.bind(udp::endpoint(ip, tcp_.local_endpoint().port()), ec);
+      if (!ec) break;
+      udp_.close();
+      tcp_.close();
+      if (attempt == 100) throw std::system_error(ec, "no port free for UDP and TCP");
+    }
     receive();
   }
 
   // Also answers over TCP on the same port, with tcp_script.
   void listen_tcp(Script tcp_script) {
     tcp_script_ = std::move(tcp_script);
-    const tcp::endpoint at(udp_.local_endpoint().address(), udp_.local_endpoint().port());
-    tcp_.open(at.protocol());
-    tcp_.bind(at);
     tcp_.listen();
     accept();
   }
