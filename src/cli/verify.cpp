@@ -103,13 +103,13 @@ int verify(const VerifyArgs& a) {
     for (const auto& error : loaded.errors) std::cerr << "domainauth verify: " << error << "\n";
     return kExitUsage;
   }
+  asio::io_context io;  // before the context: its resolver's sockets must go before the loop
   auto context = std::make_shared<engine::Context>();
   context->config = std::make_shared<const config::Config>(std::move(*loaded.config));
   const config::Config& config = *context->config;
   InputMessage in = read_message();
   if (!in.error.empty()) return fail(kExitUsage, "message: " + in.error);
 
-  asio::io_context io;
   dns::ResolverConfig resolver_config;
   resolver_config.servers = a.dns.empty() ? config.dns.servers : std::vector<std::string>{a.dns};
   resolver_config.timeout = config.dns.timeout;
