@@ -3,7 +3,8 @@
 // txt-records served from memory, the chain validation status compared with cv.
 // The three tests with an empty cv are scored as "fail" (RFC 8617 5.2 step 2;
 // see the suite's README.md). Departures from the draft-era expectations are
-// listed in kDepartures with the RFC 8617 reason.
+// listed in kDepartures with the RFC 8617 reason and must give fail; the
+// totals are asserted exactly (170 passed, 1 departure).
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
@@ -59,6 +60,8 @@ TEST(ArcValidationSuite, Rfc8617ChainValidationStatus) {
       std::string got(to_string(r.status));
       auto departure = kDepartures.find(id);
       if (departure != kDepartures.end()) {
+        // Not merely different: RFC 8617 5.2.1 makes every such error a fail.
+        EXPECT_EQ(got, "fail") << id << " is a listed departure: " << departure->second;
         EXPECT_NE(got, expected) << id << " is a listed departure: " << departure->second;
         std::cout << "departure " << id << ": expected " << expected << ", got " << got << " (" << departure->second
                   << ")\n";
@@ -74,6 +77,9 @@ TEST(ArcValidationSuite, Rfc8617ChainValidationStatus) {
     }
   }
   std::cout << "ARC validation suite: " << passed << " passed, " << failed << " failed\n";
+  // Exact totals: a regression cannot hide among the failures, nor a fix among the departures.
+  EXPECT_EQ(passed, 170);
+  EXPECT_EQ(failed, static_cast<int>(kDepartures.size()));
   EXPECT_EQ(passed + failed, 171);
 }
 
