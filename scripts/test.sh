@@ -58,7 +58,7 @@ ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
   ctest --test-dir build-asan -L e2e -R 'milter|policy|dns|abuse|verify|reload' -j "$jobs" --output-on-failure \
   --no-tests=error || status=1
 phase "thread sanitizer tests"
-TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp \
   ctest --test-dir build-tsan -L unit -E 'NOT_BUILT|^layers' -j "$jobs" --output-on-failure --no-tests=error || status=1
 phase "fuzz smoke runs"
 ctest --test-dir build-fuzz -L fuzz -j "$jobs" --output-on-failure --no-tests=error || status=1
