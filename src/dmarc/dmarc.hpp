@@ -70,7 +70,7 @@ struct DkimInput {
 };
 
 struct Message {
-  std::vector<std::string> from;  // the value of every From field, in order
+  Author author;  // extract_author over the value of every From field
   SpfInput spf;
   std::vector<DkimInput> dkim;
 };

@@ -266,7 +266,7 @@ int rank(const Outcome& o) {
 }  // namespace
 
 asio::awaitable<Outcome> evaluate(dns::Resolver& resolver, const Options& options, Message message) {
-  Author author = extract_author(message.from);
+  const Author& author = message.author;
   Outcome out;
   out.from_handling = author.handling();
   out.author_domains = author.domains;

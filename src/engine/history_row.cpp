@@ -1,6 +1,8 @@
 // The history row of a verified message (see history_row.hpp).
 #include "engine/history_row.hpp"
 
+#include "mail/lexical.hpp"
+
 namespace domainauth::engine {
 namespace {
 
@@ -30,8 +32,7 @@ std::optional<store::Row> history_row(const Results& results, const Client& clie
   row.time = time;
   row.source_ip = client.ip ? client.ip->to_string() : "";
   row.header_from = outcome.author_domain;
-  const auto at = results.mail_from.rfind('@');
-  row.envelope_from = at == std::string::npos ? "" : results.mail_from.substr(at + 1);
+  row.envelope_from = mail::address_domain(results.mail_from);
   if (results.spf) {
     row.spf_result = std::string(spf::to_string(results.spf->result));
     row.spf_domain = results.spf->domain;

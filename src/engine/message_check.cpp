@@ -25,6 +25,7 @@
 #include "engine/failure_reporter.hpp"
 #include "engine/history_row.hpp"
 #include "engine/pending.hpp"
+#include "mail/lexical.hpp"
 #include "spf/spf.hpp"
 #include "text/ascii.hpp"
 
@@ -63,23 +64,17 @@ std::int64_t now_seconds() {
       .count();
 }
 
-// The domain of an address ("" without @).
-std::string_view domain_of(std::string_view address) {
-  const auto at = address.rfind('@');
-  return at == std::string_view::npos ? std::string_view() : address.substr(at + 1);
-}
-
 // DMARC discovery's lookups, asked now and all at once, so that evaluate() at
 // end of message finds the answers waiting and the one DNS budget there covers
 // only what the message still waits for: the records of the RFC 9989 tree walk
 // (or, with the PSL, the domain's and its Organizational Domain's) for the
 // first author domains and the envelope domain SPF checks.
 void prefetch_dmarc(dns::Resolver& resolver, const config::DmarcSettings& dmarc,
-                    const std::vector<std::string>& from_values, std::string_view mail_from) {
+                    const std::vector<std::string>& author_domains, std::string_view mail_from) {
   constexpr std::size_t kPrefetchedDomains = 4;  // evaluate() asks for the rest itself
-  auto domains = dmarc::extract_author(from_values).domains;
-  if (domains.size() > kPrefetchedDomains) domains.resize(kPrefetchedDomains);
-  if (const auto envelope = text::to_lower(domain_of(mail_from));
+  std::vector<std::string> domains(author_domains.begin(),
+                                   author_domains.begin() + std::min(author_domains.size(), kPrefetchedDomains));
+  if (const auto envelope = text::to_lower(mail::address_domain(mail_from));
       !envelope.empty() && std::find(domains.begin(), domains.end(), envelope) == domains.end()) {
     domains.push_back(envelope);
   }
@@ -120,6 +115,12 @@ struct MessageCheck::State {
   Origin origin;
   Pending<spf::Outcome> spf;
   HeaderBlock headers;
+  // The From fields read once, at end of headers (or at end of message if the
+  // MTA never said the headers ended).
+  const Sender& from() {
+    if (!sender) sender = sender_of(headers.from_values());
+    return *sender;
+  }
   std::optional<dkim::Signer> signer;
   std::optional<dkim::Verifier> verifier;
   std::optional<arc::Validator> arc;  // only when the message carries ARC fields
@@ -129,6 +130,7 @@ struct MessageCheck::State {
   bool keep_body = false;  // for a failure report (failure_reports.include_body)
   std::string body;        // kept while within report::kMaxReportedBody
   dmarc::Options dmarc_options;
+  std::optional<Sender> sender;
 };
 
 MessageCheck::MessageCheck(std::shared_ptr<const Context> context, const asio::any_io_executor& executor,
@@ -154,10 +156,10 @@ void MessageCheck::end_of_headers() {
   State& m = *state_;
   const auto& c = *context_->config;
   if (m.headers.over_limit()) {  // neither signed nor verified; DMARC still judges it
-    prefetch_dmarc(*m.resolver, c.dmarc, m.headers.from_values(), m.envelope.mail_from);
+    prefetch_dmarc(*m.resolver, c.dmarc, m.from().author.domains, m.envelope.mail_from);
     return;
   }
-  auto plan = plan_signing(c.sign, m.origin, m.headers.fields());
+  auto plan = plan_signing(c.sign, m.origin, m.from().address);
   m.note = plan.note;
   if (!plan.requests.empty()) {
     for (const auto& r : plan.requests) m.signing_keys.push_back(r.domain + "/" + r.selector);
@@ -165,7 +167,7 @@ void MessageCheck::end_of_headers() {
     return;
   }
   if (!m.origin.originator() && !m.origin.ignored && c.sign.can_sign()) {
-    if (auto address = signing_address(m.headers.fields()); address && !c.sign.keys_for(*address).empty()) {
+    if (const auto& address = m.from().address; address && !c.sign.keys_for(*address).empty()) {
       m.note = "external-host-sends-as-signing-domain";
     }
   }
@@ -182,7 +184,7 @@ void MessageCheck::end_of_headers() {
     m.sealer.emplace(arc::SealRequest(c.arc.domain, c.arc.selector, *c.arc.key, c.milter.authserv_id),
                      m.headers.delivered_fields());
   }
-  prefetch_dmarc(*m.resolver, c.dmarc, m.headers.from_values(), m.envelope.mail_from);
+  prefetch_dmarc(*m.resolver, c.dmarc, m.from().author.domains, m.envelope.mail_from);
 }
 
 bool MessageCheck::wants_body() const {
@@ -275,7 +277,7 @@ asio::awaitable<Conclusion> MessageCheck::conclude() {
   }
   // dmarc.required_headers (OpenDMARC RequiredHeaders): refused before anything is evaluated.
   if (c.dmarc.required_headers && client_skip_reason(c.dmarc, {m.origin.internal, m.origin.authenticated}).empty()) {
-    if (const auto problem = required_headers_problem(m.headers); !problem.empty()) {
+    if (const auto problem = required_headers_problem(m.headers, m.from().author); !problem.empty()) {
       out.verdict = Verdict::reject;
       out.reply = {550, "5.7.1", "Message rejected: " + problem + " (RFC 5322 3.6)"};
       out.outcome = "role=verify required_headers=\"" + problem + "\"";
@@ -294,11 +296,11 @@ asio::awaitable<Conclusion> MessageCheck::conclude() {
   if (m.spf.started()) r.spf = co_await m.spf.join();
   if (!c.dmarc.spf_self_validate) r.upstream_spf = upstream_spf(m.headers.fields(), c.dmarc.trusted_authserv_ids);
   // Also past the header limits: a limit ends in a verdict, never in a check skipped.
-  const bool ignored = ignored_authors(c.dmarc, dmarc::extract_author(m.headers.from_values()).domains);
+  const bool ignored = ignored_authors(c.dmarc, m.from().author.domains);
   if (!ignored) {
     m.dmarc_options.mode = c.dmarc.mode;
     m.dmarc_options.psl = c.dmarc.psl.get();
-    auto dmarc_message = dmarc_input(r, m.headers.from_values());
+    auto dmarc_message = dmarc_input(r, m.from().author);
     r.dmarc = co_await dmarc::evaluate(*m.resolver, m.dmarc_options, std::move(dmarc_message));
   }
   out.outcome = "role=verify " + summary(r);

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "dmarc/author.hpp"
+#include "mail/lexical.hpp"
 #include "text/ascii.hpp"
 
 namespace domainauth::engine {
@@ -74,14 +75,6 @@ dmarc::DkimResult to_dmarc(dkim::Result result) {
     case dkim::Result::permerror: return dmarc::DkimResult::permerror;
   }
   return dmarc::DkimResult::permerror;
-}
-
-std::vector<std::string> from_values(const std::vector<mail::HeaderField>& headers) {
-  std::vector<std::string> out;
-  for (const auto& field : headers) {
-    if (field.is("From")) out.emplace_back(field.value());
-  }
-  return out;
 }
 
 authres::MethodResult spf_result(const Results& results) {
@@ -213,26 +206,26 @@ std::vector<mail::HeaderField> HeaderBlock::delivered_fields() const {
 
 std::vector<std::uint32_t> HeaderBlock::forged() const { return {forged_.rbegin(), forged_.rend()}; }
 
-std::optional<std::string> signing_address(const std::vector<mail::HeaderField>& headers) {
-  const auto values = from_values(headers);
-  const auto author = dmarc::extract_author(values);
-  if (author.status != dmarc::AuthorStatus::single || author.domains.size() != 1) return std::nullopt;
+Sender sender_of(const std::vector<std::string>& from_values) {
+  Sender sender{dmarc::extract_author(from_values), std::nullopt};
+  const dmarc::Author& author = sender.author;
+  if (author.status != dmarc::AuthorStatus::single || author.domains.size() != 1) return sender;
   // The local part as written: the addr-spec inside <...>, else the whole value.
-  std::string_view text = values.front();
+  std::string_view text = from_values.front();
   if (auto open = text.find('<'); open != std::string_view::npos) {
     text.remove_prefix(open + 1);
     text = text.substr(0, text.find('>'));
   }
   const auto at = text.rfind('@');
   std::string local = at == std::string_view::npos ? "" : mail::unfold(text.substr(0, at));
-  return local + "@" + author.domains.front();
+  sender.address = local + "@" + author.domains.front();
+  return sender;
 }
 
 SignPlan plan_signing(const config::SignSettings& sign, const Origin& origin,
-                      const std::vector<mail::HeaderField>& headers) {
+                      const std::optional<std::string>& address) {
   SignPlan plan;
   if (!origin.originator() || !sign.can_sign()) return plan;
-  const auto address = signing_address(headers);
   if (!address) {
     plan.note = "not-signed:no-single-from-domain";
     return plan;
@@ -250,9 +243,9 @@ SignPlan plan_signing(const config::SignSettings& sign, const Origin& origin,
   return plan;
 }
 
-dmarc::Message dmarc_input(const Results& results, std::vector<std::string> from) {
+dmarc::Message dmarc_input(const Results& results, dmarc::Author author) {
   dmarc::Message message;
-  message.from = std::move(from);
+  message.author = std::move(author);
   if (results.spf) message.spf = {to_dmarc(results.spf->result), results.spf->domain};
   else if (results.upstream_spf) message.spf = *results.upstream_spf;
   for (const auto& r : results.dkim) message.dkim.push_back({to_dmarc(r.result), r.domain, r.selector});
@@ -279,9 +272,9 @@ std::string spf_domain(const authres::MethodResult& spf) {
   for (const auto& p : spf.properties) {
     if (!text::iequals(p.ptype, "smtp")) continue;
     if (text::iequals(p.property, "mailfrom")) {
-      const auto at = p.value.rfind('@');
-      auto domain = at == std::string::npos ? p.value : p.value.substr(at + 1);
-      if (!domain.empty()) return domain;
+      // RFC 8601 2.7.2: smtp.mailfrom is an address, or a domain alone.
+      const auto domain = p.value.find('@') == std::string::npos ? p.value : mail::address_domain(p.value);
+      if (!domain.empty()) return std::string(domain);
     }
     if (text::iequals(p.property, "helo")) helo = p.value;
   }
@@ -344,7 +337,7 @@ SingleMethodResults single_method_results(std::string_view authserv_id, const Re
   return out;
 }
 
-std::string required_headers_problem(const HeaderBlock& headers) {
+std::string required_headers_problem(const HeaderBlock& headers, const dmarc::Author& author) {
   for (std::size_t i = 0; i < kCountedFields.size(); ++i) {
     const auto n = headers.count(i);
     const bool required = i < 2;  // From, Date
@@ -353,7 +346,6 @@ std::string required_headers_problem(const HeaderBlock& headers) {
              (n > 1 ? "s" : "");
     }
   }
-  const auto author = dmarc::extract_author(headers.from_values());
   if (author.status == dmarc::AuthorStatus::no_domain || author.status == dmarc::AuthorStatus::malformed) {
     return "a From field with no usable domain";
   }

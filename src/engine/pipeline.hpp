@@ -107,13 +107,20 @@ struct SignPlan {
   std::vector<dkim::SignRequest> requests;  // empty: the message is verified instead
   std::string note;                         // why not, for the log (empty when signing or not an originator)
 };
-// Keys by the From address (one From field with one domain), for originators
-// only; the request carries the configured canonicalization, fields, oversigning and x=.
+// The message's From, read once at end of headers and used by signing, DMARC
+// and the ignore list alike.
+struct Sender {
+  dmarc::Author author;
+  // The From address the signing tables are searched with ("local@domain"), or
+  // nothing when the message has not exactly one From field with one domain.
+  std::optional<std::string> address;
+};
+// from_values: HeaderBlock::from_values().
+[[nodiscard]] Sender sender_of(const std::vector<std::string>& from_values);
+// Keys by the From address (sender_of's address), for originators only; the
+// request carries the configured canonicalization, fields, oversigning and x=.
 [[nodiscard]] SignPlan plan_signing(const config::SignSettings& sign, const Origin& origin,
-                                    const std::vector<mail::HeaderField>& headers);
-// The From address the signing tables are searched with ("local@domain"), or
-// nothing when the message has not exactly one From field with one domain.
-[[nodiscard]] std::optional<std::string> signing_address(const std::vector<mail::HeaderField>& headers);
+                                    const std::optional<std::string>& address);
 
 // Everything known about a verified message at end of message.
 struct Results {
@@ -137,8 +144,7 @@ struct Results {
 [[nodiscard]] std::optional<dmarc::SpfInput> upstream_spf(const std::vector<mail::HeaderField>& headers,
                                                         const std::vector<std::string>& trusted_ids);
 
-// from: the value of every From field (HeaderBlock::from_values).
-[[nodiscard]] dmarc::Message dmarc_input(const Results& results, std::vector<std::string> from);
+[[nodiscard]] dmarc::Message dmarc_input(const Results& results, dmarc::Author author);
 [[nodiscard]] authres::Field authentication_results(std::string_view authserv_id, const Results& results);
 // The same results one method per field (RFC 6591 3.1: a failure report's
 // Authentication-Results reflects a single method), on one line each.
@@ -150,8 +156,8 @@ struct SingleMethodResults {
 [[nodiscard]] SingleMethodResults single_method_results(std::string_view authserv_id, const Results& results);
 // dmarc.required_headers (OpenDMARC RequiredHeaders): why the header breaks
 // RFC 5322 3.6 ("2 Date fields", "no From field", "a From field with no
-// usable domain"), or "" when it does not.
-[[nodiscard]] std::string required_headers_problem(const HeaderBlock& headers);
+// usable domain"), or "" when it does not. author: sender_of's.
+[[nodiscard]] std::string required_headers_problem(const HeaderBlock& headers, const dmarc::Author& author);
 
 // A temperror the MTA should hear about (milter.on_dns_error): SPF or DMARC
 // temperror, or a DKIM temperror when no signature passed.

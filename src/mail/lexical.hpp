@@ -60,6 +60,13 @@ enum class Unprintable : std::uint8_t {
   drop,           // TAB becomes a space, other controls are dropped; octets above 0x7F stay
 };
 
+// The domain of a mailbox "local@domain" (after its last '@', as an envelope
+// address or an identity is split), or "" when it has no '@'.
+[[nodiscard]] constexpr std::string_view address_domain(std::string_view address) {
+  const auto at = address.rfind('@');
+  return at == std::string_view::npos ? std::string_view() : address.substr(at + 1);
+}
+
 // s as an RFC 5322 3.2.4 quoted-string, DQUOTEs included: '"' and '\' become
 // quoted-pairs.
 [[nodiscard]] std::string quoted_string(std::string_view s, Unprintable unprintable);

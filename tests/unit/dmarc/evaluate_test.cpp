@@ -14,7 +14,7 @@ namespace domainauth::dmarc {
 namespace {
 
 Message message(std::string from, SpfResult spf, std::string spf_domain, std::vector<DkimInput> dkim = {}) {
-  return Message{{std::move(from)}, {spf, std::move(spf_domain)}, std::move(dkim)};
+  return Message{extract_author(from), {spf, std::move(spf_domain)}, std::move(dkim)};
 }
 
 class DmarcEvaluate : public ::testing::Test {
@@ -267,11 +267,11 @@ TEST_F(DmarcEvaluate, Rfc7489_6_6_1_FromRules) {
   zone_.add_txt("_dmarc.good.example", "v=DMARC1; p=reject");
   zone_.add_txt("_dmarc.victim.example", "v=DMARC1; p=reject");
   zone_.add_txt("_dmarc.soft.example", "v=DMARC1; p=quarantine");
-  Message none{{}, {SpfResult::pass, "good.example"}, {}};
+  Message none{extract_author(std::vector<std::string>{}), {SpfResult::pass, "good.example"}, {}};
   Outcome o = run(none);
   EXPECT_EQ(o.result, Result::permerror);
   EXPECT_EQ(o.from_handling, FromHandling::reject);
-  Message two{{"a@good.example", "b@good.example"}, {SpfResult::pass, "good.example"}, {}};
+  Message two{extract_author(std::vector<std::string>{"a@good.example", "b@good.example"}), {SpfResult::pass, "good.example"}, {}};
   EXPECT_EQ(run(two).from_handling, FromHandling::reject);
   o = run(message("undisclosed:;", SpfResult::pass, "good.example"));
   EXPECT_EQ(o.result, Result::none);

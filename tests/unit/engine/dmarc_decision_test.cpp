@@ -153,7 +153,7 @@ TEST(UpstreamSpf, HeloWhenNoMailFrom) {
 TEST(UpstreamSpf, FeedsDmarcInputWhenSelfValidationOff) {
   Results r;
   r.upstream_spf = dmarc::SpfInput{dmarc::SpfResult::pass, "bank.example"};
-  const auto message = dmarc_input(r, {" a@bank.example"});
+  const auto message = dmarc_input(r, dmarc::extract_author(" a@bank.example"));
   EXPECT_EQ(message.spf.result, dmarc::SpfResult::pass);
   EXPECT_EQ(message.spf.domain, "bank.example");
 }

@@ -17,13 +17,6 @@ net::IpAddress ip(const char* text) { return *net::IpAddress::parse(text); }
 
 mail::HeaderField field(const std::string& name, const std::string& value) { return {name, name + ":" + value}; }
 
-std::vector<mail::HeaderField> headers_with_from(const std::string& from) {
-  HeaderBlock block("mx.test", 100, 100000);
-  block.add(field("From", " " + from));
-  block.add(field("Subject", " hi"));
-  return block.fields();
-}
-
 // The field value on one line (the writer's folding is its own business).
 std::string one_line(const authres::Field& field) {
   std::string text = authres::format(field, "\n\t");
@@ -88,7 +81,7 @@ TEST(PlanSigning, OpendkimModeSvDecisionTable) {
       {"internal, two From domains", internal, "a@example.jp, b@example.com", {}},
   };
   for (const auto& t : cases) {
-    const auto plan = plan_signing(c.sign, t.origin, headers_with_from(t.from));
+    const auto plan = plan_signing(c.sign, t.origin, sender_of({std::string(" ") + t.from}).address);
     std::vector<std::string> got;
     for (const auto& r : plan.requests) got.push_back(r.domain + "/" + r.selector);
     EXPECT_EQ(got, t.signed_by) << t.name;
@@ -107,7 +100,7 @@ headers = ["From", "Subject"]
 oversign = []
 expire = 3600
 )"));
-  const auto plan = plan_signing(c.sign, {true, false, false}, headers_with_from("x@deep.mail.example.jp"));
+  const auto plan = plan_signing(c.sign, {true, false, false}, sender_of({" x@deep.mail.example.jp"}).address);
   ASSERT_EQ(plan.requests.size(), 2u);
   EXPECT_EQ(plan.requests[0].selector, "a");
   EXPECT_EQ(plan.requests[1].selector, "b");
@@ -119,11 +112,18 @@ expire = 3600
   EXPECT_EQ(plan.requests[0].expire_after, 3600);
 }
 
-TEST(SigningAddress, LocalPartAndAuthorDomain) {
-  EXPECT_EQ(signing_address(headers_with_from("\"Joe\" <Joe.X@Example.JP>")), "Joe.X@example.jp");
-  EXPECT_EQ(signing_address(headers_with_from("joe@example.jp (comment)")), "joe@example.jp");
-  EXPECT_FALSE(signing_address(headers_with_from("undisclosed:;")));
-  EXPECT_FALSE(signing_address({}));
+TEST(SenderOf, SigningAddressIsTheLocalPartAndTheAuthorDomain) {
+  EXPECT_EQ(sender_of({" \"Joe\" <Joe.X@Example.JP>"}).address, "Joe.X@example.jp");
+  EXPECT_EQ(sender_of({" joe@example.jp (comment)"}).address, "joe@example.jp");
+  const auto group = sender_of({" undisclosed:;"});
+  EXPECT_FALSE(group.address);
+  EXPECT_EQ(group.author.status, dmarc::AuthorStatus::no_domain);
+  const auto none = sender_of({});
+  EXPECT_FALSE(none.address);
+  EXPECT_EQ(none.author.status, dmarc::AuthorStatus::no_from_field);
+  const auto two = sender_of({" a@example.jp", " b@example.jp"});
+  EXPECT_FALSE(two.address);
+  EXPECT_EQ(two.author.status, dmarc::AuthorStatus::multiple_from_fields);
 }
 
 TEST(HeaderBlock, ForgedAuthenticationResultsRemovedHighestIndexFirst) {
