@@ -61,12 +61,7 @@ SealOutput Sealer::finish(ChainStatus status, const std::vector<mail::HeaderFiel
   }
   if (status != ChainStatus::fail && !chain.error.empty()) status = ChainStatus::fail;
   const dkim::Algorithm algorithm = request_.key.algorithm();
-  const std::string a = "a=" + std::string(dkim::to_string(algorithm)) + ";";
-  const std::string d = "d=" + text::to_lower(request_.domain) + ";";
-  const std::string i = "i=" + std::to_string(instance) + ";";
-  const std::string s = "s=" + request_.selector + ";";
   std::int64_t now = request_.now != 0 ? request_.now : static_cast<std::int64_t>(std::time(nullptr));
-  const std::string t = "t=" + std::to_string(now);
 
   // 4.1.1 AAR.
   out.aar = std::string(kAuthResultsField) + ":" + aar_value(instance);
@@ -82,40 +77,30 @@ SealOutput Sealer::finish(ChainStatus status, const std::vector<mail::HeaderFiel
       if (field.is(name)) names.push_back(text::to_lower(name));
     }
   }
-  std::string h = "h=";
-  for (std::size_t k = 0; k < names.size(); ++k) h += (k ? ":" : "") + names[k];
-  auto write_ams = [&](std::string_view b) {
-    dkim::FoldedTagWriter w(kMessageSignatureField);
-    w.tag(i);  // first, as RFC 8617's examples: dkimpy 1.1.4 finds the set by the bytes " i=N;"
-    w.tag(a);
-    w.base64("b", b, ";");
-    w.tag("bh=" + dkim::base64_encode(hashers_.digest(hasher_)) + ";");
-    w.tag("c=relaxed/relaxed;");
-    w.tag(d);
-    w.tag(h + ";");
-    w.tag(s);
-    w.tag(t);
-    return w.take();
-  };
-  auto unsigned_ams = mail::parse_header_field(write_ams(""));
+  dkim::Signature ams_tags;
+  ams_tags.algorithm = algorithm;
+  ams_tags.bh = hashers_.digest(hasher_);
+  ams_tags.header_canon = ams_tags.body_canon = mail::Canonicalization::relaxed;
+  ams_tags.domain = text::to_lower(request_.domain);
+  ams_tags.headers = std::move(names);
+  ams_tags.selector = request_.selector;
+  ams_tags.timestamp = static_cast<std::uint64_t>(now);
+  auto unsigned_ams = mail::parse_header_field(format_message_signature(ams_tags, instance));
   std::string ams_b = request_.key.sign(
-      algorithm, dkim::header_hash_input(headers_, names, mail::Canonicalization::relaxed, *unsigned_ams));
+      algorithm, dkim::header_hash_input(headers_, ams_tags.headers, mail::Canonicalization::relaxed, *unsigned_ams));
   if (ams_b.empty()) return {{}, {}, {}, "signing the ARC-Message-Signature failed"};
-  out.ams = write_ams(dkim::base64_encode(ams_b));
+  ams_tags.b = std::move(ams_b);
+  out.ams = format_message_signature(ams_tags, instance);
   auto ams = mail::parse_header_field(out.ams);
 
   // 4.1.3 AS over the sets 1..N and the new one (5.1.1), only the new one when cv=fail (5.1.2).
-  auto write_seal = [&](std::string_view b) {
-    dkim::FoldedTagWriter w(kSealField);
-    w.tag(i);
-    w.tag(a);
-    w.base64("b", b, ";");
-    w.tag("cv=" + std::string(to_string(status)) + ";");
-    w.tag(d);
-    w.tag(s);
-    w.tag(t);
-    return w.take();
-  };
+  Seal seal;
+  seal.algorithm = algorithm;
+  seal.cv = status;
+  seal.domain = ams_tags.domain;
+  seal.selector = request_.selector;
+  seal.instance = instance;
+  seal.timestamp = ams_tags.timestamp;
   std::vector<const mail::HeaderField*> fields;
   if (status != ChainStatus::fail) {
     for (const auto& set : chain.sets) {
@@ -126,11 +111,12 @@ SealOutput Sealer::finish(ChainStatus status, const std::vector<mail::HeaderFiel
   }
   fields.push_back(&*aar);
   fields.push_back(&*ams);
-  auto unsigned_seal = mail::parse_header_field(write_seal(""));
+  auto unsigned_seal = mail::parse_header_field(format_seal(seal));
   std::string seal_b =
       request_.key.sign(algorithm, dkim::header_hash_input(fields, mail::Canonicalization::relaxed, *unsigned_seal));
   if (seal_b.empty()) return {{}, {}, {}, "signing the ARC-Seal failed"};
-  out.seal = write_seal(dkim::base64_encode(seal_b));
+  seal.b = std::move(seal_b);
+  out.seal = format_seal(seal);
   return out;
 }
 

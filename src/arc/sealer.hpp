@@ -2,8 +2,8 @@
 // chain validation status found by arc::Validator: the ARC-Authentication-Results
 // (4.1.1) copied from this ADMD's Authentication-Results fields, the
 // ARC-Message-Signature (4.1.2, relaxed/relaxed, signed like a DKIM signature)
-// and the ARC-Seal (4.1.3, 5.1.1; only the new set when cv=fail, 5.1.2). Tag
-// order: AMS a, b, bh, c, d, h, i, s, t; AS a, b, cv, d, i, s, t. Streaming
+// and the ARC-Seal (4.1.3, 5.1.1; only the new set when cv=fail, 5.1.2),
+// written by format_message_signature and format_seal (set.hpp). Streaming
 // like dkim::Signer. Reads untrusted input: the message being sealed.
 #pragma once
 

@@ -63,7 +63,43 @@ std::optional<unsigned> aar_instance(std::string_view value) {
   return parse_instance(number);
 }
 
+// "name=value;", the last tag of a field without its ";".
+std::string tag(std::string_view name, std::string_view value, bool last = false) {
+  return std::string(name) + "=" + std::string(value) + (last ? "" : ";");
+}
+
 }  // namespace
+
+std::string format_seal(const Seal& s) {
+  dkim::FoldedTagWriter w(kSealField);
+  w.tag(tag("i", std::to_string(s.instance)));
+  w.tag(tag("a", dkim::to_string(s.algorithm)));
+  w.base64("b", dkim::base64_encode(s.b), ";");
+  w.tag(tag("cv", to_string(s.cv)));
+  w.tag(tag("d", s.domain));
+  w.tag(tag("s", s.selector, !s.timestamp));
+  if (s.timestamp) w.tag(tag("t", std::to_string(*s.timestamp), true));
+  return w.take();
+}
+
+std::string format_message_signature(const dkim::Signature& s, unsigned instance) {
+  dkim::FoldedTagWriter w(kMessageSignatureField);
+  w.tag(tag("i", std::to_string(instance)));
+  w.tag(tag("a", dkim::to_string(s.algorithm)));
+  w.base64("b", dkim::base64_encode(s.b), ";");
+  w.tag(tag("bh", dkim::base64_encode(s.bh)));
+  w.tag(tag("c", std::string(mail::to_string(s.header_canon)) + "/" + std::string(mail::to_string(s.body_canon))));
+  w.tag(tag("d", s.domain));
+  std::string h;
+  for (std::size_t k = 0; k < s.headers.size(); ++k) h += (k ? ":" : "") + s.headers[k];
+  w.tag(tag("h", h));
+  if (s.length) w.tag(tag("l", std::to_string(*s.length)));
+  const bool more = s.timestamp || s.expiration;
+  w.tag(tag("s", s.selector, !more));
+  if (s.timestamp) w.tag(tag("t", std::to_string(*s.timestamp), !s.expiration));
+  if (s.expiration) w.tag(tag("x", std::to_string(*s.expiration), true));
+  return w.take();
+}
 
 std::string_view to_string(ChainStatus status) {
   switch (status) {

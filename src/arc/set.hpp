@@ -1,5 +1,6 @@
-// ARC sets (RFC 8617 4.1, 4.2): the ARC-Seal parser, the instance tag of each
-// ARC header field, and the collection of a message's fields into sets 1..N
+// ARC sets (RFC 8617 4.1, 4.2): the ARC-Seal parser and the writers of the
+// ARC-Seal and ARC-Message-Signature, the instance tag of each ARC header
+// field, and the collection of a message's fields into sets 1..N
 // with the structural checks of RFC 8617 5.2 steps 1 and 3 (A, B). The
 // ARC-Message-Signature is parsed by dkim::parse_signature (its tags are the
 // DKIM-Signature tags). Pure parser; reads untrusted input: header fields.
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "dkim/crypto.hpp"
+#include "dkim/signature.hpp"
 #include "mail/header.hpp"
 
 namespace domainauth::arc {
@@ -50,6 +52,14 @@ struct ParsedSeal {
 
 // RFC 8617 4.1.3: tags a, b, cv, d, i, s required, t optional, h= forbidden.
 [[nodiscard]] ParsedSeal parse_seal(std::string_view value);
+
+// The fields as the sealer writes them ("Name: value" folded, no final CRLF),
+// i= first as RFC 8617's examples (dkimpy 1.1.4 finds a set by the bytes
+// " i=N;"), then AS a b cv d s t, AMS a b bh c d h (unfolded) l s t x; an empty
+// b gives "b=;", the form that is signed. parse_seal / dkim::parse_signature
+// read back what was written.
+[[nodiscard]] std::string format_seal(const Seal& seal);
+[[nodiscard]] std::string format_message_signature(const dkim::Signature& signature, unsigned instance);
 
 // The instance of an ARC field: the i= tag of an AS or AMS, the leading
 // "i=N;" of an AAR (RFC 8617 4.1.1); nothing when absent or not 1..50.

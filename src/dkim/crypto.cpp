@@ -15,6 +15,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "dkim/key_record.hpp"
 #include "text/ascii.hpp"
 
 namespace domainauth::dkim {
@@ -318,7 +319,10 @@ std::string PrivateKey::key_record() const {
     if (EVP_PKEY_get_raw_public_key(key_.get(), pub.data(), &size) == 1)
       raw.assign(reinterpret_cast<char*>(pub.data()), size);
   }
-  return "v=DKIM1; k=" + std::string(to_string(type_)) + "; p=" + base64_encode(raw);
+  KeyRecord record;
+  record.type = type_;
+  record.public_key = std::move(raw);
+  return format_key_record(record);
 }
 
 }  // namespace domainauth::dkim

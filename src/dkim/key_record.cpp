@@ -61,6 +61,19 @@ ParsedKeyRecord parse_key_record(std::string_view text) {
   return out;
 }
 
+std::string format_key_record(const KeyRecord& record) {
+  std::string out = "v=DKIM1; k=" + std::string(to_string(record.type));
+  if (!record.hashes.empty()) {
+    out += "; h=";
+    for (std::size_t i = 0; i < record.hashes.size(); ++i) out += (i ? ":" : "") + record.hashes[i];
+  }
+  if (record.testing || record.strict) {
+    out += "; t=";
+    out += record.testing && record.strict ? "y:s" : record.testing ? "y" : "s";
+  }
+  return out + "; p=" + base64_encode(record.public_key);
+}
+
 bool allows_hash(const KeyRecord& record, Algorithm algorithm) {
   if (record.hashes.empty()) return true;
   std::string_view want = algorithm == Algorithm::rsa_sha1 ? "sha1" : "sha256";

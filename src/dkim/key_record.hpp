@@ -33,6 +33,10 @@ struct ParsedKeyRecord {
 // base64; k= a known type; s= covering "email" (or *).
 [[nodiscard]] ParsedKeyRecord parse_key_record(std::string_view text);
 
+// The record text: "v=DKIM1; k=<type>;" then h= and t= when set, and p= (base64)
+// last; parse_key_record reads back the same record.
+[[nodiscard]] std::string format_key_record(const KeyRecord& record);
+
 // The key's h= allows this signature's hash ("sha1" / "sha256").
 [[nodiscard]] bool allows_hash(const KeyRecord& record, Algorithm algorithm);
 
