@@ -27,7 +27,7 @@ import time
 
 from dkimcorpus import DOMAIN, corpus, crlf
 from dnsserver import DnsServer
-from milterclient import MilterClient
+from milterclient import MilterClient, milter_form
 
 DOMAINAUTH = os.environ["DOMAINAUTH"]
 ALGORITHMS = {"rsa": "rsa-sha256", "ed25519": "ed25519-sha256"}
@@ -159,21 +159,6 @@ class OpenDkim:
                 if value.split(";")[0].strip() == AUTHSERV_ID:
                     results += re.findall(r"\bdkim=(\w+)", value)
         return results
-
-
-def milter_form(message):
-    """Wire message -> ([(name, value)], body) as Postfix hands them to a milter: the value
-    keeps the space after the colon (SMFIP_HDR_LEADSPC, which OpenDKIM asks for), folded
-    lines joined with LF; the body with CRLF line endings."""
-    head, _, body = message.replace(b"\r\n", b"\n").partition(b"\n\n")
-    fields = []
-    for line in head.split(b"\n"):
-        if line[:1] in (b" ", b"\t") and fields:
-            fields[-1] += b"\n" + line
-        else:
-            fields.append(line)
-    headers = [tuple(field.split(b":", 1)) for field in fields]
-    return headers, crlf(body)
 
 
 def domainauth_sign(msg, canon, key):

@@ -84,6 +84,21 @@ def strings(*values):
     return b"".join((v.encode() if isinstance(v, str) else v) + b"\0" for v in values)
 
 
+def milter_form(message):
+    """Wire message -> ([(name, value)], body) as Postfix hands them to a milter: the value
+    keeps the space after the colon (SMFIP_HDR_LEADSPC, which OpenDKIM asks for), folded
+    lines joined with LF; the body with CRLF line endings."""
+    head, _, body = message.replace(b"\r\n", b"\n").partition(b"\n\n")
+    fields = []
+    for line in head.split(b"\n"):
+        if line[:1] in (b" ", b"\t") and fields:
+            fields[-1] += b"\n" + line
+        else:
+            fields.append(line)
+    headers = [tuple(field.split(b":", 1)) for field in fields]
+    return headers, body.replace(b"\n", b"\r\n")
+
+
 class MilterClient:
     def __init__(self, address, timeout=10.0):
         family, sockaddr = parse_address(address)
