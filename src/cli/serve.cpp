@@ -9,6 +9,8 @@
 // (the rest are dropped and counted), remove the PID file and sockets, exit.
 // SIGHUP: reload the configuration and the signing keys (connections stay; a
 // connection keeps the settings it started with; listeners need a restart).
+// Under systemd (Type=notify) it reports READY=1 once serving, RELOADING=1 and
+// READY=1 around each reload, and STOPPING=1 when it starts to drain.
 // Binds as root, writes the PID file, then becomes daemon.user. --check, and
 // the start as root, warn about each file daemon.user could not read (a reload
 // would fail on it); a failed reload keeps the running configuration.
@@ -32,6 +34,7 @@
 #include "cli/policy_setup.hpp"
 #include "config/file_access.hpp"
 #include "daemon/daemon.hpp"
+#include "daemon/notify.hpp"
 #include "engine/context.hpp"
 #include "milter/engine_handler.hpp"
 #include "milter/server.hpp"
@@ -115,6 +118,7 @@ class Daemon {
                  config_.sign.keys.size(), join(server_->bound_names()),
                  config_.dns.servers.empty() ? "resolv.conf" : join(config_.dns.servers),
                  ::geteuid() == 0 ? "root" : config_.daemon.user);
+    tell_service_manager("READY=1");
     asio::co_spawn(io_, handle_signals(), asio::detached);
     io_.run();
     // Process teardown in order: connections, service (and its resolver), then the loop.
@@ -148,6 +152,12 @@ class Daemon {
     failure_reporter_.reset();
   }
 
+  // systemd's Type=notify protocol; a failure is logged, the daemon goes on.
+  static void tell_service_manager(const std::string& state) {
+    std::string error;
+    if (!daemon::notify(state, error)) spdlog::warn("event=notify-failed error=\"{}\"", error);
+  }
+
   void remove_pid_file() {
     if (!pid_file_written_) return;
     pid_file_written_ = false;
@@ -164,9 +174,12 @@ class Daemon {
       const int signal = co_await signals.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       if (ec) co_return;
       if (signal == SIGHUP) {
+        tell_service_manager(daemon::reloading_state());
         reload();
+        tell_service_manager("READY=1");
         continue;
       }
+      tell_service_manager("STOPPING=1");
       spdlog::info("event=stopping signal={} connections={}", signal, server_->connections());
       co_await drain();
       co_return;
