@@ -23,6 +23,7 @@ test_pkgs=(
   dbconfig-no-thanks opendmarc
   postgresql libxml2-utils
   iproute2 util-linux procps
+  dpkg-dev lintian adduser systemd
 )
 
 bench_pkgs=(
