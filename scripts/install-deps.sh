@@ -23,7 +23,7 @@ test_pkgs=(
   dbconfig-no-thanks opendmarc
   postgresql libxml2-utils
   iproute2 util-linux procps
-  lintian adduser systemd
+  lintian adduser systemd man-db groff-base
 )
 
 bench_pkgs=(

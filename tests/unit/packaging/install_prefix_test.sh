@@ -14,6 +14,8 @@ want="644 ./etc/domainauth/domainauth.toml
 644 ./lib/tmpfiles.d/domainauth.conf
 644 ./share/doc/domainauth/changelog.gz
 644 ./share/doc/domainauth/copyright
+644 ./share/man/man5/domainauth.toml.5.gz
+644 ./share/man/man8/domainauth.8.gz
 755 ./sbin/domainauth"
 status=0
 if [ "$got" != "$want" ]; then
