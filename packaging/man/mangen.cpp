@@ -57,7 +57,7 @@ is an array of tables,
 A key left out has its default; a file with no keys serves on the embedded defaults.
 Unknown keys, wrong types and bad values are errors, each reported as
 .IR file : line : " key" : " message" .
-.B domainauth serve \-\-check \-\-config
+.B domainauth configtest \-\-config
 .I FILE
 checks a file without serving it;
 .B domainauth serve \-\-help\-config

@@ -31,8 +31,8 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/configtest.hpp"
 #include "cli/policy_setup.hpp"
-#include "config/file_access.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/notify.hpp"
 #include "engine/context.hpp"
@@ -71,16 +71,6 @@ int print_config_keys() {
     std::cout << key.name << " (" << key.type << ", default " << key.default_value << ")\n    " << key.doc << "\n";
   }
   return kExitOk;
-}
-
-// One line per file daemon.user could not read after the drop (a SIGHUP reload
-// would fail on it), and one when daemon.user does not exist.
-std::vector<std::string> access_warnings(const config::Config& config, const std::string& config_path) {
-  if (config.daemon.user.empty()) return {};
-  std::string error;
-  const auto account = config::find_account(config.daemon.user, error);
-  if (!account) return {"daemon.user: " + error + "; serve started as root cannot drop privileges to it"};
-  return config::unreadable_files(config, config_path, *account);
 }
 
 std::string join(const std::vector<std::string>& items) {
@@ -349,6 +339,7 @@ class Daemon {
 
 int run_serve(const ServeOptions& options) {
   if (options.help_config) return print_config_keys();
+  if (options.check) return run_configtest(options.config_path, options.dns, false, "serve");
   const auto loaded = load_config(options.config_path, options.dns);
   if (!loaded.config) {
     for (const auto& error : loaded.errors) std::cerr << "domainauth serve: " << error << "\n";
@@ -356,11 +347,6 @@ int run_serve(const ServeOptions& options) {
   }
   // Warnings, not errors: the daemon runs; only its reloads would fail.
   const auto warnings = access_warnings(*loaded.config, options.config_path);
-  if (options.check) {
-    for (const auto& warning : warnings) std::cerr << "domainauth serve: warning: " << warning << "\n";
-    std::cout << "configuration ok: " << loaded.config->sign.keys.size() << " signing key(s)\n";
-    return kExitOk;
-  }
   daemon::setup_logging(loaded.config->daemon.log, loaded.config->daemon.log_level, "domainauth");
   if (::geteuid() == 0) {  // only root drops privileges
     for (const auto& warning : warnings) spdlog::warn("event=file-not-readable warning=\"{}\"", warning);
@@ -389,7 +375,8 @@ void add_serve_command(CLI::App& app, int& status) {
   command->add_option("--config", options->config_path, "configuration file (TOML)")->check(CLI::ExistingFile);
   command->add_option("--dns", options->dns, "send every DNS query to HOST[:PORT] (an IP address)");
   command->add_flag("--help-config", options->help_config, "list every configuration key and exit");
-  command->add_flag("--check", options->check, "load and check the configuration and keys, then exit");
+  command->add_flag("--check", options->check,
+                    "load and check the configuration and keys, then exit (the same as domainauth configtest)");
   command->callback([options, &status] { status = run_serve(*options); });
 }
 

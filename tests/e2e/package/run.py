@@ -6,8 +6,9 @@ built). Steps, each checked:
   private mount namespace only: dpkg, adduser and the daemon change nothing on
   the machine, and nothing is left behind even when the test fails;
 - dpkg -i: files, owners and modes, the conffile, the domainauth user and group,
-  the dependencies (dpkg-shlibdeps, runtime libraries only), systemd-analyze
-  verify and the unit's security exposure;
+  the dependencies (dpkg-shlibdeps, runtime libraries only), configtest (and its
+  alias serve --check) as the user and with --json, systemd-analyze verify and the
+  unit's security exposure;
 - the unit's ExecStart under setpriv as User=/Group= with the unit's UMask,
   LimitNOFILE and the environment systemd gives (NOTIFY_SOCKET, JOURNAL_STREAM):
   READY=1 arrives, log lines carry journal priorities, mail from Postfix through
@@ -20,6 +21,7 @@ Prints "N passed, N failed"; exit status 1 on any failure.
 
 import glob
 import grp
+import json
 import os
 import pwd
 import re
@@ -120,10 +122,27 @@ def check_installed():
            "dependencies from dpkg-shlibdeps: %s" % depends)
     expect(not [n for n in names if n.endswith("-dev")], "no -dev package among the dependencies: %s" % depends)
     # The daemon reads the conffile as it comes: embedded defaults, as the user.
-    p = run("setpriv", "--reuid", USER, "--regid", USER, "--init-groups", "/usr/sbin/domainauth", "serve",
-            "--check", "--config", CONFIG, check=False)
-    expect(p.returncode == 0 and "warning" not in p.stderr, "the shipped configuration checks: %s %s"
-           % (p.stdout, p.stderr))
+    as_user = ["setpriv", "--reuid", USER, "--regid", USER, "--init-groups", "/usr/sbin/domainauth"]
+    for command in (["configtest"], ["serve", "--check"]):
+        p = run(*as_user, *command, "--config", CONFIG, check=False)
+        expect(p.returncode == 0 and "warning" not in p.stderr and "configuration ok" in p.stdout,
+               "%s: the shipped configuration checks: %s %s" % (command, p.stdout, p.stderr))
+
+
+def check_configtest(work):
+    """configtest --json: errors as file:line: key: message, exit 1; ok with the key count."""
+    bad = os.path.join(work, "bad.toml")
+    with open(bad, "w") as f:
+        f.write('[dns]\ntimeout = "soon"\n')
+    p = run("/usr/sbin/domainauth", "configtest", "--json", "--config", bad, check=False)
+    result = json.loads(p.stdout or "{}")
+    expect(p.returncode == 1 and result.get("ok") is False
+           and any(e.startswith(bad + ":2: dns.timeout: ") for e in result.get("errors", [])),
+           "configtest --json on a bad file: %d %s" % (p.returncode, p.stdout))
+    p = run("/usr/sbin/domainauth", "configtest", "--json", "--config", CONFIG, check=False)
+    result = json.loads(p.stdout or "{}")
+    expect(p.returncode == 0 and result == {"ok": True, "errors": [], "warnings": [], "signing_keys": 0},
+           "configtest --json on the shipped file: %d %s" % (p.returncode, p.stdout))
 
 
 def check_unit():
@@ -307,6 +326,7 @@ def main():
         files = [l for l in run("dpkg", "-L", "domainauth").stdout.splitlines()
                  if "domainauth" in l and l != "/."]
         check_installed()
+        check_configtest(work)
         check_unit()
         serve_and_reload(work)
         check_remove_and_purge(files)

@@ -44,7 +44,7 @@ check "says how to enable" grep -q "Set domainauth_enable to YES" "$work/out"
 echo 'domainauth_enable="YES"' > "$RC_CONF"
 rc start
 check "start: run folder for mailnull" logged "install -d -o mailnull -g mailnull -m 0750 /var/run/domainauth"
-check "start: configtest first" logged "domainauth serve --check --config $config"
+check "start: configtest first" logged "domainauth configtest --config $config"
 check "start: daemon(8) runs serve as mailnull" logged "run as mailnull: /usr/sbin/daemon -f -r -S -l mail -T domainauth \
 -P /var/run/domainauth/supervisor.pid -p /var/run/domainauth/domainauth.pid $prefix/sbin/domainauth serve --config $config"
 
@@ -69,7 +69,7 @@ check "and says why" grep -q "not running" "$work/out"
 echo 4242 > "$work/run/domainauth.pid"
 rc reload
 check "reload: configtest, then SIGHUP to the program" logged "kill -HUP 4242"
-check "reload checks the configuration first" logged "domainauth serve --check --config $work/other.toml"
+check "reload checks the configuration first" logged "domainauth configtest --config $work/other.toml"
 STUB_STATUS=1 rc reload
 check "reload with a bad configuration sends nothing" sh -c '! grep -q "^kill" "$RC_LOG"'
 
