@@ -7,6 +7,7 @@ const char* version() { return "0.1.0"; }
 
 void add_commands(CLI::App& app, int& status) {
   add_serve_command(app, status);
+  add_configtest_command(app, status);
   add_policy_command(app, status);
   add_spf_command(app, status);
   add_dkim_command(app, status);

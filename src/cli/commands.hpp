@@ -28,5 +28,6 @@ void add_keys_command(CLI::App& app, int& status);    // keys.cpp
 void add_migrate_command(CLI::App& app, int& status); // migrate.cpp
 void add_report_command(CLI::App& app, int& status);  // report.cpp
 void add_verify_command(CLI::App& app, int& status);  // verify.cpp
+void add_configtest_command(CLI::App& app, int& status);  // configtest.cpp
 
 }  // namespace domainauth::cli

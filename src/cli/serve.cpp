@@ -9,6 +9,8 @@
 // (the rest are dropped and counted), remove the PID file and sockets, exit.
 // SIGHUP: reload the configuration and the signing keys (connections stay; a
 // connection keeps the settings it started with; listeners need a restart).
+// Under systemd (Type=notify) it reports READY=1 once serving, RELOADING=1 and
+// READY=1 around each reload, and STOPPING=1 when it starts to drain.
 // Binds as root, writes the PID file, then becomes daemon.user. --check, and
 // the start as root, warn about each file daemon.user could not read (a reload
 // would fail on it); a failed reload keeps the running configuration.
@@ -29,9 +31,10 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/configtest.hpp"
 #include "cli/policy_setup.hpp"
-#include "config/file_access.hpp"
 #include "daemon/daemon.hpp"
+#include "daemon/notify.hpp"
 #include "engine/context.hpp"
 #include "milter/engine_handler.hpp"
 #include "milter/server.hpp"
@@ -70,16 +73,6 @@ int print_config_keys() {
   return kExitOk;
 }
 
-// One line per file daemon.user could not read after the drop (a SIGHUP reload
-// would fail on it), and one when daemon.user does not exist.
-std::vector<std::string> access_warnings(const config::Config& config, const std::string& config_path) {
-  if (config.daemon.user.empty()) return {};
-  std::string error;
-  const auto account = config::find_account(config.daemon.user, error);
-  if (!account) return {"daemon.user: " + error + "; serve started as root cannot drop privileges to it"};
-  return config::unreadable_files(config, config_path, *account);
-}
-
 std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
@@ -115,6 +108,7 @@ class Daemon {
                  config_.sign.keys.size(), join(server_->bound_names()),
                  config_.dns.servers.empty() ? "resolv.conf" : join(config_.dns.servers),
                  ::geteuid() == 0 ? "root" : config_.daemon.user);
+    tell_service_manager("READY=1");
     asio::co_spawn(io_, handle_signals(), asio::detached);
     io_.run();
     // Process teardown in order: connections, service (and its resolver), then the loop.
@@ -148,6 +142,12 @@ class Daemon {
     failure_reporter_.reset();
   }
 
+  // systemd's Type=notify protocol; a failure is logged, the daemon goes on.
+  static void tell_service_manager(const std::string& state) {
+    std::string error;
+    if (!daemon::notify(state, error)) spdlog::warn("event=notify-failed error=\"{}\"", error);
+  }
+
   void remove_pid_file() {
     if (!pid_file_written_) return;
     pid_file_written_ = false;
@@ -164,9 +164,12 @@ class Daemon {
       const int signal = co_await signals.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       if (ec) co_return;
       if (signal == SIGHUP) {
+        tell_service_manager(daemon::reloading_state());
         reload();
+        tell_service_manager("READY=1");
         continue;
       }
+      tell_service_manager("STOPPING=1");
       spdlog::info("event=stopping signal={} connections={}", signal, server_->connections());
       co_await drain();
       co_return;
@@ -336,6 +339,7 @@ class Daemon {
 
 int run_serve(const ServeOptions& options) {
   if (options.help_config) return print_config_keys();
+  if (options.check) return run_configtest(options.config_path, options.dns, false, "serve");
   const auto loaded = load_config(options.config_path, options.dns);
   if (!loaded.config) {
     for (const auto& error : loaded.errors) std::cerr << "domainauth serve: " << error << "\n";
@@ -343,11 +347,6 @@ int run_serve(const ServeOptions& options) {
   }
   // Warnings, not errors: the daemon runs; only its reloads would fail.
   const auto warnings = access_warnings(*loaded.config, options.config_path);
-  if (options.check) {
-    for (const auto& warning : warnings) std::cerr << "domainauth serve: warning: " << warning << "\n";
-    std::cout << "configuration ok: " << loaded.config->sign.keys.size() << " signing key(s)\n";
-    return kExitOk;
-  }
   daemon::setup_logging(loaded.config->daemon.log, loaded.config->daemon.log_level, "domainauth");
   if (::geteuid() == 0) {  // only root drops privileges
     for (const auto& warning : warnings) spdlog::warn("event=file-not-readable warning=\"{}\"", warning);
@@ -376,7 +375,8 @@ void add_serve_command(CLI::App& app, int& status) {
   command->add_option("--config", options->config_path, "configuration file (TOML)")->check(CLI::ExistingFile);
   command->add_option("--dns", options->dns, "send every DNS query to HOST[:PORT] (an IP address)");
   command->add_flag("--help-config", options->help_config, "list every configuration key and exit");
-  command->add_flag("--check", options->check, "load and check the configuration and keys, then exit");
+  command->add_flag("--check", options->check,
+                    "load and check the configuration and keys, then exit (the same as domainauth configtest)");
   command->callback([options, &status] { status = run_serve(*options); });
 }
 

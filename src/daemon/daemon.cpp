@@ -2,6 +2,7 @@
 #include "daemon/daemon.hpp"
 
 #include "config/file_access.hpp"
+#include "daemon/journal.hpp"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -39,6 +40,9 @@ void setup_logging(config::LogTarget target, config::LogLevel level, const std::
   if (target == config::LogTarget::syslog) {
     logger = std::make_shared<spdlog::logger>(
         ident, std::make_shared<spdlog::sinks::syslog_sink_mt>(ident, LOG_PID, LOG_MAIL, false));
+    logger->set_pattern("%v");
+  } else if (stderr_is_journal()) {  // run by systemd: the journal adds time and PID
+    logger = std::make_shared<spdlog::logger>(ident, make_journal_stream_sink());
     logger->set_pattern("%v");
   } else {
     logger = std::make_shared<spdlog::logger>(ident, std::make_shared<spdlog::sinks::stderr_sink_mt>());

@@ -1,5 +1,6 @@
 // Process-level chores of `domainauth serve` and `domainauth policy`: logging
-// (spdlog to stderr or syslog facility mail), dropping root to the configured
+// (spdlog to stderr or syslog facility mail; stderr lines carry journal
+// priorities when systemd connected stderr to the journal), dropping root to the configured
 // user after the sockets are bound, and the PID file. Reads the configured user
 // name and paths (administrator input).
 #pragma once

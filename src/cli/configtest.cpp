@@ -1,0 +1,64 @@
+// `domainauth configtest [--config FILE] [--dns HOST[:PORT]] [--json]`: checks a
+// configuration the way serve loads it (tables and keys included) and warns about
+// each file daemon.user could not read, without serving. `serve --check` is the
+// same. Reads the configuration and the files it names (administrator input).
+#include "cli/configtest.hpp"
+
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "config/file_access.hpp"
+
+namespace domainauth::cli {
+
+std::vector<std::string> access_warnings(const config::Config& config, const std::string& config_path) {
+  if (config.daemon.user.empty()) return {};
+  std::string error;
+  const auto account = config::find_account(config.daemon.user, error);
+  if (!account) return {"daemon.user: " + error + "; serve started as root cannot drop privileges to it"};
+  return config::unreadable_files(config, config_path, *account);
+}
+
+int run_configtest(const std::string& config_path, const std::string& dns, bool json, const std::string& command) {
+  const auto loaded = load_config(config_path, dns);
+  // Warnings, not errors: the daemon runs; only its reloads would fail.
+  const auto warnings = loaded.config ? access_warnings(*loaded.config, config_path) : std::vector<std::string>{};
+  if (json) {
+    nlohmann::json out{{"ok", loaded.config.has_value()}, {"errors", loaded.errors}, {"warnings", warnings}};
+    if (loaded.config) out["signing_keys"] = loaded.config->sign.keys.size();
+    std::cout << out.dump(2) << "\n";
+    return loaded.config ? kExitOk : kExitUsage;
+  }
+  const std::string prefix = "domainauth " + command + ": ";
+  if (!loaded.config) {
+    for (const auto& error : loaded.errors) std::cerr << prefix << error << "\n";
+    return kExitUsage;
+  }
+  for (const auto& warning : warnings) std::cerr << prefix << "warning: " << warning << "\n";
+  std::cout << "configuration ok: " << loaded.config->sign.keys.size() << " signing key(s)\n";
+  return kExitOk;
+}
+
+void add_configtest_command(CLI::App& app, int& status) {
+  struct Args {
+    std::string config_path;
+    std::string dns;
+    bool json = false;
+  };
+  auto args = std::make_shared<Args>();
+  auto* command = app.add_subcommand(
+      "configtest",
+      "Check a configuration as serve would load it (tables and signing keys included) without serving: each "
+      "error as file:line: key: message, a warning for each file daemon.user could not read (a SIGHUP reload "
+      "would fail on it); exit 1 on errors. The same as serve --check.");
+  command->add_option("--config", args->config_path, "configuration file (TOML); none: the embedded defaults")
+      ->check(CLI::ExistingFile);
+  command->add_option("--dns", args->dns, "DNS server HOST[:PORT] the configuration would be served with");
+  command->add_flag("--json", args->json, "one JSON object: ok, errors, warnings, signing_keys");
+  command->callback([args, &status] { status = run_configtest(args->config_path, args->dns, args->json, "configtest"); });
+}
+
+}  // namespace domainauth::cli
