@@ -5,6 +5,7 @@
 #include <array>
 
 #include "dkim/tag_list.hpp"
+#include "dns/domain_name.hpp"
 
 namespace domainauth::arc {
 namespace {
@@ -39,6 +40,8 @@ std::string read_seal(const dkim::TagList& tags, Seal& s) {
   s.selector = *tags.find("s");
   if (s.domain.empty()) return "empty d=";
   if (s.selector.empty()) return "empty s=";
+  if (!dns::is_domain_name(s.domain)) return "d= is not a domain name";
+  if (!dns::is_domain_name(s.selector)) return "s= is not a selector";
   if (auto t = tags.find("t")) {
     s.timestamp = dkim::parse_decimal(*t, kMaxTimeDigits);
     if (!s.timestamp) return "malformed t=";

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "dkim/tag_list.hpp"
+#include "dns/domain_name.hpp"
 #include "text/ascii.hpp"
 
 namespace domainauth::dkim {
@@ -42,6 +43,10 @@ std::string read_tags(const TagList& tags, Signature& s, SignatureKind kind) {
   s.bh = std::move(*bh);
   if (s.domain.empty()) return "empty d=";
   if (s.selector.empty()) return "empty s=";
+  // RFC 6376 3.5: d= is a domain-name, s= a selector (sub-domain labels); a
+  // key lookup is never built from anything else.
+  if (!dns::is_domain_name(s.domain)) return "d= is not a domain name";
+  if (!dns::is_domain_name(s.selector)) return "s= is not a selector";
   if (auto c = get("c")) {
     auto parts = split_list(*c, '/');
     auto header = mail::parse_canonicalization(parts[0]);
@@ -63,6 +68,7 @@ std::string read_tags(const TagList& tags, Signature& s, SignatureKind kind) {
   if (s.headers.size() > kMaxSignedHeaders) return "h= lists more than " + std::to_string(kMaxSignedHeaders);
   for (const auto& h : s.headers) {
     if (h.empty()) return "empty header name in h=";
+    if (!mail::is_field_name(h)) return "h= lists a name that is not a header field name";
   }
   if (dkim &&
       std::none_of(s.headers.begin(), s.headers.end(), [](const auto& h) { return mail::iequals(h, "from"); }))

@@ -13,18 +13,6 @@ std::vector<std::string_view> split(std::string_view s, char separator) {
   }
 }
 
-bool is_domain_name(std::string_view name) {
-  if (!name.empty() && name.back() == '.') name.remove_suffix(1);
-  if (name.empty() || name.size() > kMaxDomainLength) return false;
-  for (std::string_view label : split(name, '.')) {
-    if (label.empty() || label.size() > kMaxLabelLength) return false;
-    for (char c : label) {
-      if (!is_alpha(c) && !is_digit(c) && c != '-' && c != '_') return false;
-    }
-  }
-  return true;
-}
-
 std::string normalize_domain(std::string_view name) {
   if (!name.empty() && name.back() == '.') name.remove_suffix(1);
   return to_lower(name);

@@ -7,14 +7,16 @@
 #include <string_view>
 #include <vector>
 
+#include "dns/domain_name.hpp"
 #include "text/ascii.hpp"
 
 namespace domainauth::dmarc {
 
-inline constexpr std::size_t kMaxDomainLength = 253;
-inline constexpr std::size_t kMaxLabelLength = 63;
-
-// Character classes, case folding and trimming come from text/ascii.hpp.
+// Domain name syntax comes from dns/domain_name.hpp (an LDH or underscore name,
+// ASCII only); character classes, case folding and trimming from text/ascii.hpp.
+using dns::is_domain_name;
+using dns::kMaxDomainLength;
+using dns::kMaxLabelLength;
 using text::hex_value;
 using text::iequals;
 using text::is_alpha;
@@ -26,9 +28,6 @@ using text::trim_wsp;
 // Splits at every separator; always at least one (possibly empty) piece.
 [[nodiscard]] std::vector<std::string_view> split(std::string_view s, char separator);
 
-// An LDH (or underscore) domain name of at least one label, each label 1-63
-// characters, at most 253 in all; one trailing dot allowed. ASCII only.
-[[nodiscard]] bool is_domain_name(std::string_view name);
 // Lower case, without a trailing dot.
 [[nodiscard]] std::string normalize_domain(std::string_view name);
 // Number of labels of a domain name (normalized form).

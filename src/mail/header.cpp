@@ -25,9 +25,17 @@ std::optional<std::string_view> field_name(std::string_view text) {
   if (colon == std::string_view::npos) return std::nullopt;
   std::string_view name = text.substr(0, colon);
   while (!name.empty() && is_wsp(name.back())) name.remove_suffix(1);
-  if (name.empty() || !std::all_of(name.begin(), name.end(), is_ftext)) return std::nullopt;
+  if (!is_field_name(name)) return std::nullopt;
   return name;
 }
+
+}  // namespace
+
+bool is_field_name(std::string_view name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), is_ftext);
+}
+
+namespace {
 
 // Every bare LF becomes CRLF; a final line ending is dropped.
 std::string to_crlf(std::string text) {

@@ -33,6 +33,10 @@ struct HeaderField {
 // Case-insensitive ASCII equality (text/ascii.hpp).
 using text::iequals;
 
+// RFC 5322 3.6.8: a field name is one or more ftext characters (printable
+// ASCII but ':').
+[[nodiscard]] bool is_field_name(std::string_view name);
+
 // Builds a field from one logical line (folds included, CRLF or LF). Returns
 // nothing when the text has no colon or the name is not RFC 5322 ftext.
 [[nodiscard]] std::optional<HeaderField> parse_header_field(std::string_view text);

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "dns/domain_name.hpp"
 #include "net/address.hpp"
 
 namespace domainauth::spf {
@@ -19,8 +20,8 @@ namespace domainauth::spf {
 enum class MacroUse : std::uint8_t { domain, explanation };
 
 // RFC 7208 7.3: a domain name used in a query is at most 253 octets.
-inline constexpr std::size_t kMaxDomainLength = 253;
-inline constexpr std::size_t kMaxLabelLength = 63;
+using dns::kMaxDomainLength;
+using dns::kMaxLabelLength;
 // Bound on any expansion result (inputs are at most one TXT record long).
 inline constexpr std::size_t kMaxExpansionLength = 65536;
 

@@ -54,6 +54,13 @@ TEST(Signature, Rfc6376_6_1_1_Permerrors) {
       {kBase + "; t=1234567890123", "malformed t="},
       {"v=1; a=rsa-sha256; d=example.com; s=sel; h=from; bh=A*AA; b=AAAA", "bh= is not valid base64"},
       {"v=1; a=rsa-sha256; d=example.com; s=sel; h=from; bh=AAAA; b=", "b= is not valid base64"},
+      // RFC 6376 3.5: d= a domain-name, s= sub-domain labels. A '=' in a value is
+      // legal tag-list syntax, so "i=" mangled into d= must not pass as a domain.
+      {"v=1; a=rsa-sha256; d=example.com{ A=@x.example.com; s=sel; h=from; bh=AAAA; b=AAAA", "d= is not a domain"},
+      {"v=1; a=rsa-sha256; d=example..com; s=sel; h=from; bh=AAAA; b=AAAA", "d= is not a domain"},
+      {"v=1; a=rsa-sha256; d=example.com; s=se l; h=from; bh=AAAA; b=AAAA", "s= is not a selector"},
+      {"v=1; a=rsa-sha256; d=example.com; s=a/b; h=from; bh=AAAA; b=AAAA", "s= is not a selector"},
+      {"v=1; a=rsa-sha256; d=example.com; s=sel; h=from:sub ject; bh=AAAA; b=AAAA", "not a header field name"},
   };
   for (const auto& c : cases) {
     auto p = parse_signature(c.text);
