@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <random>
 
+#include "dkim/report_record.hpp"
 #include "dns/await.hpp"
 #include "report/destination.hpp"
 #include "report/mime.hpp"

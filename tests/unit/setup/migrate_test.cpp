@@ -172,6 +172,22 @@ TEST_F(MigrateSeed, WarnsAboutKeyFilesTheDaemonUserCannotRead) {
   EXPECT_TRUE(has(warnings, other_key));
 }
 
+// ReportBccAddress copies every failure report; a ReportAddress that names no
+// address is listed, not written (the loader would refuse it).
+TEST(Migrate, DkimReportSettingsOutsideTheSeed) {
+  MigrateOptions options;
+  options.opendkim_text = "SendReports no\nReportAddress postmaster\nReportBccAddress audit@example.com\n";
+  const auto m = migrate(options);
+  const auto loaded = config::load_string(m.toml, "migrated.toml");
+  ASSERT_TRUE(loaded.config) << loaded.errors.at(0) << "\n" << m.toml;
+  EXPECT_FALSE(loaded.config->failure_reports.dkim);
+  EXPECT_TRUE(loaded.config->failure_reports.dkim_sent_by.empty());
+  EXPECT_EQ(loaded.config->failure_reports.bcc, std::vector<std::string>{"audit@example.com"});
+  ASSERT_EQ(m.not_migrated.size(), 1u);
+  EXPECT_EQ(m.not_migrated[0].setting, "ReportAddress");
+  EXPECT_EQ(m.not_migrated[0].why, "not one line naming an address");
+}
+
 TEST(Migrate, OpenDmarcEnforcementAndReportSwitches) {
   MigrateOptions options;
   options.opendkim_text = "Mode v\n";
