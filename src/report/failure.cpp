@@ -8,6 +8,7 @@
 
 #include <algorithm>
 
+#include "dmarc/text.hpp"
 #include "mail/lexical.hpp"
 #include "text/ascii.hpp"
 
@@ -219,7 +220,8 @@ std::vector<Trigger> signer_triggers(const ReportedMessage& m) {
   std::vector<Trigger> out;
   for (std::size_t i = 0; i < m.dkim.size(); ++i) {
     const auto& s = m.dkim[i];
-    if (!s.reports_requested || s.failure == dkim::Failure::none || s.domain.empty()) continue;
+    // d= becomes the recipient's domain: a name only (VALCHARs allow ",", "<", "@").
+    if (!s.reports_requested || s.failure == dkim::Failure::none || !dmarc::is_domain_name(s.domain)) continue;
     const auto type = s.failure == dkim::Failure::body_hash ? AuthFailure::bodyhash
                       : s.failure == dkim::Failure::revoked ? AuthFailure::revoked
                                                             : AuthFailure::signature;

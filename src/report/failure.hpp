@@ -78,8 +78,8 @@ struct Trigger {
 // 0 and 1 may both be given (the parser keeps both); the dmarc report is sent once.
 [[nodiscard]] std::vector<Trigger> failure_triggers(const ReportedMessage& message);
 
-// RFC 6651 3.1: one report per signature with r=y that failed for a reported
-// reason (dkim::Failure, not none): Auth-Failure bodyhash, revoked or signature
+// RFC 6651 3.1: one report per signature with r=y whose d= is a domain name
+// that failed for a reported reason (dkim::Failure, not none): Auth-Failure bodyhash, revoked or signature
 // (RFC 6591 3.1). Whether the domain's reporting record asks for that failure
 // (rr=, rp=) is the sender's to check after looking the record up.
 [[nodiscard]] std::vector<Trigger> signer_triggers(const ReportedMessage& message);

@@ -278,7 +278,8 @@ TEST(SignerTriggers, Rfc6651_3_1_OnlyFailedSignaturesThatAskForReports) {
             {true, "b.example", "@b.example", "s", "", false, dkim::Failure::signature},
             {false, "c.example", "@c.example", "s", "", true, dkim::Failure::none},
             {false, "d.example", "@d.example", "s", "", true, dkim::Failure::revoked},
-            {false, "e.example", "@e.example", "s", "", true, dkim::Failure::expired}};
+            {false, "e.example", "@e.example", "s", "", true, dkim::Failure::expired},
+            {true, "f.example,x@evil.test", "@f.example", "s", "", true, dkim::Failure::signature}};
   EXPECT_EQ(signer_triggers(m), (std::vector<Trigger>{{AuthFailure::bodyhash, 0, true},
                                                       {AuthFailure::revoked, 3, true},
                                                       {AuthFailure::signature, 4, true}}));
