@@ -74,6 +74,7 @@ std::optional<setup::Report> run_domain_check(const CheckRequest& a, int& status
     for (const auto& key : loaded.config->sign.keys) {
       if (!text::iequals(key.domain, options.domain)) continue;
       add_selector(options.selectors, {key.selector, key.key, key_path_of(loaded.config->sign, key)});
+      options.request_reports = loaded.config->sign.request_reports;
     }
     // The ARC key ([arc] seal) is published as a DKIM key record too (RFC 8617 4.1.3).
     if (const auto& arc = loaded.config->arc; arc.key && arc.domain == options.domain) {

@@ -1,5 +1,5 @@
 // `domainauth init --domain D [--domain D2 ...] [--ip ADDR ...] [--out DIR]
-// [--admin MAILBOX]`: keys, domainauth.toml, the records to publish and the
+// [--admin MAILBOX] [--request-reports]`: keys, domainauth.toml, the records to publish and the
 // Postfix lines (setup/init.hpp). Prints what to do next.
 // Exit status: 0 done, 1 bad usage, 2 cannot write files or make keys.
 #include <iostream>
@@ -13,6 +13,7 @@ namespace {
 struct InitArgs {
   std::vector<std::string> domains, ips;
   std::string out = ".", admin;
+  bool request_reports = false;
 };
 
 int run_init(const InitArgs& a) {
@@ -38,6 +39,7 @@ int run_init(const InitArgs& a) {
   }
   options.out_dir = a.out;
   options.admin = a.admin;
+  options.request_reports = a.request_reports;
   auto result = setup::run_init(options);
   if (!result.error.empty()) {
     std::cerr << "domainauth init: " << result.error << "\n";
@@ -76,6 +78,9 @@ void add_init_command(CLI::App& app, int& status) {
   cmd->add_option("--ip", args->ips, "an address your server sends from (repeatable; SPF)");
   cmd->add_option("--out", args->out, "folder for domainauth.toml, keys/ and records.zone (default .)");
   cmd->add_option("--admin", args->admin, "mailbox for DMARC aggregate reports (default postmaster@DOMAIN)");
+  cmd->add_flag("--request-reports", args->request_reports,
+                "sign with r=y and print each domain's _report._domainkey record: DKIM failure reports (RFC 6651) "
+                "go to the --admin local-part at that domain");
   cmd->callback([args, &status] { status = run_init(*args); });
 }
 

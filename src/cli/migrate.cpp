@@ -4,8 +4,9 @@
 // listed, with the reason, as comments in the file and on standard error.
 // --out never overwrites an existing file; it is written 0640 with the group of
 // daemon.user, who reads it after the privilege drop (a missing user is a
-// warning). Exit status: 0 written, 1 bad usage or unreadable input, 2 cannot
-// write the output.
+// warning); a table or key file daemon.user could not read is a warning naming
+// it (OpenDKIM's files stay where and as they are). Exit status: 0 written, 1
+// bad usage or unreadable input, 2 cannot write the output.
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -55,6 +56,8 @@ int run_migrate(const MigrateArgs& a) {
     std::cerr << "not migrated: " << n.file << ": " << n.setting << (n.value.empty() ? "" : " " + n.value) << " -- "
               << n.why << "\n";
   }
+  // The OpenDKIM tables and keys stay where they are: daemon.user must read them after the drop.
+  for (const auto& line : setup::access_warnings(m, "")) std::cerr << "domainauth migrate: warning: " << line << "\n";
   if (a.out.empty()) {
     std::cout << m.toml;
     return kExitOk;

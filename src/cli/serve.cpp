@@ -206,10 +206,10 @@ class Daemon {
     return context;
   }
 
-  // The failure report sender of failure_reports.enabled (its worker thread
+  // The failure report sender of failure_reports.enabled / .dkim (its worker thread
   // submits to [report] relay), or null.
   std::shared_ptr<engine::FailureReporter> make_failure_reporter() const {
-    if (!config_.failure_reports.enabled) return nullptr;
+    if (!config_.failure_reports.enabled && !config_.failure_reports.dkim) return nullptr;
     const auto host = config::host_name();
     auto from = config_.report.email.empty() ? "postmaster@" + host : config_.report.email;
     return std::make_shared<engine::FailureReporter>(

@@ -120,6 +120,7 @@ struct SignSettings {
   std::vector<std::string> headers;   // fields to sign; empty: the built-in list
   std::vector<std::string> oversign;  // fields listed once more than present
   std::chrono::seconds expire{0};     // x= = t= + expire; 0: no x=
+  bool request_reports = false;       // r=y: ask verifiers for RFC 6651 failure reports
 
   // Resolved from the above when the file is loaded.
   OpendkimTables native_table;  // [[sign.key]] as a plain table: domain -> key
@@ -176,8 +177,10 @@ struct DmarcSettings {
 // milter to the ruf= addresses (OpenDMARC's FailureReports, FailureReportsBcc
 // and FailureReportsSentBy equivalents); sent through [report] relay.
 struct FailureReportSettings {
-  bool enabled = false;           // as OpenDMARC's FailureReports default
+  bool enabled = false;           // DMARC failure reports; as OpenDMARC's FailureReports default
+  bool dkim = false;              // DKIM failure reports (RFC 6651); as OpenDKIM's SendReports default
   std::string sent_by;            // From: of the reports; empty: report.email, else postmaster@<host name>
+  std::string dkim_sent_by;       // From: of DKIM failure reports (OpenDKIM ReportAddress); empty: as sent_by
   std::vector<std::string> bcc;   // addr-specs that get a copy of every report sent
   bool redact = true;             // RFC 6590: local-parts replaced by keyed tokens, never the body
   bool include_body = false;      // the body too (message/rfc822) when not redacting and small enough

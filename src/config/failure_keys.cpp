@@ -1,5 +1,6 @@
 // The declared keys of [failure_reports]: whether the milter sends DMARC
-// failure reports (RFC 9991; off by default, as OpenDMARC's FailureReports),
+// failure reports (RFC 9991; off by default, as OpenDMARC's FailureReports) and
+// DKIM failure reports (RFC 6651; off by default, as OpenDKIM's SendReports),
 // who they come from, who gets a copy, redaction (RFC 6590; on by default, as
 // RFC 9991 7 urges minimization), the body, the rate limit, the queue bound and
 // how long the queue may take at shutdown.
@@ -17,6 +18,14 @@ constexpr std::int64_t kMaxQueue = 100000;
 
 bool printable_line(const std::string& line) { return std::none_of(line.begin(), line.end(), text::is_control); }
 
+// One line naming an address: "addr@domain" or "Name <addr@domain>".
+std::optional<std::string> check_mailbox(const std::string& text) {
+  if (!text.empty() && (!printable_line(text) || text.find('@') == std::string::npos)) {
+    return "must be one line naming an address";
+  }
+  return std::nullopt;
+}
+
 // "local@domain" without spaces or brackets.
 bool is_addr_spec(const std::string& text) {
   const auto at = text.rfind('@');
@@ -32,13 +41,20 @@ const std::array kKeys{
     Key{"failure_reports.sent_by", Type::string, "\"\"",
         "From: of failure reports, \"addr@domain\" or \"Name <addr@domain>\" (OpenDMARC FailureReportsSentBy); "
         "empty: report.email, else postmaster@<host name>",
-        [](Config& c, const toml::value& v) -> std::optional<std::string> {
+        [](Config& c, const toml::value& v) {
           c.failure_reports.sent_by = v.as_string().str;
-          const auto& text = c.failure_reports.sent_by;
-          if (!text.empty() && (!printable_line(text) || text.find('@') == std::string::npos)) {
-            return "must be one line naming an address";
-          }
-          return std::nullopt;
+          return check_mailbox(c.failure_reports.sent_by);
+        }},
+    Key{"failure_reports.dkim", Type::boolean, "false",
+        "send DKIM failure reports (RFC 6651) for failed signatures that ask for them (r=y) to the address of "
+        "the signing domain's _report._domainkey record (ra=), as its rr= and rp= ask (OpenDKIM SendReports)",
+        [](Config& c, const toml::value& v) { return to_flag(v, c.failure_reports.dkim); }},
+    Key{"failure_reports.dkim_sent_by", Type::string, "\"\"",
+        "From: of DKIM failure reports, \"addr@domain\" or \"Name <addr@domain>\" (OpenDKIM ReportAddress); "
+        "empty: as sent_by",
+        [](Config& c, const toml::value& v) {
+          c.failure_reports.dkim_sent_by = v.as_string().str;
+          return check_mailbox(c.failure_reports.dkim_sent_by);
         }},
     Key{"failure_reports.bcc", Type::string_list, "[]",
         "addresses that get a copy of every failure report sent (OpenDMARC FailureReportsBcc)",

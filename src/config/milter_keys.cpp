@@ -194,6 +194,10 @@ const std::array kKeys = {
           c.sign.expire = std::chrono::seconds(n);
           return std::nullopt;
         }},
+    Key{"sign.request_reports", Type::boolean, "false",
+        "add r=y to our signatures: verifiers that support RFC 6651 send failure reports to the address of the "
+        "_report._domainkey record of each signing domain (init prints it, check checks it)",
+        [](Config& c, const toml::value& v) { return to_flag(v, c.sign.request_reports); }},
     Key{"verify.max_signatures", Type::integer, "10", "DKIM signatures checked per message; later ones get policy",
         [](Config& c, const toml::value& v) { return to_count(v, kMaxSignatures, c.verify.max_signatures); }},
     Key{"verify.allow_rsa_sha1", Type::boolean, "false", "accept rsa-sha1 signatures (RFC 8301 forbids them)",

@@ -25,6 +25,7 @@ std::string read_tags(const TagList& tags, Signature& s, SignatureKind kind) {
   if (auto sel = get("s")) s.selector = *sel;
   if (auto a = get("a")) s.algorithm_text = *a;
   if (auto b = get("b")) s.b_text = strip_fws(*b);
+  if (auto r = get("r")) s.reports_requested = dkim && *r == "y";  // RFC 6651 3.1: any other value asks nothing
   if (!tags.ok()) return tags.error;
   // v= is required, but signatures of the pre-RFC drafts without it are read as
   // v=1 (as Mail::DKIM and dkimpy do); any other version is refused (6.1.1).
@@ -239,6 +240,7 @@ std::string format_signature_head(const Signature& s, bool with_identity) {
   if (s.length) w.tag("l=" + std::to_string(*s.length) + ";");
   if (s.timestamp) w.tag("t=" + std::to_string(*s.timestamp) + ";");
   if (s.expiration) w.tag("x=" + std::to_string(*s.expiration) + ";");
+  if (s.reports_requested) w.tag("r=y;");
   // h= folds between names.
   std::string h = "h=";
   for (std::size_t i = 0; i < s.headers.size(); ++i) {

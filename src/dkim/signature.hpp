@@ -34,6 +34,7 @@ struct Signature {
   std::optional<std::uint64_t> timestamp;   // t=
   std::optional<std::uint64_t> expiration;  // x=
   std::vector<std::string> copied_headers;  // z=, decoded
+  bool reports_requested = false;           // r=y: RFC 6651 3.1 failure reports asked for
 };
 
 struct ParsedSignature {

@@ -79,6 +79,7 @@ SignOutput Signer::sign_one(const SignRequest& r, std::size_t hasher) const {
   if (r.identity) s.identity = *r.identity;
   std::int64_t now = r.now != 0 ? r.now : static_cast<std::int64_t>(std::time(nullptr));
   if (r.timestamp) s.timestamp = static_cast<std::uint64_t>(now);
+  s.reports_requested = r.request_reports;
   if (r.expire_after) s.expiration = static_cast<std::uint64_t>(now + *r.expire_after);
   s.headers = signed_names(r, headers_);
   s.bh = hashers_.digest(hasher);

@@ -38,6 +38,7 @@ struct SignRequest {
   bool timestamp = true;                          // t=
   std::optional<std::int64_t> expire_after;      // x= = t= + this many seconds
   std::int64_t now = 0;                           // t= value; 0 = the clock
+  bool request_reports = false;                   // r=y (RFC 6651 3.1)
 };
 
 struct SignOutput {

@@ -42,12 +42,14 @@ SignatureResult describe(const Entry& e) {
   r.identity = s.identity.empty() && !s.domain.empty() ? "@" + s.domain : s.identity;
   r.algorithm = s.algorithm_text;
   r.b = s.b_text;
+  r.reports_requested = s.reports_requested;
   return r;
 }
 
-SignatureResult with(SignatureResult r, Result result, std::string reason) {
+SignatureResult with(SignatureResult r, Result result, std::string reason, Failure failure = Failure::none) {
   r.result = result;
   r.reason = std::move(reason);
+  r.failure = failure;
   return r;
 }
 
@@ -70,7 +72,8 @@ asio::awaitable<void> wait_for(Lookups& lookups) {
 std::optional<KeyRecord> key_from(const dns::Answer& answer, SignatureResult& r) {
   r.key_dnssec = answer.dnssec;
   auto lookup = key_from_answer(answer);
-  if (!lookup.record) r = with(r, lookup.transient ? Result::temperror : Result::permerror, lookup.error);
+  if (!lookup.record && lookup.transient) r = with(r, Result::temperror, lookup.error);
+  if (!lookup.record && !lookup.transient) r = with(r, Result::permerror, lookup.error, Failure::dns);
   return std::move(lookup.record);
 }
 
@@ -150,19 +153,20 @@ SignatureResult Verifier::Impl::evaluate(const Entry& e) const {
     r.checked = false;
     return with(r, Result::policy, "not checked: more than " + std::to_string(options.max_signatures) + " signatures");
   }
-  if (!e.parsed.ok()) return with(r, Result::permerror, e.parsed.error);
+  if (!e.parsed.ok()) return with(r, Result::permerror, e.parsed.error, Failure::syntax);
   const Signature& s = e.parsed.signature;
   auto now = static_cast<std::uint64_t>(options.now != 0 ? options.now : std::time(nullptr));
-  if (s.expiration && now > *s.expiration) return with(r, Result::permerror, "signature expired");  // 6.1.1
+  if (s.expiration && now > *s.expiration) return with(r, Result::permerror, "signature expired", Failure::expired);  // 6.1.1
   if (s.algorithm == Algorithm::rsa_sha1 && !options.allow_rsa_sha1)
     return with(r, Result::policy, "rsa-sha1 is not accepted (RFC 8301)");
   auto key = key_from(*lookups->answers.at(e.lookup), r);
   if (!key) return r;
   r.testing = key->testing;
-  if (auto why = unusable_for(*key, s.algorithm); !why.empty()) return with(r, Result::permerror, why);
+  if (auto why = unusable_for(*key, s.algorithm); !why.empty())
+    return with(r, Result::permerror, why, key->revoked ? Failure::revoked : Failure::other);
   // RFC 6376 3.6.1 t=s: the i= domain must be d= itself, not a subdomain.
   if (key->strict && !mail::iequals(identity_domain(s.identity), s.domain))
-    return with(r, Result::permerror, "key t=s forbids an i= subdomain of d=");
+    return with(r, Result::permerror, "key t=s forbids an i= subdomain of d=", Failure::other);
   return check_crypto(e, *key, std::move(r));
 }
 
@@ -170,16 +174,16 @@ SignatureResult Verifier::Impl::check_crypto(const Entry& e, const KeyRecord& ke
   const Signature& s = e.parsed.signature;
   std::string error;
   auto public_key = PublicKey::from_record(key.type, key.public_key, &error);
-  if (!public_key) return with(r, Result::permerror, error);
+  if (!public_key) return with(r, Result::permerror, error, Failure::dns);
   if (public_key->type() == KeyType::rsa && public_key->bits() < options.min_rsa_bits)
     return with(r, Result::policy,
                 "RSA key of " + std::to_string(public_key->bits()) + " bits is too short (RFC 8301)");
   // RFC 6376 6.1.3: the body hash first, then the header signature.
   if (s.length && hashers.canonical_length(e.hasher) < *s.length)
-    return with(r, Result::permerror, "l= is larger than the body");
-  if (hashers.digest(e.hasher) != s.bh) return with(r, Result::fail, "body hash did not verify");
+    return with(r, Result::permerror, "l= is larger than the body", Failure::syntax);
+  if (hashers.digest(e.hasher) != s.bh) return with(r, Result::fail, "body hash did not verify", Failure::body_hash);
   std::string data = header_hash_input(headers, s.headers, s.header_canon, e.field);
-  if (!public_key->verify(s.algorithm, data, s.b)) return with(r, Result::fail, "signature did not verify");
+  if (!public_key->verify(s.algorithm, data, s.b)) return with(r, Result::fail, "signature did not verify", Failure::signature);
   return with(r, Result::pass, "");
 }
 

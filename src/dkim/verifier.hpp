@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "dkim/hashing.hpp"
+#include "dkim/report_record.hpp"
 #include "dns/resolver.hpp"
 #include "mail/header.hpp"
 
@@ -43,6 +44,8 @@ struct SignatureResult {
   bool testing = false;     // key record t=y
   bool checked = true;      // false: beyond VerifyOptions::max_signatures (result policy)
   dns::Dnssec key_dnssec = dns::Dnssec::insecure;
+  bool reports_requested = false;  // r=y (RFC 6651 3.1)
+  Failure failure = Failure::none; // why a fail / permerror failed (RFC 6651 rr=); none otherwise
 };
 
 class Verifier {

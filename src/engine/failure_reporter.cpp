@@ -1,6 +1,7 @@
 // The milter's failure report sender (see failure_reporter.hpp). RFC 9991 2
 // (each ruf destination, rate limit), 5 (external destinations), RFC 7489
-// 7.2.1.1 (size limits), RFC 6590 (redaction).
+// 7.2.1.1 (size limits), RFC 6651 3 (r=y, the reporting record), RFC 6590
+// (redaction).
 #include "engine/failure_reporter.hpp"
 
 #include <spdlog/spdlog.h>
@@ -10,8 +11,11 @@
 #include <algorithm>
 #include <random>
 
+#include "dkim/report_record.hpp"
+#include "dns/await.hpp"
 #include "report/destination.hpp"
 #include "report/mime.hpp"
+#include "text/ascii.hpp"
 
 namespace domainauth::engine {
 namespace {
@@ -23,6 +27,13 @@ std::string random_key() {
   std::string key(kRedactionKeyBytes, '\0');
   for (auto& c : key) c = static_cast<char>(random() & 0xff);
   return key;
+}
+
+// RFC 6651 3.2 rp=: true for percent out of 100 failures, by chance.
+bool sampled(unsigned percent) {
+  if (percent >= 100) return true;
+  thread_local std::mt19937 generator{std::random_device{}()};
+  return std::uniform_int_distribution<unsigned>(0, 99)(generator) < percent;
 }
 
 }  // namespace
@@ -39,6 +50,8 @@ FailureReporter::FailureReporter(config::FailureReportSettings settings, std::st
     : settings_(std::move(settings)),
       from_(settings_.sent_by.empty() ? std::move(default_from) : settings_.sent_by),
       envelope_(address_of(from_)),
+      dkim_from_(settings_.dkim_sent_by.empty() ? from_ : settings_.dkim_sent_by),
+      dkim_envelope_(address_of(dkim_from_)),
       host_name_(std::move(host_name)),
       psl_(dmarc.psl),
       dmarc_options_{dmarc.mode, psl_.get(), {}},
@@ -57,18 +70,35 @@ std::size_t FailureReporter::consider(const asio::any_io_executor& executor, std
                                       std::shared_ptr<const report::ReportedMessage> message, std::int64_t arrival) {
   std::size_t started = 0;
   for (const auto& trigger : report::failure_triggers(*message)) {
-    if (!limiter_.allow(message->outcome.author_domain, arrival)) {
-      if (rate_limited_++ % queue::kDropLogEvery == 0) {
-        spdlog::info("event=failure_report_rate_limited domain={} limited={} per_hour={}",
-                     message->outcome.author_domain, rate_limited_.load(), settings_.rate_limit);
-      }
-      continue;
-    }
+    if (!within_rate(message->outcome.author_domain, arrival)) continue;
     asio::co_spawn(executor, deliver(shared_from_this(), resolver, message, trigger, arrival),
                    asio::detached);
     ++started;
   }
   return started;
+}
+
+std::size_t FailureReporter::consider_signatures(const asio::any_io_executor& executor,
+                                                 std::shared_ptr<dns::Resolver> resolver,
+                                                 std::shared_ptr<const report::ReportedMessage> message,
+                                                 std::int64_t arrival) {
+  std::size_t started = 0;
+  for (const auto& trigger : report::signer_triggers(*message)) {
+    if (!within_rate(text::to_lower(message->dkim[trigger.signature].domain), arrival)) continue;
+    asio::co_spawn(executor, deliver_to_signer(shared_from_this(), resolver, message, trigger, arrival),
+                   asio::detached);
+    ++started;
+  }
+  return started;
+}
+
+bool FailureReporter::within_rate(const std::string& domain, std::int64_t arrival) {
+  if (limiter_.allow(domain, arrival)) return true;
+  if (rate_limited_++ % queue::kDropLogEvery == 0) {
+    spdlog::info("event=failure_report_rate_limited domain={} limited={} per_hour={}", domain,
+                 rate_limited_.load(), settings_.rate_limit);
+  }
+  return false;
 }
 
 // Verifies each ruf destination, writes the report for those left and queues it.
@@ -95,12 +125,12 @@ asio::awaitable<void> FailureReporter::deliver(std::shared_ptr<FailureReporter> 
   // RFC 7489 7.2.1.1: a destination whose size limit the report exceeds is left out.
   std::vector<std::string> to;
   for (const auto& d : destinations) to.push_back(d.mailbox);
-  std::string text = self->write(*message, trigger, to, arrival);
+  std::string text = self->write(*message, trigger, self->from_, to, arrival);
   std::erase_if(destinations, [&](const auto& d) { return !report::within_size_limit(d, text.size()); });
   if (destinations.size() != to.size()) {
     to.clear();
     for (const auto& d : destinations) to.push_back(d.mailbox);
-    text = self->write(*message, trigger, to, arrival);
+    text = self->write(*message, trigger, self->from_, to, arrival);
   }
   if (to.empty()) {
     ++self->unauthorized_;
@@ -114,11 +144,43 @@ asio::awaitable<void> FailureReporter::deliver(std::shared_ptr<FailureReporter> 
   self->queue(std::move(report));
 }
 
+// RFC 6651 3: the reporting record of d= must ask for this failure (rr=), the
+// share of rp= decides by chance, and the report goes to <ra>@<d>.
+asio::awaitable<void> FailureReporter::deliver_to_signer(std::shared_ptr<FailureReporter> self,
+                                                         std::shared_ptr<dns::Resolver> resolver,
+                                                         std::shared_ptr<const report::ReportedMessage> message,
+                                                         report::Trigger trigger, std::int64_t arrival) {
+  const auto& signature = message->dkim[trigger.signature];
+  std::string name = std::string(dkim::kReportRecordPrefix) + signature.domain;
+  const dns::Answer answer = co_await dns::lookup(*resolver, name, dns::RecordType::txt);
+  const auto found = dkim::report_record_from_answer(answer);
+  std::string why;
+  if (!found.record) {
+    why = found.error;
+  } else if (!found.record->requests(signature.failure)) {
+    why = "rr= does not ask for failures of type " + std::string(dkim::rr_token(signature.failure));
+  } else if (!sampled(found.record->percent)) {
+    why = "not sampled (rp=" + std::to_string(found.record->percent) + ")";
+  }
+  if (!why.empty()) {
+    ++self->not_requested_;
+    spdlog::info("event=dkim_report_not_sent domain={} selector={} reason=\"{}\"", signature.domain,
+                 signature.selector, why);
+    co_return;
+  }
+  std::vector<std::string> to{found.record->address + "@" + signature.domain};
+  OutgoingReport report{self->dkim_envelope_, to, self->write(*message, trigger, self->dkim_from_, to, arrival),
+                        signature.domain, {}};
+  report.recipients.insert(report.recipients.end(), self->settings_.bcc.begin(), self->settings_.bcc.end());
+  self->queue(std::move(report));
+}
+
 std::string FailureReporter::write(const report::ReportedMessage& message, const report::Trigger& trigger,
-                                   const std::vector<std::string>& to, std::int64_t arrival) const {
+                                   const std::string& from, const std::vector<std::string>& to,
+                                   std::int64_t arrival) const {
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
       std::chrono::system_clock::now().time_since_epoch());
-  report::Composition c{from_,
+  report::Composition c{from,
                         to,
                         report::date_value(now.count()),
                         report::date_value(arrival),
@@ -148,7 +210,7 @@ void FailureReporter::send(OutgoingReport& report) {
 
 FailureReportStats FailureReporter::stats() const {
   return {queued_.load(), sent_.load(), failed_.load(), rate_limited_.load(), unauthorized_.load(),
-          worker_.stats().dropped};
+          not_requested_.load(), worker_.stats().dropped};
 }
 
 }  // namespace domainauth::engine

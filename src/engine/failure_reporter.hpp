@@ -1,10 +1,14 @@
-// The milter's DMARC failure reports (RFC 9991): for each DMARC-evaluated
-// message whose record asks for reports (ruf=, fo=; report/failure.hpp), the
-// reports are rate-limited per From domain (report/rate_limit.hpp), written,
-// their ruf= destinations verified (RFC 9991 5 / RFC 9990 4: a destination
-// outside the policy's Organizational Domain must be authorized in DNS;
-// report/destination.hpp) and handed to a bounded queue whose worker thread
-// submits them to [report] relay (report/submit.hpp). Nothing here ever delays
+// The milter's failure reports: DMARC ones (RFC 9991) for each DMARC-evaluated
+// message whose record asks for reports (ruf=, fo=; report/failure.hpp), and
+// DKIM ones (RFC 6651) for each failed signature with r=y whose signing domain
+// publishes a reporting record asking for that failure (_report._domainkey.<d>:
+// ra=, rp=, rr=; dkim/report_record.hpp). Either is rate-limited per reported
+// domain (the From domain, d=; one report/rate_limit.hpp table for both),
+// written, its destinations found (DMARC: the ruf= destinations verified, RFC
+// 9991 5 / RFC 9990 4: one outside the policy's Organizational Domain must be
+// authorized in DNS, report/destination.hpp; DKIM: <ra>@<d>, within d= by
+// construction) and handed to a bounded queue whose worker thread submits them
+// to [report] relay (report/submit.hpp). Nothing here ever delays
 // the mail: consider() decides and returns at once, verification runs detached
 // on the event loop, submission on the worker; a full queue drops the report
 // with a counter and a log line. Reads untrusted input: the reported message
@@ -44,6 +48,7 @@ struct FailureReportStats {
   std::uint64_t failed = 0;        // refused by the relay or not reachable
   std::uint64_t rate_limited = 0;  // over failure_reports.rate_limit
   std::uint64_t unauthorized = 0;  // no ruf destination left after verification / size limits
+  std::uint64_t not_requested = 0; // DKIM: no usable reporting record, rr= or rp= left the failure out
   std::uint64_t dropped = 0;       // queue full
 };
 
@@ -63,6 +68,11 @@ class FailureReporter : public std::enable_shared_from_this<FailureReporter> {
   // executor with resolver, then queued). Returns how many were started.
   std::size_t consider(const asio::any_io_executor& executor, std::shared_ptr<dns::Resolver> resolver,
                        std::shared_ptr<const report::ReportedMessage> message, std::int64_t arrival);
+  // The same for the DKIM failure reports (failure_reports.dkim) the message's
+  // signatures ask for (r=y): each within the rate limit of its d= is started
+  // (reporting record lookup detached on executor, then queued).
+  std::size_t consider_signatures(const asio::any_io_executor& executor, std::shared_ptr<dns::Resolver> resolver,
+                                  std::shared_ptr<const report::ReportedMessage> message, std::int64_t arrival);
 
   [[nodiscard]] FailureReportStats stats() const;
   // Waits until the queue is empty (tests); true when it is.
@@ -75,24 +85,32 @@ class FailureReporter : public std::enable_shared_from_this<FailureReporter> {
   [[nodiscard]] const config::FailureReportSettings& settings() const { return settings_; }
 
  private:
+  [[nodiscard]] bool within_rate(const std::string& domain, std::int64_t arrival);
   void queue(OutgoingReport report);
   void send(OutgoingReport& report);
   [[nodiscard]] std::string write(const report::ReportedMessage& message, const report::Trigger& trigger,
-                                  const std::vector<std::string>& to, std::int64_t arrival) const;
+                                  const std::string& from, const std::vector<std::string>& to,
+                                  std::int64_t arrival) const;
   static asio::awaitable<void> deliver(std::shared_ptr<FailureReporter> self, std::shared_ptr<dns::Resolver> resolver,
                                        std::shared_ptr<const report::ReportedMessage> message,
                                        report::Trigger trigger, std::int64_t arrival);
+  static asio::awaitable<void> deliver_to_signer(std::shared_ptr<FailureReporter> self,
+                                                 std::shared_ptr<dns::Resolver> resolver,
+                                                 std::shared_ptr<const report::ReportedMessage> message,
+                                                 report::Trigger trigger, std::int64_t arrival);
 
   config::FailureReportSettings settings_;
   std::string from_;       // From: field value
   std::string envelope_;   // its addr-spec: MAIL FROM of reports
+  std::string dkim_from_;      // From: of DKIM failure reports (failure_reports.dkim_sent_by, else from_)
+  std::string dkim_envelope_;  // its addr-spec
   std::string host_name_;
   std::shared_ptr<const dmarc::PublicSuffixList> psl_;
   dmarc::Options dmarc_options_;  // psl points into psl_
   Submit submit_;
   report::RateLimiter limiter_;
   report::Redactor redactor_;
-  std::atomic<std::uint64_t> queued_{0}, sent_{0}, failed_{0}, rate_limited_{0}, unauthorized_{0};
+  std::atomic<std::uint64_t> queued_{0}, sent_{0}, failed_{0}, rate_limited_{0}, unauthorized_{0}, not_requested_{0};
   queue::BoundedWorker<OutgoingReport> worker_;  // last: its thread uses the members above
 };
 

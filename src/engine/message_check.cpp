@@ -222,18 +222,23 @@ void record_history(const Context& context, const Client& client, const Results&
 }
 
 // Hands what the failure reports of this message need to the reporter, which
-// decides (fo=, rate limit) and sends in the background.
+// decides (DMARC: fo=, DKIM: r=y and the reporting record; rate limit) and
+// sends in the background. decision: the DMARC one, null when DMARC was not
+// evaluated.
 void report_failure(const Context& context, const asio::any_io_executor& executor,
                     const Envelope& envelope, const Origin& origin, const HeaderBlock& headers, std::string body,
-                    const Results& r, const DmarcDecision& decision) {
+                    const Results& r, const DmarcDecision* decision) {
   const auto& reporter = context.failure_reporter;
-  const auto& outcome = *r.dmarc;
   const auto& config = *context.config;
-  if (!reporter || !outcome.record || outcome.record->ruf.empty()) return;
+  if (!reporter) return;
+  const bool dmarc = config.failure_reports.enabled && r.dmarc && r.dmarc->record && !r.dmarc->record->ruf.empty();
+  const bool dkim = config.failure_reports.dkim &&
+                    std::any_of(r.dkim.begin(), r.dkim.end(), [](const auto& d) { return d.reports_requested; });
+  if (!dmarc && !dkim) return;
   if (!client_skip_reason(config.dmarc, {origin.internal, origin.authenticated}).empty()) return;
   auto message = std::make_shared<report::ReportedMessage>();
   auto single = single_method_results(config.milter.authserv_id, r);
-  message->outcome = outcome;
+  if (r.dmarc) message->outcome = *r.dmarc;
   message->dmarc_authres = std::move(single.dmarc);
   message->spf_failed = r.spf && r.spf->result == spf::Result::fail;
   message->spf_authres = std::move(single.spf);
@@ -241,20 +246,23 @@ void report_failure(const Context& context, const asio::any_io_executor& executo
   for (std::size_t i = 0; i < r.dkim.size(); ++i) {
     const auto& d = r.dkim[i];
     message->dkim.push_back({d.result == dkim::Result::fail, d.domain, d.identity, d.selector,
-                             i < single.dkim.size() ? single.dkim[i] : std::string()});
+                             i < single.dkim.size() ? single.dkim[i] : std::string(), d.reports_requested,
+                             d.failure});
   }
   message->queue_id = envelope.queue_id;
   message->mail_from = envelope.mail_from;
   message->source_ip = envelope.client.ip ? envelope.client.ip->to_string() : "";
   message->headers = headers.fields();
   message->body = std::move(body);
-  switch (decision.action) {
+  switch (decision ? decision->action : DmarcAction::accept) {
     case DmarcAction::reject: message->delivery = report::DeliveryResult::reject; break;
     case DmarcAction::quarantine: message->delivery = report::DeliveryResult::policy; break;
     case DmarcAction::mark: message->delivery = report::DeliveryResult::spam; break;
     case DmarcAction::accept: message->delivery = report::DeliveryResult::delivered; break;
   }
-  reporter->consider(executor, context.resolver, std::move(message), now_seconds());
+  const auto now = now_seconds();
+  if (dmarc) reporter->consider(executor, context.resolver, message, now);
+  if (dkim) reporter->consider_signatures(executor, context.resolver, message, now);
 }
 
 }  // namespace
@@ -318,8 +326,11 @@ asio::awaitable<Conclusion> MessageCheck::conclude() {
         decide_dmarc(c.dmarc, *r.dmarc, {m.origin.internal, m.origin.authenticated}));
     r.applied = applied_disposition(decision);
     record_history(*context_, m.envelope.client, r, r.applied);
-    report_failure(*context_, m.executor, m.envelope, m.origin, m.headers,
-                   m.keep_body ? std::move(m.body) : std::string(), r, decision);
+  }
+  report_failure(*context_, m.executor, m.envelope, m.origin, m.headers,
+                 m.keep_body ? std::move(m.body) : std::string(), r, out.decision ? &*out.decision : nullptr);
+  if (r.dmarc) {
+    const auto& decision = *out.decision;
     out.outcome += " dmarc_policy=" + std::string(dmarc::to_string(r.dmarc->policy)) +
                    " dmarc_disposition=" + std::string(dmarc::to_string(r.dmarc->disposition)) +
                    " dmarc_action=" + std::string(to_string(decision.action));

@@ -237,6 +237,7 @@ SignPlan plan_signing(const config::SignSettings& sign, const Origin& origin,
     if (!sign.headers.empty()) request.headers = sign.headers;
     request.oversign = sign.oversign;
     if (sign.expire.count() > 0) request.expire_after = sign.expire.count();
+    request.request_reports = sign.request_reports;
     plan.requests.push_back(std::move(request));
   }
   if (plan.requests.empty()) plan.note = "not-signed:no-key-for-from";

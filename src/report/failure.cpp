@@ -1,6 +1,6 @@
-// DMARC failure reports (see failure.hpp): RFC 9989 4.7 (fo=), RFC 9991 2 and
-// 4, RFC 6591 3 (auth-failure fields), RFC 5965 2-3 (ARF message structure),
-// RFC 6590 (redaction), RFC 6522 (multipart/report).
+// Authentication failure reports (see failure.hpp): RFC 9989 4.7 (fo=), RFC
+// 9991 2 and 4, RFC 6651 3.1 (r=y), RFC 6591 3 (auth-failure fields), RFC 5965
+// 2-3 (ARF message structure), RFC 6590 (redaction), RFC 6522 (multipart/report).
 #include "report/failure.hpp"
 
 #include <openssl/evp.h>
@@ -8,6 +8,7 @@
 
 #include <algorithm>
 
+#include "dmarc/text.hpp"
 #include "mail/lexical.hpp"
 #include "text/ascii.hpp"
 
@@ -72,7 +73,8 @@ bool aligned_identifier(const dmarc::Outcome& o, std::string_view domain) {
 }
 
 const ReportedSignature* reported_signature(const ReportedMessage& m, const Trigger& t) {
-  if (t.type == AuthFailure::signature) return t.signature < m.dkim.size() ? &m.dkim[t.signature] : nullptr;
+  if (t.type != AuthFailure::dmarc && t.type != AuthFailure::spf)
+    return t.signature < m.dkim.size() ? &m.dkim[t.signature] : nullptr;
   if (t.type != AuthFailure::dmarc) return nullptr;
   for (const auto& s : m.dkim) {
     if (s.failed && aligned_identifier(m.outcome, s.domain)) return &s;
@@ -106,7 +108,13 @@ std::string human_part(const ReportedMessage& m, const Trigger& t, const Composi
              " (DMARC policy of " + one_line(m.outcome.policy_domain) + ").\r\n";
       break;
     case AuthFailure::signature: out += "A DKIM signature of the message did not verify.\r\n"; break;
+    case AuthFailure::bodyhash: out += "The body hash of a DKIM signature of the message did not match.\r\n"; break;
+    case AuthFailure::revoked: out += "A DKIM signature of the message names a revoked key.\r\n"; break;
     case AuthFailure::spf: out += "The message failed SPF.\r\n"; break;
+  }
+  if (t.by_signer) {
+    out += "The signature asked for this report (r=y, RFC 6651); its signing domain " +
+           one_line(reported_domain(m, t)) + " publishes a reporting record.\r\n";
   }
   out += "Delivery result: " + std::string(to_string(m.delivery)) + ".\r\n";
   return out;
@@ -122,11 +130,13 @@ std::string feedback_part(const ReportedMessage& m, const Trigger& t, const Comp
   field(out, "Original-Mail-From", "<" + m.mail_from + ">");
   field(out, "Arrival-Date", c.arrival_date);
   if (!m.source_ip.empty()) field(out, "Source-IP", m.source_ip);
-  field(out, "Reported-Domain", m.outcome.author_domain);
+  field(out, "Reported-Domain", reported_domain(m, t));
   switch (t.type) {
     case AuthFailure::dmarc: field(out, "Authentication-Results", m.dmarc_authres); break;
     case AuthFailure::spf: field(out, "Authentication-Results", m.spf_authres); break;
     case AuthFailure::signature:
+    case AuthFailure::bodyhash:
+    case AuthFailure::revoked:
       if (t.signature < m.dkim.size()) field(out, "Authentication-Results", m.dkim[t.signature].authres);
       break;
   }
@@ -170,6 +180,8 @@ std::string_view to_string(AuthFailure failure) {
     case AuthFailure::dmarc: return "dmarc";
     case AuthFailure::signature: return "signature";
     case AuthFailure::spf: return "spf";
+    case AuthFailure::bodyhash: return "bodyhash";
+    case AuthFailure::revoked: return "revoked";
   }
   return "dmarc";
 }
@@ -202,6 +214,25 @@ std::vector<Trigger> failure_triggers(const ReportedMessage& m) {
   }
   if (fo.spf && m.spf_failed && !m.spf_authres.empty()) out.push_back({AuthFailure::spf, 0});
   return out;
+}
+
+std::vector<Trigger> signer_triggers(const ReportedMessage& m) {
+  std::vector<Trigger> out;
+  for (std::size_t i = 0; i < m.dkim.size(); ++i) {
+    const auto& s = m.dkim[i];
+    // d= becomes the recipient's domain: a name only (VALCHARs allow ",", "<", "@").
+    if (!s.reports_requested || s.failure == dkim::Failure::none || !dmarc::is_domain_name(s.domain)) continue;
+    const auto type = s.failure == dkim::Failure::body_hash ? AuthFailure::bodyhash
+                      : s.failure == dkim::Failure::revoked ? AuthFailure::revoked
+                                                            : AuthFailure::signature;
+    out.push_back({type, i, true});
+  }
+  return out;
+}
+
+std::string reported_domain(const ReportedMessage& m, const Trigger& t) {
+  if (t.by_signer && t.signature < m.dkim.size()) return m.dkim[t.signature].domain;
+  return m.outcome.author_domain;
 }
 
 std::string identity_alignment(const dmarc::Outcome& outcome) {
@@ -261,8 +292,8 @@ std::string failure_report(const ReportedMessage& m, const Trigger& t, const Com
   for (const auto& address : c.to) to += (to.empty() ? "" : ", ") + address;
   field(out, "To", to);
   field(out, "Date", c.date);
-  field(out, "Subject", "DMARC failure report for " + m.outcome.author_domain + " (" +
-                            std::string(to_string(t.type)) + ")");
+  field(out, "Subject", std::string(t.by_signer ? "DKIM" : "DMARC") + " failure report for " +
+                            reported_domain(m, t) + " (" + std::string(to_string(t.type)) + ")");
   field(out, "Message-ID", c.message_id);
   field(out, "MIME-Version", "1.0");
   field(out, "Content-Type", "multipart/report; report-type=feedback-report; boundary=\"" + c.boundary + "\"");

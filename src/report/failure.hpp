@@ -1,7 +1,8 @@
-// DMARC failure reports (RFC 9991, the AFRF format of RFC 6591 on RFC 5965
-// ARF, redaction per RFC 6590): which reports a message calls for given the
-// fo= tag of the policy record (RFC 9989 4.7), and the text of each report as
-// a multipart/report; report-type=feedback-report message. Pure: no I/O; the
+// Authentication failure reports (the AFRF format of RFC 6591 on RFC 5965 ARF,
+// redaction per RFC 6590) of two kinds: DMARC failure reports (RFC 9991), which
+// a message calls for given the fo= tag of the policy record (RFC 9989 4.7), and
+// DKIM failure reports (RFC 6651), which a signature with r=y asks for; the text
+// of each report as a multipart/report; report-type=feedback-report message. Pure: no I/O; the
 // caller gives dates, Message-ID and boundary, and sends the result. Reads
 // untrusted input: the reported message's header fields and body and the
 // identifiers taken from it (copied into the report, local-parts replaced when
@@ -14,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dkim/report_record.hpp"
 #include "dmarc/dmarc.hpp"
 #include "mail/header.hpp"
 #include "spf/spf.hpp"
@@ -21,7 +23,7 @@
 namespace domainauth::report {
 
 // RFC 6591 3.3 / RFC 9991 4 item 3: the Auth-Failure field.
-enum class AuthFailure : std::uint8_t { dmarc, signature, spf };
+enum class AuthFailure : std::uint8_t { dmarc, signature, spf, bodyhash, revoked };
 [[nodiscard]] std::string_view to_string(AuthFailure failure);
 
 // RFC 6591 3.2.2: what the receiver did with the message.
@@ -37,11 +39,14 @@ struct ReportedSignature {
   std::string identity; // i=
   std::string selector; // s=
   std::string authres;  // its single-method Authentication-Results value ("id; dkim=fail header.d=...")
+  bool reports_requested = false;                 // r=y (RFC 6651 3.1)
+  dkim::Failure failure = dkim::Failure::none;    // why it failed (RFC 6651 rr=), none when it did not
 };
 
-// What the receiver knew of one DMARC-evaluated message.
+// What the receiver knew of one verified message.
 struct ReportedMessage {
-  dmarc::Outcome outcome;        // with the record (ruf, fo) and the alignment of each identifier
+  dmarc::Outcome outcome;        // with the record (ruf, fo) and the alignment of each identifier; empty
+                                 // (no record) when DMARC was not evaluated
   std::string dmarc_authres;     // "id; dmarc=fail header.from=..." (one method, RFC 6591 3.1)
   bool spf_failed = false;       // SPF fail
   std::string spf_authres;       // "id; spf=fail smtp.mailfrom=..."; empty when SPF was not checked
@@ -56,9 +61,12 @@ struct ReportedMessage {
 };
 
 // One report a message calls for; signature indexes ReportedMessage::dkim.
+// by_signer: an RFC 6651 report the signature asked for (to <ra>@<d>), not a
+// DMARC one (to the ruf= of the From domain's record).
 struct Trigger {
   AuthFailure type = AuthFailure::dmarc;
   std::size_t signature = 0;
+  bool by_signer = false;
   friend bool operator==(const Trigger&, const Trigger&) = default;
 };
 
@@ -69,6 +77,15 @@ struct Trigger {
 //   s  one spf report when SPF failed (spf=fail), aligned or not.
 // 0 and 1 may both be given (the parser keeps both); the dmarc report is sent once.
 [[nodiscard]] std::vector<Trigger> failure_triggers(const ReportedMessage& message);
+
+// RFC 6651 3.1: one report per signature with r=y whose d= is a domain name
+// that failed for a reported reason (dkim::Failure, not none): Auth-Failure bodyhash, revoked or signature
+// (RFC 6591 3.1). Whether the domain's reporting record asks for that failure
+// (rr=, rp=) is the sender's to check after looking the record up.
+[[nodiscard]] std::vector<Trigger> signer_triggers(const ReportedMessage& message);
+
+// The domain a report is about: the author domain (DMARC), d= (RFC 6651).
+[[nodiscard]] std::string reported_domain(const ReportedMessage& message, const Trigger& trigger);
 
 // RFC 9991 4 item 2: "dkim", "spf", "dkim, spf" -- the mechanisms that failed to
 // authenticate an aligned identity -- or "none".
@@ -91,7 +108,7 @@ class Redactor {
 // How the report is written.
 struct Composition {
   std::string from;              // From: (failure_reports.sent_by)
-  std::vector<std::string> to;   // To: the ruf mailboxes
+  std::vector<std::string> to;   // To: the ruf mailboxes, or <ra>@<d>
   std::string date;              // RFC 5322 date-time of now
   std::string arrival_date;      // RFC 5322 date-time the message arrived
   std::string message_id;        // "<...>"

@@ -35,6 +35,7 @@ struct CheckOptions {
   std::string helo;
   std::vector<SelectorToCheck> selectors;
   bool dnssec_validating = false;  // the resolver has a trust anchor
+  bool request_reports = false;    // our signatures carry r=y: the _report._domainkey record is checked
 };
 
 // Limits of the include-tree walk, so a hostile or looping tree stays cheap.

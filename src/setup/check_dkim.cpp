@@ -2,8 +2,11 @@
 // <selector>._domainkey.<domain> (RFC 6376 3.6.1, 3.6.2.2): present and single,
 // valid, not revoked, a usable key size (RFC 8301 3.2), sha256 allowed (RFC
 // 8301 3.1), not in testing mode (t=y), and equal to the local private key the
-// configuration signs with. Reads untrusted input: TXT answers.
+// configuration signs with; when our signatures ask for failure reports (r=y,
+// sign.request_reports), the RFC 6651 reporting record at
+// _report._domainkey.<domain>. Reads untrusted input: TXT answers.
 #include "dkim/key_record.hpp"
+#include "dkim/report_record.hpp"
 #include "setup/check_parts.hpp"
 #include "setup/rotate.hpp"
 
@@ -96,9 +99,33 @@ asio::awaitable<void> check_selector(Context& c, const SelectorToCheck& s) {
   report_key(c, s, parsed.record, answer.txt.front());
 }
 
+// RFC 6651 3.2: where verifiers send the reports our r=y asks for.
+asio::awaitable<void> check_report_record(Context& c) {
+  const std::string name = std::string(dkim::kReportRecordPrefix) + c.options.domain;
+  const dns::Answer answer = co_await c.lookup(name, dns::RecordType::txt);
+  const auto found = dkim::report_record_from_answer(answer);
+  const std::string fix = "Publish the record `domainauth init --request-reports` prints, e.g. " + name +
+                          " TXT \"ra=postmaster; rr=all\" (reports go to ra=@" + c.options.domain + ").";
+  if (found.record) {
+    c.report.add("dkim.report_record", Severity::ok,
+                 "DKIM failure reports (r=y) go to " + found.record->address + "@" + c.options.domain +
+                     (found.record->percent < 100 ? " (rp=" + std::to_string(found.record->percent) + "%)" : ""),
+                 {}, name);
+  } else if (found.transient || (answer.found() && !answer.txt.empty())) {
+    c.report.add("dkim.report_record", Severity::error, "the reporting record at " + name + " is not usable: " +
+                 found.error, fix, name);
+  } else {
+    c.report.add("dkim.report_record", Severity::warning,
+                 "our signatures ask for failure reports (sign.request_reports, r=y) but " + name +
+                     " has no reporting record, so verifiers send none",
+                 fix, name);
+  }
+}
+
 }  // namespace
 
 asio::awaitable<void> check_dkim(Context& c) {
+  if (c.options.request_reports) co_await check_report_record(c);
   if (c.options.selectors.empty()) {
     c.report.add("dkim.selectors", Severity::warning,
                  "no DKIM selector known, so no key was checked (DNS cannot list selectors)",

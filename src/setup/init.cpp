@@ -5,13 +5,14 @@
 #include <utility>
 
 #include "config/config.hpp"
+#include "dkim/report_record.hpp"
 #include "setup/config_file.hpp"
 #include "setup/keys.hpp"
 #include "text/ascii.hpp"
 
 namespace domainauth::setup {
 
-std::string init_config_text(const std::vector<InitKey>& keys, std::string& error) {
+std::string init_config_text(const std::vector<InitKey>& keys, bool request_reports, std::string& error) {
   ConfigText c;
   c.comment(
       "domainauth.toml written by `domainauth init`.\n"
@@ -32,6 +33,10 @@ std::string init_config_text(const std::vector<InitKey>& keys, std::string& erro
   c.set("multiple_signatures", true);
   c.set("internal_hosts", std::vector<std::string>{"127.0.0.1", "::1"});
   c.set("canonicalization", std::string_view("relaxed/relaxed"));
+  if (request_reports) {
+    c.comment("r=y: verifiers that support RFC 6651 report failed signatures to the _report._domainkey address.");
+    c.set("request_reports", true);
+  }
   for (const auto& key : keys) {
     c.blank();
     c.sign_key(key.domain, key.selector, key.key_file, key.algorithm);
@@ -82,6 +87,10 @@ std::string records_for(const std::string& domain, const InitOptions& options, c
             "'s reports\n";
     zone += txt_zone_line(domain + "._report._dmarc." + report_domain, "v=DMARC1");
   }
+  if (options.request_reports) {
+    zone += "; DKIM failure reports (RFC 6651; our signatures carry r=y) go to ra= at " + domain + "\n";
+    zone += txt_zone_line(std::string(dkim::kReportRecordPrefix) + domain, dkim_report_record(admin));
+  }
   return zone + "\n";
 }
 
@@ -131,7 +140,7 @@ InitResult run_init(const InitOptions& options) {
     keys.insert(keys.end(), dk.keys.begin(), dk.keys.end());
     result.zone += records_for(domain, options, dk.zone);
   }
-  const std::string config_text = init_config_text(keys, result.error);
+  const std::string config_text = init_config_text(keys, options.request_reports, result.error);
   if (!result.error.empty() || !write_config(out_dir, config_text, result)) return result;
   handed.emplace_back(result.config_path, Reader::group);
   hand_over(handed, result);

@@ -2,8 +2,10 @@
 // RSA-2048 and an Ed25519 DKIM key (keys.hpp), a domainauth.toml that signs
 // with both, the records to publish (SPF with the sending addresses, both DKIM
 // keys, DMARC p=none with rua to the administrator, and the RFC 7489 7.1
-// authorization when the report mailbox is in another domain) in zone-file
-// form, and the Postfix lines. Safe to run again: existing keys are reused,
+// authorization when the report mailbox is in another domain; with
+// request_reports the signatures ask for RFC 6651 failure reports, r=y, and the
+// _report._domainkey record says where they go) in zone-file form, and the
+// Postfix lines. Safe to run again: existing keys are reused,
 // never overwritten; an existing domainauth.toml that differs is left alone and
 // the new text goes to domainauth.toml.new. The keys (and their folders) are
 // handed to the daemon's user, the configuration to its group, so a reload
@@ -24,6 +26,7 @@ struct InitOptions {
   std::vector<net::IpAddress> ips;  // the sending addresses (SPF)
   std::string out_dir = ".";
   std::string admin;  // rua mailbox; empty: postmaster@<domain> per domain
+  bool request_reports = false;  // sign.request_reports (r=y) and the _report._domainkey records
   std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
 };
 
@@ -47,7 +50,8 @@ struct InitResult {
 struct InitKey {
   std::string domain, selector, key_file, algorithm;
 };
-[[nodiscard]] std::string init_config_text(const std::vector<InitKey>& keys, std::string& error);
+[[nodiscard]] std::string init_config_text(const std::vector<InitKey>& keys, bool request_reports,
+                                           std::string& error);
 
 // Milter and policy listeners init configures.
 inline constexpr const char* kInitMilterListen = "inet:127.0.0.1:8891";

@@ -10,6 +10,7 @@
 #include <variant>
 
 #include "config/config.hpp"
+#include "config/file_access.hpp"
 #include "setup/config_file.hpp"
 #include "text/ascii.hpp"
 #include "text/utf8.hpp"
@@ -175,8 +176,14 @@ class Migrator {
     if (n == "basedirectory") return skip(s, "domainauth needs no working directory");
     if (n == "syslogsuccess" || n == "logwhy" || n == "logresults")
       return skip(s, "set daemon.log_level = \"debug\" for per-message detail");
-    if (n == "reportaddress" || n == "sendreports")
-      return skip(s, "domainauth sends no DKIM failure reports (RFC 6651); nothing replaces this yet");
+    if (n == "sendreports") return flag(s, "failure_reports.dkim");
+    if (n == "reportaddress") {
+      if (s.value.find('@') == std::string::npos || std::any_of(s.value.begin(), s.value.end(), text::is_control))
+        return skip(s, "not one line naming an address");
+      return set(s, "failure_reports.dkim_sent_by", s.value);
+    }
+    if (n == "reportbccaddress")
+      return set(s, "failure_reports.bcc", split_list(s.value), "copies DMARC failure reports too");
     if (n == "failurereports") return failure_reports(s);
     if (n == "failurereportsbcc") return set(s, "failure_reports.bcc", split_list(s.value));
     if (n == "failurereportssentby") return set(s, "failure_reports.sent_by", s.value);
@@ -355,5 +362,17 @@ class Migrator {
 }  // namespace
 
 Migration migrate(const MigrateOptions& options) { return Migrator(options).run(); }
+
+std::vector<std::string> access_warnings(const Migration& migration, const std::string& config_path) {
+  const auto loaded = config::load_string(migration.toml, config_path.empty() ? "migrated.toml" : config_path);
+  if (!loaded.config) {
+    return {"cannot check which files " + migration.daemon_user + " can read: " +
+            (loaded.errors.empty() ? std::string("the configuration does not load") : loaded.errors.front())};
+  }
+  std::string error;
+  const auto account = config::find_account(loaded.config->daemon.user, error);
+  if (!account) return {"cannot check which files the daemon can read: " + error};
+  return config::unreadable_files(*loaded.config, config_path, *account);
+}
 
 }  // namespace domainauth::setup

@@ -1,6 +1,8 @@
 // Zone-file and Postfix text (see records.hpp).
 #include "setup/records.hpp"
 
+#include "dkim/signature.hpp"
+
 namespace domainauth::setup {
 
 namespace {
@@ -54,6 +56,10 @@ std::string spf_record(const std::vector<net::IpAddress>& senders) {
 
 std::string dmarc_record(std::string_view admin_mailbox) {
   return "v=DMARC1; p=none; rua=mailto:" + std::string(admin_mailbox);
+}
+
+std::string dkim_report_record(std::string_view admin_mailbox) {
+  return "ra=" + dkim::encode_quoted_printable(admin_mailbox.substr(0, admin_mailbox.rfind('@'))) + "; rr=all";
 }
 
 PostfixLines postfix_lines(std::string_view milter_listen, std::string_view policy_listen,

@@ -27,6 +27,10 @@ inline constexpr std::size_t kTxtStringMax = 255;
 [[nodiscard]] std::string spf_record(const std::vector<net::IpAddress>& senders);
 // "v=DMARC1; p=none; rua=mailto:ADMIN".
 [[nodiscard]] std::string dmarc_record(std::string_view admin_mailbox);
+// The RFC 6651 reporting record of _report._domainkey.<d>: "ra=LOCAL; rr=all",
+// LOCAL the admin mailbox's local-part (DKIM failure reports go to LOCAL@<d>),
+// dkim-quoted-printable.
+[[nodiscard]] std::string dkim_report_record(std::string_view admin_mailbox);
 
 struct PostfixLines {
   std::string main_cf;

@@ -26,6 +26,11 @@ simple/simple) with their paths rewritten to this test's folder:
       report reaches the [report] relay (a loopback SMTP capture) addressed to the ruf
       mailbox and, as a blind copy, to failure_reports.bcc; parsed with the email module:
       multipart/report with the feedback-report fields, local-parts redacted.
+  (j) DKIM failure reports (failure_reports.dkim, RFC 6651, OpenDKIM SendReports): a
+      dkimpy signature with r=y whose body was changed on the way gets dkim=fail, and
+      the report (Auth-Failure: bodyhash) reaches the relay from dkim_sent_by
+      (ReportAddress) to the ra= of the signing domain's _report._domainkey record;
+      the same breakage without r=y sends none.
   (k, l) ARC sealing ([arc] seal, RFC 8617): inbound mail leaves with an ARC set (i=1,
       cv=none, our Authentication-Results in the AAR) that dkimpy validates; a message
       sealed upstream by dkimpy gets arc=pass and our i=2 set with cv=pass, and dkimpy
@@ -59,6 +64,7 @@ POLICY_PORT = 18023
 RELAY_PORT = 18025       # [report] relay: where failure reports are submitted
 REPORTS_FROM = "dmarc@mx.milter.test"
 REPORTS_BCC = "audit@mx.milter.test"
+DKIM_REPORTS_FROM = "dkim@mx.milter.test"
 AUTHSERV_ID = "mx.milter.test"
 DNS_TIMEOUT_SECONDS = 2
 TIMING_MARGIN_SECONDS = 2.5  # Postfix, smtplib and process scheduling on a busy machine
@@ -129,6 +135,8 @@ relay = "127.0.0.1:{relay}"
 enabled = true
 sent_by = "DMARC failures <{reports_from}>"
 bcc = ["{bcc}"]
+dkim = true
+dkim_sent_by = "DKIM failures <{dkim_reports_from}>"
 [arc]
 seal = true
 domain = "{arc_domain}"
@@ -136,7 +144,7 @@ selector = "{arc_selector}"
 key = "{folder}/keys/{arc_selector}.private"
 """.format(dns=dns_spec, timeout=DNS_TIMEOUT_SECONDS, milter=MILTER_PORT, authserv=AUTHSERV_ID,
            policy=POLICY_PORT, folder=folder, relay=RELAY_PORT, reports_from=REPORTS_FROM, bcc=REPORTS_BCC,
-           arc_domain=ARC_DOMAIN, arc_selector=ARC_SELECTOR))
+           arc_domain=ARC_DOMAIN, arc_selector=ARC_SELECTOR, dkim_reports_from=DKIM_REPORTS_FROM))
 
 
 class Daemon:
@@ -199,6 +207,8 @@ def setUpModule():
         (upstream["name"], "TXT", upstream["record"]),
         ("sender.test", "TXT", "v=spf1 ip4:%s -all" % OUTSIDE),
         ("_dmarc.sender.test", "TXT", "v=DMARC1; p=reject"),
+        # RFC 6651: where sender.test wants the reports its r=y signatures ask for.
+        ("_report._domainkey.sender.test", "TXT", "ra=dkim-failures; rr=v:x"),
         ("example.jp", "TXT", "v=spf1 ip4:127.0.0.1 -all"),
         ("example.com", "TXT", "v=spf1 ip4:127.0.0.1 -all"),
         # DMARC enforcement: domains whose mail never comes from OUTSIDE.
@@ -266,6 +276,24 @@ def signed_outside(subject):
         signature = dkim.sign(text, b"ext", b"sender.test", f.read(),
                               include_headers=[b"from", b"to", b"subject", b"message-id"])
     return (signature + text).decode()
+
+
+class ReportRequestingDKIM(dkim.DKIM):
+    """dkimpy's signer with RFC 6651 r=y among the signed tags (dkimpy has no option for it)."""
+
+    def gen_header(self, fields, *args, **kwargs):
+        return super().gen_header(fields[:-1] + [(b"r", b"y"), fields[-1]], *args, **kwargs)
+
+
+def broken_outside(subject, request_reports):
+    """news@sender.test's mail signed by dkimpy (r=y when asked), its body changed afterwards."""
+    text = message("news@sender.test", subject).encode()
+    signer = ReportRequestingDKIM(text) if request_reports else dkim.DKIM(text)
+    with open(world["outside_key"], "rb") as f:
+        signature = signer.sign(b"ext", b"sender.test", f.read(),
+                                include_headers=[b"from", b"to", b"subject", b"message-id"])
+    assert (b" r=y;" in signature) == request_reports, signature
+    return (signature + text).decode().replace("this is a test", "this is a changed test")
 
 
 class MilterThroughPostfix(unittest.TestCase):
@@ -627,6 +655,41 @@ class MilterThroughPostfix(unittest.TestCase):
         while sent not in world["daemon"].log() and time.monotonic() < deadline:
             time.sleep(0.1)
         self.assertIn(sent, world["daemon"].log())
+
+    def test_j_broken_signature_with_r_y_is_reported_to_the_signing_domain(self):
+        mta = world["postfix"]
+        for subject, request in (("dkim-no-request", False), ("dkim-request", True)):
+            mta.send("news@sender.test", ["b@example.org"], broken_outside(subject, request), source=OUTSIDE)
+            delivered = mta.wait_for_message(lambda m: ("Subject: %s\r\n" % subject) in m.data)
+            self.assertIsNotNone(delivered, subject)
+            self.assertIn("dkim=fail", delivered.data)  # SPF aligns: delivered, DMARC pass
+        report = world["relay"].wait_for(lambda m: "Subject: dkim-request" in m.data, 30)
+        self.assertIsNotNone(report, world["daemon"].log()[-3000:])
+        self.assertEqual(report.mail_from, "<%s>" % DKIM_REPORTS_FROM)
+        self.assertEqual(report.rcpt_to, ["<dkim-failures@sender.test>", "<%s>" % REPORTS_BCC])
+        parsed = email.message_from_string(report.data)
+        self.assertEqual(parsed["From"], "DKIM failures <%s>" % DKIM_REPORTS_FROM)
+        self.assertEqual(parsed["To"], "dkim-failures@sender.test")
+        self.assertEqual(parsed["Subject"], "DKIM failure report for sender.test (bodyhash)")
+        self.assertEqual(parsed.get_param("report-type"), "feedback-report")
+        _, feedback, original = parsed.get_payload()
+        fields = feedback.get_payload()[0]
+        self.assertEqual(fields["Feedback-Type"], "auth-failure")
+        self.assertEqual(fields["Auth-Failure"], "bodyhash")
+        self.assertEqual(fields["Reported-Domain"], "sender.test")
+        self.assertEqual(fields["DKIM-Domain"], "sender.test")
+        self.assertEqual(fields["DKIM-Selector"], "ext")
+        self.assertEqual(fields["Source-IP"], OUTSIDE)
+        self.assertIn("%s; dkim=fail" % AUTHSERV_ID, fields["Authentication-Results"])
+        self.assertIsNone(fields["Identity-Alignment"])  # not a DMARC report
+        self.assertEqual(original.get_content_type(), "text/rfc822-headers")
+        # One queue, in arrival order: the message without r=y, sent first, asked for nothing.
+        sent = "event=failure_report_sent domain=sender.test recipients=2"
+        deadline = time.monotonic() + 10
+        while sent not in world["daemon"].log() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertEqual(world["daemon"].log().count(sent), 1, world["daemon"].log()[-3000:])
+        self.assertFalse([m for m in world["relay"].messages if "Subject: dkim-no-request" in m.data])
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@ Prints "N passed, N failed"; exit status 1 on any failure.
 
 import json
 import os
+import pwd
 import re
+import stat
 import subprocess
 import sys
 import tempfile
@@ -80,10 +82,27 @@ def test_init_publish_check(work):
 
 
 def test_rotation(work, config, records, dns):
+    # The new keys go to the configuration's daemon.user (init writes none: this one is set here), 0600,
+    # as init hands its keys over: a reload after the privilege drop reads them as that user.
+    daemon = pwd.getpwnam("daemon")
+    with open(config, "a") as f:
+        f.write('\n[daemon]\nuser = "daemon"\n')
+    os.chmod(work, 0o755)  # mkdtemp's 0700 would hide every key from daemon.user
+    for folder in ("keys", "keys/example.com"):  # init gave its folders to the default user (nobody)
+        os.chown(os.path.join(work, folder), daemon.pw_uid, daemon.pw_gid)
     code, out, err = run("keys", "rotate", "--domain", "example.com", "--config", config, "--dns", dns.spec)
     expect(code == 0 and "._domainkey.example.com." in out, "rotate start prints the new records: " + err)
+    expect("warning" not in err, "rotate hands the new keys over without a warning: " + err)
     state = json.load(open(config + ".rotation.json"))["domains"]["example.com"]
     expect(state["phase"] == "pending" and len(state["keys"]) == 2, "rotation pending with two keys")
+    for key in state["keys"]:
+        st = os.stat(key["new_key_file"])
+        expect(st.st_uid == daemon.pw_uid and stat.S_IMODE(st.st_mode) == 0o600,
+               "%s is daemon.user's, mode 0600: uid %d mode %o" % (key["new_key_file"], st.st_uid,
+                                                                  stat.S_IMODE(st.st_mode)))
+        expect(subprocess.run(["setpriv", "--reuid", str(daemon.pw_uid), "--regid", str(daemon.pw_gid),
+                               "--init-groups", "cat", key["new_key_file"]], capture_output=True).returncode == 0,
+               "daemon.user can read " + key["new_key_file"])
     code, out, err = run("keys", "rotate", "--domain", "example.com", "--config", config, "--dns", dns.spec)
     expect(code == 3 and "NOT YET" in out, "rotate refuses to switch before the records are published")
     new_records = []

@@ -102,6 +102,7 @@ TEST(SignVerify, Tampering_BodyChangedFailsOnBodyHash) {
   auto results = w.verify(replace(testing::sign(kMessage, {r}), "Hi Ann", "HI Ann"));
   EXPECT_EQ(results[0].result, Result::fail);
   EXPECT_EQ(results[0].reason, "body hash did not verify");
+  EXPECT_EQ(results[0].failure, Failure::body_hash);
 }
 
 TEST(SignVerify, Tampering_SignedHeaderChangedFailsOnSignature) {
@@ -111,6 +112,7 @@ TEST(SignVerify, Tampering_SignedHeaderChangedFailsOnSignature) {
   auto results = w.verify(replace(testing::sign(kMessage, {r}), "Subject: lunch", "Subject: dinner"));
   EXPECT_EQ(results[0].result, Result::fail);
   EXPECT_EQ(results[0].reason, "signature did not verify");
+  EXPECT_EQ(results[0].failure, Failure::signature);
 }
 
 TEST(SignVerify, Tampering_UnsignedHeaderAddedStillPasses) {
@@ -154,29 +156,30 @@ TEST(SignVerify, Rfc6376_6_1_2_KeyProblems) {
     std::function<void(World&, const SignRequest&)> setup;
     Result want;
     const char* reason;
+    Failure failure;  // the RFC 6651 rr= class
   } cases[] = {
       {"revoked", [](World& w, const SignRequest& r) { w.dns.add_txt(r.selector + "._domainkey.example.com", "v=DKIM1; p="); },
-       Result::permerror, "key revoked"},
-      {"missing", [](World&, const SignRequest&) {}, Result::permerror, "no key for signature (nxdomain)"},
+       Result::permerror, "key revoked", Failure::revoked},
+      {"missing", [](World&, const SignRequest&) {}, Result::permerror, "no key for signature (nxdomain)", Failure::dns},
       {"nodata", [](World& w, const SignRequest& r) { w.dns.add_name(r.selector + "._domainkey.example.com"); },
-       Result::permerror, "no key for signature (nodata)"},
+       Result::permerror, "no key for signature (nodata)", Failure::dns},
       {"timeout", [](World& w, const SignRequest& r) { w.dns.set_timeout(r.selector + "._domainkey.example.com"); },
-       Result::temperror, "key lookup: timeout"},
+       Result::temperror, "key lookup: timeout", Failure::none},
       {"servfail", [](World& w, const SignRequest& r) { w.dns.set_servfail(r.selector + "._domainkey.example.com"); },
-       Result::temperror, "key lookup: servfail"},
+       Result::temperror, "key lookup: servfail", Failure::none},
       {"bogus", [](World& w, const SignRequest& r) {
          publish(w, r);
          w.dns.set_dnssec(r.selector + "._domainkey.example.com", dns::Dnssec::bogus);
        },
-       Result::temperror, "key record failed DNSSEC validation"},
+       Result::temperror, "key record failed DNSSEC validation", Failure::none},
       {"wrong type", [](World& w, const SignRequest& r) {
          w.dns.add_txt(r.selector + "._domainkey.example.com", "v=DKIM1; k=ed25519; p=" + base64_encode(std::string(32, 'x')));
        },
-       Result::permerror, "key type does not match a="},
+       Result::permerror, "key type does not match a=", Failure::other},
       {"hash not allowed", [](World& w, const SignRequest& r) { publish(w, r, "; h=sha1"); }, Result::permerror,
-       "key h= does not allow the hash of a="},
+       "key h= does not allow the hash of a=", Failure::other},
       {"garbage", [](World& w, const SignRequest& r) { w.dns.add_txt(r.selector + "._domainkey.example.com", "hello"); },
-       Result::permerror, "key record syntax: tag \"hello\" has no \"=\""},
+       Result::permerror, "key record syntax: tag \"hello\" has no \"=\"", Failure::dns},
   };
   for (const auto& c : cases) {
     auto r = request(KeyType::rsa);
@@ -185,6 +188,7 @@ TEST(SignVerify, Rfc6376_6_1_2_KeyProblems) {
     auto results = w.verify(testing::sign(kMessage, {r}));
     EXPECT_EQ(results[0].result, c.want) << c.name;
     EXPECT_EQ(results[0].reason, c.reason) << c.name;
+    EXPECT_EQ(results[0].failure, c.failure) << c.name;
   }
 }
 
@@ -217,6 +221,28 @@ TEST(SignVerify, Rfc6376_3_5_ExpiredSignatureIsPermerror) {
   auto results = w.verify(msg, options);
   EXPECT_EQ(results[0].result, Result::permerror);
   EXPECT_EQ(results[0].reason, "signature expired");
+  EXPECT_EQ(results[0].failure, Failure::expired);
+}
+
+// RFC 6651 3.1: the signer writes r=y when asked, the verifier reports it, and a
+// signature without it asks for nothing; r= is covered by the signature.
+TEST(SignVerify, Rfc6651_3_1_ReportsRequested) {
+  auto r = request(KeyType::ed25519);
+  World w;
+  publish(w, r);
+  const std::string plain = testing::sign(kMessage, {r});
+  EXPECT_EQ(plain.find(" r=y;"), std::string::npos);
+  EXPECT_FALSE(w.verify(plain)[0].reports_requested);
+  r.request_reports = true;
+  const std::string asking = testing::sign(kMessage, {r});
+  EXPECT_NE(asking.find(" r=y;"), std::string::npos);
+  auto results = w.verify(asking);
+  EXPECT_EQ(results[0].result, Result::pass) << results[0].reason;
+  EXPECT_TRUE(results[0].reports_requested);
+  EXPECT_EQ(results[0].failure, Failure::none);
+  auto removed = w.verify(replace(asking, " r=y;", ""));
+  EXPECT_EQ(removed[0].result, Result::fail);
+  EXPECT_FALSE(removed[0].reports_requested);
 }
 
 TEST(SignVerify, Rfc8301_3_2_ShortRsaKeyRefused) {

@@ -76,6 +76,21 @@ TEST(Signature, ReportsDomainAndSelectorOfABadSignature) {
   EXPECT_EQ(p.signature.algorithm_text, "rsa-md5");
 }
 
+// RFC 6651 3.1: r=y is kept, even on a signature that does not parse (its
+// failure is what the report is about); any other value asks for nothing.
+TEST(Signature, Rfc6651_3_1_ReportRequestKept) {
+  EXPECT_FALSE(parse_signature(kBase).signature.reports_requested);
+  auto asking = parse_signature(kBase + "; r=y");
+  ASSERT_TRUE(asking.ok()) << asking.error;
+  EXPECT_TRUE(asking.signature.reports_requested);
+  EXPECT_FALSE(parse_signature(kBase + "; r=n").signature.reports_requested);
+  EXPECT_FALSE(parse_signature(kBase + "; r=Y").signature.reports_requested);
+  auto broken = parse_signature("v=1; a=rsa-md5; d=example.com; s=sel; r=y; h=from; bh=AAAA; b=AAAA");
+  EXPECT_FALSE(broken.ok());
+  EXPECT_TRUE(broken.signature.reports_requested);
+  EXPECT_FALSE(parse_signature(kBase + "; r=y", SignatureKind::arc_message_signature).signature.reports_requested);
+}
+
 TEST(Signature, Rfc6376_3_7_BValueRemovedWithItsWhiteSpace) {
   mail::HeaderField f{"DKIM-Signature", "DKIM-Signature: v=1; bh=AB; b=XY\r\n\tZW ; d=x"};
   EXPECT_EQ(without_b_value(f).raw, "DKIM-Signature: v=1; bh=AB; b=; d=x");

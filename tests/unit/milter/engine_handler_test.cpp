@@ -516,6 +516,72 @@ TEST(MilterFailureReports, NoneForSkippedClientsOrWithoutRuf) {
   EXPECT_TRUE(capture.sent.empty());
 }
 
+// Mail from signer.example with an Ed25519 signature (r=y when asked) whose
+// body is changed after signing: dkim=fail, body hash.
+Mail broken_signed_mail(testing::KeyFolder& keys, bool request_reports) {
+  std::string error;
+  auto key = dkim::PrivateKey::load_file(keys.key("signer"), false, &error);
+  EXPECT_TRUE(key) << error;
+  Fields headers = {{"From", " a@signer.example"}, {"To", " b@mx.test"}, {"Subject", " hello"}};
+  std::vector<mail::HeaderField> fields;
+  for (const auto& [n, v] : headers) fields.push_back({n, n + ":" + v});
+  dkim::SignRequest request("signer.example", "s1", *key);
+  request.request_reports = request_reports;
+  dkim::Signer signer({request}, fields);
+  signer.body("Hello\r\n");
+  const auto signature = signer.finish().at(0).field;
+  headers.insert(headers.begin(), {"DKIM-Signature", signature.substr(signature.find(':') + 1)});
+  Mail mail;
+  mail.headers = headers;
+  mail.body = "Hello, changed\r\n";
+  return mail;
+}
+
+// RFC 6651: failure_reports.dkim sends a report to <ra>@<d> for a broken
+// signature with r=y when the reporting record asks for it; none without r=y,
+// none when rr= leaves the failure out, none with the switch off.
+TEST(MilterFailureReports, Rfc6651_BrokenSignatureWithRYReportedToTheSigningDomain) {
+  testing::KeyFolder keys;
+  Harness h("[failure_reports]\ndkim = true\ndkim_sent_by = \"DKIM reports <dkim@mx.test>\"\n");
+  ReportCapture capture;
+  auto reporter = capture.attach(h);
+  h.memory->add_txt("s1._domainkey.signer.example", keys.record("signer"));
+  h.memory->add_txt("_report._domainkey.signer.example", "ra=dkim-failures; rr=v");
+  (void)h.send(broken_signed_mail(keys, true));
+  (void)h.send(broken_signed_mail(keys, false));
+  run_background(h, *reporter);
+  ASSERT_EQ(capture.sent.size(), 1u);
+  const auto& r = capture.sent[0];
+  EXPECT_EQ(r.mail_from, "dkim@mx.test");
+  EXPECT_EQ(r.recipients, std::vector<std::string>{"dkim-failures@signer.example"});
+  EXPECT_EQ(r.message.rfind("From: DKIM reports <dkim@mx.test>\r\n", 0), 0u);
+  EXPECT_NE(r.message.find("Subject: DKIM failure report for signer.example (bodyhash)\r\n"), std::string::npos);
+  EXPECT_NE(r.message.find("Auth-Failure: bodyhash\r\n"), std::string::npos);
+  EXPECT_NE(r.message.find("DKIM-Domain: signer.example\r\n"), std::string::npos);
+  EXPECT_NE(r.message.find("DKIM-Selector: s1\r\n"), std::string::npos);
+  EXPECT_EQ(reporter->stats().sent, 1u);
+
+  // rr=x asks for expired signatures only: a body hash failure is not reported.
+  capture.sent.clear();
+  Harness h2("[failure_reports]\ndkim = true\n");
+  auto reporter2 = capture.attach(h2);
+  h2.memory->add_txt("s1._domainkey.signer.example", keys.record("signer"));
+  h2.memory->add_txt("_report._domainkey.signer.example", "ra=dkim-failures; rr=x");
+  (void)h2.send(broken_signed_mail(keys, true));
+  run_background(h2, *reporter2);
+  EXPECT_TRUE(capture.sent.empty());
+  EXPECT_EQ(reporter2->stats().not_requested, 1u);
+
+  // The switch off (only DMARC reports on): nothing, however the signature asks.
+  Harness h3("[failure_reports]\nenabled = true\n");
+  auto reporter3 = capture.attach(h3);
+  h3.memory->add_txt("s1._domainkey.signer.example", keys.record("signer"));
+  h3.memory->add_txt("_report._domainkey.signer.example", "ra=dkim-failures");
+  (void)h3.send(broken_signed_mail(keys, true));
+  run_background(h3, *reporter3);
+  EXPECT_TRUE(capture.sent.empty());
+}
+
 TEST(MilterFailureReports, RateLimitedPerFromDomain) {
   Harness h("[failure_reports]\nenabled = true\nrate_limit = 1\nredact = false\ninclude_body = true\n");
   ReportCapture capture;

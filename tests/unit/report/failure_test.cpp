@@ -270,6 +270,49 @@ TEST(FailureReport, GeneratedFieldsCannotBeSplitByLineBreaksFromMail) {
   EXPECT_EQ(text.find("\r\nBcc:"), std::string::npos);
 }
 
+// RFC 6651 3.1: a report per failed signature that asked for one (r=y), of the
+// RFC 6591 3.1 type its failure calls for; none without r=y or without a failure.
+TEST(SignerTriggers, Rfc6651_3_1_OnlyFailedSignaturesThatAskForReports) {
+  ReportedMessage m;
+  m.dkim = {{true, "a.example", "@a.example", "s", "", true, dkim::Failure::body_hash},
+            {true, "b.example", "@b.example", "s", "", false, dkim::Failure::signature},
+            {false, "c.example", "@c.example", "s", "", true, dkim::Failure::none},
+            {false, "d.example", "@d.example", "s", "", true, dkim::Failure::revoked},
+            {false, "e.example", "@e.example", "s", "", true, dkim::Failure::expired},
+            {true, "f.example,x@evil.test", "@f.example", "s", "", true, dkim::Failure::signature}};
+  EXPECT_EQ(signer_triggers(m), (std::vector<Trigger>{{AuthFailure::bodyhash, 0, true},
+                                                      {AuthFailure::revoked, 3, true},
+                                                      {AuthFailure::signature, 4, true}}));
+  EXPECT_EQ(reported_domain(m, {AuthFailure::revoked, 3, true}), "d.example");
+}
+
+// An RFC 6651 report is about the signing domain, not the From domain: Subject,
+// Reported-Domain and the DKIM-* fields name d=, Auth-Failure the failure, and
+// nothing of DMARC (no Identity-Alignment) is in it, even without a DMARC outcome.
+TEST(FailureReport, Rfc6651SignerReportNamesTheSigningDomain) {
+  auto m = spoofed("v=DMARC1; p=reject");
+  m.outcome = {};
+  m.dkim[0] = {true, "signer.example", "@signer.example", "s2", "mx.test; dkim=fail header.d=signer.example header.s=s2",
+               true, dkim::Failure::body_hash};
+  Composition c = composition();
+  c.to = {"dkim-reports@signer.example"};
+  Part top;
+  const auto parts = parse_report(failure_report(m, {AuthFailure::bodyhash, 0, true}, c), top);
+  EXPECT_EQ(top.fields["subject"], "DKIM failure report for signer.example (bodyhash)");
+  EXPECT_EQ(top.fields["to"], "dkim-reports@signer.example");
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_NE(parts[0].content.find("r=y, RFC 6651"), std::string::npos);
+  auto feedback = parse_entity(parts[1].content + "\r\n\r\n").fields;
+  EXPECT_EQ(feedback["feedback-type"], "auth-failure");
+  EXPECT_EQ(feedback["auth-failure"], "bodyhash");
+  EXPECT_EQ(feedback["reported-domain"], "signer.example");
+  EXPECT_EQ(feedback["authentication-results"], "mx.test; dkim=fail header.d=signer.example header.s=s2");
+  EXPECT_EQ(feedback["dkim-domain"], "signer.example");
+  EXPECT_EQ(feedback["dkim-selector"], "s2");
+  EXPECT_FALSE(feedback.count("identity-alignment"));
+  EXPECT_FALSE(feedback.count("spf-dns"));
+}
+
 TEST(Redaction, Rfc6590LocalPartsReplacedByKeyedTokens) {
   const Redactor r("secret");
   const auto token = r.token("jane.doe");

@@ -119,6 +119,25 @@ TEST_F(CheckTest, Rfc6376_3_6_1_MissingAndTestingKeys) {
   EXPECT_EQ(r.find("dkim.testing", "t")->severity, Severity::warning);
 }
 
+// RFC 6651 3.2: with sign.request_reports our signatures carry r=y; check looks
+// for the reporting record: absent is a warning, unusable an error, and nothing
+// is looked up without r=y.
+TEST_F(CheckTest, Rfc6651_3_2_ReportingRecordWhenReportsAreRequested) {
+  EXPECT_EQ(run().find("dkim.report_record"), nullptr);
+  options_.request_reports = true;
+  EXPECT_EQ(severity(run(), "dkim.report_record"), Severity::warning);
+  zone_.add_txt("_report._domainkey.example.com", "ra=dkim..bad");
+  auto r = run();
+  EXPECT_EQ(severity(r, "dkim.report_record"), Severity::error);
+  EXPECT_NE(r.find("dkim.report_record")->message.find("not a local-part"), std::string::npos);
+  testing::MemoryResolver zone{io_.get_executor()};
+  zone.add_txt("example.com", "v=spf1 ip4:192.0.2.10 -all");
+  zone.add_txt("_report._domainkey.example.com", "ra=dkim-reports; rp=50");
+  r = dns::run_sync(io_, check_domain(zone, options_));
+  EXPECT_EQ(severity(r, "dkim.report_record"), Severity::ok);
+  EXPECT_NE(r.find("dkim.report_record")->message.find("dkim-reports@example.com (rp=50%)"), std::string::npos);
+}
+
 TEST_F(CheckTest, Rfc8301_3_2_SmallRsaKey) {
   std::string error;
   auto small = *dkim::PrivateKey::generate(dkim::KeyType::rsa, 1024, &error);

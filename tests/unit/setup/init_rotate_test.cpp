@@ -67,6 +67,25 @@ TEST_F(TempDir, InitWritesKeysRecordsAndALoadableConfig) {
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
+// --request-reports: the signatures ask for RFC 6651 reports (r=y) and each
+// domain's reporting record names the admin's local-part.
+TEST_F(TempDir, InitRequestingReportsPrintsTheReportingRecord) {
+  EXPECT_EQ(init().zone.find("_report._domainkey"), std::string::npos);
+  std::filesystem::remove_all(dir_);
+  InitOptions options;
+  options.domains = {"example.com"};
+  options.out_dir = dir_.string();
+  options.admin = "dkim.reports@example.org";
+  options.request_reports = true;
+  auto r = run_init(options);
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  EXPECT_NE(r.zone.find("_report._domainkey.example.com.\t3600\tIN\tTXT\t\"ra=dkim.reports; rr=all\""),
+            std::string::npos) << r.zone;
+  auto loaded = config::load_file(r.config_path);
+  ASSERT_TRUE(loaded.config) << loaded.errors.front();
+  EXPECT_TRUE(loaded.config->sign.request_reports);
+}
+
 // A reload after the privilege drop reads the keys and the configuration as
 // daemon.user (init writes none: the default, nobody).
 TEST_F(TempDir, InitHandsKeysToTheDaemonUserAndTheConfigurationToItsGroup) {

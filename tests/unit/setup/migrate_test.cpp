@@ -3,6 +3,9 @@
 // cannot be mapped is listed with a reason.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -94,11 +97,21 @@ TEST_F(MigrateSeed, LoadsThroughTheConfigLoader) {
 }
 
 TEST_F(MigrateSeed, ListsWhatCannotBeMappedWithReasons) {
-  for (const char* setting : {"ReportAddress", "SendReports", "AutoRestart", "Selector"}) {
+  for (const char* setting : {"AutoRestart", "Selector"}) {
     EXPECT_TRUE(not_migrated(setting)) << setting;
   }
   EXPECT_NE(migration_.toml.find("# Not migrated (and why):"), std::string::npos);
-  EXPECT_NE(migration_.toml.find("ReportAddress"), std::string::npos);
+  EXPECT_NE(migration_.toml.find("AutoRestart"), std::string::npos);
+}
+
+// OpenDKIM's SendReports / ReportAddress: DKIM failure reports (RFC 6651), From as ReportAddress.
+TEST_F(MigrateSeed, MapsDkimFailureReports) {
+  for (const char* setting : {"SendReports", "ReportAddress"}) EXPECT_FALSE(not_migrated(setting)) << setting;
+  const auto loaded = config::load_string(migration_.toml, "migrated.toml");
+  ASSERT_TRUE(loaded.config) << loaded.errors.at(0) << "\n" << migration_.toml;
+  EXPECT_TRUE(loaded.config->failure_reports.dkim);
+  EXPECT_EQ(loaded.config->failure_reports.dkim_sent_by, "\"DKIM Error Postmaster\" <postmaster@example.jp>");
+  EXPECT_EQ(loaded.config->failure_reports.sent_by, "postmaster@example.com");  // OpenDMARC's, apart
 }
 
 TEST_F(MigrateSeed, MapsBuiltInBehaviourAndTheSecondSocket) {
@@ -125,6 +138,54 @@ TEST_F(MigrateSeed, MapsFailureReportsAndIgnoreMailFrom) {
   EXPECT_EQ(c.failure_reports.sent_by, "postmaster@example.com");
   EXPECT_EQ(c.dmarc.ignore_mail_from, (std::vector<std::string>{"example.com", "example.jp"}));
   EXPECT_TRUE(c.dmarc.ignore_authenticated_clients);
+}
+
+// migrate leaves OpenDKIM's keys where and as they are: a key file daemon.user
+// could not read is named in a warning (the fixture's keys are 0600 root's; the
+// tests run as root), one the user owns is not.
+TEST_F(MigrateSeed, WarnsAboutKeyFilesTheDaemonUserCannotRead) {
+  ASSERT_EQ(::geteuid(), 0u) << "needs root to hand a key to another user";
+  // The seed's mailnull does not exist here: nothing can be checked, and that is said.
+  auto warnings = access_warnings(migration_, "");
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("mailnull"), std::string::npos) << warnings[0];
+  MigrateOptions options;
+  options.opendkim_text = replace_all(seed("opendkim.conf"), "UserID mailnull", "UserID nobody");
+  options.path_map = {{"/usr/local/etc/mail/opendkim", dir_.string()}};
+  const auto m = migrate(options);
+  ASSERT_EQ(m.daemon_user, "nobody");
+  // The test folder is searchable by everyone; the tables are root's 0600/0700 too.
+  std::filesystem::permissions(dir_, std::filesystem::perms(0755));
+  std::filesystem::permissions(dir_ / "keys", std::filesystem::perms(0755));
+  const auto key = (dir_ / "keys" / "20230319.private").string();
+  const auto other_key = (dir_ / "keys" / "20230320.private").string();
+  auto has = [](const std::vector<std::string>& lines, const std::string& file) {
+    return std::any_of(lines.begin(), lines.end(), [&](const auto& l) { return l.rfind(file + ": not readable by user nobody", 0) == 0; });
+  };
+  warnings = access_warnings(m, "");
+  EXPECT_TRUE(has(warnings, key));
+  EXPECT_TRUE(has(warnings, other_key));
+  EXPECT_TRUE(has(warnings, (dir_ / "KeyTable").string()));
+  ASSERT_EQ(::chown(key.c_str(), 65534, static_cast<gid_t>(-1)), 0);  // nobody
+  warnings = access_warnings(m, "");
+  EXPECT_FALSE(has(warnings, key));
+  EXPECT_TRUE(has(warnings, other_key));
+}
+
+// ReportBccAddress copies every failure report; a ReportAddress that names no
+// address is listed, not written (the loader would refuse it).
+TEST(Migrate, DkimReportSettingsOutsideTheSeed) {
+  MigrateOptions options;
+  options.opendkim_text = "SendReports no\nReportAddress postmaster\nReportBccAddress audit@example.com\n";
+  const auto m = migrate(options);
+  const auto loaded = config::load_string(m.toml, "migrated.toml");
+  ASSERT_TRUE(loaded.config) << loaded.errors.at(0) << "\n" << m.toml;
+  EXPECT_FALSE(loaded.config->failure_reports.dkim);
+  EXPECT_TRUE(loaded.config->failure_reports.dkim_sent_by.empty());
+  EXPECT_EQ(loaded.config->failure_reports.bcc, std::vector<std::string>{"audit@example.com"});
+  ASSERT_EQ(m.not_migrated.size(), 1u);
+  EXPECT_EQ(m.not_migrated[0].setting, "ReportAddress");
+  EXPECT_EQ(m.not_migrated[0].why, "not one line naming an address");
 }
 
 TEST(Migrate, OpenDmarcEnforcementAndReportSwitches) {
