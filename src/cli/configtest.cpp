@@ -1,6 +1,7 @@
 // `domainauth configtest [--config FILE] [--dns HOST[:PORT]] [--json]`: checks a
 // configuration the way serve loads it (tables and keys included) and warns about
-// each file daemon.user could not read, without serving. `serve --check` is the
+// each file daemon.user could not read, and checks that the listen addresses
+// can be bound (listen_check.hpp), without serving. `serve --check` is the
 // same. Reads the configuration and the files it names (administrator input).
 #include "cli/configtest.hpp"
 
@@ -10,6 +11,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/listen_check.hpp"
 #include "config/file_access.hpp"
 
 namespace domainauth::cli {
@@ -24,20 +26,29 @@ std::vector<std::string> access_warnings(const config::Config& config, const std
 
 int run_configtest(const std::string& config_path, const std::string& dns, bool json, const std::string& command) {
   const auto loaded = load_config(config_path, dns);
+  auto errors = loaded.errors;
   // Warnings, not errors: the daemon runs; only its reloads would fail.
-  const auto warnings = loaded.config ? access_warnings(*loaded.config, config_path) : std::vector<std::string>{};
+  std::vector<std::string> warnings;
+  if (loaded.config) {
+    warnings = access_warnings(*loaded.config, config_path);
+    std::string unused;
+    const auto& user = loaded.config->daemon.user;
+    auto listeners = check_listeners(*loaded.config,
+                                     user.empty() ? std::nullopt : config::find_account(user, unused));
+    errors.insert(errors.end(), listeners.errors.begin(), listeners.errors.end());
+    warnings.insert(warnings.end(), listeners.warnings.begin(), listeners.warnings.end());
+  }
+  const bool ok = errors.empty();
   if (json) {
-    nlohmann::json out{{"ok", loaded.config.has_value()}, {"errors", loaded.errors}, {"warnings", warnings}};
+    nlohmann::json out{{"ok", ok}, {"errors", errors}, {"warnings", warnings}};
     if (loaded.config) out["signing_keys"] = loaded.config->sign.keys.size();
     std::cout << out.dump(2) << "\n";
-    return loaded.config ? kExitOk : kExitUsage;
+    return ok ? kExitOk : kExitUsage;
   }
   const std::string prefix = "domainauth " + command + ": ";
-  if (!loaded.config) {
-    for (const auto& error : loaded.errors) std::cerr << prefix << error << "\n";
-    return kExitUsage;
-  }
+  for (const auto& error : errors) std::cerr << prefix << error << "\n";
   for (const auto& warning : warnings) std::cerr << prefix << "warning: " << warning << "\n";
+  if (!ok) return kExitUsage;
   std::cout << "configuration ok: " << loaded.config->sign.keys.size() << " signing key(s)\n";
   return kExitOk;
 }
@@ -53,7 +64,8 @@ void add_configtest_command(CLI::App& app, int& status) {
       "configtest",
       "Check a configuration as serve would load it (tables and signing keys included) without serving: each "
       "error as file:line: key: message, a warning for each file daemon.user could not read (a SIGHUP reload "
-      "would fail on it); exit 1 on errors. The same as serve --check.");
+      "would fail on it); the listen addresses must be bindable (a unix socket's folder writable by daemon.user; "
+      "an address in use is a warning: a running daemon holds its own); exit 1 on errors. The same as serve --check.");
   command->add_option("--config", args->config_path, "configuration file (TOML); none: the embedded defaults")
       ->check(CLI::ExistingFile);
   command->add_option("--dns", args->dns, "DNS server HOST[:PORT] the configuration would be served with");

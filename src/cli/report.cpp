@@ -2,7 +2,8 @@
 // one per policy domain with rows in the history, mailed through [report]
 // relay to the verified rua= destinations (once per destination and period),
 // or with --dry-run written gzipped to --out under the RFC 9990 3.1.3 file
-// name. Reads the configuration, the history and DNS answers.
+// name. `domainauth report expire` deletes the days store.retention_days no
+// longer keeps. Reads the configuration, the history and DNS answers.
 #include <unistd.h>
 
 #include <array>
@@ -24,6 +25,7 @@
 #include "report/file.hpp"
 #include "report/send.hpp"
 #include "store/queued_history.hpp"
+#include "store/retention.hpp"
 
 namespace domainauth::cli {
 namespace {
@@ -206,6 +208,56 @@ int run_report(const ReportOptions& o) {
   return run_reports(*loaded.config, o, range->first, range->second);
 }
 
+struct ExpireOptions {
+  std::string config_path;
+  std::int64_t older_than = 0;  // 0: store.retention_days
+  bool json = false;
+};
+
+// `report expire`: deletes the days store.retention_days (or --older-than)
+// no longer keeps, as the daemon does once a day.
+int run_expire(const ExpireOptions& o) {
+  const auto loaded = load_config(o.config_path, "");
+  if (!loaded.config) {
+    for (const auto& error : loaded.errors) std::cerr << "domainauth report: " << error << "\n";
+    return kExitUsage;
+  }
+  const auto& store = loaded.config->store;
+  if (store.backend == store::Backend::none) {
+    std::cerr << "domainauth report: store.backend is none: there is no history\n";
+    return kExitUsage;
+  }
+  const auto days = o.older_than > 0 ? o.older_than : store.retention_days;
+  if (days == 0) {
+    std::cerr << "domainauth report expire: store.retention_days is 0 (keep everything): nothing deleted; "
+                 "--older-than DAYS deletes anyway\n";
+    return kExitUsage;
+  }
+  std::string why;
+  auto db = store::connect(store, why);
+  if (!db) {
+    std::cerr << "domainauth report: history: " << why << "\n";
+    return kExitEnvironment;
+  }
+  const auto cutoff = store::retention_cutoff(std::time(nullptr), days);
+  store::Expired expired;
+  const auto error = store::expire(*db, cutoff, expired);
+  if (error) std::cerr << "domainauth report: history: " << *error << "\n";
+  if (o.json) {
+    std::cout << dump({{"ok", !error},
+                       {"older_than_days", days},
+                       {"before", report::format_day(cutoff)},
+                       {"messages", expired.messages},
+                       {"sent_reports", expired.sent_reports}})
+              << "\n";
+  } else {
+    std::cout << "deleted " << expired.messages << " history row(s) and " << expired.sent_reports
+              << " sent-report row(s) of the days before " << report::format_day(cutoff) << " (" << days
+              << " day(s) kept before today)\n";
+  }
+  return error ? kExitEnvironment : kExitOk;
+}
+
 }  // namespace
 
 void add_report_command(CLI::App& app, int& status) {
@@ -228,6 +280,19 @@ void add_report_command(CLI::App& app, int& status) {
                       "mailing them (needs --out)");
   aggregate->add_option("--out", options->out, "directory the reports are written to")->check(CLI::ExistingDirectory);
   aggregate->callback([options, &status] { status = run_report(*options); });
+
+  auto expire_options = std::make_shared<ExpireOptions>();
+  auto* expire = report->add_subcommand(
+      "expire",
+      "Delete the history of the UTC days before the last store.retention_days (default 180) days before today, "
+      "with the record of the reports sent for them, as the daemon does at start and once a day");
+  expire->add_option("--older-than", expire_options->older_than, "days to keep instead of store.retention_days")
+      ->check(CLI::Range(std::int64_t{1}, store::kMaxRetentionDays));
+  expire->add_option("--config", expire_options->config_path, "configuration file (TOML)")->check(CLI::ExistingFile);
+  expire->add_flag("--json", expire_options->json,
+                   "one JSON object: ok, older_than_days, before (the first day kept), messages, sent_reports "
+                   "(rows deleted)");
+  expire->callback([expire_options, &status] { status = run_expire(*expire_options); });
 }
 
 }  // namespace domainauth::cli

@@ -7,7 +7,8 @@
 // messages and policy requests in progress finish (at most kDrainTimeout),
 // submit the queued failure reports for at most failure_reports.shutdown_timeout
 // (the rest are dropped and counted), remove the PID file and sockets, exit.
-// SIGHUP: reload the configuration and the signing keys (connections stay; a
+// The DMARC history's expired days (store.retention_days) are deleted at start
+// and once a day. SIGHUP: reload the configuration and the signing keys (connections stay; a
 // connection keeps the settings it started with; listeners need a restart).
 // Under systemd (Type=notify) it reports READY=1 once serving, RELOADING=1 and
 // READY=1 around each reload, and STOPPING=1 when it starts to drain.
@@ -27,6 +28,7 @@
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <csignal>
+#include <ctime>
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -42,6 +44,7 @@
 #include "engine/failure_reporter.hpp"
 #include "report/submit.hpp"
 #include "store/queued_history.hpp"
+#include "store/retention.hpp"
 
 namespace domainauth::cli {
 
@@ -55,6 +58,8 @@ constexpr std::size_t kCryptoThreads = 2;
 // Descriptors beyond the milter and policy connections: listeners, DNS sockets,
 // the database, the log, report submission, key and table files.
 constexpr std::size_t kSpareDescriptors = 256;
+// How often store.retention_days is applied.
+constexpr auto kRetentionInterval = std::chrono::hours(24);
 // What a failed reload does, said in its log line.
 constexpr const char* kReloadKept = "the running configuration stays in effect";
 
@@ -110,6 +115,7 @@ class Daemon {
                  ::geteuid() == 0 ? "root" : config_.daemon.user);
     tell_service_manager("READY=1");
     asio::co_spawn(io_, handle_signals(), asio::detached);
+    if (history_) asio::co_spawn(io_, apply_retention(), asio::detached);
     io_.run();
     // Process teardown in order: connections, service (and its resolver), then the loop.
     milter_.reset();
@@ -173,6 +179,22 @@ class Daemon {
       spdlog::info("event=stopping signal={} connections={}", signal, server_->connections());
       co_await drain();
       co_return;
+    }
+  }
+
+  // store.retention_days, at start and then once a day: the writer thread
+  // deletes the expired periods a batch at a time between the rows it stores.
+  // A reload's retention_days applies from the next pass.
+  asio::awaitable<void> apply_retention() {
+    asio::steady_timer timer(io_);
+    while (true) {
+      if (config_.store.retention_days > 0) {
+        history_->expire(store::retention_cutoff(std::time(nullptr), config_.store.retention_days));
+      }
+      timer.expires_after(kRetentionInterval);
+      asio::error_code ec;
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return;
     }
   }
 
@@ -311,6 +333,7 @@ class Daemon {
     config_.sign = loaded.config->sign;
     config_.verify = loaded.config->verify;
     config_.dmarc = loaded.config->dmarc;
+    config_.store.retention_days = loaded.config->store.retention_days;
     const auto listen = config_.milter.listen;
     const auto max_connections = config_.milter.max_connections;
     config_.milter = loaded.config->milter;

@@ -18,6 +18,7 @@ namespace domainauth::config {
 namespace {
 
 constexpr unsigned kRead = 4;
+constexpr unsigned kWrite = 2;
 constexpr unsigned kSearch = 1;
 // getgrouplist() is asked again with a larger buffer up to this many groups.
 constexpr int kMaxGroups = 65536;
@@ -57,7 +58,8 @@ unsigned bits_for(const struct stat& st, const Account& account) {
 }
 
 // The reason for one absolute, normalized path (symbolic links followed by stat).
-std::optional<std::string> reason_for(const std::filesystem::path& path, const Account& account) {
+// need: the bits account must have on path itself.
+std::optional<std::string> reason_for(const std::filesystem::path& path, const Account& account, unsigned need) {
   struct stat st {};
   std::filesystem::path folder;
   for (auto it = path.begin(); it != path.end() && std::next(it) != path.end(); ++it) {
@@ -68,7 +70,7 @@ std::optional<std::string> reason_for(const std::filesystem::path& path, const A
     }
   }
   if (::stat(path.c_str(), &st) != 0) return std::string(std::strerror(errno));
-  if ((bits_for(st, account) & kRead) == 0) return describe(st);
+  if ((bits_for(st, account) & need) != need) return describe(st);
   return std::nullopt;
 }
 
@@ -101,14 +103,26 @@ std::optional<Account> find_account(const std::string& name, std::string& error)
   return account;
 }
 
-std::optional<std::string> unreadable_reason(const std::string& path, const Account& account) {
+namespace {
+
+std::optional<std::string> reason_with_links(const std::string& path, const Account& account, unsigned need) {
   std::error_code ec;
   const auto absolute = std::filesystem::absolute(path, ec).lexically_normal();
-  if (auto reason = reason_for(absolute, account)) return reason;
+  if (auto reason = reason_for(absolute, account, need)) return reason;
   // A symbolic link: the folders of the file it leads to must be searchable too.
   const auto real = std::filesystem::canonical(absolute, ec);
-  if (!ec && real != absolute) return reason_for(real, account);
+  if (!ec && real != absolute) return reason_for(real, account, need);
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> unreadable_reason(const std::string& path, const Account& account) {
+  return reason_with_links(path, account, kRead);
+}
+
+std::optional<std::string> unwritable_folder_reason(const std::string& folder, const Account& account) {
+  return reason_with_links(folder, account, kWrite | kSearch);
 }
 
 std::vector<std::string> files_read(const Config& config, const std::string& config_path) {

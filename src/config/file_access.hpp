@@ -34,6 +34,11 @@ struct Account {
 // owner 0:0) cannot be searched", or the OS error); nothing when it can.
 [[nodiscard]] std::optional<std::string> unreadable_reason(const std::string& path, const Account& account);
 
+// Why account cannot create files in folder (write and search permission
+// on it, search on every folder above; a unix socket is made there); nothing
+// when it can.
+[[nodiscard]] std::optional<std::string> unwritable_folder_reason(const std::string& folder, const Account& account);
+
 // Every file a load of this configuration reads, config_path first: the
 // OpenDKIM KeyTable and SigningTable, host list files, key files, the ARC key
 // and, in rfc7489_psl mode, the public suffix list.

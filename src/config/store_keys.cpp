@@ -39,6 +39,17 @@ const std::array kKeys{
         "history rows waiting for the database at most; beyond it rows are dropped (counted and logged), mail "
         "never waits",
         [](Config& c, const toml::value& v) { return to_count(v, kMaxQueueLimit, c.store.queue_limit); }},
+    Key{"store.retention_days", Type::integer, "180",
+        "history kept, in whole UTC days before today: older days are deleted, with the record of the reports sent "
+        "for them, at start, once a day and by `domainauth report expire`; 0 keeps everything",
+        [](Config& c, const toml::value& v) -> std::optional<std::string> {
+          const auto days = v.as_integer();
+          if (days < 0 || days > store::kMaxRetentionDays) {
+            return "must be between 0 and " + std::to_string(store::kMaxRetentionDays) + " (0: keep everything)";
+          }
+          c.store.retention_days = days;
+          return std::nullopt;
+        }},
     Key{"report.org_name", Type::string, "\"\"",
         "the reporting organization in aggregate reports (org_name, the file name's receiver); empty: the host name",
         [](Config& c, const toml::value& v) {

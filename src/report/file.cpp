@@ -4,6 +4,7 @@
 #include <zlib.h>
 
 #include <charconv>
+#include <cstdio>
 
 namespace domainauth::report {
 namespace {
@@ -28,6 +29,19 @@ std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
+// The date of a day count since 1970-01-01 (H. Hinnant's civil_from_days).
+void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2);
+}
+
 bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 }  // namespace
@@ -42,6 +56,17 @@ std::optional<std::int64_t> parse_day(std::string_view text) {
   const int month_days = kDays[*m - 1] + (*m == 2 && leap(*y) ? 1 : 0);
   if (*d > month_days) return std::nullopt;
   return days_from_civil(*y, static_cast<unsigned>(*m), static_cast<unsigned>(*d)) * 86400;
+}
+
+std::string format_day(std::int64_t time) {
+  std::int64_t days = time / 86400;
+  if (time < 0 && time % 86400 != 0) --days;
+  std::int64_t y = 0;
+  unsigned m = 0, d = 0;
+  civil_from_days(days, y, m, d);
+  char out[32];
+  std::snprintf(out, sizeof out, "%04lld-%02u-%02u", static_cast<long long>(y), m, d);
+  return out;
 }
 
 std::string file_name(std::string_view receiver, std::string_view policy_domain, std::int64_t begin,

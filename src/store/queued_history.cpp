@@ -10,15 +10,16 @@ QueuedHistory::QueuedHistory(Connect connect, QueueOptions options)
       worker_("history",
               // drain: unbounded at shutdown, one last attempt per batch (the database's timeouts bound it)
               {options.limit, kBatchRows, options.retry, "store.queue_limit", std::chrono::milliseconds::max(), ""},
-              [this](std::vector<Row>& batch) { return write_batch(batch); }) {}
+              [this](std::vector<HistoryItem>& batch) { return write_batch(batch); }) {}
 
 HistoryStats QueuedHistory::stats() const {
   const auto s = worker_.stats();
-  return {s.handled, s.dropped, s.queued};
+  return {written_.load(), s.dropped, s.queued};
 }
 
-// A failed batch stays queued (BoundedWorker) for the next attempt.
-bool QueuedHistory::write_batch(std::vector<Row>& batch) {
+// Rows whose insert failed stay queued (BoundedWorker) for the next attempt;
+// a retention pass that fails is given up until the next one (a day later).
+bool QueuedHistory::write_batch(std::vector<HistoryItem>& batch) {
   if (!db_) {
     std::string why;
     db_ = connect_(why);
@@ -27,12 +28,40 @@ bool QueuedHistory::write_batch(std::vector<Row>& batch) {
       return false;
     }
   }
-  if (auto error = insert_rows(*db_, batch)) {
-    spdlog::error("event=history_write_failed rows={} reason=\"{}\"", batch.size(), *error);
+  std::vector<Row> rows;  // copies: the batch must stay whole when the insert fails
+  for (const auto& item : batch) {
+    if (const auto* row = std::get_if<Row>(&item)) rows.push_back(*row);
+  }
+  if (auto error = insert_rows(*db_, rows)) {
+    spdlog::error("event=history_write_failed rows={} reason=\"{}\"", rows.size(), *error);
     db_.reset();
     return false;
   }
+  written_ += rows.size();
+  for (const auto& item : batch) {
+    if (const auto* pass = std::get_if<ExpireBefore>(&item); pass && db_) expire_batch(pass->cutoff);
+  }
   return true;
+}
+
+void QueuedHistory::expire_batch(std::int64_t cutoff) {
+  bool more = false;
+  if (auto error = store::expire_batch(*db_, cutoff, kExpireBatch, expired_, more)) {
+    spdlog::error("event=history_expire_failed messages={} sent_reports={} reason=\"{}\" note=\"tried again at the "
+                  "next pass\"",
+                  expired_.messages, expired_.sent_reports, *error);
+    expired_ = {};
+    db_.reset();
+    return;
+  }
+  // The next batch goes behind the rows queued meanwhile; none once stop() began.
+  const bool stopping = worker_.deadline() != queue::BoundedWorker<HistoryItem>::Clock::time_point::max();
+  if (more && !stopping) {
+    if (worker_.push(ExpireBefore{cutoff})) return;
+  }
+  spdlog::info("event=history_expired messages={} sent_reports={} before={}{}", expired_.messages,
+               expired_.sent_reports, cutoff, more ? " note=\"not finished, continues at the next pass\"" : "");
+  expired_ = {};
 }
 
 std::unique_ptr<Database> connect(const Settings& settings, std::string& why) {

@@ -63,7 +63,9 @@ std::string new_id() {
   return id;
 }
 
-std::optional<std::string> in_transaction(Database& db, const auto& body) {
+}  // namespace
+
+std::optional<std::string> in_transaction(Database& db, const std::function<std::optional<std::string>()>& body) {
   if (auto error = db.exec("BEGIN")) return error;
   if (auto error = body()) {
     (void)db.exec("ROLLBACK");
@@ -75,6 +77,8 @@ std::optional<std::string> in_transaction(Database& db, const auto& body) {
   }
   return std::nullopt;
 }
+
+namespace {
 
 std::optional<std::string> insert_row(Database& db, const Row& row) {
   const auto id = new_id();

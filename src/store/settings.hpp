@@ -9,6 +9,8 @@
 
 namespace domainauth::store {
 
+inline constexpr std::int64_t kMaxRetentionDays = 36500;
+
 enum class Backend : std::uint8_t { none, sqlite, postgresql };
 
 struct Settings {
@@ -16,6 +18,7 @@ struct Settings {
   std::string sqlite_path;  // a file in the state directory
   std::string postgresql;   // libpq conninfo ("host=... dbname=... user=...")
   std::size_t queue_limit = 10000;
+  std::int64_t retention_days = 180;  // whole UTC days kept before today's; 0: keep everything
 };
 
 }  // namespace domainauth::store

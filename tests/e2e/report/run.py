@@ -9,13 +9,16 @@
   9990 3.5, an application/gzip attachment that gunzips to a schema-valid report;
   a second run sends nothing; a foreign rua= is sent only once
   <domain>._report._dmarc.<host> authorizes it (RFC 9990 4); relay down -> exit 2
-  and the period is sent on the next run; --force sends again.
+  and the period is sent on the next run; --force sends again;
+- report expire: days kept stay, with the record of their sent reports (no
+  second mail); older days go, with that record; --json.
 Run inside tests/e2e/lib/netns-run.
 """
 
 import base64
 import email
 import gzip
+import json
 import os
 import re
 import sqlite3
@@ -149,7 +152,7 @@ def wait_count(capture, n):
     return len(capture.messages)
 
 
-def mailing(domainauth, config, schema, work):
+def mailing(domainauth, config, db, schema, work):
     capture = CaptureServer(RELAY_PORT)
     try:
         with DnsServer(RECORDS) as dns:
@@ -185,8 +188,48 @@ def mailing(domainauth, config, schema, work):
             forced = aggregate(domainauth, config, "--period", "2026-09-21", "--dns", dns.spec, "--force")
             check(forced.returncode == 0, "force: " + forced.stderr)
             check(wait_count(capture, 3) == 3, "--force sends the period again to both")
+            expiry(domainauth, config, db, dns, capture)
     finally:
         capture.close()
+
+
+def expire(domainauth, config, *args):
+    return subprocess.run([domainauth, "report", "expire", "--config", config, *args],
+                          capture_output=True, text=True, timeout=60)
+
+
+def count(db, table):
+    con = sqlite3.connect(db)
+    try:
+        return con.execute("SELECT COUNT(*) FROM " + table).fetchone()[0]
+    finally:
+        con.close()
+
+
+def expiry(domainauth, config, db, dns, capture):
+    """report expire: days kept stay with the record of their sent reports (no
+    second mail); older days go with that record."""
+    days_ago = (int(time.time()) // 86400 * 86400 - DAY) // 86400
+    messages, sent = count(db, "messages"), count(db, "sent_reports")
+    check(messages > 0 and sent == 3, "history before expiry: %d rows, %d sent" % (messages, sent))
+    kept = expire(domainauth, config, "--older-than", str(days_ago + 1), "--json")
+    check(kept.returncode == 0, "expire keeping the days: " + kept.stderr)
+    result = json.loads(kept.stdout)
+    check(result == {"ok": True, "older_than_days": days_ago + 1, "before": "2026-09-20", "messages": 0,
+                     "sent_reports": 0}, "nothing expired: %s" % result)
+    again = aggregate(domainauth, config, "--period", "2026-09-21", "--dns", dns.spec)
+    check(again.returncode == 0 and wait_count(capture, 4) == 3, "a kept day is not sent again: " + again.stderr)
+    gone = expire(domainauth, config, "--older-than", str(days_ago - 2), "--json")
+    check(gone.returncode == 0, "expire: " + gone.stderr)
+    result = json.loads(gone.stdout)
+    check(result["messages"] == messages and result["sent_reports"] == 3 and result["before"] == "2026-09-23",
+          "everything expired: %s" % result)
+    check(count(db, "messages") == 0 and count(db, "dkim_results") == 0 and count(db, "sent_reports") == 0,
+          "tables empty after expiry")
+    text = expire(domainauth, config)  # store.retention_days, 180 by default
+    check(text.returncode == 0 and text.stdout.startswith("deleted 0 history row(s)"), "text: " + text.stdout)
+    bad = expire(domainauth, config, "--older-than", "0")
+    check(bad.returncode == 1, "--older-than 0 is a usage error: %d" % bad.returncode)
 
 
 def main():
@@ -202,7 +245,7 @@ def main():
         check(usage.returncode == 1, "--dry-run without --out is a usage error")
         dry_run(domainauth, config, db, schema, work)
         dry_run_rfc7489(domainauth, config, work)
-        mailing(domainauth, config, schema, work)
+        mailing(domainauth, config, db, schema, work)
     print("report e2e: ok")
 
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "store/queued_history.hpp"
+#include "support/retention_check.hpp"
 #include "support/sent_reports_check.hpp"
 
 namespace domainauth::store {
@@ -121,6 +122,13 @@ TEST(Postgresql, SentReportsRecordEachDestinationOnceAndForcedResendsUpdate) {
   auto db = fresh(why);
   ASSERT_TRUE(db) << why;
   check_sent_once_per_destination(*db);
+}
+
+TEST(Postgresql, RetentionDeletesWholeOldDaysInBatchesAndKeepsTheRecordOfKeptDays) {
+  std::string why;
+  auto db = fresh(why);
+  ASSERT_TRUE(db) << why;
+  check_retention_deletes_whole_old_days_in_batches(*db);
 }
 
 }  // namespace

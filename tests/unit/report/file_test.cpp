@@ -17,6 +17,16 @@ TEST(ParseDay, UtcMidnightOfValidDatesOnly) {
   for (const auto& c : cases) EXPECT_EQ(parse_day(c.text), c.begin) << c.text;
 }
 
+TEST(FormatDay, IsTheUtcDayParseDayReads) {
+  for (const char* day : {"1970-01-01", "2024-02-29", "2026-09-21", "2000-12-31"}) {
+    const auto begin = parse_day(day);
+    ASSERT_TRUE(begin) << day;
+    EXPECT_EQ(format_day(*begin), day);
+    EXPECT_EQ(format_day(*begin + 86399), day);  // the day's last second
+  }
+  EXPECT_EQ(format_day(-1), "1969-12-31");
+}
+
 TEST(FileName, IsReceiverPolicyDomainBeginEnd) {
   EXPECT_EQ(file_name("mx.example.net", "example.com", 1790035200, 1790121599),
             "mx.example.net!example.com!1790035200!1790121599.xml.gz");
