@@ -210,7 +210,8 @@ int run_report(const ReportOptions& o) {
 
 void add_report_command(CLI::App& app, int& status) {
   auto options = std::make_shared<ReportOptions>();
-  auto* report = app.add_subcommand("report", "DMARC reports from the history ([store])");
+  auto* report = app.add_subcommand(
+      "report", "DMARC reports: send them from the history ([store]), store those received, summarize them");
   report->require_subcommand(1);
   auto* aggregate = report->add_subcommand(
       "aggregate",
@@ -228,6 +229,8 @@ void add_report_command(CLI::App& app, int& status) {
                       "mailing them (needs --out)");
   aggregate->add_option("--out", options->out, "directory the reports are written to")->check(CLI::ExistingDirectory);
   aggregate->callback([options, &status] { status = run_report(*options); });
+  add_report_ingest_command(*report, status);
+  add_report_summary_command(*report, status);
 }
 
 }  // namespace domainauth::cli
