@@ -21,7 +21,8 @@ struct Structured {
 
 Structured structured(std::string_view field_value) {
   Structured out;
-  mail::Scanner scan(mail::unfold(field_value));
+  const auto unfolded = mail::unfold(field_value);
+  mail::Scanner scan(unfolded);
   (void)scan.skip_cfws();
   while (!scan.at_end() && scan.peek() != ';') {
     if (auto token = scan.value()) out.value += *token;

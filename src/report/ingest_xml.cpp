@@ -145,7 +145,7 @@ store::IngestedRecord record(const pugi::xml_node& node, const IngestLimits& lim
 
 void dates(const pugi::xml_node& meta, std::int64_t now, const IngestLimits& limits, store::IngestedReport& out) {
   const auto range = child(meta, "date_range");
-  constexpr std::uint64_t kMaxTime = 1ULL << 40U;
+  constexpr std::uint64_t kMaxTime = 1ULL << 62U;  // larger is no time at all; smaller but late is "in the future"
   out.begin = static_cast<std::int64_t>(unsigned_number(required(range, "begin", "date_range"), kMaxTime, "date_range begin"));
   out.end = static_cast<std::int64_t>(unsigned_number(required(range, "end", "date_range"), kMaxTime, "date_range end"));
   if (out.end < out.begin) throw Failure{"date_range ends before it begins"};
