@@ -1,8 +1,10 @@
 // Unpacking received report files: gzip (RFC 1952) and zip (PKWARE APPNOTE
 // 6.3: stored and deflated members, found through the central directory),
 // bounded against bombs: the output never grows past a size limit nor past a
-// ratio of its input. Reads untrusted input: attachments and files from
-// anyone who mails a report.
+// ratio of its input. Written here on zlib (already a dependency) rather than
+// with Debian's libzip or minizip: reports need two methods and one pass,
+// and a reader this small keeps the bounds in view. Reads untrusted input:
+// attachments and files from anyone who mails a report.
 #pragma once
 
 #include <cstddef>
