@@ -27,6 +27,9 @@ void add_explain_command(CLI::App& app, int& status); // explain.cpp
 void add_keys_command(CLI::App& app, int& status);    // keys.cpp
 void add_migrate_command(CLI::App& app, int& status); // migrate.cpp
 void add_report_command(CLI::App& app, int& status);  // report.cpp
+// The report subcommand's own subcommands, added by add_report_command().
+void add_report_ingest_command(CLI::App& report, int& status);   // report_ingest.cpp
+void add_report_summary_command(CLI::App& report, int& status);  // report_summary.cpp
 void add_verify_command(CLI::App& app, int& status);  // verify.cpp
 void add_configtest_command(CLI::App& app, int& status);  // configtest.cpp
 

@@ -262,7 +262,8 @@ int run_expire(const ExpireOptions& o) {
 
 void add_report_command(CLI::App& app, int& status) {
   auto options = std::make_shared<ReportOptions>();
-  auto* report = app.add_subcommand("report", "DMARC reports from the history ([store])");
+  auto* report = app.add_subcommand(
+      "report", "DMARC reports: send them from the history ([store]), store those received, summarize them");
   report->require_subcommand(1);
   auto* aggregate = report->add_subcommand(
       "aggregate",
@@ -293,6 +294,8 @@ void add_report_command(CLI::App& app, int& status) {
                    "one JSON object: ok, older_than_days, before (the first day kept), messages, sent_reports "
                    "(rows deleted)");
   expire->callback([expire_options, &status] { status = run_expire(*expire_options); });
+  add_report_ingest_command(*report, status);
+  add_report_summary_command(*report, status);
 }
 
 }  // namespace domainauth::cli

@@ -40,10 +40,6 @@ class Database {
   }
 };
 
-// Runs body between BEGIN and COMMIT; ROLLBACK when it (or COMMIT) fails.
-[[nodiscard]] std::optional<std::string> in_transaction(Database& db,
-                                                        const std::function<std::optional<std::string>()>& body);
-
 // nullptr with why when the database cannot be opened.
 [[nodiscard]] std::unique_ptr<Database> open_sqlite(const std::string& path, std::string& why);
 [[nodiscard]] std::unique_ptr<Database> open_postgresql(const std::string& conninfo, std::string& why);

@@ -7,6 +7,8 @@
 
 #include <vector>
 
+#include "store/sql_util.hpp"
+
 namespace domainauth::store {
 namespace {
 

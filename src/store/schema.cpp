@@ -7,6 +7,7 @@
 #include <random>
 
 #include "store/database.hpp"
+#include "store/sql_util.hpp"
 
 namespace domainauth::store {
 namespace {
@@ -39,46 +40,25 @@ const std::array kMigrations{
                   // The published fo= (RFC 9990 policy_published/fo); '' in rows written before.
                   "ALTER TABLE messages ADD COLUMN fo TEXT NOT NULL DEFAULT ''",
               }},
+    Migration{3,
+              {
+                  // Aggregate reports received (store/ingested.hpp): each once per reporter and report id.
+                  "CREATE TABLE ingested_reports ("
+                  " id TEXT PRIMARY KEY, org_name TEXT NOT NULL, report_id TEXT NOT NULL, email TEXT NOT NULL,"
+                  " begin_time BIGINT NOT NULL, end_time BIGINT NOT NULL, policy_domain TEXT NOT NULL,"
+                  " p TEXT NOT NULL, sp TEXT NOT NULL, pct INTEGER NOT NULL, format TEXT NOT NULL,"
+                  " ingested_at BIGINT NOT NULL, UNIQUE (org_name, report_id))",
+                  "CREATE INDEX ingested_reports_by_domain ON ingested_reports (policy_domain, end_time)",
+                  "CREATE TABLE ingested_records ("
+                  " report TEXT NOT NULL REFERENCES ingested_reports (id) ON DELETE CASCADE,"
+                  " position INTEGER NOT NULL, source_ip TEXT NOT NULL, count BIGINT NOT NULL,"
+                  " disposition TEXT NOT NULL, dkim TEXT NOT NULL, spf TEXT NOT NULL, header_from TEXT NOT NULL,"
+                  " envelope_from TEXT NOT NULL, dkim_auth TEXT NOT NULL, spf_auth TEXT NOT NULL,"
+                  " reasons TEXT NOT NULL, PRIMARY KEY (report, position))",
+              }},
 };
 
-std::string text(std::int64_t n) { return std::to_string(n); }
 std::string flag(bool b) { return b ? "1" : "0"; }
-
-std::int64_t number(const Value& v) {
-  std::int64_t n = 0;
-  if (v) std::from_chars(v->data(), v->data() + v->size(), n);
-  return n;
-}
-std::string str(const Value& v) { return v.value_or(""); }
-
-// A row id unique across hosts sharing one database: 128 random bits.
-std::string new_id() {
-  thread_local std::mt19937_64 rng{std::random_device{}() ^ (std::uint64_t{std::random_device{}()} << 32)};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  for (int half = 0; half < 2; ++half) {
-    auto n = rng();
-    for (int i = 0; i < 16; ++i, n >>= 4) id += kHex[n & 15];
-  }
-  return id;
-}
-
-}  // namespace
-
-std::optional<std::string> in_transaction(Database& db, const std::function<std::optional<std::string>()>& body) {
-  if (auto error = db.exec("BEGIN")) return error;
-  if (auto error = body()) {
-    (void)db.exec("ROLLBACK");
-    return error;
-  }
-  if (auto error = db.exec("COMMIT")) {
-    (void)db.exec("ROLLBACK");
-    return error;
-  }
-  return std::nullopt;
-}
-
-namespace {
 
 std::optional<std::string> insert_row(Database& db, const Row& row) {
   const auto id = new_id();
@@ -141,6 +121,40 @@ Row to_row(const ResultRow& r) {
 }
 
 }  // namespace
+
+std::string text(std::int64_t n) { return std::to_string(n); }
+
+std::int64_t number(const Value& v) {
+  std::int64_t n = 0;
+  if (v) std::from_chars(v->data(), v->data() + v->size(), n);
+  return n;
+}
+std::string str(const Value& v) { return v.value_or(""); }
+
+// A row id unique across hosts sharing one database: 128 random bits.
+std::string new_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}() ^ (std::uint64_t{std::random_device{}()} << 32)};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (int half = 0; half < 2; ++half) {
+    auto n = rng();
+    for (int i = 0; i < 16; ++i, n >>= 4) id += kHex[n & 15];
+  }
+  return id;
+}
+
+std::optional<std::string> in_transaction(Database& db, const std::function<std::optional<std::string>()>& body) {
+  if (auto error = db.exec("BEGIN")) return error;
+  if (auto error = body()) {
+    (void)db.exec("ROLLBACK");
+    return error;
+  }
+  if (auto error = db.exec("COMMIT")) {
+    (void)db.exec("ROLLBACK");
+    return error;
+  }
+  return std::nullopt;
+}
 
 std::pair<std::int64_t, std::int64_t> reporting_window(std::int64_t time) {
   auto begin = time - time % kReportInterval;

@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "store/ingested.hpp"
 #include "store/queued_history.hpp"
 #include "support/retention_check.hpp"
 #include "support/sent_reports_check.hpp"
@@ -23,7 +24,8 @@ std::string conninfo() {
 std::unique_ptr<Database> fresh(std::string& why) {
   auto db = open_postgresql(conninfo(), why);
   if (!db) return nullptr;
-  for (auto table : {"sent_reports", "dkim_results", "messages", "schema_version"}) {
+  for (auto table :
+       {"ingested_records", "ingested_reports", "sent_reports", "dkim_results", "messages", "schema_version"}) {
     if (auto error = db->exec("DROP TABLE IF EXISTS " + std::string(table))) {
       why = *error;
       return nullptr;
@@ -46,6 +48,31 @@ Row sample(std::int64_t time) {
   row.disposition = "none";
   row.result = "pass";
   return row;
+}
+
+// Received reports: ON CONFLICT ... RETURNING tells a re-sent report apart on PostgreSQL too.
+TEST(Postgresql, IngestedReportsAreStoredOnce) {
+  std::string why;
+  auto db = fresh(why);
+  ASSERT_TRUE(db) << why;
+  ASSERT_EQ(migrate(*db), std::nullopt);
+  IngestedReport report;
+  report.org_name = "google.com";
+  report.report_id = "42";
+  report.begin = 1789862400;
+  report.end = 1789948799;
+  report.policy_domain = "example.com";
+  report.format = "rfc9990";
+  report.records = {{"192.0.2.1", 9, "none", "pass", "fail", "example.com", "", "example.com=pass", "", ""}};
+  StoreOutcome outcome{};
+  ASSERT_EQ(store_ingested(*db, report, 1, outcome), std::nullopt);
+  EXPECT_EQ(outcome, StoreOutcome::stored);
+  ASSERT_EQ(store_ingested(*db, report, 2, outcome), std::nullopt);
+  EXPECT_EQ(outcome, StoreOutcome::duplicate);
+  std::vector<ReportedRecord> records;
+  ASSERT_EQ(ingested_records(*db, "example.com", 0, records), std::nullopt);
+  ASSERT_EQ(records.size(), 1U);
+  EXPECT_EQ(records[0].record, report.records[0]);
 }
 
 TEST(Postgresql, MigratesOnceAndRoundTripsRows) {

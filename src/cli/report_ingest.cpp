@@ -1,0 +1,215 @@
+// `domainauth report ingest`: DMARC aggregate reports received from other
+// receivers, read from files, from one mail message on standard input (a
+// Postfix alias or pipe(8) transport) or from a maildir's new/ folder, and
+// stored once each in the history. The exit status follows sysexits(3), as
+// Postfix reads it: 0 stored (or already stored), EX_DATAERR (65) something
+// could not be read (Postfix bounces it), EX_TEMPFAIL (75) the history is
+// unreachable (Postfix defers and retries), EX_CONFIG (78) the configuration
+// is wrong (Postfix defers), EX_USAGE (64). Reads untrusted input: the mail
+// and the files.
+#include <sysexits.h>
+
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "report/ingest_mail.hpp"
+#include "report/ingest_xml.hpp"
+#include "store/ingested.hpp"
+#include "store/queued_history.hpp"
+
+namespace domainauth::cli {
+namespace {
+
+constexpr std::size_t kMaxInput = 128 * 1024 * 1024;  // one message or file
+
+struct IngestOptions {
+  std::string config_path;
+  bool json = false;
+  std::string maildir;
+  std::vector<std::string> files;
+};
+
+enum class Status : std::uint8_t { stored, duplicate, refused, tempfail };
+std::string_view to_string(Status s) {
+  switch (s) {
+    case Status::stored: return "stored";
+    case Status::duplicate: return "duplicate";
+    case Status::refused: return "refused";
+    case Status::tempfail: return "tempfail";
+  }
+  return "refused";
+}
+
+struct Run {
+  store::Database& db;
+  bool json;
+  nlohmann::json results = nlohmann::json::array();
+  int stored = 0, duplicates = 0, refused = 0, tempfailed = 0;
+
+  Status note(const std::string& source, Status status, nlohmann::json item) {
+    item["source"] = source;
+    item["status"] = to_string(status);
+    (status == Status::stored ? stored : status == Status::duplicate ? duplicates : status == Status::refused ? refused : tempfailed)++;
+    if (!json) {
+      auto& out = status == Status::stored || status == Status::duplicate ? std::cout : std::cerr;
+      out << (status == Status::stored || status == Status::duplicate ? "" : "domainauth report ingest: ") << source
+          << ": " << to_string(status);
+      if (item.contains("org")) out << " report " << item["report_id"].get<std::string>() << " of "
+                                    << item["org"].get<std::string>() << " for " << item["domain"].get<std::string>()
+                                    << " (" << item["messages"].get<std::uint64_t>() << " messages)";
+      if (item.contains("error")) out << ": " << item["error"].get<std::string>();
+      out << "\n";
+    }
+    results.push_back(std::move(item));
+    return status;
+  }
+
+  // One document: parsed and stored in one transaction.
+  Status document(const report::Document& d) {
+    auto parsed = report::parse_aggregate(d.xml, std::time(nullptr));
+    nlohmann::json item{{"notes", parsed.notes}};
+    if (!parsed.report) {
+      item["error"] = parsed.error;
+      return note(d.name, Status::refused, std::move(item));
+    }
+    const auto& r = *parsed.report;
+    std::uint64_t messages = 0;
+    for (const auto& record : r.records) messages += record.count;
+    item.update({{"org", r.org_name}, {"report_id", r.report_id}, {"domain", r.policy_domain},
+                 {"begin", r.begin}, {"end", r.end}, {"records", r.records.size()}, {"messages", messages}});
+    store::StoreOutcome outcome{};
+    if (auto error = store::store_ingested(db, r, std::time(nullptr), outcome)) {
+      item["error"] = "history: " + *error;
+      return note(d.name, Status::tempfail, std::move(item));
+    }
+    return note(d.name, outcome == store::StoreOutcome::stored ? Status::stored : Status::duplicate, std::move(item));
+  }
+
+  // Every document found; the worst status (tempfail over refused over the rest).
+  Status extracted(const std::string& source, const report::Extracted& found) {
+    Status worst = Status::stored;
+    for (const auto& e : found.errors) worst = std::max(worst, note(source, Status::refused, {{"error", e}}));
+    if (found.documents.empty() && found.errors.empty()) {
+      worst = note(source, Status::refused, {{"error", "no DMARC aggregate report found"}});
+    }
+    for (const auto& d : found.documents) {
+      worst = std::max(worst, document(d));
+      if (worst == Status::tempfail) break;  // the history is down: the rest waits for the retry
+    }
+    return worst;
+  }
+};
+
+std::optional<std::string> read_bounded(std::istream& in, std::string& error) {
+  std::string data;
+  char buffer[65536];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    data.append(buffer, static_cast<std::size_t>(in.gcount()));
+    if (data.size() > kMaxInput) return error = "larger than " + std::to_string(kMaxInput) + " octets", std::nullopt;
+  }
+  if (in.bad()) return error = "read error", std::nullopt;
+  return data;
+}
+
+// Standard input: a mail message, or (for hand use) a report file as it is.
+report::Extracted extract_input(std::string_view name, const std::string& data, bool file) {
+  if (file || report::packing_of(data) != report::Packing::none || data.starts_with("<")) {
+    return report::documents_from_file(name, data);
+  }
+  return report::documents_from_mail(data);
+}
+
+Status ingest_stream(Run& run, const std::string& name, std::istream& in, bool file) {
+  std::string error;
+  const auto data = read_bounded(in, error);
+  if (!data) return run.note(name, Status::refused, {{"error", error}});
+  return run.extracted(name, extract_input(name, *data, file));
+}
+
+// --maildir: each message of new/ read; moved to cur/ as seen (",S") once stored or
+// already stored, flagged (",F") when it cannot be read, left in new/ when the history is down.
+Status ingest_maildir(Run& run, const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::vector<fs::path> messages;
+  for (const auto& entry : fs::directory_iterator(dir / "new", ec)) {
+    if (entry.is_regular_file()) messages.push_back(entry.path());
+  }
+  if (ec) return run.note(dir.string(), Status::tempfail, {{"error", "cannot read new/: " + ec.message()}});
+  std::sort(messages.begin(), messages.end());
+  Status worst = Status::stored;
+  for (const auto& path : messages) {
+    std::ifstream in(path, std::ios::binary);
+    const auto status = ingest_stream(run, path.string(), in, false);
+    worst = std::max(worst, status);
+    if (status == Status::tempfail) break;
+    fs::rename(path, dir / "cur" / (path.filename().string() + (status == Status::refused ? ":2,F" : ":2,S")), ec);
+    if (ec) return run.note(path.string(), Status::tempfail, {{"error", "cannot move to cur/: " + ec.message()}});
+  }
+  return worst;
+}
+
+int run_ingest(const IngestOptions& o) {
+  if (!o.maildir.empty() && !o.files.empty()) {
+    std::cerr << "domainauth report ingest: give FILEs or --maildir, not both\n";
+    return EX_USAGE;
+  }
+  const auto loaded = load_config(o.config_path, "");
+  if (!loaded.config || loaded.config->store.backend == store::Backend::none) {
+    for (const auto& error : loaded.errors) std::cerr << "domainauth report ingest: " << error << "\n";
+    if (loaded.config) std::cerr << "domainauth report ingest: store.backend is none: nowhere to keep reports\n";
+    return EX_CONFIG;
+  }
+  std::string why;
+  auto db = store::connect(loaded.config->store, why);
+  if (!db) {
+    std::cerr << "domainauth report ingest: history: " << why << "\n";
+    return EX_TEMPFAIL;
+  }
+  Run run{*db, o.json};
+  Status worst = Status::stored;
+  if (!o.maildir.empty()) {
+    worst = ingest_maildir(run, o.maildir);
+  } else if (o.files.empty()) {
+    worst = ingest_stream(run, "stdin", std::cin, false);
+  }
+  for (const auto& file : o.files) {
+    std::ifstream in(file, std::ios::binary);
+    const auto status = in ? ingest_stream(run, file, in, true)
+                           : run.note(file, Status::refused, {{"error", "cannot open"}});
+    worst = std::max(worst, status);
+    if (status == Status::tempfail) break;
+  }
+  if (o.json) {
+    std::cout << dump({{"stored", run.stored}, {"duplicates", run.duplicates}, {"refused", run.refused},
+                       {"tempfailed", run.tempfailed}, {"results", run.results}})
+              << "\n";
+  }
+  return worst == Status::tempfail ? EX_TEMPFAIL : worst == Status::refused ? EX_DATAERR : EX_OK;
+}
+
+}  // namespace
+
+void add_report_ingest_command(CLI::App& report, int& status) {
+  auto options = std::make_shared<IngestOptions>();
+  auto* ingest = report.add_subcommand(
+      "ingest",
+      "Store DMARC aggregate reports received from other receivers (RFC 9990 or RFC 7489 XML; .xml, .xml.gz, .zip) "
+      "in the history, each once: from FILEs, from one report mail on standard input (a Postfix alias: "
+      "\"|domainauth report ingest\"), or from --maildir. Exit status: 0 stored, 65 unreadable, 75 history down "
+      "(try again), 78 configuration");
+  ingest->add_option("--config", options->config_path, "configuration file (TOML)")->check(CLI::ExistingFile);
+  ingest->add_flag("--json", options->json, "print the results as one JSON object");
+  ingest->add_option("--maildir", options->maildir,
+                     "read each message of DIR/new and move it to DIR/cur (seen once stored, flagged when unreadable)")
+      ->check(CLI::ExistingDirectory);
+  ingest->add_option("files", options->files, "report files (.xml, .xml.gz, .zip)");
+  ingest->callback([options, &status] { status = run_ingest(*options); });
+}
+
+}  // namespace domainauth::cli

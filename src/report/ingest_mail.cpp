@@ -1,0 +1,186 @@
+// The report documents in a file or a mail message (see ingest_mail.hpp):
+// RFC 2045 Content-Type / Content-Transfer-Encoding and RFC 2183
+// Content-Disposition read with mail/lexical.hpp's scanner, RFC 2046 5.1
+// multipart bodies split at their boundary lines.
+#include "report/ingest_mail.hpp"
+
+#include <map>
+
+#include "dkim/crypto.hpp"
+#include "mail/header.hpp"
+#include "mail/lexical.hpp"
+
+namespace domainauth::report {
+namespace {
+
+// A header value "type/subtype; name=value; ..." (RFC 2045 5.1, RFC 2183 2).
+struct Structured {
+  std::string value;  // lower case: "multipart/mixed", "attachment"
+  std::map<std::string, std::string> params;  // names in lower case
+};
+
+Structured structured(std::string_view field_value) {
+  Structured out;
+  const auto unfolded = mail::unfold(field_value);
+  mail::Scanner scan(unfolded);
+  (void)scan.skip_cfws();
+  while (!scan.at_end() && scan.peek() != ';') {
+    if (auto token = scan.value()) out.value += *token;
+    else if (scan.take('/')) out.value += '/';
+    else break;
+  }
+  out.value = text::to_lower(out.value);
+  while (scan.skip_cfws() && scan.take(';')) {
+    (void)scan.skip_cfws();
+    const auto name = text::to_lower(scan.keyword());
+    (void)scan.skip_cfws();
+    if (name.empty() || !scan.take('=')) break;
+    (void)scan.skip_cfws();
+    auto v = scan.value();
+    if (!v) break;
+    out.params[name] = *v;
+  }
+  return out;
+}
+
+struct Part {
+  Structured type, disposition;
+  std::string encoding;
+  std::string_view body;
+};
+
+std::optional<Part> part(std::string_view raw) {
+  mail::MessageSplitter splitter;
+  const auto body_start = raw.size() - splitter.feed(raw).size();
+  splitter.finish();
+  if (!splitter.error().empty()) return std::nullopt;
+  Part p{{"text/plain", {}}, {}, "7bit", raw.substr(std::min(body_start, raw.size()))};
+  for (const auto& field : splitter.headers()) {
+    if (field.is("Content-Type")) p.type = structured(field.value());
+    else if (field.is("Content-Disposition")) p.disposition = structured(field.value());
+    else if (field.is("Content-Transfer-Encoding")) p.encoding = structured(field.value()).value;
+  }
+  return p;
+}
+
+std::string file_name(const Part& p) {
+  if (auto it = p.disposition.params.find("filename"); it != p.disposition.params.end()) return it->second;
+  if (auto it = p.type.params.find("name"); it != p.type.params.end()) return it->second;
+  return {};
+}
+
+int hex(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  c = text::to_lower(c);
+  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+// RFC 2045 6.7 quoted-printable: "=XX" octets, "=" before a line end joins lines.
+std::string quoted_printable(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '=') out += s[i];
+    else if (i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])), i += 2;
+    else if (s.substr(i + 1).starts_with("\r\n")) i += 2;
+    else if (s.substr(i + 1).starts_with("\n")) i += 1;
+    else out += s[i];
+  }
+  return out;
+}
+
+// The parts of a multipart body: between "--boundary" lines, up to "--boundary--".
+std::vector<std::string_view> split_multipart(std::string_view body, const std::string& boundary) {
+  std::vector<std::string_view> parts;
+  const std::string delimiter = "--" + boundary;
+  std::size_t start = std::string_view::npos;
+  for (std::size_t line = 0; line < body.size();) {
+    auto eol = body.find('\n', line);
+    if (eol == std::string_view::npos) eol = body.size();
+    auto text = body.substr(line, eol - line);
+    if (text.ends_with('\r')) text.remove_suffix(1);
+    if (text.starts_with(delimiter)) {
+      // The part ends before the line break that precedes the delimiter (RFC 2046 5.1.1).
+      if (start != std::string_view::npos) parts.push_back(body.substr(start, line > start ? line - start : 0));
+      if (text.substr(delimiter.size()).starts_with("--")) return parts;
+      start = eol + 1;
+    }
+    line = eol + 1;
+  }
+  if (start != std::string_view::npos && start < body.size()) parts.push_back(body.substr(start));  // no close delimiter
+  return parts;
+}
+
+bool report_type(const Part& p, const std::string& name) {
+  static const char* const kTypes[] = {"application/gzip", "application/x-gzip", "application/zip",
+                                       "application/x-zip-compressed", "application/x-zip", "text/xml",
+                                       "application/xml"};
+  for (const char* type : kTypes) {
+    if (p.type.value == type) return true;
+  }
+  const auto lower = text::to_lower(name);
+  return p.type.value == "application/octet-stream" &&
+         (lower.ends_with(".xml") || lower.ends_with(".gz") || lower.ends_with(".zip"));
+}
+
+struct Walk {
+  const UnpackLimits& limits;
+  Extracted out;
+  std::size_t parts = 0;
+
+  void visit(std::string_view raw, std::size_t depth) {
+    if (++parts > kMaxMimeParts) {
+      if (parts == kMaxMimeParts + 1) out.errors.push_back("more than " + std::to_string(kMaxMimeParts) + " MIME parts");
+      return;
+    }
+    const auto p = part(raw);
+    if (!p) return;
+    if (p->type.value.starts_with("multipart/")) {
+      const auto boundary = p->type.params.find("boundary");
+      if (depth >= kMaxMimeDepth) out.errors.push_back("multipart nested deeper than " + std::to_string(kMaxMimeDepth));
+      if (boundary == p->type.params.end() || boundary->second.empty() || depth >= kMaxMimeDepth) return;
+      for (auto sub : split_multipart(p->body, boundary->second)) visit(sub, depth + 1);
+      return;
+    }
+    const auto name = file_name(*p);
+    if (!report_type(*p, name)) return;
+    std::string data;
+    if (p->encoding == "base64") {
+      auto decoded = dkim::base64_decode(p->body);
+      if (!decoded) {
+        out.errors.push_back((name.empty() ? p->type.value : name) + ": not valid base64");
+        return;
+      }
+      data = std::move(*decoded);
+    } else {
+      data = p->encoding == "quoted-printable" ? quoted_printable(p->body) : std::string(p->body);
+    }
+    auto found = documents_from_file(name.empty() ? p->type.value : name, data, limits);
+    for (auto& d : found.documents) out.documents.push_back(std::move(d));
+    for (auto& e : found.errors) out.errors.push_back(std::move(e));
+  }
+};
+
+}  // namespace
+
+Extracted documents_from_file(std::string_view name, std::string_view data, const UnpackLimits& limits) {
+  Extracted out;
+  UnpackResult unpacked;
+  switch (packing_of(data)) {
+    case Packing::gzip: unpacked = gunzip(data, limits); break;
+    case Packing::zip: unpacked = unzip(data, limits); break;
+    case Packing::none: unpacked.files.push_back({"", std::string(data)}); break;
+  }
+  if (!unpacked.error.empty()) out.errors.push_back(std::string(name) + ": " + unpacked.error);
+  for (auto& f : unpacked.files) {
+    out.documents.push_back({f.name.empty() ? std::string(name) : std::string(name) + ":" + f.name, std::move(f.data)});
+  }
+  return out;
+}
+
+Extracted documents_from_mail(std::string_view message, const UnpackLimits& limits) {
+  Walk walk{limits, {}, 0};
+  walk.visit(message, 0);
+  return std::move(walk.out);
+}
+
+}  // namespace domainauth::report

@@ -1,0 +1,210 @@
+"""Received DMARC aggregate reports -> `domainauth report ingest` -> `report summary`:
+
+- a report written by `report aggregate --dry-run` (RFC 9990, valid against the schema)
+  mailed as multipart/mixed (a nested multipart/alternative text, an application/gzip
+  base64 attachment) and piped into ingest: stored, exit 0; piped again: a duplicate,
+  nothing counted twice;
+- a hand-written RFC 7489 appendix C report (valid against its schema), zipped and
+  attached as application/octet-stream with a .zip name; one 30 days old as a file;
+- summary --json: "messages" and each source's "messages" equal the sums of the
+  <count> elements ingested; PTR names from unbound; the verdicts (own server failing,
+  stranger); --days places reports by their date range;
+- sysexits: a mail without a report -> 65, the history unreachable -> 75; --maildir
+  moves stored mail to cur/ as seen, unreadable mail as flagged.
+Run inside tests/e2e/lib/netns-run.
+"""
+
+import base64
+import gzip
+import io
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+import zipfile
+
+from dnsserver import DnsServer
+
+DAY = (int(time.time()) // 86400 - 1) * 86400  # yesterday, UTC
+OLD_DAY = DAY - 30 * 86400
+SCHEMAS = os.path.join(os.environ["DOMAINAUTH_TESTSUITES"], "dmarc-report")
+
+
+def check(cond, what):
+    if not cond:
+        sys.exit("FAIL: " + what)
+
+
+def run(*args, stdin=None):
+    return subprocess.run([os.environ["DOMAINAUTH"], "report", *args], input=stdin, capture_output=True, timeout=60)
+
+
+def validate(schema, work, xml):
+    path = os.path.join(work, "lint.xml")
+    with open(path, "wb") as f:
+        f.write(xml)
+    lint = subprocess.run(["xmllint", "--noout", "--schema", os.path.join(SCHEMAS, schema), path],
+                          capture_output=True, text=True)
+    check(lint.returncode == 0, "schema %s: %s" % (schema, lint.stderr))
+
+
+def counts(xml):
+    """{source_ip: summed <count>} of a report, namespace or not."""
+    out = {}
+    for el in ET.fromstring(xml).iter():
+        if el.tag.endswith("}row") or el.tag == "row":
+            ip = [c.text for c in el if c.tag.endswith("source_ip")][0]
+            out[ip] = out.get(ip, 0) + int([c.text for c in el if c.tag.endswith("count")][0])
+    return out
+
+
+def own_report(work):
+    """An RFC 9990 report of `report aggregate --dry-run` from rows of a sender history."""
+    db = os.path.join(work, "sender.sqlite")
+    config = os.path.join(work, "sender.toml")
+    with open(config, "w") as f:
+        f.write('[store]\nsqlite_path = "%s"\n[report]\norg_name = "mx.receiver.test"\n'
+                'email = "dmarc@receiver.test"\n' % db)
+    out = os.path.join(work, "out")
+    os.mkdir(out)
+    period = time.strftime("%Y-%m-%d", time.gmtime(DAY))
+    check(run("aggregate", "--config", config, "--period", period, "--dry-run", "--out", out).returncode == 0, "schema")
+    con = sqlite3.connect(db)
+    for i, (ip, passed) in enumerate([("192.0.2.1", True)] * 4 + [("192.0.2.66", False)] * 3):
+        mid = "m%d" % i
+        con.execute("INSERT INTO messages (id, time, window_begin, window_end, source_ip, header_from, envelope_from,"
+                    " spf_result, spf_domain, spf_aligned, policy_domain, p, sp, np, pct, adkim, aspf, testing,"
+                    " disposition, result, fo) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (mid, DAY + 60 + i, DAY, DAY + 86400, ip, "example.com", "example.com",
+                     "pass" if passed else "fail", "example.com", 1 if passed else 0, "example.com", "none", "", "",
+                     100, "r", "r", 0, "none", "pass" if passed else "fail", ""))
+        con.execute("INSERT INTO dkim_results VALUES (?,?,?,?,?,?)",
+                    (mid, 0, "pass" if passed else "fail", "example.com", "s1", 1 if passed else 0))
+    con.commit()
+    con.close()
+    made = run("aggregate", "--config", config, "--period", period, "--dry-run", "--out", out)
+    check(made.returncode == 0, "aggregate: %s" % made.stderr)
+    names = os.listdir(out)
+    check(len(names) == 1, "one report: %s" % names)
+    with open(os.path.join(out, names[0]), "rb") as f:
+        packed = f.read()
+    validate("rfc9990-dmarc-xml-0.2.xsd", work, gzip.decompress(packed))
+    return names[0], packed
+
+
+def rfc7489_report(report_id, day, records):
+    rows = "".join(
+        "<record><row><source_ip>%s</source_ip><count>%d</count><policy_evaluated><disposition>%s</disposition>"
+        "<dkim>fail</dkim><spf>fail</spf></policy_evaluated></row><identifiers><header_from>example.com</header_from>"
+        "<envelope_from>example.com</envelope_from>"
+        "</identifiers><auth_results><spf><domain>%s</domain><scope>mfrom</scope><result>pass</result></spf></auth_results></record>"
+        % r for r in records)
+    return ('<?xml version="1.0" encoding="UTF-8"?><feedback><version>1.0</version>'
+            "<report_metadata><org_name>yahoo.test</org_name>"
+            "<email>dmarc@yahoo.test</email><report_id>%s</report_id><date_range><begin>%d</begin><end>%d</end>"
+            "</date_range></report_metadata><policy_published><domain>example.com</domain><adkim>r</adkim>"
+            "<aspf>r</aspf><p>none</p><sp>none</sp><pct>100</pct><fo>0</fo></policy_published>%s</feedback>"
+            % (report_id, day, day + 86399, rows)).encode()
+
+
+def attachment(ctype, name, data):
+    return ('Content-Type: %s; name="%s"\r\nContent-Transfer-Encoding: base64\r\n'
+            'Content-Disposition: attachment; filename="%s"\r\n\r\n' % (ctype, name, name)).encode() + \
+        base64.encodebytes(data).replace(b"\n", b"\r\n")
+
+
+def report_mail(part):
+    return (b"From: noreply-dmarc-support@receiver.test\r\nTo: dmarc-reports@example.com\r\n"
+            b"Subject: Report Domain: example.com Submitter: receiver.test Report-ID: <1>\r\nMIME-Version: 1.0\r\n"
+            b'Content-Type: multipart/mixed; boundary="outer"\r\n\r\n--outer\r\n'
+            b'Content-Type: multipart/alternative; boundary="inner"\r\n\r\n--inner\r\n'
+            b"Content-Type: text/plain\r\n\r\nThis is an aggregate report.\r\n--inner--\r\n--outer\r\n"
+            + part + b"--outer--\r\n")
+
+
+def summary(config, dns, days=7):
+    done = run("summary", "--config", config, "--domain", "example.com", "--json", "--dns", dns.spec,
+               "--days", str(days))
+    check(done.returncode == 0, "summary: %s" % done.stderr)
+    return json.loads(done.stdout)
+
+
+def main():
+    with tempfile.TemporaryDirectory(prefix="domainauth-ingest-e2e-") as work:
+        config = os.path.join(work, "domainauth.toml")
+        with open(config, "w") as f:
+            f.write('[store]\nsqlite_path = "%s"\n' % os.path.join(work, "history.sqlite"))
+        name, packed = own_report(work)
+        first = report_mail(attachment("application/gzip", name, packed))
+        stored = run("ingest", "--config", config, stdin=first)
+        check(stored.returncode == 0 and b"stored" in stored.stdout, "ingest: %r %r" % (stored.stdout, stored.stderr))
+        again = run("ingest", "--config", config, "--json", stdin=first)
+        check(again.returncode == 0 and json.loads(again.stdout)["duplicates"] == 1, "re-sent: %r" % again.stdout)
+
+        yahoo = rfc7489_report("y-1", DAY, [("192.0.2.66", 2, "none", "example.com"),
+                                            ("203.0.113.5", 5, "reject", "forger.test")])
+        validate("rfc7489-appendixC-rua.no-namespace.xsd", work, yahoo)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("yahoo.test!example.com.xml", yahoo)
+        zipped = run("ingest", "--config", config,
+                     stdin=report_mail(attachment("application/octet-stream", "yahoo.zip", buffer.getvalue())))
+        check(zipped.returncode == 0, "zip: %r" % zipped.stderr)
+        old = rfc7489_report("y-old", OLD_DAY, [("192.0.2.1", 11, "none", "example.com")])
+        old_file = os.path.join(work, "old.xml.gz")
+        with open(old_file, "wb") as f:
+            f.write(gzip.compress(old))
+        check(run("ingest", "--config", config, old_file).returncode == 0, "file")
+
+        want = counts(gzip.decompress(packed))
+        for ip, n in counts(yahoo).items():
+            want[ip] = want.get(ip, 0) + n
+        records = [("1.2.0.192.in-addr.arpa", "PTR", "mx.example.com"),
+                   ("66.2.0.192.in-addr.arpa", "PTR", "mx2.example.com")]
+        with DnsServer(records) as dns:
+            s = summary(config, dns)
+            got = {src["ip"]: src["messages"] for src in s["sources"]}
+            check(s["domain"] == "example.com", "domain")
+            check(got == want, "per source %s, reports say %s" % (got, want))
+            check(s["messages"] == sum(want.values()), "total %d, reports say %d" % (s["messages"], sum(want.values())))
+            by_ip = {src["ip"]: src for src in s["sources"]}
+            check(by_ip["192.0.2.1"]["ptr"] == "mx.example.com", "PTR: %s" % by_ip["192.0.2.1"])
+            check(by_ip["192.0.2.1"]["verdict"] == "pass", "own passing")
+            check(by_ip["192.0.2.66"]["verdict"] == "own_failing", "own failing: %s" % by_ip["192.0.2.66"])
+            check(by_ip["192.0.2.66"]["reporters"] == ["mx.receiver.test", "yahoo.test"], "reporters")
+            check(by_ip["203.0.113.5"]["verdict"] == "stranger", "stranger")
+            check(by_ip["203.0.113.5"]["disposition"] == {"reject": 5}, "disposition applied")
+            check(s["readiness"]["legitimate_failing"] == 5 and not s["readiness"]["quarantine_safe"], "readiness")
+            wide = summary(config, dns, days=40)
+            check(wide["messages"] == s["messages"] + 11, "--days 40 takes the old report: %d" % wide["messages"])
+
+        junk = run("ingest", "--config", config, stdin=b"From: a@b\r\nSubject: hi\r\n\r\nhello\r\n")
+        check(junk.returncode == 65, "no report: exit %d" % junk.returncode)
+        down = os.path.join(work, "down.toml")
+        with open(down, "w") as f:
+            f.write('[store]\nsqlite_path = "%s"\n' % os.path.join(work, "missing", "h.sqlite"))
+        check(run("ingest", "--config", down, stdin=first).returncode == 75, "history down: 75")
+
+        maildir = os.path.join(work, "Maildir")
+        for sub in ("new", "cur", "tmp"):
+            os.makedirs(os.path.join(maildir, sub))
+        with open(os.path.join(maildir, "new", "1.report"), "wb") as f:
+            f.write(first)
+        with open(os.path.join(maildir, "new", "2.junk"), "wb") as f:
+            f.write(b"Subject: x\r\n\r\nno report\r\n")
+        md = run("ingest", "--config", config, "--maildir", maildir)
+        check(md.returncode == 65, "maildir with junk: %d" % md.returncode)
+        check(sorted(os.listdir(os.path.join(maildir, "cur"))) == ["1.report:2,S", "2.junk:2,F"],
+              "maildir cur: %s" % os.listdir(os.path.join(maildir, "cur")))
+        check(os.listdir(os.path.join(maildir, "new")) == [], "new/ emptied")
+        with DnsServer([]) as dns:
+            check(summary(config, dns)["messages"] == s["messages"], "nothing counted twice")
+    print("ingest e2e: ok")
+
+
+if __name__ == "__main__":
+    main()
