@@ -11,12 +11,18 @@
 // suite's. The AS b= is a departure of the suite: its expected ARC-Seal b=
 // values do not verify as RFC 8617 5.1.1 seals over the suite's own expected
 // AAR and AMS (the test checks this with the validator that passes the
-// validation suite); our AS must verify instead. dkimpy validates our sets in
-// the e2e suite. A sealed message must validate with cv=pass (or fail, when
-// sealed as fail).
+// validation suite); our AS must verify instead. A sealed message must
+// validate with cv=pass (or fail, when sealed as fail). With
+// DOMAINAUTH_ARC_SEALED_OUT=DIR set, each sealed message (ID.ours.eml) and the
+// message with the suite's expected set (ID.theirs.eml) are written there, so
+// that a third implementation judges both: dkimpy_seals.py (ctest
+// arc_sign_dkimpy) runs this test so and has dkimpy's arc_verify confirm the
+// departure.
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <set>
@@ -56,6 +62,13 @@ std::string field(std::string_view name, std::string_view value) {
 std::set<std::string> without_b(std::set<std::string> tags) {
   std::erase_if(tags, [](const auto& item) { return item.starts_with("b="); });
   return tags;
+}
+
+// The message under DOMAINAUTH_ARC_SEALED_OUT, when it is set.
+void write_out(const std::string& name, const std::string& message) {
+  const char* folder = std::getenv("DOMAINAUTH_ARC_SEALED_OUT");
+  if (folder == nullptr) return;
+  std::ofstream(std::string(folder) + "/" + name, std::ios::binary) << message;
 }
 
 ChainResult validate(domainauth::testing::MemoryResolver& dns, asio::io_context& io, std::string_view message) {
@@ -107,7 +120,9 @@ TEST(ArcSigningSuite, Rfc8617SealerOutput) {
         EXPECT_TRUE(ams) << id << " AMS:\n" << out.ams << "\nexpected:\n" << t["AMS"].as<std::string>();
         EXPECT_TRUE(aar) << id << " AAR:\n" << out.aar << "\nexpected:\n" << t["AAR"].as<std::string>();
         // Our own validator accepts what we sealed.
-        ChainResult again = validate(dns, io, out.seal + "\r\n" + out.ams + "\r\n" + out.aar + "\r\n" + message);
+        const std::string ours = out.seal + "\r\n" + out.ams + "\r\n" + out.aar + "\r\n" + message;
+        write_out(id + ".ours.eml", ours);
+        ChainResult again = validate(dns, io, ours);
         ChainStatus want = chain.status == ChainStatus::fail ? ChainStatus::fail : ChainStatus::pass;
         EXPECT_EQ(again.status, want) << id << ": " << again.reason;
         ok = out.sealed() && as && ams && aar && again.status == want;
@@ -115,6 +130,7 @@ TEST(ArcSigningSuite, Rfc8617SealerOutput) {
         std::string theirs = field("ARC-Seal", t["AS"].as<std::string>()) +
                              field("ARC-Message-Signature", t["AMS"].as<std::string>()) +
                              field("ARC-Authentication-Results", t["AAR"].as<std::string>());
+        write_out(id + ".theirs.eml", theirs + message);
         ChainResult expected = validate(dns, io, theirs + message);
         EXPECT_EQ(expected.status, ChainStatus::fail) << id;
         // ... at the seal: the suite's AMS b= verifies, so our AMS hashing is the suite's.

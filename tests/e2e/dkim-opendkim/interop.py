@@ -25,6 +25,8 @@ import sys
 import tempfile
 import time
 
+import dkim
+
 from dkimcorpus import DOMAIN, corpus, crlf
 from dnsserver import DnsServer
 from milterclient import MilterClient, milter_form
@@ -49,7 +51,8 @@ ED25519_SIMPLE_FOLD = (
     "ed25519-sha256 with simple header canonicalization: OpenDKIM hashes its DKIM-Signature with "
     "'; b=' on one line but emits it folded before 'b=', so the signature cannot verify (RFC 6376 "
     "3.7: the field is hashed as it appears in the message; 3.4.1: simple canonicalization keeps "
-    "folding); corrected input: the field refolded as OpenDKIM hashed it")
+    "folding); corrected input: the field refolded as OpenDKIM hashed it. dkimpy (a third "
+    "implementation) confirms it: it also fails the signature as emitted and passes it refolded")
 
 
 def run(args, data=b""):
@@ -177,6 +180,12 @@ def with_signatures(signatures, wire):
     return b"".join(b"DKIM-Signature:" + s.encode().replace(b"\n", b"\r\n") + b"\r\n" for s in signatures) + wire
 
 
+def dkimpy_verdicts(message, record):
+    """dkimpy's verdict on the message's first DKIM-Signature: ["pass"] or ["fail"]."""
+    ok = dkim.verify(message, dnsfunc=lambda name, timeout=5: record.encode())
+    return ["pass" if ok else "fail"]
+
+
 def lacks_final_line_break(msg):
     body = msg.partition(b"\n\n")[2]
     return body != b"" and not body.endswith(b"\n")
@@ -213,6 +222,12 @@ def run_case(name, msg, alg, canon, daemon, key, dns_spec):
         return checks + [(None, "OpenDKIM made %d signatures for %s" % (len(signatures), what), False)]
     # As OpenDKIM hashed its Ed25519 simple signatures: "b=" on the line before.
     refolded = [re.sub(r";\n\tb=", "; b=", s) for s in signatures]
+    if simple_fold:
+        as_emitted = dkimpy_verdicts(with_signatures(signatures, wire), key[2])
+        checks.append((simple_fold, "dkimpy also fails OpenDKIM's %s: %s" % (what, as_emitted), as_emitted == ["fail"]))
+        refolded_verdict = dkimpy_verdicts(with_signatures(refolded, wire), key[2])
+        checks.append((simple_fold, "dkimpy passes OpenDKIM's %s refolded: %s" % (what, refolded_verdict),
+                       refolded_verdict == ["pass"]))
     for form, convert in (("crlf", lambda m: m), ("lf", lambda m: m.replace(b"\r\n", b"\n"))):
         verdicts = domainauth_verdicts(convert(with_signatures(signatures, wire)), dns_spec)
         if simple_fold:
