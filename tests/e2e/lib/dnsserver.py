@@ -37,6 +37,9 @@ Usage (inside tests/e2e/lib/netns-run, as root, loopback only):
   DnsServer(..., auth_zones=[("secure.test", zonefile)]) and give the trust anchor
   file to the resolver under test. tamper=[(name, type, value)] replaces records
   after signing, so their signatures no longer match (DNSSEC bogus).
+- SlowProxy(dns, delay): a UDP proxy on its own loopback port (proxy.spec) that hands
+  every query to the server and its answer back `delay` seconds after the query came:
+  a resolver that answers, slowly.
 - The configuration and unbound's log live in a temporary folder (dns.directory),
   removed on exit; a server that does not come up raises with the log.
 """
@@ -143,6 +146,48 @@ class _Loopback:
             except OSError:
                 pass
             sock.close()
+
+
+class SlowProxy:
+    """UDP on a loopback port: each query goes to the DnsServer at once and its answer
+    comes back `delay` seconds after the query arrived (a thread per query)."""
+
+    def __init__(self, dns, delay):
+        self._upstream = ("127.0.0.1", dns.port)
+        self._delay = delay
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._sock.bind(("127.0.0.1", 0))
+        self.port = self._sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    @property
+    def spec(self):
+        return "127.0.0.1:%d" % self.port
+
+    def _serve(self):
+        while True:
+            try:
+                query, peer = self._sock.recvfrom(65535)
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(query, peer, time.monotonic()), daemon=True).start()
+
+    def _answer(self, query, peer, arrived):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as upstream:
+            upstream.settimeout(self._delay + 5)
+            try:
+                upstream.sendto(query, self._upstream)
+                answer = upstream.recv(65535)
+            except OSError:
+                return
+        time.sleep(max(0.0, arrived + self._delay - time.monotonic()))
+        try:
+            self._sock.sendto(answer, peer)
+        except OSError:
+            pass
+
+    def close(self):
+        self._sock.close()
 
 
 def _servfail(query):
