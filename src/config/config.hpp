@@ -181,7 +181,8 @@ struct FailureReportSettings {
   bool dkim = false;              // DKIM failure reports (RFC 6651); as OpenDKIM's SendReports default
   std::string sent_by;            // From: of the reports; empty: report.email, else postmaster@<host name>
   std::string dkim_sent_by;       // From: of DKIM failure reports (OpenDKIM ReportAddress); empty: as sent_by
-  std::vector<std::string> bcc;   // addr-specs that get a copy of every report sent
+  std::vector<std::string> bcc;   // addr-specs that get a copy of every DMARC failure report
+  std::vector<std::string> dkim_bcc;  // the same for DKIM failure reports (OpenDKIM ReportBccAddress)
   bool redact = true;             // RFC 6590: local-parts replaced by keyed tokens, never the body
   bool include_body = false;      // the body too (message/rfc822) when not redacting and small enough
   std::size_t rate_limit = 10;    // reports per reported (From) domain per hour

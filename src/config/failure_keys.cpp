@@ -33,6 +33,15 @@ bool is_addr_spec(const std::string& text) {
          text.find_first_of(" <>,;") == std::string::npos;
 }
 
+// A list of addr-specs into out, or why not.
+std::optional<std::string> to_addresses(const toml::value& v, std::vector<std::string>& out) {
+  out = strings(v);
+  for (const auto& address : out) {
+    if (!is_addr_spec(address)) return "\"" + address + "\" is not an address (local@domain)";
+  }
+  return std::nullopt;
+}
+
 const std::array kKeys{
     Key{"failure_reports.enabled", Type::boolean, "false",
         "send DMARC failure reports (RFC 9991) to the ruf= addresses of the From domain's record, as fo= asks "
@@ -57,14 +66,12 @@ const std::array kKeys{
           return check_mailbox(c.failure_reports.dkim_sent_by);
         }},
     Key{"failure_reports.bcc", Type::string_list, "[]",
-        "addresses that get a copy of every failure report sent (OpenDMARC FailureReportsBcc)",
-        [](Config& c, const toml::value& v) -> std::optional<std::string> {
-          c.failure_reports.bcc = strings(v);
-          for (const auto& address : c.failure_reports.bcc) {
-            if (!is_addr_spec(address)) return "\"" + address + "\" is not an address (local@domain)";
-          }
-          return std::nullopt;
-        }},
+        "addresses that get a copy of every DMARC failure report, also for a domain that asked for none (no "
+        "ruf=; OpenDMARC FailureReportsBcc)",
+        [](Config& c, const toml::value& v) { return to_addresses(v, c.failure_reports.bcc); }},
+    Key{"failure_reports.dkim_bcc", Type::string_list, "[]",
+        "addresses that get a copy of every DKIM failure report (OpenDKIM ReportBccAddress)",
+        [](Config& c, const toml::value& v) { return to_addresses(v, c.failure_reports.dkim_bcc); }},
     Key{"failure_reports.redact", Type::boolean, "true",
         "replace every local-part in the reported header fields and identities by a keyed hash (RFC 6590) and "
         "never include the body",

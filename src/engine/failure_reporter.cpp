@@ -69,7 +69,7 @@ FailureReporter::FailureReporter(config::FailureReportSettings settings, std::st
 std::size_t FailureReporter::consider(const asio::any_io_executor& executor, std::shared_ptr<dns::Resolver> resolver,
                                       std::shared_ptr<const report::ReportedMessage> message, std::int64_t arrival) {
   std::size_t started = 0;
-  for (const auto& trigger : report::failure_triggers(*message)) {
+  for (const auto& trigger : report::failure_triggers(*message, !settings_.bcc.empty())) {
     if (!within_rate(message->outcome.author_domain, arrival)) continue;
     asio::co_spawn(executor, deliver(shared_from_this(), resolver, message, trigger, arrival),
                    asio::detached);
@@ -132,6 +132,15 @@ asio::awaitable<void> FailureReporter::deliver(std::shared_ptr<FailureReporter> 
     for (const auto& d : destinations) to.push_back(d.mailbox);
     text = self->write(*message, trigger, self->from_, to, arrival);
   }
+  // OpenDMARC's FailureReportsBcc gets its copy even when no ruf destination
+  // does (or the domain asked for none): the copies are then the addressees.
+  if (to.empty() && !self->settings_.bcc.empty()) {
+    OutgoingReport copy{self->envelope_, self->settings_.bcc,
+                        self->write(*message, trigger, self->from_, self->settings_.bcc, arrival), outcome.author_domain,
+                        {}};
+    self->queue(std::move(copy));
+    co_return;
+  }
   if (to.empty()) {
     ++self->unauthorized_;
     spdlog::info("event=failure_report_not_sent domain={} reason=\"no authorized ruf destination within its size "
@@ -171,7 +180,7 @@ asio::awaitable<void> FailureReporter::deliver_to_signer(std::shared_ptr<Failure
   std::vector<std::string> to{found.record->address + "@" + signature.domain};
   OutgoingReport report{self->dkim_envelope_, to, self->write(*message, trigger, self->dkim_from_, to, arrival),
                         signature.domain, {}};
-  report.recipients.insert(report.recipients.end(), self->settings_.bcc.begin(), self->settings_.bcc.end());
+  report.recipients.insert(report.recipients.end(), self->settings_.dkim_bcc.begin(), self->settings_.dkim_bcc.end());
   self->queue(std::move(report));
 }
 

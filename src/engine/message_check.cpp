@@ -127,6 +127,9 @@ struct MessageCheck::State {
   std::optional<arc::Sealer> sealer;  // arc.seal: the ARC set added to verified mail
   std::vector<std::string> signing_keys;  // "d=/s=" for the log
   std::string note;
+  // Why an originator's mail that is not signed is not judged either (the
+  // DMARC client skip reason), or empty.
+  std::string not_judged;
   bool keep_body = false;  // for a failure report (failure_reports.include_body)
   std::string body;        // kept while within report::kMaxReportedBody
   dmarc::Options dmarc_options;
@@ -165,6 +168,14 @@ void MessageCheck::end_of_headers() {
     for (const auto& r : plan.requests) m.signing_keys.push_back(r.domain + "/" + r.selector);
     m.signer.emplace(std::move(plan.requests), m.headers.fields());
     return;
+  }
+  // Mail a client DMARC skips (internal hosts; authenticated clients with
+  // dmarc.ignore_authenticated_clients) that is not signed leaves as it came:
+  // OpenDKIM neither signs nor verifies it, OpenDMARC ignores the connection, and
+  // no history row makes our own outgoing mail part of a report to its domain.
+  if (m.origin.originator()) {
+    m.not_judged = client_skip_reason(c.dmarc, {m.origin.internal, m.origin.authenticated});
+    if (!m.not_judged.empty()) return;
   }
   if (!m.origin.originator() && !m.origin.ignored && c.sign.can_sign()) {
     if (const auto& address = m.from().address; address && !c.sign.keys_for(*address).empty()) {
@@ -231,7 +242,9 @@ void report_failure(const Context& context, const asio::any_io_executor& executo
   const auto& reporter = context.failure_reporter;
   const auto& config = *context.config;
   if (!reporter) return;
-  const bool dmarc = config.failure_reports.enabled && r.dmarc && r.dmarc->record && !r.dmarc->record->ruf.empty();
+  // Without ruf= only the operator's copies (failure_reports.bcc) are sent.
+  const bool dmarc = config.failure_reports.enabled && r.dmarc && r.dmarc->record &&
+                     (!r.dmarc->record->ruf.empty() || !config.failure_reports.bcc.empty());
   const bool dkim = config.failure_reports.dkim &&
                     std::any_of(r.dkim.begin(), r.dkim.end(), [](const auto& d) { return d.reports_requested; });
   if (!dmarc && !dkim) return;
@@ -283,6 +296,10 @@ asio::awaitable<Conclusion> MessageCheck::conclude() {
     out.outcome = "role=sign signed=" + join(m.signing_keys);
     co_return out;
   }
+  if (!m.not_judged.empty()) {
+    out.outcome = "role=originator not_judged=" + m.not_judged + (m.note.empty() ? "" : " note=" + m.note);
+    co_return out;
+  }
   // dmarc.required_headers (OpenDMARC RequiredHeaders): refused before anything is evaluated.
   if (c.dmarc.required_headers && client_skip_reason(c.dmarc, {m.origin.internal, m.origin.authenticated}).empty()) {
     if (const auto problem = required_headers_problem(m.headers, m.from().author); !problem.empty()) {
@@ -305,6 +322,9 @@ asio::awaitable<Conclusion> MessageCheck::conclude() {
   if (!c.dmarc.spf_self_validate) r.upstream_spf = upstream_spf(m.headers.fields(), c.dmarc.trusted_authserv_ids);
   // Also past the header limits: a limit ends in a verdict, never in a check skipped.
   const bool ignored = ignored_authors(c.dmarc, m.from().author.domains);
+  // dmarc.ignore_mail_from, as OpenDMARC's IgnoreMailFrom: neither its SPF
+  // self-validation nor DMARC judges the message (DKIM results stay: OpenDKIM's).
+  if (ignored) r.spf.reset();
   if (!ignored) {
     m.dmarc_options.mode = c.dmarc.mode;
     m.dmarc_options.psl = c.dmarc.psl.get();

@@ -197,10 +197,10 @@ std::string_view to_string(DeliveryResult result) {
   return "other";
 }
 
-std::vector<Trigger> failure_triggers(const ReportedMessage& m) {
+std::vector<Trigger> failure_triggers(const ReportedMessage& m, bool copies) {
   std::vector<Trigger> out;
   const auto& o = m.outcome;
-  if (!o.record || o.record->ruf.empty() || o.record->psd == dmarc::PsdFlag::yes) return out;
+  if (!o.record || (o.record->ruf.empty() && !copies) || o.record->psd == dmarc::PsdFlag::yes) return out;
   const auto& fo = o.record->fo;
   const bool spf_aligned = o.spf.aligned;
   const bool dkim_aligned = dkim_aligned_pass(o);

@@ -70,13 +70,16 @@ struct Trigger {
   friend bool operator==(const Trigger&, const Trigger&) = default;
 };
 
-// RFC 9989 4.7 fo= (ignored without ruf=; RFC 9991 2: never for psd=y records):
+// RFC 9989 4.7 fo= (RFC 9991 2: never for psd=y records). Without ruf= there is
+// nothing to report, unless copies: the operator's own copy of every failure
+// report (failure_reports.bcc, as OpenDMARC's FailureReportsBcc, which gets one
+// whether or not the domain asked for reports):
 //   0  one dmarc report when no mechanism produced an aligned pass;
 //   1  one dmarc report when any mechanism (SPF, DKIM) failed to produce an aligned pass;
 //   d  one signature report per DKIM signature that failed (dkim=fail), aligned or not;
 //   s  one spf report when SPF failed (spf=fail), aligned or not.
 // 0 and 1 may both be given (the parser keeps both); the dmarc report is sent once.
-[[nodiscard]] std::vector<Trigger> failure_triggers(const ReportedMessage& message);
+[[nodiscard]] std::vector<Trigger> failure_triggers(const ReportedMessage& message, bool copies = false);
 
 // RFC 6651 3.1: one report per signature with r=y whose d= is a domain name
 // that failed for a reported reason (dkim::Failure, not none): Auth-Failure bodyhash, revoked or signature

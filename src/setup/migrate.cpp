@@ -183,7 +183,7 @@ class Migrator {
       return set(s, "failure_reports.dkim_sent_by", s.value);
     }
     if (n == "reportbccaddress")
-      return set(s, "failure_reports.bcc", split_list(s.value), "copies DMARC failure reports too");
+      return set(s, "failure_reports.dkim_bcc", split_list(s.value));
     if (n == "failurereports") return failure_reports(s);
     if (n == "failurereportsbcc") return set(s, "failure_reports.bcc", split_list(s.value));
     if (n == "failurereportssentby") return set(s, "failure_reports.sent_by", s.value);

@@ -88,6 +88,15 @@ INSTANTIATE_TEST_SUITE_P(
               false, true, true, {}}),
     [](const testing::TestParamInfo<FoRow>& row) { return std::string(row.param.name); });
 
+// OpenDMARC's FailureReportsBcc gets a copy of a failure even where the domain
+// asked for no report (no ruf=): with copies, fo= still decides.
+TEST(FailureTriggers, WithoutRufOnlyForTheOperatorsCopies) {
+  const auto m = spoofed("v=DMARC1; p=reject");
+  EXPECT_TRUE(failure_triggers(m).empty());
+  EXPECT_EQ(failure_triggers(m, true).size(), 1u);
+  EXPECT_TRUE(failure_triggers(spoofed("v=DMARC1; p=reject; psd=y"), true).empty());
+}
+
 TEST(FailureTriggers, NothingWithoutARecord) {
   auto m = spoofed("v=DMARC1; p=reject; ruf=mailto:f@bank.example");
   m.outcome.record.reset();

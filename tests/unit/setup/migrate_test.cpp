@@ -172,7 +172,8 @@ TEST_F(MigrateSeed, WarnsAboutKeyFilesTheDaemonUserCannotRead) {
   EXPECT_TRUE(has(warnings, other_key));
 }
 
-// ReportBccAddress copies every failure report; a ReportAddress that names no
+// ReportBccAddress copies every DKIM failure report (FailureReportsBcc is
+// OpenDMARC's, for DMARC reports); a ReportAddress that names no
 // address is listed, not written (the loader would refuse it).
 TEST(Migrate, DkimReportSettingsOutsideTheSeed) {
   MigrateOptions options;
@@ -182,7 +183,8 @@ TEST(Migrate, DkimReportSettingsOutsideTheSeed) {
   ASSERT_TRUE(loaded.config) << loaded.errors.at(0) << "\n" << m.toml;
   EXPECT_FALSE(loaded.config->failure_reports.dkim);
   EXPECT_TRUE(loaded.config->failure_reports.dkim_sent_by.empty());
-  EXPECT_EQ(loaded.config->failure_reports.bcc, std::vector<std::string>{"audit@example.com"});
+  EXPECT_EQ(loaded.config->failure_reports.dkim_bcc, std::vector<std::string>{"audit@example.com"});
+  EXPECT_TRUE(loaded.config->failure_reports.bcc.empty());
   ASSERT_EQ(m.not_migrated.size(), 1u);
   EXPECT_EQ(m.not_migrated[0].setting, "ReportAddress");
   EXPECT_EQ(m.not_migrated[0].why, "not one line naming an address");
