@@ -2,7 +2,10 @@
 // [--config FILE] [--dns HOST[:PORT]] [--trust-anchor FILE] [--json]`: the live
 // diagnosis of a domain's setup (setup/check.hpp). Selectors come from the
 // arguments and from the configuration's signing keys and ARC key for DOMAIN,
-// whose private keys are compared with the published ones.
+// whose private keys are compared with the published ones. With `--postfix
+// [--postfix-config DIR]` (DOMAIN then optional) Postfix's wiring of domainauth
+// is checked too (cli/postfix_check.hpp), and its smtp_bind_address and
+// smtp_helo_name stand in for --ip and --helo.
 // Exit status: 0 no error found, 1 bad usage, 2 environment (no usable DNS),
 // 3 the check found errors (docs/architecture.md says why check differs from
 // the "0 = ran" rule). Reads untrusted input: DNS answers.
@@ -11,6 +14,7 @@
 
 #include "cli/check.hpp"
 #include "cli/commands.hpp"
+#include "cli/postfix_check.hpp"
 #include "config/config.hpp"
 #include "dns/sync.hpp"
 #include "dns/config.hpp"
@@ -22,6 +26,8 @@ namespace {
 
 struct CheckArgs : CheckRequest {
   bool json = false;
+  bool postfix = false;
+  std::string postfix_config;  // empty: Postfix's own
 };
 
 std::string key_path_of(const config::SignSettings& sign, const config::SigningKey& key) {
@@ -100,10 +106,39 @@ std::optional<setup::Report> run_domain_check(const CheckRequest& a, int& status
 
 namespace {
 
-int run_check(const CheckArgs& a) {
+int run_check(CheckArgs a) {
+  a.postfix = a.postfix || !a.postfix_config.empty();
+  if (a.domain.empty() && !a.postfix) {
+    std::cerr << "domainauth check: give a DOMAIN, --postfix, or both\n";
+    return kExitUsage;
+  }
   int status = kExitOk;
-  auto report = run_domain_check(a, status);
+  std::optional<setup::PostfixConfig> postfix;
+  std::optional<setup::PostfixExpectations> expectations;
+  if (a.postfix) {
+    std::string error;
+    expectations = postfix_expectations(a.config, error);
+    if (!expectations) {
+      std::cerr << "domainauth check: " << a.config << ": " << error << "\n";
+      return kExitUsage;
+    }
+    postfix = read_postfix_config(a.postfix_config, error);
+    if (!postfix) {
+      std::cerr << "domainauth check: " << error << "\n";
+      return kExitEnvironment;
+    }
+    if (a.ip.empty()) {
+      if (auto ip = setup::postfix_outbound_address(*postfix)) a.ip = ip->to_string();
+    }
+    if (a.helo.empty()) a.helo = postfix->get("smtp_helo_name");
+  }
+  std::optional<setup::Report> report = setup::Report{};
+  if (!a.domain.empty()) report = run_domain_check(a, status);
   if (!report) return status;
+  if (postfix) {
+    setup::check_postfix(*postfix, *expectations, *report);
+    if (status == kExitOk && report->has_errors()) status = kExitFindings;
+  }
   if (a.json) {
     std::cout << setup::to_json(*report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
@@ -116,8 +151,9 @@ int run_check(const CheckArgs& a) {
 
 void add_check_command(CLI::App& app, int& status) {
   auto args = std::make_shared<CheckArgs>();
-  CLI::App* cmd = app.add_subcommand("check", "live diagnosis of a domain's SPF, DKIM, DMARC, MX, PTR and DNSSEC");
-  cmd->add_option("domain", args->domain, "the domain to check")->required();
+  CLI::App* cmd = app.add_subcommand(
+      "check", "live diagnosis of a domain's SPF, DKIM, DMARC, MX, PTR and DNSSEC, and of Postfix's wiring");
+  cmd->add_option("domain", args->domain, "the domain to check (optional with --postfix)");
   cmd->add_option("--ip", args->ip, "address your server sends from (SPF, PTR, FCrDNS)");
   cmd->add_option("--helo", args->helo, "HELO name your server sends");
   cmd->add_option("--selector", args->selectors, "DKIM selector to check (repeatable)");
@@ -127,6 +163,10 @@ void add_check_command(CLI::App& app, int& status) {
   cmd->add_option("--trust-anchor", args->trust_anchor,
                   "DNSSEC trust anchor file (e.g. /usr/share/dns/root.key) to validate the answers")
       ->check(CLI::ExistingFile);
+  cmd->add_flag("--postfix", args->postfix,
+                "check Postfix's configuration: milters, policy service, signing keys, TLS, outgoing address");
+  cmd->add_option("--postfix-config", args->postfix_config, "Postfix configuration directory (default: Postfix's own)")
+      ->check(CLI::ExistingDirectory);
   cmd->add_flag("--json", args->json, "print one JSON object");
   cmd->footer("Exit status: 0 no errors found, 1 bad usage, 2 no usable DNS, 3 errors found.");
   cmd->callback([args, &status] { status = run_check(*args); });

@@ -59,10 +59,18 @@ void report_requirements(Context& c) {
   r.add("requirements.spf", c.spf_ok ? Severity::ok : Severity::error,
         who + " require SPF to pass for all senders: " + (c.spf_ok ? "met" : "not met (see SPF above)"),
         c.spf_ok ? "" : "Fix the SPF errors above.");
+  // RFC 8463 Ed25519 signatures count only where verified: Gmail and Microsoft
+  // do not verify them (2025), so an Ed25519 key alone leaves mail unsigned to them.
+  const std::string dkim_state = c.dkim_ok            ? "a valid RSA key is published"
+                                 : c.dkim_ed25519_ok ? "only Ed25519 keys are valid, and Gmail and Microsoft do not "
+                                                       "verify Ed25519 signatures, so mail needs an RSA signature too"
+                                                     : "no valid key published for the selectors checked";
   r.add("requirements.dkim", c.dkim_ok ? Severity::ok : Severity::error,
-        who + " require DKIM signatures for all senders: " +
-            (c.dkim_ok ? "a valid key is published" : "no valid key published for the selectors checked"),
-        c.dkim_ok ? "" : "Publish the DKIM key your server signs with (see DKIM above).");
+        who + " require DKIM signatures for all senders: " + dkim_state,
+        c.dkim_ok            ? ""
+        : c.dkim_ed25519_ok ? "Sign with an RSA-2048 key as well (domainauth init makes one beside the Ed25519 key; "
+                              "multiple_signatures = true) and publish its record."
+                            : "Publish the DKIM key your server signs with (see DKIM above).");
   r.add("requirements.dmarc", c.dmarc_ok ? Severity::ok : Severity::error,
         who + " require a DMARC record (p=none at least) from bulk senders (5000+ messages a day): " +
             (c.dmarc_ok ? "published" : "missing"),

@@ -61,7 +61,7 @@ void report_key(Context& c, const SelectorToCheck& s, const dkim::KeyRecord& rec
                    sel);
     }
   }
-  if (usable) c.dkim_ok = true;
+  if (usable) (record.type == dkim::KeyType::rsa ? c.dkim_ok : c.dkim_ed25519_ok) = true;
 }
 
 asio::awaitable<void> check_selector(Context& c, const SelectorToCheck& s) {

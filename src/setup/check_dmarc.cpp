@@ -66,6 +66,14 @@ void check_policy(Context& c, const Found& found) {
     c.report.add("dmarc.policy", Severity::ok, "p=" + policy + ": failing mail is " +
                  (*tag.value == dmarc::Policy::reject ? "refused" : "sent to spam"));
   }
+  // sp= applies to every subdomain, existing or not: sp=none under an enforcing
+  // p= lets anyone send as any.name.<domain> unchallenged.
+  if (own && r.sp.present && r.sp.value == dmarc::Policy::none && *tag.value != dmarc::Policy::none) {
+    c.report.add("dmarc.subdomain_policy", Severity::warning,
+                 "p=" + policy + " but sp=none: mail From any subdomain of " + found.domain +
+                     " (real or made up) is not challenged, so subdomains stay open to spoofing",
+                 "Remove sp=none (subdomains then inherit p=" + policy + ") or set sp=" + policy + ".");
+  }
   if (r.adkim == dmarc::AlignmentMode::strict || r.aspf == dmarc::AlignmentMode::strict) {
     c.report.add("dmarc.alignment", Severity::info,
                  std::string("strict alignment (adkim=") + std::string(dmarc::to_string(r.adkim)).substr(0, 1) +

@@ -17,7 +17,8 @@ struct Context {
   int secure = 0, insecure = 0, bogus = 0;
   bool dns_down = false;  // the domain's own TXT lookup failed transiently
   bool spf_ok = false;    // a valid SPF record that authorizes the address (or no address given)
-  bool dkim_ok = false;   // at least one selector with a valid, usable key
+  bool dkim_ok = false;   // at least one selector with a valid, usable RSA key
+  bool dkim_ed25519_ok = false;  // ... with an Ed25519 key, which Gmail and Microsoft do not verify yet
   bool dmarc_ok = false;  // a DMARC record applies to the domain
 
   // One lookup, its DNSSEC status tallied.

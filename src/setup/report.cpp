@@ -64,6 +64,7 @@ constexpr std::array kSections = {
     std::pair{"dmarc", "DMARC"},     std::pair{"mx", "MX"},
     std::pair{"ptr", "Reverse DNS of the sending address"},
     std::pair{"helo", "HELO name"},  std::pair{"dnssec", "DNSSEC"},
+    std::pair{"postfix", "Postfix configuration"},
     std::pair{"requirements", "Gmail / Yahoo / Microsoft sender requirements"},
 };
 
@@ -82,15 +83,16 @@ std::string verdict(const Report& report) {
   const int warnings = report.count(Severity::warning);
   std::string out = std::to_string(errors) + " error" + (errors == 1 ? "" : "s") + ", " + std::to_string(warnings) +
                     " warning" + (warnings == 1 ? "" : "s");
-  if (errors > 0) return out + ": mail from " + report.domain + " is likely to be refused; fix the errors first.";
+  const std::string whose = report.domain.empty() ? "this server" : report.domain;
+  if (errors > 0) return out + ": mail from " + whose + " is likely to be refused; fix the errors first.";
   if (warnings > 0) return out + ": the basics are in place; the warnings make delivery more robust.";
-  return out + ": " + report.domain + " meets every checked requirement.";
+  return out + ": " + whose + " meets every checked requirement.";
 }
 
 }  // namespace
 
 std::string to_text(const Report& report) {
-  std::string out = "domainauth check " + report.domain;
+  std::string out = "domainauth check " + (report.domain.empty() ? "--postfix" : report.domain);
   if (!report.ip.empty()) out += "  (sending address " + report.ip + ")";
   if (!report.helo.empty()) out += "  (HELO " + report.helo + ")";
   out += "\n" + verdict(report) + "\n";

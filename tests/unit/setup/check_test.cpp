@@ -14,24 +14,34 @@ namespace {
 
 const auto kIp = *net::IpAddress::parse("192.0.2.10");
 
-dkim::PrivateKey make_key() {
+dkim::PrivateKey make_key(dkim::KeyType type = dkim::KeyType::ed25519) {
   std::string error;
-  return *dkim::PrivateKey::generate(dkim::KeyType::ed25519, 0, &error);
+  return *dkim::PrivateKey::generate(type, type == dkim::KeyType::rsa ? 2048 : 0, &error);
+}
+
+// One RSA key for every test: generating 2048-bit keys is slow.
+const dkim::PrivateKey& rsa_key() {
+  static const dkim::PrivateKey key = make_key(dkim::KeyType::rsa);
+  return key;
 }
 
 class CheckTest : public ::testing::Test {
  protected:
   CheckTest() {
-    zone_.add_txt("example.com", "v=spf1 ip4:192.0.2.10 -all");
-    zone_.add_txt("sel._domainkey.example.com", key_.key_record());
-    zone_.add_txt("_dmarc.example.com", "v=DMARC1; p=reject; rua=mailto:d@example.com");
-    zone_.add_mx("example.com", 10, "mail.example.com");
-    zone_.add_address("mail.example.com", kIp);
-    zone_.add_ptr(kIp.reverse_name(), "mail.example.com");
+    fill(zone_, "v=spf1 ip4:192.0.2.10 -all", "v=DMARC1; p=reject; rua=mailto:d@example.com");
     options_.domain = "example.com";
     options_.ip = kIp;
     options_.helo = "mail.example.com";
     options_.selectors.push_back({"sel", key_, "sel.private"});
+  }
+  // A zone that passes everything but what spf and dmarc get wrong.
+  void fill(testing::MemoryResolver& zone, const std::string& spf, const std::string& dmarc) {
+    zone.add_txt("example.com", spf);
+    zone.add_txt("sel._domainkey.example.com", key_.key_record());
+    zone.add_txt("_dmarc.example.com", dmarc);
+    zone.add_mx("example.com", 10, "mail.example.com");
+    zone.add_address("mail.example.com", kIp);
+    zone.add_ptr(kIp.reverse_name(), "mail.example.com");
   }
   Report run() { return dns::run_sync(io_, check_domain(zone_, options_)); }
   static Severity severity(const Report& r, std::string_view id) {
@@ -42,7 +52,7 @@ class CheckTest : public ::testing::Test {
 
   asio::io_context io_;
   testing::MemoryResolver zone_{io_.get_executor()};
-  dkim::PrivateKey key_ = make_key();
+  dkim::PrivateKey key_ = rsa_key();
   CheckOptions options_;
 };
 
@@ -89,6 +99,20 @@ TEST_F(CheckTest, Rfc7208_4_6_4_ThreeVoidLookups) {
   zone.add_txt("example.com", "v=spf1 a:gone1.example.com a:gone2.example.com a:gone3.example.com ip4:192.0.2.10 -all");
   auto r = dns::run_sync(io_, check_domain(zone, options_));
   EXPECT_EQ(severity(r, "spf.void_lookups"), Severity::error);
+}
+
+// RFC 7208 4.6.4: two void lookups are within the limit; the address passes,
+// so the requirement is met and nothing is an error.
+TEST_F(CheckTest, Rfc7208_4_6_4_TwoVoidLookupsAreAWarningOnly) {
+  testing::MemoryResolver zone{io_.get_executor()};
+  fill(zone, "v=spf1 a:gone1.example.com a:gone2.example.com ip4:192.0.2.10 -all", "v=DMARC1; p=reject");
+  auto r = dns::run_sync(io_, check_domain(zone, options_));
+  EXPECT_EQ(severity(r, "spf.void_lookups"), Severity::warning);
+  EXPECT_NE(r.find("spf.void_lookups")->message.find("gone2.example.com"), std::string::npos);
+  EXPECT_EQ(r.find("spf.tree"), nullptr);
+  EXPECT_EQ(severity(r, "spf.authorizes_ip"), Severity::ok);
+  EXPECT_EQ(severity(r, "requirements.spf"), Severity::ok);
+  EXPECT_FALSE(r.has_errors());
 }
 
 TEST_F(CheckTest, Rfc7208_5_1_PlusAllIsAnError) {
@@ -138,6 +162,21 @@ TEST_F(CheckTest, Rfc6651_3_2_ReportingRecordWhenReportsAreRequested) {
   EXPECT_NE(r.find("dkim.report_record")->message.find("dkim-reports@example.com (rp=50%)"), std::string::npos);
 }
 
+// RFC 8463 keys are valid, but Gmail and Microsoft verify only RSA signatures:
+// an Ed25519 selector alone does not meet the requirement; with an RSA one it does.
+TEST_F(CheckTest, Rfc8463_Ed25519KeyAloneDoesNotMeetTheRequirement) {
+  const dkim::PrivateKey ed = make_key();
+  zone_.add_txt("ed._domainkey.example.com", ed.key_record());
+  options_.selectors = {{"ed", ed, "ed.private"}};
+  auto r = run();
+  EXPECT_EQ(r.find("dkim.valid", "ed")->severity, Severity::ok);
+  EXPECT_EQ(severity(r, "requirements.dkim"), Severity::error);
+  EXPECT_NE(r.find("requirements.dkim")->message.find("Ed25519"), std::string::npos);
+  EXPECT_NE(r.find("requirements.dkim")->fix.find("RSA"), std::string::npos);
+  options_.selectors.push_back({"sel", key_, "sel.private"});
+  EXPECT_EQ(severity(run(), "requirements.dkim"), Severity::ok);
+}
+
 TEST_F(CheckTest, Rfc8301_3_2_SmallRsaKey) {
   std::string error;
   auto small = *dkim::PrivateKey::generate(dkim::KeyType::rsa, 1024, &error);
@@ -154,6 +193,18 @@ TEST_F(CheckTest, Rfc7489_6_3_PolicyNoneIsAWarningButMeetsTheRequirement) {
   EXPECT_EQ(severity(r, "dmarc.policy"), Severity::warning);
   EXPECT_EQ(severity(r, "dmarc.rua"), Severity::warning);
   EXPECT_EQ(severity(r, "requirements.dmarc"), Severity::ok);
+}
+
+// RFC 7489 6.3 sp=: p=reject with sp=none leaves every subdomain unprotected.
+TEST_F(CheckTest, Rfc7489_6_3_SubdomainPolicyNoneUnderRejectIsAWarning) {
+  testing::MemoryResolver zone{io_.get_executor()};
+  fill(zone, "v=spf1 ip4:192.0.2.10 -all", "v=DMARC1; p=reject; sp=none; rua=mailto:d@example.com");
+  auto r = dns::run_sync(io_, check_domain(zone, options_));
+  ASSERT_NE(r.find("dmarc.subdomain_policy"), nullptr);
+  EXPECT_EQ(r.find("dmarc.subdomain_policy")->severity, Severity::warning);
+  EXPECT_NE(r.find("dmarc.subdomain_policy")->fix.find("sp=reject"), std::string::npos);
+  EXPECT_EQ(severity(r, "dmarc.policy"), Severity::ok);
+  EXPECT_EQ(run().find("dmarc.subdomain_policy"), nullptr);
 }
 
 TEST_F(CheckTest, Rfc7489_7_1_ExternalReportDomainNeedsAuthorization) {

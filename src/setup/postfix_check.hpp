@@ -1,0 +1,43 @@
+// `domainauth check --postfix`: whether Postfix's configuration wires in
+// domainauth and sends mail the way the large receivers require. Milters
+// (smtpd_milters, non_smtpd_milters, per-service -o smtpd_milters of
+// master.cf, milter_default_action, milter_protocol) and the policy service
+// (check_policy_service after reject_unauth_destination) must name sockets
+// domainauth listens on and that accept connections; every domain Postfix
+// receives for should have a signing key; smtp_tls_security_level at least
+// may; smtp_bind_address / inet_protocols say which address mail leaves from.
+// Findings go to a Report (section "postfix"), each naming its parameter.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "net/address.hpp"
+#include "net/listen.hpp"
+#include "setup/postfix_config.hpp"
+#include "setup/report.hpp"
+
+namespace domainauth::setup {
+
+// What the domainauth configuration says, and a way to try a socket.
+struct PostfixExpectations {
+  std::vector<net::ListenAddress> milter;  // milter.listen
+  std::vector<net::ListenAddress> policy;  // policy.listen
+  std::vector<std::string> signing_domains;  // d= of every signing key, lower case
+  bool subdomains = false;                   // sign.subdomains
+  // True when something accepts a connection on the socket now.
+  std::function<bool(const net::ListenAddress&)> reachable;
+};
+
+// The parameters check_postfix() reads (postconf -x prints them with defaults).
+[[nodiscard]] const std::vector<std::string>& postfix_parameters_read();
+
+void check_postfix(const PostfixConfig& config, const PostfixExpectations& expect, Report& report);
+
+// smtp_bind_address (or smtp_bind_address6 when only that is set), when it is
+// one address: where mail leaves from, for the SPF and PTR checks.
+[[nodiscard]] std::optional<net::IpAddress> postfix_outbound_address(const PostfixConfig& config);
+
+}  // namespace domainauth::setup

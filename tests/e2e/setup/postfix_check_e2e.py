@@ -1,0 +1,165 @@
+"""`domainauth check --postfix` against real Postfix configurations: postconf -c
+reads a temporary directory holding main.cf and master.cf (Postfix itself is
+not started). A configuration wired as the README says, with `domainauth serve`
+running on loopback, gives no error or warning about Postfix; each deliberately
+broken main.cf / master.cf gives its finding (id, severity, subject) in --json
+and exit status 3 when it is an error. Run inside netns-run.
+"""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+from checks import expect, finish
+
+DOMAINAUTH = os.environ["DOMAINAUTH"]
+
+GOOD_MAIN = {
+    "compatibility_level": "3.6",
+    "mydestination": "localhost",
+    "virtual_alias_domains": "example.com",
+    "smtpd_milters": "inet:127.0.0.1:8891",
+    "non_smtpd_milters": "inet:127.0.0.1:8891",
+    "milter_default_action": "tempfail",
+    "smtpd_relay_restrictions": "permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination",
+    "smtpd_recipient_restrictions":
+        "permit_mynetworks, reject_unauth_destination, check_policy_service inet:127.0.0.1:10023",
+    "smtp_tls_security_level": "may",
+    "smtp_bind_address": "192.0.2.10",
+    "inet_protocols": "ipv4",
+}
+GOOD_MASTER = ["submission inet n - y - - smtpd -o smtpd_milters=inet:127.0.0.1:8891"]
+SPAWN = "policy unix - n n - - spawn user=nobody argv=/usr/sbin/domainauth policy"
+NO_RELAY_CHECK = "permit_mynetworks, permit_sasl_authenticated"
+
+# (what, main.cf changes, master.cf lines, id, severity, subject)
+BROKEN = [
+    ("smtpd_milters names another socket", {"smtpd_milters": "inet:127.0.0.1:9999"}, None,
+     "postfix.smtpd_milters", "error", "smtpd_milters"),
+    ("non_smtpd_milters empty", {"non_smtpd_milters": ""}, None,
+     "postfix.non_smtpd_milters", "warning", "non_smtpd_milters"),
+    ("milter_default_action accept", {"milter_default_action": "accept"}, None,
+     "postfix.milter_default_action", "warning", "milter_default_action"),
+    ("per-milter default_action accept", {"smtpd_milters": "{ inet:127.0.0.1:8891, default_action=accept }"}, None,
+     "postfix.milter_default_action", "warning", "inet:127.0.0.1:8891 default_action"),
+    ("milter_protocol 2", {"milter_protocol": "2"}, None, "postfix.milter_protocol", "warning", "milter_protocol"),
+    ("policy service before reject_unauth_destination, no relay check first",
+     {"smtpd_relay_restrictions": NO_RELAY_CHECK, "smtpd_recipient_restrictions":
+      "permit_mynetworks, check_policy_service inet:127.0.0.1:10023, reject_unauth_destination"}, None,
+     "postfix.policy_order", "error", "smtpd_recipient_restrictions"),
+    ("no policy service", {"smtpd_recipient_restrictions": "permit_mynetworks, reject_unauth_destination"}, None,
+     "postfix.policy_service", "warning", "smtpd_recipient_restrictions"),
+    ("submission overrides smtpd_milters without ours", {},
+     ["submission inet n - y - - smtpd -o smtpd_milters=$mua_milters"],
+     "postfix.service_milters", "error", "submission/inet -o smtpd_milters"),
+    ("smtps overrides smtpd_milters with another milter", {},
+     ["127.0.0.1:465 inet n - y - - smtpd -o smtpd_milters=inet:127.0.0.1:9999"],
+     "postfix.service_milters", "error", "127.0.0.1:465/inet -o smtpd_milters"),
+    ("a virtual domain without a key", {"virtual_mailbox_domains": "other.example"}, None,
+     "postfix.signing_key", "warning", "other.example"),
+    ("mydestination domain without a key", {"mydestination": "mail.example.net, localhost"}, None,
+     "postfix.signing_key", "warning", "mail.example.net"),
+    ("no TLS", {"smtp_tls_security_level": "none"}, None, "postfix.smtp_tls", "error", "smtp_tls_security_level"),
+    ("TLS level unset", {"smtp_tls_security_level": ""}, None, "postfix.smtp_tls", "error", "smtp_tls_security_level"),
+]
+
+
+def write_config(directory, main, master_extra):
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, "main.cf"), "w") as f:
+        for name, value in main.items():
+            f.write("%s = %s\n" % (name, value))
+    shutil.copy("/etc/postfix/master.cf", os.path.join(directory, "master.cf"))
+    with open(os.path.join(directory, "master.cf"), "a") as f:
+        for line in master_extra:
+            f.write(line + "\n")
+
+
+def check(work, config, main, master_extra, name):
+    directory = os.path.join(work, name)
+    write_config(directory, main, master_extra)
+    p = subprocess.run([DOMAINAUTH, "check", "--postfix", "--postfix-config", directory, "--config", config, "--json"],
+                       capture_output=True, text=True, timeout=60)
+    try:
+        return p.returncode, json.loads(p.stdout)["findings"]
+    except (ValueError, KeyError):
+        print(p.stdout, p.stderr)
+        return p.returncode, []
+
+
+def wait_for(port):
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+def find(findings, id_, subject=None):
+    return [f for f in findings if f["id"] == id_ and (subject is None or f["subject"] == subject)]
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="check-postfix-")
+    subprocess.run([DOMAINAUTH, "init", "--domain", "example.com", "--ip", "192.0.2.10", "--admin",
+                    "postmaster@example.com", "--out", work], check=True, capture_output=True)
+    config = os.path.join(work, "domainauth.toml")
+
+    # Nothing listens yet: the milter and the policy service are unreachable.
+    code, findings = check(work, config, GOOD_MAIN, GOOD_MASTER, "down")
+    expect(code == 3, "exit status 3 while domainauth is down: %s" % code)
+    expect([f["severity"] for f in find(findings, "postfix.milter_reachable")] == ["error"],
+           "postfix.milter_reachable is an error while nothing listens: %s" % find(findings, "postfix.milter_reachable"))
+    expect([f["severity"] for f in find(findings, "postfix.policy_reachable")] == ["error"],
+           "postfix.policy_reachable is an error while nothing listens")
+
+    log = open(os.path.join(work, "serve.log"), "w")
+    serve = subprocess.Popen([DOMAINAUTH, "serve", "--config", config], stderr=log)
+    try:
+        expect(wait_for(8891) and wait_for(10023), "domainauth serve listens on 8891 and 10023")
+        code, findings = check(work, config, GOOD_MAIN, GOOD_MASTER, "good")
+        bad = [f for f in findings if f["severity"] in ("error", "warning")]
+        expect(code == 0 and not bad, "the README's wiring gives no error or warning: %s %s" % (code, bad))
+        for f in findings:
+            expect(f["id"].startswith("postfix.") and f["severity"] in ("ok", "info", "warning", "error")
+                   and "fix" in f and "subject" in f, "finding has id, severity, fix, subject: %s" % f)
+        expect([f["severity"] for f in find(findings, "postfix.milter_reachable")] == ["ok"],
+               "postfix.milter_reachable is ok with serve running")
+        outbound = find(findings, "postfix.outbound_address")
+        expect(outbound and "192.0.2.10" in outbound[0]["message"], "the outgoing address is reported: %s" % outbound)
+
+        for what, changes, master, id_, severity, subject in BROKEN:
+            main_cf = dict(GOOD_MAIN, **changes)
+            code, findings = check(work, config, main_cf, GOOD_MASTER if master is None else master,
+                                   id_.replace(".", "-") + str(BROKEN.index((what, changes, master, id_, severity,
+                                                                             subject))))
+            got = find(findings, id_, subject)
+            expect(any(f["severity"] == severity and f["fix"] for f in got),
+                   "%s: %s %s [%s] with a fix, got %s" % (what, severity, id_, subject, got))
+            expect(code == (3 if severity == "error" else 0), "%s: exit status %s" % (what, code))
+
+        # The policy service spawned by master(8), as README's master.cf line does.
+        main_cf = dict(GOOD_MAIN, smtpd_recipient_restrictions=
+                       "permit_mynetworks, reject_unauth_destination, check_policy_service unix:private/policy")
+        code, findings = check(work, config, main_cf, GOOD_MASTER + [SPAWN], "spawn")
+        expect([f["severity"] for f in find(findings, "postfix.policy_service")] == ["ok"],
+               "a spawned domainauth policy counts as the policy service")
+        expect([f["severity"] for f in find(findings, "postfix.policy_reachable")] == ["ok"],
+               "a spawned domainauth policy needs no listener")
+    finally:
+        serve.terminate()
+        serve.wait(timeout=10)
+    shutil.rmtree(work, ignore_errors=True)
+    return finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
