@@ -108,6 +108,45 @@ TEST_F(TempDir, InitHandsKeysToTheDaemonUserAndTheConfigurationToItsGroup) {
   EXPECT_FALSE(config::unreadable_reason(r.config_path, *nobody).has_value());
 }
 
+// After the package is installed: its domainauth.toml names daemon.user, whom
+// the keys and the configuration go to and whom the new configuration names.
+TEST_F(TempDir, InitHandsItsFilesToTheExistingConfigurationsUser) {
+  std::string error;
+  const auto daemon = config::find_account("daemon", error);
+  if (::geteuid() != 0 || !daemon) GTEST_SKIP() << "needs root and the user daemon";
+  std::filesystem::create_directories(dir_);
+  ASSERT_TRUE(write_new_file((dir_ / "domainauth.toml").string(), "[daemon]\nuser = \"daemon\"\n", 0644, error))
+      << error;
+  auto r = init();
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  EXPECT_TRUE(r.notes.empty()) << r.notes.front();
+  EXPECT_EQ(r.daemon_user, "daemon");
+  EXPECT_TRUE(r.config_side_file);
+  struct stat st {};
+  for (const auto& path : {r.keys_created.front(), (dir_ / "keys").string(), (dir_ / "keys/example.com").string()}) {
+    ASSERT_EQ(::stat(path.c_str(), &st), 0) << path;
+    EXPECT_EQ(st.st_uid, daemon->uid) << path;
+    EXPECT_EQ(st.st_gid, daemon->gid) << path;
+  }
+  ASSERT_EQ(::stat(r.config_path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_gid, daemon->gid);
+  const auto loaded = config::load_file(r.config_path);
+  ASSERT_TRUE(loaded.config) << loaded.errors.front();
+  EXPECT_EQ(loaded.config->daemon.user, "daemon");
+  EXPECT_EQ(loaded.config->sign.keys.size(), 4u);
+}
+
+TEST_F(TempDir, InitWithAnExistingConfigurationThatDoesNotLoadSaysSo) {
+  std::filesystem::create_directories(dir_);
+  std::string error;
+  ASSERT_TRUE(write_new_file((dir_ / "domainauth.toml").string(), "[daemon\n", 0644, error)) << error;
+  auto r = init();
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  EXPECT_EQ(r.daemon_user, config::defaults().daemon.user);
+  ASSERT_FALSE(r.notes.empty());
+  EXPECT_NE(r.notes.front().find("does not load"), std::string::npos) << r.notes.front();
+}
+
 TEST_F(TempDir, HandingToAUserThatDoesNotExistSaysSo) {
   std::filesystem::create_directories(dir_);
   std::string error;
