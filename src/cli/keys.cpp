@@ -13,6 +13,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "config/config.hpp"
+#include "config/paths.hpp"
 #include "dkim/crypto.hpp"
 #include "dns/await.hpp"
 #include "dns/sync.hpp"
@@ -26,7 +27,7 @@ namespace domainauth::cli {
 namespace {
 
 struct RotateArgs {
-  std::string domain, config = "/etc/domainauth/domainauth.toml", dns;
+  std::string domain, config = std::string(config::paths().config_file), dns;
   int grace_days = setup::kDefaultGraceDays;
   bool prune = false;
   bool json = false;
@@ -210,7 +211,8 @@ void add_keys_command(CLI::App& app, int& status) {
   auto args = std::make_shared<RotateArgs>();
   auto* rotate = keys->add_subcommand("rotate", "rotate a domain's DKIM keys: one step per run (start, switch, retire)");
   rotate->add_option("--domain", args->domain, "the signing domain")->required();
-  rotate->add_option("--config", args->config, "domainauth.toml (default /etc/domainauth/domainauth.toml)");
+  rotate->add_option("--config", args->config,
+                     "domainauth.toml (default " + std::string(config::paths().config_file) + ")");
   rotate->add_option("--dns", args->dns, "send DNS queries to HOST[:PORT]");
   rotate->add_option("--grace-days", args->grace_days, "days the old keys stay published after the switch (default 7)");
   rotate->add_flag("--prune", args->prune, "after the grace period, delete the old key files too");

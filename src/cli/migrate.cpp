@@ -12,6 +12,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "config/paths.hpp"
 #include "setup/config_file.hpp"
 #include "setup/migrate.hpp"
 
@@ -94,7 +95,8 @@ void add_migrate_command(CLI::App& app, int& status) {
   cmd->add_option("--opendmarc", args->opendmarc, "opendmarc.conf");
   cmd->add_option("--out", args->out, "write here (never overwritten) instead of standard output");
   cmd->add_option("--path-map", args->path_map,
-                  "OLD=NEW: rewrite file names starting with OLD (e.g. /usr/local/etc/mail/opendkim=/etc/domainauth)");
+                  "OLD=NEW: rewrite file names starting with OLD (e.g. /usr/local/etc/mail/opendkim=" +
+                      std::string(config::paths().config_dir) + ")");
   cmd->add_flag("--json", args->json,
                 "one JSON object: ok, out (null without --out), toml (the configuration, without --out), "
                 "daemon_user, mapped, not_migrated [{file, setting, value, why}], warnings");

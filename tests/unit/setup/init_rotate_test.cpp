@@ -10,6 +10,7 @@
 
 #include "config/config.hpp"
 #include "config/file_access.hpp"
+#include "config/paths.hpp"
 #include "setup/config_file.hpp"
 #include "setup/init.hpp"
 #include "setup/keys.hpp"
@@ -47,6 +48,14 @@ TEST(Records, Rfc1035_3_3_14_StringsOfAtMost255Octets) {
   EXPECT_EQ(split_txt("a\"b")[0], "\"a\\\"b\"");
   EXPECT_EQ(spf_record({}), "v=spf1 mx ~all");
   EXPECT_EQ(dmarc_record("a@example.com"), "v=DMARC1; p=none; rua=mailto:a@example.com");
+}
+
+// The spawned policy service's master.cf line names this build's program and user.
+TEST(Records, PostfixLinesNameThisBuildsProgramAndUser) {
+  const auto lines = postfix_lines("inet:127.0.0.1:8891", "inet:127.0.0.1:10023", "/x/domainauth.toml");
+  const std::string expected = "#  user=" + std::string(config::paths().daemon_user) + " argv=" +
+                               std::string(config::paths().program) + " policy --config /x/domainauth.toml\n";
+  EXPECT_NE(lines.master_cf.find(expected), std::string::npos) << lines.master_cf;
 }
 
 TEST_F(TempDir, InitWritesKeysRecordsAndALoadableConfig) {
