@@ -57,4 +57,10 @@ std::string dump(const nlohmann::json& json) {
   return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+int fail(std::string_view command, const std::string& message, bool json, int code) {
+  std::cerr << "domainauth " << command << ": " << message << "\n";
+  if (json) std::cout << dump({{"ok", false}, {"error", message}}) << "\n";
+  return code;
+}
+
 }  // namespace domainauth::cli

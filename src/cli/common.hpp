@@ -37,4 +37,8 @@ struct InputMessage {
 // Values from mail or DNS may not be UTF-8: replaced, never a throw.
 [[nodiscard]] std::string dump(const nlohmann::json& json);
 
+// A command that failed: "domainauth COMMAND: MESSAGE" on standard error and,
+// with --json, {"ok": false, "error": MESSAGE} on standard output. Returns code.
+int fail(std::string_view command, const std::string& message, bool json, int code);
+
 }  // namespace domainauth::cli

@@ -1,10 +1,11 @@
 // `domainauth init --domain D [--domain D2 ...] [--ip ADDR ...] [--out DIR]
-// [--admin MAILBOX] [--request-reports]`: keys, domainauth.toml, the records to publish and the
-// Postfix lines (setup/init.hpp). Prints what to do next.
+// [--admin MAILBOX] [--request-reports] [--json]`: keys, domainauth.toml, the records to publish
+// and the Postfix lines (setup/init.hpp). Prints what to do next, or with --json one object.
 // Exit status: 0 done, 1 bad usage, 2 cannot write files or make keys.
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/common.hpp"
 #include "setup/init.hpp"
 
 namespace domainauth::cli {
@@ -14,36 +15,51 @@ struct InitArgs {
   std::vector<std::string> domains, ips;
   std::string out = ".", admin;
   bool request_reports = false;
+  bool json = false;
 };
+
+// {"ok", "config", "config_status", "daemon_user", "keys_created", "keys_reused", "records_file",
+//  "records", "postfix": {"main_cf", "master_cf"}, "warnings"}
+nlohmann::json init_json(const setup::InitResult& r) {
+  const char* status = r.config_unchanged ? "unchanged" : r.config_side_file ? "side_file" : "written";
+  return {{"ok", true},
+          {"config", r.config_path},
+          {"config_status", status},
+          {"daemon_user", r.daemon_user},
+          {"keys_created", r.keys_created},
+          {"keys_reused", r.keys_reused},
+          {"records_file", r.zone_path},
+          {"records", r.zone},
+          {"postfix", {{"main_cf", r.postfix.main_cf}, {"master_cf", r.postfix.master_cf}}},
+          {"warnings", r.notes}};
+}
 
 int run_init(const InitArgs& a) {
   setup::InitOptions options;
   for (const auto& d : a.domains) {
     if (d.find('.') == std::string::npos || d.find_first_of(" \t/@\"") != std::string::npos) {
-      std::cerr << "domainauth init: --domain " << d << " is not a domain name\n";
-      return kExitUsage;
+      return fail("init", "--domain " + d + " is not a domain name", a.json, kExitUsage);
     }
     options.domains.push_back(d);
   }
   for (const auto& text : a.ips) {
     auto ip = net::IpAddress::parse(text);
     if (!ip) {
-      std::cerr << "domainauth init: --ip " << text << " is not an IPv4 or IPv6 address\n";
-      return kExitUsage;
+      return fail("init", "--ip " + text + " is not an IPv4 or IPv6 address", a.json, kExitUsage);
     }
     options.ips.push_back(*ip);
   }
   if (!a.admin.empty() && (a.admin.find('@') == std::string::npos || a.admin.find_first_of(" ;,") != std::string::npos)) {
-    std::cerr << "domainauth init: --admin " << a.admin << " is not a mailbox\n";
-    return kExitUsage;
+    return fail("init", "--admin " + a.admin + " is not a mailbox", a.json, kExitUsage);
   }
   options.out_dir = a.out;
   options.admin = a.admin;
   options.request_reports = a.request_reports;
   auto result = setup::run_init(options);
-  if (!result.error.empty()) {
-    std::cerr << "domainauth init: " << result.error << "\n";
-    return kExitEnvironment;
+  if (!result.error.empty()) return fail("init", result.error, a.json, kExitEnvironment);
+  if (a.json) {
+    std::cout << dump(init_json(result)) << "\n";
+    return kExitOk;
   }
   for (const auto& note : result.notes) std::cerr << "domainauth init: warning: " << note << "\n";
   for (const auto& k : result.keys_created) std::cout << "created key   " << k << "\n";
@@ -81,6 +97,9 @@ void add_init_command(CLI::App& app, int& status) {
   cmd->add_flag("--request-reports", args->request_reports,
                 "sign with r=y and print each domain's _report._domainkey record: DKIM failure reports (RFC 6651) "
                 "go to the --admin local-part at that domain");
+  cmd->add_flag("--json", args->json,
+                "one JSON object: ok, config, config_status (written, unchanged, side_file), daemon_user, "
+                "keys_created, keys_reused, records_file, records, postfix {main_cf, master_cf}, warnings");
   cmd->callback([args, &status] { status = run_init(*args); });
 }
 

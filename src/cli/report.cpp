@@ -2,7 +2,7 @@
 // one per policy domain with rows in the history, mailed through [report]
 // relay to the verified rua= destinations (once per destination and period),
 // or with --dry-run written gzipped to --out under the RFC 9990 3.1.3 file
-// name. `domainauth report expire` deletes the days store.retention_days no
+// name; --json prints one object with every report. `domainauth report expire` deletes the days store.retention_days no
 // longer keeps. Reads the configuration, the history and DNS answers.
 #include <unistd.h>
 
@@ -37,6 +37,7 @@ struct ReportOptions {
   bool force = false;
   std::string out;
   std::string dns;
+  bool json = false;
 };
 
 std::string host_name() {
@@ -81,6 +82,7 @@ struct Run {
   std::unique_ptr<dns::Resolver> resolver;  // not for --dry-run
   dmarc::Options dmarc;
   int written = 0, sent = 0, failed = 0;
+  nlohmann::json reports = nlohmann::json::array();  // --json: {domain, file, sent, already} each
 };
 
 std::string_view discovery_method(dmarc::OrgDomainMode mode) {
@@ -105,7 +107,8 @@ void mail_report(Run& run, store::Database& db, const std::string& domain, const
   const auto outcome = report::send_aggregate(db, run.config.report.relay, std::move(mail), destinations.authorized,
                                               run.options.force);
   for (const auto& note : outcome.notes) std::cerr << "domainauth report: " << domain << ": " << note << "\n";
-  if (outcome.sent > 0) std::cout << name << " sent to " << outcome.sent << " destination(s)\n";
+  if (outcome.sent > 0 && !run.options.json) std::cout << name << " sent to " << outcome.sent << " destination(s)\n";
+  run.reports.push_back({{"domain", domain}, {"file", name}, {"sent", outcome.sent}, {"already", outcome.already}});
   if (outcome.already > 0) {
     std::cerr << "domainauth report: " << name << ": already sent to " << outcome.already << " destination(s)\n";
   }
@@ -113,18 +116,13 @@ void mail_report(Run& run, store::Database& db, const std::string& domain, const
   run.failed += outcome.failed;
 }
 
-// The reports of one day: written (--dry-run) or mailed. false on a history error.
-bool report_day(Run& run, store::Database& db, std::int64_t day) {
+// The reports of one day: written (--dry-run) or mailed. The history's error, if any.
+std::optional<std::string> report_day(Run& run, store::Database& db, std::int64_t day) {
   const auto end = day + store::kReportInterval;
   std::vector<std::string> domains;
   std::vector<store::Row> rows;
-  std::string why;
-  if (auto error = store::policy_domains(db, day, end, domains)) why = *error;
-  else if (auto e = store::select_rows(db, "", day, end, rows)) why = *e;
-  if (!why.empty()) {
-    std::cerr << "domainauth report: history: " << why << "\n";
-    return false;
-  }
+  if (auto error = store::policy_domains(db, day, end, domains)) return error;
+  if (auto error = store::select_rows(db, "", day, end, rows)) return error;
   for (const auto& domain : domains) {
     const report::Metadata meta{run.org,
                                 run.email,
@@ -139,22 +137,20 @@ bool report_day(Run& run, store::Database& db, std::int64_t day) {
     const auto name = report::file_name(run.org, domain, day, end - 1);
     if (run.options.dry_run) {
       std::ofstream(std::filesystem::path(run.options.out) / name, std::ios::binary) << report::gzip(xml);
-      std::cout << name << "\n";
+      if (!run.options.json) std::cout << name << "\n";
+      run.reports.push_back({{"domain", domain}, {"file", name}});
       ++run.written;
     } else {
       mail_report(run, db, domain, meta, name, report::gzip(xml));
     }
   }
-  return true;
+  return std::nullopt;
 }
 
 int run_reports(const config::Config& config, const ReportOptions& o, std::int64_t first, std::int64_t last) {
   std::string why;
   auto db = store::connect(config.store, why);
-  if (!db) {
-    std::cerr << "domainauth report: history: " << why << "\n";
-    return kExitEnvironment;
-  }
+  if (!db) return fail("report", "history: " + why, o.json, kExitEnvironment);
   Run run(config, o);
   run.host = host_name();
   run.org = config.report.org_name.empty() ? run.host : config.report.org_name;
@@ -167,43 +163,48 @@ int run_reports(const config::Config& config, const ReportOptions& o, std::int64
     dns::ResolverConfig resolver_config{config.dns.servers, config.dns.timeout, {}};
     if (!o.dns.empty()) resolver_config.servers = {o.dns};
     run.resolver = dns::make_resolver(run.io.get_executor(), resolver_config, why);
-    if (!run.resolver) {
-      std::cerr << "domainauth report: DNS resolver: " << why << "\n";
-      return kExitEnvironment;
-    }
+    if (!run.resolver) return fail("report", "DNS resolver: " + why, o.json, kExitEnvironment);
   }
   for (auto day = first; day < last; day += store::kReportInterval) {
-    if (!report_day(run, *db, day)) return kExitEnvironment;
+    if (auto error = report_day(run, *db, day)) return fail("report", "history: " + *error, o.json, kExitEnvironment);
   }
   if (o.dry_run) {
     std::cerr << "domainauth report: " << run.written << " report(s) written to " << o.out << "\n";
-    return kExitOk;
+  } else {
+    std::cerr << "domainauth report: " << run.sent << " report mail(s) sent, " << run.failed
+              << " to try again on the next run\n";
   }
-  std::cerr << "domainauth report: " << run.sent << " report mail(s) sent, " << run.failed
-            << " to try again on the next run\n";
-  return run.failed > 0 ? kExitEnvironment : kExitOk;
+  const int code = run.failed > 0 ? kExitEnvironment : kExitOk;
+  if (o.json) {
+    std::cout << dump({{"ok", code == kExitOk},
+                       {"dry_run", o.dry_run},
+                       {"from", report::format_day(first)},
+                       {"to", report::format_day(last - store::kReportInterval)},
+                       {"reports", run.reports},
+                       {"written", run.written},
+                       {"sent", run.sent},
+                       {"failed", run.failed}})
+              << "\n";
+  }
+  return code;
 }
 
 int run_report(const ReportOptions& o) {
   if (o.dry_run != !o.out.empty()) {
-    std::cerr << "domainauth report aggregate: --dry-run and --out DIR go together (without them the reports are "
-                 "mailed)\n";
-    return kExitUsage;
+    return fail("report aggregate", "--dry-run and --out DIR go together (without them the reports are mailed)",
+                o.json, kExitUsage);
   }
   std::string why;
   const auto range = period(o, why);
-  if (!range) {
-    std::cerr << "domainauth report aggregate: " << why << "\n";
-    return kExitUsage;
-  }
+  if (!range) return fail("report aggregate", why, o.json, kExitUsage);
   const auto loaded = load_config(o.config_path, "");  // --dns is applied to the resolver only
   if (!loaded.config) {
-    for (const auto& error : loaded.errors) std::cerr << "domainauth report: " << error << "\n";
-    return kExitUsage;
+    std::string errors;
+    for (const auto& error : loaded.errors) errors += (errors.empty() ? "" : "; ") + error;
+    return fail("report", errors, o.json, kExitUsage);
   }
   if (loaded.config->store.backend == store::Backend::none) {
-    std::cerr << "domainauth report: store.backend is none: there is no history\n";
-    return kExitUsage;
+    return fail("report", "store.backend is none: there is no history", o.json, kExitUsage);
   }
   return run_reports(*loaded.config, o, range->first, range->second);
 }
@@ -280,6 +281,9 @@ void add_report_command(CLI::App& app, int& status) {
                       "write the reports, gzipped and named receiver!policy-domain!begin!end.xml.gz, instead of "
                       "mailing them (needs --out)");
   aggregate->add_option("--out", options->out, "directory the reports are written to")->check(CLI::ExistingDirectory);
+  aggregate->add_flag("--json", options->json,
+                      "one JSON object: ok, dry_run, from, to (the UTC days), reports [{domain, file, sent, "
+                      "already}] (sent, already: destinations; not with --dry-run), written, sent, failed");
   aggregate->callback([options, &status] { status = run_report(*options); });
 
   auto expire_options = std::make_shared<ExpireOptions>();

@@ -15,12 +15,15 @@
 #include <toml.hpp>
 
 #include "config/key_table.hpp"
+#include "config/paths.hpp"
 #include "config/toml_precheck.hpp"
 #include "dns/config.hpp"
 
 namespace domainauth::config {
 
 namespace detail {
+
+std::string toml_default(std::string_view plain) { return "\"" + std::string(plain) + "\""; }
 
 std::string_view type_name(Type type) {
   switch (type) {
@@ -109,6 +112,8 @@ std::optional<std::string> apply_action(Config& config, const toml::value& value
           "verdict for " doc_identity " permerror (\"reject\": 550 5.7.24)",                               \
           apply_action<helo, spf::Result::permerror>}
 
+const std::string kDefaultUser = toml_default(paths().daemon_user);
+
 const std::array kKeys = {
     Key{"dns.servers", Type::string_list, "[]",
         "DNS servers \"HOST[:PORT]\" (IP addresses) that get every query, the next one when one does not answer; "
@@ -185,7 +190,7 @@ const std::array kKeys = {
           c.spf.explanation = v.as_string().str;
           return std::nullopt;
         }},
-    Key{"daemon.user", Type::string, "\"nobody\"", "user to become after binding when started as root; empty: stay",
+    Key{"daemon.user", Type::string, kDefaultUser, "user to become after binding when started as root; empty: stay",
         [](Config& c, const toml::value& v) -> std::optional<std::string> {
           c.daemon.user = v.as_string().str;
           return std::nullopt;

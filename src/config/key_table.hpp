@@ -43,6 +43,9 @@ inline constexpr double kMaxSeconds = 24 * 3600;
 // "0660" -> 0660.
 [[nodiscard]] std::optional<std::string> to_mode(const toml::value& value, unsigned& out);
 
+// A default path or name (paths.hpp) as TOML text: "..." (they hold no quote or backslash).
+[[nodiscard]] std::string toml_default(std::string_view plain);
+
 [[nodiscard]] std::optional<std::string> to_flag(const toml::value& value, bool& out);
 [[nodiscard]] std::optional<std::string> to_text(const toml::value& value, std::string& out);
 

@@ -3,12 +3,15 @@
 #include <array>
 
 #include "config/key_table.hpp"
+#include "config/paths.hpp"
 #include "net/listen.hpp"
 
 namespace domainauth::config::detail {
 namespace {
 
 constexpr std::int64_t kMaxQueueLimit = 10'000'000;
+
+const std::string kDefaultHistory = toml_default(paths().history_file);
 
 const std::array kKeys{
     Key{"store.backend", Type::string, "\"sqlite\"",
@@ -22,7 +25,7 @@ const std::array kKeys{
           else return "must be \"sqlite\", \"postgresql\" or \"none\"";
           return std::nullopt;
         }},
-    Key{"store.sqlite_path", Type::string, "\"/var/lib/domainauth/history.sqlite\"",
+    Key{"store.sqlite_path", Type::string, kDefaultHistory,
         "the SQLite history file; its directory must be writable by daemon.user",
         [](Config& c, const toml::value& v) -> std::optional<std::string> {
           c.store.sqlite_path = v.as_string().str;

@@ -12,12 +12,19 @@
 
 namespace domainauth::setup {
 
-std::string init_config_text(const std::vector<InitKey>& keys, bool request_reports, std::string& error) {
+std::string init_config_text(const std::vector<InitKey>& keys, bool request_reports, const std::string& daemon_user,
+                             std::string& error) {
   ConfigText c;
   c.comment(
       "domainauth.toml written by `domainauth init`.\n"
       "Every key is optional; `domainauth serve --help-config` lists them all.");
   c.blank();
+  if (daemon_user != config::defaults().daemon.user) {
+    c.comment("Started as root, serve becomes this user; it owns the keys.");
+    c.table("daemon");
+    c.set("user", std::string_view(daemon_user));
+    c.blank();
+  }
   c.comment("The milter: Postfix's smtpd_milters points here. It signs mail from internal hosts\n"
             "and authenticated clients and verifies everything else.");
   c.table("milter");
@@ -108,11 +115,23 @@ bool write_config(const std::string& out_dir, const std::string& text, InitResul
   return write_new_file(result.config_path, text, 0640, result.error);
 }
 
+// daemon.user of the configuration already at path (the default when there is none, or it does not load).
+std::string existing_daemon_user(const std::string& path, InitResult& result) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return config::defaults().daemon.user;
+  const auto loaded = config::load_file(path);
+  if (loaded.config) return loaded.config->daemon.user;
+  result.notes.push_back(path + " does not load (" +
+                         (loaded.errors.empty() ? std::string("unknown error") : loaded.errors.front()) +
+                         "): its daemon.user is not known; the files go to the default user " +
+                         config::defaults().daemon.user);
+  return config::defaults().daemon.user;
+}
+
 // Lets daemon.user read what init wrote; what it cannot read goes to result.notes.
 void hand_over(const std::vector<std::pair<std::string, Reader>>& files, InitResult& result) {
-  const std::string user = config::defaults().daemon.user;  // init writes no daemon.user
   for (const auto& [path, reader] : files) {
-    if (auto note = hand_to_daemon_user(path, user, reader); !note.empty()) result.notes.push_back(note);
+    if (auto note = hand_to_daemon_user(path, result.daemon_user, reader); !note.empty()) result.notes.push_back(note);
   }
 }
 
@@ -124,6 +143,7 @@ InitResult run_init(const InitOptions& options) {
   const std::string out_dir = std::filesystem::absolute(options.out_dir, ec).lexically_normal().string();
   // Searchable by all: daemon.user reads domainauth.toml and the key folders in it.
   if (!make_folders(out_dir, 0755, result.error)) return result;
+  result.daemon_user = existing_daemon_user(out_dir + "/domainauth.toml", result);
   std::vector<InitKey> keys;
   std::vector<std::pair<std::string, Reader>> handed = {{out_dir + "/keys", Reader::owner}};
   for (const auto& raw : options.domains) {
@@ -140,7 +160,7 @@ InitResult run_init(const InitOptions& options) {
     keys.insert(keys.end(), dk.keys.begin(), dk.keys.end());
     result.zone += records_for(domain, options, dk.zone);
   }
-  const std::string config_text = init_config_text(keys, options.request_reports, result.error);
+  const std::string config_text = init_config_text(keys, options.request_reports, result.daemon_user, result.error);
   if (!result.error.empty() || !write_config(out_dir, config_text, result)) return result;
   handed.emplace_back(result.config_path, Reader::group);
   hand_over(handed, result);

@@ -9,7 +9,10 @@
 // never overwritten; an existing domainauth.toml that differs is left alone and
 // the new text goes to domainauth.toml.new. The keys (and their folders) are
 // handed to the daemon's user, the configuration to its group, so a reload
-// after the privilege drop can read them. Writes files under the output folder.
+// after the privilege drop can read them: daemon.user of the domainauth.toml
+// already in the output folder (the package's names `domainauth`), which the
+// new configuration names too, else the default. Writes files under the
+// output folder.
 #pragma once
 
 #include <chrono>
@@ -38,8 +41,10 @@ struct InitResult {
   std::string zone;               // every record, zone-file form
   std::string zone_path;
   PostfixLines postfix;
-  // Files daemon.user (the default, config::defaults()) could not read, each
-  // with why (setup/config_file.hpp hand_to_daemon_user); init still succeeded.
+  std::string daemon_user;         // whom the keys and the configuration were handed to
+  // Files daemon_user could not read, each with why (setup/config_file.hpp
+  // hand_to_daemon_user), or why the existing configuration's daemon.user
+  // could not be read; init still succeeded.
   std::vector<std::string> notes;
   std::string error;              // set when init failed
 };
@@ -50,8 +55,9 @@ struct InitResult {
 struct InitKey {
   std::string domain, selector, key_file, algorithm;
 };
+// daemon_user is written as [daemon] user unless it is the default.
 [[nodiscard]] std::string init_config_text(const std::vector<InitKey>& keys, bool request_reports,
-                                           std::string& error);
+                                           const std::string& daemon_user, std::string& error);
 
 // Milter and policy listeners init configures.
 inline constexpr const char* kInitMilterListen = "inet:127.0.0.1:8891";

@@ -1,6 +1,7 @@
 // Zone-file and Postfix text (see records.hpp).
 #include "setup/records.hpp"
 
+#include "config/paths.hpp"
 #include "dkim/signature.hpp"
 
 namespace domainauth::setup {
@@ -86,7 +87,8 @@ PostfixLines postfix_lines(std::string_view milter_listen, std::string_view poli
       "# Without the daemon's policy listener, Postfix can spawn the SPF policy service\n"
       "# itself instead (then use check_policy_service unix:private/domainauth-policy):\n"
       "#domainauth-policy unix -   n       n       -       0       spawn\n"
-      "#  user=nobody argv=/usr/sbin/domainauth policy --config " + std::string(config_path) + "\n";
+      "#  user=" + std::string(config::paths().daemon_user) + " argv=" + std::string(config::paths().program) +
+      " policy --config " + std::string(config_path) + "\n";
   return lines;
 }
 

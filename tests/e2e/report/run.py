@@ -89,12 +89,18 @@ def dry_run(domainauth, config, db, schema, work):
     insert(db, 2, "192.0.2.66", "example.com", "fail", "reject", DAY + 20, fo="1")
     insert(db, 1, "198.51.100.5", "example.org", "fail", "none", DAY + 30)
     insert(db, 4, "192.0.2.1", "example.com", "pass", "none", NEXT_DAY + 5)  # the next day
-    second = aggregate(domainauth, config, *args)
+    second = aggregate(domainauth, config, *args, "--json")
     check(second.returncode == 0, "report: " + second.stderr)
     names = sorted(os.listdir(out))
     expected = ["mx.receiver.test!example.com!%d!%d.xml.gz" % (DAY, DAY + 86399),
                 "mx.receiver.test!example.org!%d!%d.xml.gz" % (DAY, DAY + 86399)]
     check(names == expected, "file names: %s" % names)
+    printed = json.loads(second.stdout)
+    check(printed["ok"] and printed["dry_run"] and printed["written"] == 2 and printed["failed"] == 0,
+          "--json counts: %s" % printed)
+    check(printed["from"] == "2026-09-21" and printed["to"] == "2026-09-21", "--json period: %s" % printed)
+    check(sorted((r["domain"], r["file"]) for r in printed["reports"]) ==
+          list(zip(["example.com", "example.org"], expected)), "--json reports: %s" % printed["reports"])
     for name in names:
         with gzip.open(os.path.join(out, name)) as f:
             root = validate(schema, work, f.read())
@@ -166,9 +172,13 @@ def mailing(domainauth, config, db, schema, work):
             check("agg@thirdparty.test" in first.stderr and "not_authorized" in first.stderr,
                   "unauthorized foreign rua logged: " + first.stderr)
             check("https://example.org/r" in first.stderr, "non-mailto URI logged: " + first.stderr)
-            again = aggregate(domainauth, config, "--period", "2026-09-21", "--dns", dns.spec)
+            again = aggregate(domainauth, config, "--period", "2026-09-21", "--dns", dns.spec, "--json")
             check(again.returncode == 0, "second run: " + again.stderr)
             check(wait_count(capture, 2) == 1, "the second run sends nothing")
+            printed = json.loads(again.stdout)
+            check(printed["ok"] and not printed["dry_run"] and printed["sent"] == 0 and
+                  [(r["domain"], r["sent"], r["already"]) for r in printed["reports"]] == [("example.com", 0, 1)],
+                  "--json of a period already sent: %s" % printed)
         with DnsServer(RECORDS + [AUTHORIZATION]) as dns:
             authorized = aggregate(domainauth, config, "--period", "2026-09-21", "--dns", dns.spec)
             check(authorized.returncode == 0, "authorized: " + authorized.stderr)
@@ -178,8 +188,11 @@ def mailing(domainauth, config, db, schema, work):
             attachment_report(message, schema, work, "example.org", DAY)
             check(wait_count(capture, 3) == 2, "example.com not sent again")
             capture.close()  # relay down
-            down = aggregate(domainauth, config, "--period", "2026-09-22", "--dns", dns.spec)
+            down = aggregate(domainauth, config, "--period", "2026-09-22", "--dns", dns.spec, "--json")
             check(down.returncode == 2, "relay down: exit %d %s" % (down.returncode, down.stderr))
+            printed = json.loads(down.stdout)
+            check(not printed["ok"] and printed["failed"] >= 1 and printed["sent"] == 0,
+                  "--json with the relay down: %s" % printed)
             capture = CaptureServer(RELAY_PORT)
             retried = aggregate(domainauth, config, "--from", "2026-09-21", "--to", "2026-09-22", "--dns", dns.spec)
             check(retried.returncode == 0, "retry: " + retried.stderr)
@@ -241,8 +254,10 @@ def main():
         with open(config, "w") as f:
             f.write('[store]\nsqlite_path = "%s"\n[report]\norg_name = "mx.receiver.test"\n'
                     'email = "dmarc@receiver.test"\nrelay = "127.0.0.1:%d"\n' % (db, RELAY_PORT))
-        usage = aggregate(domainauth, config, "--period", "2026-09-21", "--dry-run")
+        usage = aggregate(domainauth, config, "--period", "2026-09-21", "--dry-run", "--json")
         check(usage.returncode == 1, "--dry-run without --out is a usage error")
+        printed = json.loads(usage.stdout)
+        check(printed["ok"] is False and "--out" in printed["error"], "--json usage error: %s" % printed)
         dry_run(domainauth, config, db, schema, work)
         dry_run_rfc7489(domainauth, config, work)
         mailing(domainauth, config, db, schema, work)

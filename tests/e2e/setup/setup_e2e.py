@@ -62,9 +62,22 @@ def severity(report, finding, subject=None):
 
 def test_init_publish_check(work):
     code, out, err = run("init", "--domain", "example.com", "--domain", "example.jp", "--ip", IP,
-                         "--admin", "postmaster@example.com", "--out", work)
+                         "--admin", "postmaster@example.com", "--out", work, "--json")
     expect(code == 0, "init exits 0: " + err)
     config = os.path.join(work, "domainauth.toml")
+    printed = json.loads(out)
+    expect(printed["ok"] and printed["config"] == config and printed["config_status"] == "written",
+           "init --json names the configuration it wrote: %s" % printed)
+    expect(len(printed["keys_created"]) == 4 and printed["keys_reused"] == [] and printed["daemon_user"] == "nobody",
+           "init --json lists four new keys: %s" % printed["keys_created"])
+    expect(all("not readable by user nobody" in w for w in printed["warnings"]) and printed["warnings"],
+           "init --json warns that nobody cannot read the keys below mkdtemp's 0700: %s" % printed["warnings"])
+    expect(printed["records_file"] == os.path.join(work, "records.zone") and
+           printed["records"] == open(printed["records_file"]).read(), "init --json carries records.zone")
+    expect("smtpd_milters = inet:127.0.0.1:8891" in printed["postfix"]["main_cf"], "init --json: main.cf lines")
+    code, out, err = run("init", "--domain", "bad", "--json")
+    expect(code == 1 and json.loads(out) == {"ok": False, "error": "--domain bad is not a domain name"},
+           "init --json of bad usage: %s" % out)
     records = zone_records(os.path.join(work, "records.zone"))
     expect(len(records) == 9, "init prints 9 records (2 x SPF, 2 DKIM, DMARC; 1 report authorization): %d" % len(records))
     with DnsServer(records + host_records()) as dns:
@@ -90,11 +103,18 @@ def test_rotation(work, config, records, dns):
     os.chmod(work, 0o755)  # mkdtemp's 0700 would hide every key from daemon.user
     for folder in ("keys", "keys/example.com"):  # init gave its folders to the default user (nobody)
         os.chown(os.path.join(work, folder), daemon.pw_uid, daemon.pw_gid)
-    code, out, err = run("keys", "rotate", "--domain", "example.com", "--config", config, "--dns", dns.spec)
-    expect(code == 0 and "._domainkey.example.com." in out, "rotate start prints the new records: " + err)
-    expect("warning" not in err, "rotate hands the new keys over without a warning: " + err)
+    code, out, err = run("keys", "rotate", "--domain", "example.com", "--config", config, "--dns", dns.spec, "--json")
+    printed = json.loads(out)
+    expect(code == 0 and printed["ok"] and printed["step"] == "start" and printed["domain"] == "example.com",
+           "rotate start: %s %s" % (out, err))
+    expect("warning" not in err and printed["warnings"] == [], "rotate hands the new keys over without a warning: " + err)
     state = json.load(open(config + ".rotation.json"))["domains"]["example.com"]
     expect(state["phase"] == "pending" and len(state["keys"]) == 2, "rotation pending with two keys")
+    expect(sorted((k["selector"], k["key_file"]) for k in printed["keys"]) ==
+           sorted((k["new_selector"], k["new_key_file"]) for k in state["keys"]), "rotate --json names the new keys")
+    for key in printed["keys"]:
+        expect(key["name"] == key["selector"] + "._domainkey.example.com" and key["record"].startswith("v=DKIM1;"),
+               "rotate --json record of %s: %s" % (key["selector"], key["record"][:40]))
     for key in state["keys"]:
         st = os.stat(key["new_key_file"])
         expect(st.st_uid == daemon.pw_uid and stat.S_IMODE(st.st_mode) == 0o600,
@@ -105,6 +125,11 @@ def test_rotation(work, config, records, dns):
                "daemon.user can read " + key["new_key_file"])
     code, out, err = run("keys", "rotate", "--domain", "example.com", "--config", config, "--dns", dns.spec)
     expect(code == 3 and "NOT YET" in out, "rotate refuses to switch before the records are published")
+    code, out, err = run("keys", "rotate", "--domain", "example.com", "--config", config, "--dns", dns.spec, "--json")
+    printed = json.loads(out)
+    expect(code == 3 and not printed["ok"] and printed["step"] == "switch" and not printed["switched"] and
+           [r["problem"] for r in printed["records"]] == ["no record", "no record"],
+           "rotate --json before the records are published: %s" % out)
     new_records = []
     for key in state["keys"]:
         txt = os.path.splitext(key["new_key_file"])[0] + ".txt"
@@ -125,8 +150,13 @@ def test_rotation(work, config, records, dns):
         saved = json.load(open(config + ".rotation.json"))
         saved["domains"]["example.com"]["switched"] -= 8 * 86400
         json.dump(saved, open(config + ".rotation.json", "w"))
-        code, out, err = run("keys", "rotate", "--domain", "example.com", "--config", config, "--prune")
-        expect(code == 0 and "Remove these records" in out, "after the grace period the old records are retired")
+        code, out, err = run("keys", "rotate", "--domain", "example.com", "--config", config, "--prune", "--json")
+        printed = json.loads(out)
+        expect(code == 0 and printed["step"] == "retire" and printed["retired"], "the old records are retired: " + out)
+        expect(sorted(printed["remove_records"]) ==
+               sorted(k["old_selector"] + "._domainkey.example.com" for k in state["keys"]) and
+               sorted(printed["deleted"]) == sorted(k["old_key_file"] for k in state["keys"]) and
+               printed["kept"] == [], "rotate --json names the records to remove and the deleted files: " + out)
         expect(not any(os.path.exists(k["old_key_file"]) for k in state["keys"]), "--prune deletes the old key files")
         expect(not os.path.exists(config + ".rotation.json"), "the rotation is finished")
     dns.start()
@@ -215,11 +245,33 @@ def test_arc_key(work, config, records):
                "the published ARC key matches the local one: %s" % arc_errors)
 
 
+def test_migrate_json(work):
+    seed = os.path.join(os.environ["DOMAINAUTH_TESTSUITES"], "..", "seed-setup")
+    out = os.path.join(work, "migrated.toml")
+    code, printed, err = run("migrate", "--opendkim", os.path.join(seed, "opendkim.conf"), "--opendmarc",
+                             os.path.join(seed, "opendmarc.conf"), "--json")
+    printed = json.loads(printed)
+    expect(code == 0 and printed["ok"] and printed["out"] is None and "[sign]" in printed["toml"],
+           "migrate --json without --out carries the configuration: %s" % err)
+    expect(printed["daemon_user"] == "mailnull" and printed["mapped"] and
+           all(set(n) == {"file", "setting", "value", "why"} for n in printed["not_migrated"]),
+           "migrate --json: daemon_user, mapped, not_migrated: %s" % {k: printed[k] for k in printed if k != "toml"})
+    code, printed, err = run("migrate", "--opendkim", os.path.join(seed, "opendkim.conf"), "--out", out, "--json")
+    printed = json.loads(printed)
+    expect(code == 0 and printed["out"] == out and "toml" not in printed and os.path.exists(out),
+           "migrate --json --out writes the file, not the text: %s" % printed)
+    code, printed, err = run("migrate", "--opendkim", os.path.join(seed, "opendkim.conf"), "--out", out, "--json")
+    printed = json.loads(printed)
+    expect(code == 2 and not printed["ok"] and "never overwritten" in printed["error"],
+           "migrate --json refuses to overwrite: %s" % printed)
+
+
 def main():
     work = tempfile.mkdtemp(prefix="domainauth-setup-e2e-")
     config, records = test_init_publish_check(work)
     test_broken_zones(work, config, records)
     test_arc_key(work, config, records)
+    test_migrate_json(work)
     sys.exit(finish())
 
 

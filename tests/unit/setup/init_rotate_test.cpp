@@ -10,6 +10,7 @@
 
 #include "config/config.hpp"
 #include "config/file_access.hpp"
+#include "config/paths.hpp"
 #include "setup/config_file.hpp"
 #include "setup/init.hpp"
 #include "setup/keys.hpp"
@@ -47,6 +48,14 @@ TEST(Records, Rfc1035_3_3_14_StringsOfAtMost255Octets) {
   EXPECT_EQ(split_txt("a\"b")[0], "\"a\\\"b\"");
   EXPECT_EQ(spf_record({}), "v=spf1 mx ~all");
   EXPECT_EQ(dmarc_record("a@example.com"), "v=DMARC1; p=none; rua=mailto:a@example.com");
+}
+
+// The spawned policy service's master.cf line names this build's program and user.
+TEST(Records, PostfixLinesNameThisBuildsProgramAndUser) {
+  const auto lines = postfix_lines("inet:127.0.0.1:8891", "inet:127.0.0.1:10023", "/x/domainauth.toml");
+  const std::string expected = "#  user=" + std::string(config::paths().daemon_user) + " argv=" +
+                               std::string(config::paths().program) + " policy --config /x/domainauth.toml\n";
+  EXPECT_NE(lines.master_cf.find(expected), std::string::npos) << lines.master_cf;
 }
 
 TEST_F(TempDir, InitWritesKeysRecordsAndALoadableConfig) {
@@ -106,6 +115,45 @@ TEST_F(TempDir, InitHandsKeysToTheDaemonUserAndTheConfigurationToItsGroup) {
   EXPECT_EQ(st.st_gid, nobody->gid);
   EXPECT_EQ(st.st_mode & 0777, 0640u);
   EXPECT_FALSE(config::unreadable_reason(r.config_path, *nobody).has_value());
+}
+
+// After the package is installed: its domainauth.toml names daemon.user, whom
+// the keys and the configuration go to and whom the new configuration names.
+TEST_F(TempDir, InitHandsItsFilesToTheExistingConfigurationsUser) {
+  std::string error;
+  const auto daemon = config::find_account("daemon", error);
+  if (::geteuid() != 0 || !daemon) GTEST_SKIP() << "needs root and the user daemon";
+  std::filesystem::create_directories(dir_);
+  ASSERT_TRUE(write_new_file((dir_ / "domainauth.toml").string(), "[daemon]\nuser = \"daemon\"\n", 0644, error))
+      << error;
+  auto r = init();
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  EXPECT_TRUE(r.notes.empty()) << r.notes.front();
+  EXPECT_EQ(r.daemon_user, "daemon");
+  EXPECT_TRUE(r.config_side_file);
+  struct stat st {};
+  for (const auto& path : {r.keys_created.front(), (dir_ / "keys").string(), (dir_ / "keys/example.com").string()}) {
+    ASSERT_EQ(::stat(path.c_str(), &st), 0) << path;
+    EXPECT_EQ(st.st_uid, daemon->uid) << path;
+    EXPECT_EQ(st.st_gid, daemon->gid) << path;
+  }
+  ASSERT_EQ(::stat(r.config_path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_gid, daemon->gid);
+  const auto loaded = config::load_file(r.config_path);
+  ASSERT_TRUE(loaded.config) << loaded.errors.front();
+  EXPECT_EQ(loaded.config->daemon.user, "daemon");
+  EXPECT_EQ(loaded.config->sign.keys.size(), 4u);
+}
+
+TEST_F(TempDir, InitWithAnExistingConfigurationThatDoesNotLoadSaysSo) {
+  std::filesystem::create_directories(dir_);
+  std::string error;
+  ASSERT_TRUE(write_new_file((dir_ / "domainauth.toml").string(), "[daemon\n", 0644, error)) << error;
+  auto r = init();
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  EXPECT_EQ(r.daemon_user, config::defaults().daemon.user);
+  ASSERT_FALSE(r.notes.empty());
+  EXPECT_NE(r.notes.front().find("does not load"), std::string::npos) << r.notes.front();
 }
 
 TEST_F(TempDir, HandingToAUserThatDoesNotExistSaysSo) {
