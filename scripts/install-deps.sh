@@ -24,6 +24,7 @@ test_pkgs=(
   postgresql libxml2-utils
   iproute2 util-linux procps
   lintian adduser systemd man-db groff-base
+  prometheus
 )
 
 bench_pkgs=(

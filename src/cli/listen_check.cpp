@@ -67,6 +67,7 @@ ListenFindings check_listeners(const config::Config& config, const std::optional
     if (auto address = net::ListenAddress::parse(spec, unused)) addresses.emplace_back("milter.listen", *address);
   }
   for (const auto& address : config.policy.listen) addresses.emplace_back("policy.listen", address);
+  for (const auto& address : config.web.listen) addresses.emplace_back("web.listen", address);
   for (const auto& [key, address] : addresses) {
     const auto where = key + ": " + address.to_string() + ": ";
     if (address.kind == net::ListenAddress::Kind::inet) check_inet(io, address, where, out);

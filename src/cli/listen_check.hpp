@@ -1,4 +1,4 @@
-// configtest's check of the milter and policy listen addresses: whether serve
+// configtest's check of the milter, policy and web listen addresses: whether serve
 // could bind them now, without disturbing a daemon that runs. An inet address
 // is bound (SO_REUSEADDR, as the servers do, no listen) and released at once;
 // a unix socket's folder must exist and be writable by daemon.user; an address

@@ -1,7 +1,8 @@
 // `domainauth serve [--config FILE] [--dns HOST[:PORT]]`: the foreground daemon.
 // It serves the milter (default inet:127.0.0.1:8891: verifies everything and
 // signs mail of originators for the domains it has keys for) and the Postfix
-// policy service (default inet:127.0.0.1:10023), on one event loop; signing
+// policy service (default inet:127.0.0.1:10023), and with [web] listen an HTTP
+// listener serving Prometheus metrics at /metrics, on one event loop; signing
 // runs on a small thread pool. SIGTERM/SIGINT: stop accepting, close idle
 // connections (between milter messages or policy requests) at once, let milter
 // messages and policy requests in progress finish (at most kDrainTimeout),
@@ -42,9 +43,12 @@
 #include "milter/server.hpp"
 #include "policy/server.hpp"
 #include "engine/failure_reporter.hpp"
+#include "metrics/exposition.hpp"
+#include "metrics/render.hpp"
 #include "report/submit.hpp"
 #include "store/queued_history.hpp"
 #include "store/retention.hpp"
+#include "web/server.hpp"
 
 namespace domainauth::cli {
 
@@ -97,6 +101,7 @@ class Daemon {
     server_.emplace(io_, *service_, make_limits(config_.policy));
     if (!server_->listen(config_.policy.listen, config_.policy.socket_mode, error)) return fail(error);
     if (!start_milter(error)) return fail(error);
+    if (!start_web(error)) return fail(error);
     if (!config_.daemon.pid_file.empty() && !daemon::write_pid_file(config_.daemon.pid_file, error)) {
       return fail(error);
     }
@@ -109,8 +114,9 @@ class Daemon {
     if (!daemon::drop_privileges(config_.daemon.user, owned, error)) return fail(error);
     server_->start();
     milter_->start();
-    spdlog::info("event=started milter={} signing_keys={} listen={} dns={} user={}", join(milter_names_),
-                 config_.sign.keys.size(), join(server_->bound_names()),
+    if (web_) web_->start();
+    spdlog::info("event=started milter={} signing_keys={} listen={} web={} dns={} user={}", join(milter_names_),
+                 config_.sign.keys.size(), join(server_->bound_names()), join(web_names_),
                  config_.dns.servers.empty() ? "resolv.conf" : join(config_.dns.servers),
                  ::geteuid() == 0 ? "root" : config_.daemon.user);
     tell_service_manager("READY=1");
@@ -118,6 +124,7 @@ class Daemon {
     if (history_) asio::co_spawn(io_, apply_retention(), asio::detached);
     io_.run();
     // Process teardown in order: connections, service (and its resolver), then the loop.
+    web_.reset();
     milter_.reset();
     milter_context_.reset();
     crypto_.join();
@@ -202,6 +209,7 @@ class Daemon {
   // and milter sessions in progress to end.
   asio::awaitable<void> drain() {
     milter_->stop();
+    if (web_) web_->stop();
     bool policy_drained = false;
     server_->drain([&] { policy_drained = true; });
     const auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
@@ -296,6 +304,48 @@ class Daemon {
     return true;
   }
 
+  // [web] listen: the HTTP listener with /metrics; nothing when no address is configured.
+  bool start_web(std::string& error) {
+    if (config_.web.listen.empty()) return true;
+    auto router = std::make_shared<web::Router>(config_.web.token);
+    router->add("/metrics", [this](const web::Request&) {
+      web::Response response;
+      response.content_type = std::string(metrics::kContentType);
+      response.body = metrics::render(metrics::counters(), sample_metrics());
+      return response;
+    });
+    web_.emplace(io_.get_executor(), std::move(router));
+    for (const auto& address : config_.web.listen) {
+      const auto bound = web_->listen(address);
+      if (!bound.ok()) {
+        error = "web " + address.to_string() + ": " + bound.error;
+        return false;
+      }
+      auto name = address.to_string();
+      if (address.kind == net::ListenAddress::Kind::inet && address.port == 0) {
+        name += " (port " + std::to_string(bound.port) + ")";
+      }
+      web_names_.push_back(name);
+    }
+    return true;
+  }
+
+  // What /metrics reads from the servers and queues at scrape time.
+  metrics::Sampled sample_metrics() const {
+    metrics::Sampled sampled;
+    sampled.milter_sessions = milter_ ? milter_->active_sessions() : 0;
+    sampled.policy_sessions = server_ ? server_->connections() : 0;
+    if (history_) {
+      const auto stats = history_->stats();
+      sampled.history = metrics::QueueSample{stats.queued, stats.dropped};
+    }
+    if (failure_reporter_) {
+      const auto stats = failure_reporter_->stats();
+      sampled.failure_reports = metrics::QueueSample{stats.waiting, stats.dropped};
+    }
+    return sampled;
+  }
+
   void reload() {
     auto loaded = load_config(options_.config_path, options_.dns);
     if (!loaded.config) {
@@ -315,6 +365,9 @@ class Daemon {
         loaded.config->milter.max_connections != config_.milter.max_connections) {
       spdlog::warn("event=reload note=\"policy.listen, milter.listen or milter.max_connections changed; restart to "
                    "apply\"");
+    }
+    if (loaded.config->web.listen != config_.web.listen || loaded.config->web.token != config_.web.token) {
+      spdlog::warn("event=reload note=\"web.listen or web.token changed; restart to apply\"");
     }
     if (loaded.config->store.backend != config_.store.backend || loaded.config->store.sqlite_path != config_.store.sqlite_path ||
         loaded.config->store.postgresql != config_.store.postgresql) {
@@ -357,6 +410,8 @@ class Daemon {
   std::shared_ptr<const engine::Context> milter_context_;
   std::optional<milter::Server> milter_;
   std::vector<std::string> milter_names_;
+  std::optional<web::Server> web_;
+  std::vector<std::string> web_names_;
   bool pid_file_written_ = false;
 };
 

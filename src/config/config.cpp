@@ -240,6 +240,7 @@ void for_each_key(F f) {
   for (const auto& key : detail::dmarc_keys()) f(key);
   for (const auto& key : detail::failure_keys()) f(key);
   for (const auto& key : detail::arc_keys()) f(key);
+  for (const auto& key : detail::web_keys()) f(key);
 }
 
 const Key* find_key(std::string_view name) {
@@ -300,6 +301,7 @@ class Loader {
     detail::resolve_signing(config_.sign, sink);
     detail::resolve_dmarc(config_.dmarc, sink);
     detail::resolve_arc(config_.arc, config_.sign.allow_group_readable_keys, sink);
+    detail::resolve_web(config_.web, sink);
   }
 
   LoadResult finish() {

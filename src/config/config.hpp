@@ -201,6 +201,12 @@ struct ArcSettings {
   std::optional<dkim::PrivateKey> key;  // loaded from key_file when seal is on
 };
 
+// [web]: the HTTP listener of `serve` (/metrics). Off with no listen address.
+struct WebSettings {
+  std::vector<net::ListenAddress> listen;
+  std::string token;  // empty: none; then only loopback and unix: addresses are allowed
+};
+
 struct Config {
   DnsSettings dns;
   PolicySettings policy;
@@ -214,6 +220,7 @@ struct Config {
   DmarcSettings dmarc;
   FailureReportSettings failure_reports;
   ArcSettings arc;
+  WebSettings web;
 };
 
 // One declared key, for documentation (`--help`, docs) and for the loader.

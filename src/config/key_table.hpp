@@ -55,6 +55,7 @@ inline constexpr double kMaxSeconds = 24 * 3600;
 [[nodiscard]] std::span<const Key> dmarc_keys();   // dmarc_keys.cpp
 [[nodiscard]] std::span<const Key> failure_keys(); // failure_keys.cpp
 [[nodiscard]] std::span<const Key> arc_keys();     // arc_keys.cpp
+[[nodiscard]] std::span<const Key> web_keys();     // web_keys.cpp
 
 // After every key is applied: reads the OpenDKIM tables and host lists the
 // sign.* keys name and loads every private key (signing.cpp). Each problem is
@@ -67,5 +68,7 @@ void resolve_dmarc(DmarcSettings& settings, const ErrorSink& error);
 // With arc.seal: checks domain, selector and key are set and loads the RSA key
 // (arc_keys.cpp).
 void resolve_arc(ArcSettings& arc, bool allow_group_readable, const ErrorSink& error);
+// Refuses a web.listen address beyond loopback without web.token (web_keys.cpp).
+void resolve_web(const WebSettings& web, const ErrorSink& error);
 
 }  // namespace domainauth::config::detail

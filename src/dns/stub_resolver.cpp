@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "dns/message.hpp"
+#include "metrics/counters.hpp"
 #include "net/asio_address.hpp"
 
 namespace domainauth::dns {
@@ -23,6 +24,18 @@ namespace domainauth::dns {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+metrics::DnsStatus metric_status(Status status) {
+  switch (status) {
+    case Status::answer: return metrics::DnsStatus::answer;
+    case Status::nxdomain: return metrics::DnsStatus::nxdomain;
+    case Status::nodata: return metrics::DnsStatus::nodata;
+    case Status::servfail: return metrics::DnsStatus::servfail;
+    case Status::timeout: return metrics::DnsStatus::timeout;
+  }
+  return metrics::DnsStatus::servfail;
+}
+
 using asio::ip::tcp;
 using asio::ip::udp;
 
@@ -90,6 +103,7 @@ struct StubResolver::State : std::enable_shared_from_this<State> {
     std::optional<Answer> failure;   // a server's SERVFAIL or REFUSED, if no other answer comes
     std::size_t restarts = 0;        // CNAME targets asked for after the server did not
     std::uint32_t ttl_cap = UINT32_MAX;  // the CNAMEs' TTL, once one was followed
+    Clock::time_point started;           // for domainauth_dns_query_duration_seconds
   };
 
   struct Cached {
@@ -167,6 +181,7 @@ void StubResolver::State::start(std::string_view name, RecordType type, Resolver
   const Clock::time_point now = Clock::now();
   if (const auto hit = cache.find(key); hit != cache.end()) {
     if (hit->second.expires > now) {
+      ++metrics::counters().dns_cache_hits;
       deliver(std::move(handler), hit->second.answer);
       return;
     }
@@ -180,6 +195,7 @@ void StubResolver::State::start(std::string_view name, RecordType type, Resolver
   auto lookup = std::make_unique<Lookup>(executor, key, std::move(*question));
   lookup->handlers.push_back(std::move(handler));
   lookup->deadline = now + timeout;
+  lookup->started = now;
   Lookup& started = *lookup;
   lookups.emplace(std::move(key), std::move(lookup));
   send(started);
@@ -450,6 +466,8 @@ void StubResolver::State::close(Channel& channel) {
 
 void StubResolver::State::finish(Lookup& lookup, Answer answer, std::uint32_t ttl) {
   detach(lookup);
+  metrics::counters().dns_query(metric_status(answer.status),
+                                std::chrono::duration<double>(Clock::now() - lookup.started).count());
   if (ttl > 0 && (answer.found() || answer.empty())) store(lookup.key, answer, ttl);
   std::vector<Resolver::Handler> handlers = std::move(lookup.handlers);
   lookups.erase(std::string(lookup.key));  // destroys lookup and its timer

@@ -218,8 +218,9 @@ void FailureReporter::send(OutgoingReport& report) {
 }
 
 FailureReportStats FailureReporter::stats() const {
-  return {queued_.load(), sent_.load(), failed_.load(), rate_limited_.load(), unauthorized_.load(),
-          not_requested_.load(), worker_.stats().dropped};
+  const auto worker = worker_.stats();
+  return {queued_.load(), sent_.load(),           failed_.load(), rate_limited_.load(), unauthorized_.load(),
+          not_requested_.load(), worker.dropped, worker.queued};
 }
 
 }  // namespace domainauth::engine

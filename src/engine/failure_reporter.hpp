@@ -50,6 +50,7 @@ struct FailureReportStats {
   std::uint64_t unauthorized = 0;  // no ruf destination left after verification / size limits
   std::uint64_t not_requested = 0; // DKIM: no usable reporting record, rr= or rp= left the failure out
   std::uint64_t dropped = 0;       // queue full
+  std::size_t waiting = 0;         // in the queue now (and being submitted)
 };
 
 class FailureReporter : public std::enable_shared_from_this<FailureReporter> {

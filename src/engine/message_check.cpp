@@ -26,6 +26,7 @@
 #include "engine/history_row.hpp"
 #include "engine/pending.hpp"
 #include "mail/lexical.hpp"
+#include "metrics/counters.hpp"
 #include "spf/spf.hpp"
 #include "text/ascii.hpp"
 
@@ -126,6 +127,7 @@ struct MessageCheck::State {
   std::optional<arc::Validator> arc;  // only when the message carries ARC fields
   std::optional<arc::Sealer> sealer;  // arc.seal: the ARC set added to verified mail
   std::vector<std::string> signing_keys;  // "d=/s=" for the log
+  std::vector<metrics::Algorithm> signing_algorithms;  // one per request, for /metrics
   std::string note;
   // Why an originator's mail that is not signed is not judged either (the
   // DMARC client skip reason), or empty.
@@ -151,6 +153,8 @@ MessageCheck::MessageCheck(std::shared_ptr<const Context> context, const asio::a
 
 MessageCheck::~MessageCheck() = default;
 
+bool MessageCheck::signing() const { return state_->signer.has_value(); }
+
 void MessageCheck::set_queue_id(std::string id) { state_->envelope.queue_id = std::move(id); }
 
 void MessageCheck::header(mail::HeaderField field) { state_->headers.add(std::move(field)); }
@@ -165,7 +169,12 @@ void MessageCheck::end_of_headers() {
   auto plan = plan_signing(c.sign, m.origin, m.from().address);
   m.note = plan.note;
   if (!plan.requests.empty()) {
-    for (const auto& r : plan.requests) m.signing_keys.push_back(r.domain + "/" + r.selector);
+    for (const auto& r : plan.requests) {
+      m.signing_keys.push_back(r.domain + "/" + r.selector);
+      if (const auto a = metrics::algorithm_from_name(dkim::to_string(r.key.algorithm()))) {
+        m.signing_algorithms.push_back(*a);
+      }
+    }
     m.signer.emplace(std::move(plan.requests), m.headers.fields());
     return;
   }
@@ -278,6 +287,28 @@ void report_failure(const Context& context, const asio::any_io_executor& executo
   if (dkim) reporter->consider_signatures(executor, context.resolver, message, now);
 }
 
+// /metrics: each method's results, as Authentication-Results reports them
+// (dkim: one per signature, policy for those beyond verify.max_signatures).
+void count_results(const Results& r) {
+  auto& counters = metrics::counters();
+  using metrics::Method;
+  if (r.spf) counters.result(Method::spf, spf::to_string(r.spf->result));
+  if (!r.dkim_error.empty()) {
+    counters.result(Method::dkim, metrics::Result::permerror);
+  } else if (r.dkim.empty()) {
+    counters.result(Method::dkim, metrics::Result::none);
+  }
+  for (const auto& signature : r.dkim) {
+    if (signature.checked) {
+      counters.result(Method::dkim, dkim::to_string(signature.result));
+    } else {
+      counters.result(Method::dkim, metrics::Result::policy);
+    }
+  }
+  if (r.dmarc) counters.result(Method::dmarc, dmarc::to_string(r.dmarc->result));
+  if (r.arc) counters.result(Method::arc, arc::to_string(r.arc->status));
+}
+
 }  // namespace
 
 asio::awaitable<Conclusion> MessageCheck::conclude() {
@@ -293,6 +324,7 @@ asio::awaitable<Conclusion> MessageCheck::conclude() {
       if (!output.error.empty()) throw std::runtime_error("signing failed: " + output.error);
       out.added.push_back(field_of(output.field));
     }
+    for (const auto algorithm : m.signing_algorithms) metrics::counters().signature(algorithm);
     out.outcome = "role=sign signed=" + join(m.signing_keys);
     co_return out;
   }
@@ -331,6 +363,7 @@ asio::awaitable<Conclusion> MessageCheck::conclude() {
     auto dmarc_message = dmarc_input(r, m.from().author);
     r.dmarc = co_await dmarc::evaluate(*m.resolver, m.dmarc_options, std::move(dmarc_message));
   }
+  count_results(r);
   out.outcome = "role=verify " + summary(r);
   if (ignored) out.outcome += " dmarc_skipped=ignore-mail-from";
   if (!m.note.empty()) out.outcome += " note=" + m.note;

@@ -81,6 +81,8 @@ class MessageCheck {
   // False once nothing needs the body: it may be skipped.
   [[nodiscard]] bool wants_body() const;
   void body(std::string_view chunk);
+  // True once end_of_headers() chose to sign (the message's direction).
+  [[nodiscard]] bool signing() const;
   // Call once, after end_of_headers() and the body.
   [[nodiscard]] asio::awaitable<Conclusion> conclude();
 

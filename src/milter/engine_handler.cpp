@@ -10,10 +10,12 @@
 #include <spdlog/spdlog.h>
 
 #include <asio/this_coro.hpp>
+#include <chrono>
 #include <optional>
 #include <stdexcept>
 
 #include "engine/message_check.hpp"
+#include "metrics/counters.hpp"
 
 namespace domainauth::milter {
 namespace {
@@ -87,14 +89,17 @@ class EngineHandler final : public MessageHandler {
   }
 
   asio::awaitable<EndOfMessageResult> on_end_of_message() override {
+    const auto started = std::chrono::steady_clock::now();
     EndOfMessageResult result;
     std::string outcome;
+    auto action = metrics::Action::accept;
     if (failure_.empty()) {
       try {
         check().set_queue_id(std::string(session_.macros.get("i").value_or("")));
         const auto conclusion = co_await check().conclude();
         outcome = conclusion.outcome;
         result = translate(conclusion);
+        action = metric_action(conclusion.verdict);
       } catch (const std::exception& e) {
         failure_ = e.what();
       }
@@ -102,8 +107,11 @@ class EngineHandler final : public MessageHandler {
     if (!failure_.empty()) {
       const bool tempfail = config().milter.on_internal_error == config::FailureAction::tempfail;
       result = {{}, tempfail ? to_reply(engine::internal_error_reply()) : Reply::continue_()};
+      action = tempfail ? metrics::Action::tempfail : metrics::Action::accept;
       outcome += " error=\"" + failure_ + "\"";
     }
+    metrics::counters().message(check_ && check_->signing() ? metrics::Direction::sign : metrics::Direction::verify,
+                                action, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     log(outcome, result.reply);
     check_.reset();
     failure_.clear();
@@ -131,6 +139,16 @@ class EngineHandler final : public MessageHandler {
     } catch (const std::exception& e) {
       failure_ = e.what();
     }
+  }
+
+  static metrics::Action metric_action(engine::Verdict verdict) {
+    switch (verdict) {
+      case engine::Verdict::accept: return metrics::Action::accept;
+      case engine::Verdict::reject: return metrics::Action::reject;
+      case engine::Verdict::tempfail: return metrics::Action::tempfail;
+      case engine::Verdict::quarantine: return metrics::Action::quarantine;
+    }
+    return metrics::Action::tempfail;
   }
 
   // The conclusion as milter modifications (deletions, quarantine, then the new

@@ -135,6 +135,14 @@ IpAddress IpAddress::unmapped() const {
   return v4({bytes_[12], bytes_[13], bytes_[14], bytes_[15]});
 }
 
+bool IpAddress::is_loopback() const {
+  const IpAddress plain = unmapped();
+  if (plain.is_v4()) return plain.bytes_[0] == 127;
+  for (std::size_t i = 0; i < 15; ++i)
+    if (plain.bytes_[i] != 0) return false;
+  return plain.bytes_[15] == 1;
+}
+
 std::string IpAddress::to_string() const {
   char buf[64];
   if (is_v4()) {

@@ -29,6 +29,8 @@ class IpAddress {
   [[nodiscard]] Family family() const { return family_; }
   [[nodiscard]] bool is_v4() const { return family_ == Family::v4; }
   [[nodiscard]] bool is_v6() const { return family_ == Family::v6; }
+  // 127.0.0.0/8, ::1, or ::ffff:127.0.0.0/104 (RFC 6890).
+  [[nodiscard]] bool is_loopback() const;
   // IPv4 uses the first 4 bytes.
   [[nodiscard]] const std::array<std::uint8_t, 16>& bytes() const { return bytes_; }
   [[nodiscard]] std::size_t size() const { return is_v4() ? 4 : 16; }

@@ -15,6 +15,15 @@ TEST(IpAddress, ParsesAndPrintsIpv4) {
   EXPECT_EQ(ip->reverse_name(), "10.2.0.192.in-addr.arpa");
 }
 
+TEST(IpAddress, LoopbackIsRfc6890sBlocks) {
+  for (const char* text : {"127.0.0.1", "127.255.0.9", "::1", "::ffff:127.0.0.1"}) {
+    EXPECT_TRUE(IpAddress::parse(text)->is_loopback()) << text;
+  }
+  for (const char* text : {"128.0.0.1", "0.0.0.0", "::", "::2", "1::1", "::ffff:10.0.0.1", "192.0.2.127"}) {
+    EXPECT_FALSE(IpAddress::parse(text)->is_loopback()) << text;
+  }
+}
+
 TEST(IpAddress, RejectsMalformedIpv4) {
   for (const char* bad : {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1..2.3", "1.2.3.4.", "a.b.c.d", " 1.2.3.4"})
     EXPECT_FALSE(IpAddress::parse(bad)) << bad;

@@ -1,0 +1,31 @@
+// /metrics: every family domainauth exports (README "Metrics" lists them), from
+// the event loop's counters and the values sampled from their owners at scrape
+// time (sessions open, the history and failure report queues, whose worker
+// threads keep their own counts).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "metrics/counters.hpp"
+
+namespace domainauth::metrics {
+
+struct QueueSample {
+  std::size_t depth = 0;     // waiting now
+  std::uint64_t dropped = 0; // lost since start
+};
+
+struct Sampled {
+  std::size_t milter_sessions = 0;
+  std::size_t policy_sessions = 0;
+  std::optional<QueueSample> history;          // none: no history configured
+  std::optional<QueueSample> failure_reports;  // none: failure reports off
+};
+
+// The text exposition (exposition.hpp's format) of all of them.
+[[nodiscard]] std::string render(const Counters& counters, const Sampled& sampled);
+
+}  // namespace domainauth::metrics

@@ -1,0 +1,142 @@
+// The web listener's sockets (server.hpp): accept loops and one coroutine per
+// connection, all on the event loop's thread.
+#include "web/server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/generic/stream_protocol.hpp>
+#include <asio/read_until.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+namespace domainauth::web {
+
+using Socket = asio::generic::stream_protocol::socket;
+
+constexpr auto kRefusalLogInterval = std::chrono::seconds(1);
+constexpr auto kAcceptErrorPause = std::chrono::milliseconds(100);
+
+struct Server::Shared {
+  std::shared_ptr<const Router> router;
+  ServerOptions options;
+  std::size_t connections = 0;
+  std::uint64_t refused = 0;  // since the last log line
+  std::chrono::steady_clock::time_point refusal_logged{};
+};
+
+namespace {
+
+// Reads one request head, answers it, closes. The timer closes the socket when
+// the client is too slow, which ends the read or write with an error.
+asio::awaitable<void> serve(Socket socket, std::shared_ptr<Server::Shared> shared) {
+  ++shared->connections;
+  struct Release {
+    Server::Shared& shared;
+    ~Release() { --shared.connections; }
+  } release{*shared};
+  asio::steady_timer deadline(socket.get_executor());
+  deadline.expires_after(shared->options.timeout);
+  deadline.async_wait([&socket](const asio::error_code& ec) {
+    if (ec) return;  // cancelled: the connection ended first
+    asio::error_code ignored;
+    socket.close(ignored);
+  });
+  std::string buffer;
+  asio::error_code ec;
+  const std::size_t head = co_await asio::async_read_until(socket, asio::dynamic_buffer(buffer, kMaxRequestHead),
+                                                           "\r\n\r\n", asio::redirect_error(asio::use_awaitable, ec));
+  Response response;
+  if (ec == asio::error::not_found) {  // the buffer filled without an empty line
+    response = error_response(431, "request head over " + std::to_string(kMaxRequestHead) + " octets");
+  } else if (ec) {
+    spdlog::debug("web: event=request_unread detail=\"{}\"", ec.message());
+    co_return;
+  } else {
+    const Parsed parsed = parse_request(std::string_view(buffer).substr(0, head));
+    response = shared->router->answer(parsed);
+    if (parsed.request) {
+      spdlog::debug("web: event=request method={} path={} status={}", parsed.request->method, parsed.request->path,
+                    response.status);
+    }
+  }
+  const std::string out = serialize(response);
+  co_await asio::async_write(socket, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
+  socket.shutdown(Socket::shutdown_both, ec);
+  socket.close(ec);
+  deadline.cancel();
+}
+
+void refuse(Socket& socket, Server::Shared& shared) {
+  ++shared.refused;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - shared.refusal_logged >= kRefusalLogInterval) {
+    spdlog::warn("web: event=connection_refused limit={} refused={} action=close", shared.options.max_connections,
+                 shared.refused);
+    shared.refused = 0;
+    shared.refusal_logged = now;
+  }
+  asio::error_code ec;
+  socket.close(ec);
+}
+
+template <typename Listener>
+asio::awaitable<void> accept_loop(std::shared_ptr<Listener> listener, std::shared_ptr<Server::Shared> shared) {
+  const auto executor = listener->acceptor.get_executor();
+  while (listener->acceptor.is_open()) {
+    asio::error_code ec;
+    Socket socket = co_await listener->acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::operation_aborted || !listener->acceptor.is_open()) break;
+    if (ec) {  // out of descriptors and the like: say so, breathe, go on
+      spdlog::error("web: event=accept_error detail=\"{}\"", ec.message());
+      asio::steady_timer pause(executor, kAcceptErrorPause);
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    if (shared->connections >= shared->options.max_connections) {
+      refuse(socket, *shared);
+      continue;
+    }
+    asio::co_spawn(executor, serve(std::move(socket), shared), asio::detached);
+  }
+}
+
+}  // namespace
+
+Server::Server(asio::any_io_executor executor, std::shared_ptr<const Router> router, ServerOptions options)
+    : executor_(std::move(executor)), shared_(std::make_shared<Shared>()) {
+  shared_->router = std::move(router);
+  shared_->options = options;
+}
+
+Server::~Server() { stop(); }
+
+milter::ListenResult Server::listen(const net::ListenAddress& address) {
+  auto listener = std::make_shared<Listener>(Listener{milter::Acceptor(executor_), {}});
+  auto result = milter::open_listener(listener->acceptor, address, milter::UnixSocketOptions{}, listener->unix_file);
+  if (result.ok()) {
+    listeners_.push_back(std::move(listener));
+  } else {
+    listener->unix_file.remove();
+  }
+  return result;
+}
+
+void Server::start() {
+  for (const auto& listener : listeners_) asio::co_spawn(executor_, accept_loop(listener, shared_), asio::detached);
+}
+
+void Server::stop() {
+  for (const auto& listener : listeners_) {
+    asio::error_code ec;
+    listener->acceptor.close(ec);
+    listener->unix_file.remove();
+  }
+}
+
+std::size_t Server::connections() const { return shared_->connections; }
+
+}  // namespace domainauth::web
