@@ -29,7 +29,8 @@ simple/simple) with their paths rewritten to this test's folder:
   (j) DKIM failure reports (failure_reports.dkim, RFC 6651, OpenDKIM SendReports): a
       dkimpy signature with r=y whose body was changed on the way gets dkim=fail, and
       the report (Auth-Failure: bodyhash) reaches the relay from dkim_sent_by
-      (ReportAddress) to the ra= of the signing domain's _report._domainkey record;
+      (ReportAddress) to the ra= of the signing domain's _report._domainkey record and
+      to dkim_bcc (ReportBccAddress);
       the same breakage without r=y sends none.
   (k, l) ARC sealing ([arc] seal, RFC 8617): inbound mail leaves with an ARC set (i=1,
       cv=none, our Authentication-Results in the AAR) that dkimpy validates; a message
@@ -136,6 +137,7 @@ relay = "127.0.0.1:{relay}"
 enabled = true
 sent_by = "DMARC failures <{reports_from}>"
 bcc = ["{bcc}"]
+dkim_bcc = ["{bcc}"]
 dkim = true
 dkim_sent_by = "DKIM failures <{dkim_reports_from}>"
 [arc]
