@@ -22,7 +22,7 @@ test_pkgs=(
   opendkim opendkim-tools
   dbconfig-no-thanks opendmarc
   postgresql libxml2-utils
-  iproute2 util-linux procps
+  iproute2 util-linux procps acl
   lintian adduser systemd man-db groff-base
   prometheus
 )

@@ -67,14 +67,18 @@ bool drop_privileges(const std::string& user, const std::vector<std::string>& ow
       return false;
     }
   }
-  if (::setgroups(account->groups.size(), account->groups.data()) != 0 || ::setgid(account->gid) != 0 ||
-      ::setuid(account->uid) != 0) {
-    error = "cannot become " + user + ": " + errno_text();
+  return become_user(*account, error);
+}
+
+bool become_user(const config::Account& account, std::string& error) {
+  if (::setgroups(account.groups.size(), account.groups.data()) != 0 || ::setgid(account.gid) != 0 ||
+      ::setuid(account.uid) != 0) {
+    error = "cannot become " + account.name + ": " + errno_text();
     return false;
   }
   // setuid from root drops the saved id too; make sure there is no way back.
   if (::setuid(0) == 0) {
-    error = "could regain root after becoming " + user;
+    error = "could regain root after becoming " + account.name;
     return false;
   }
   return true;

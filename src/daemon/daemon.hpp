@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "config/file_access.hpp"
 
 namespace domainauth::daemon {
 
@@ -21,6 +22,10 @@ void setup_logging(config::LogTarget target, config::LogLevel level, const std::
 // Does nothing when not root or user is empty. False with a message on failure.
 [[nodiscard]] bool drop_privileges(const std::string& user, const std::vector<std::string>& owned_paths,
                                    std::string& error);
+
+// Becomes account for good: its groups, gid, then uid (needs root); checks that
+// root cannot be regained. False with a message on failure.
+[[nodiscard]] bool become_user(const config::Account& account, std::string& error);
 
 // Writes this process id to path (replacing the file). False with a message
 // naming the file and the OS error on failure.
