@@ -1,10 +1,15 @@
 // `domainauth configtest [--config FILE] [--dns HOST[:PORT]] [--json]`: checks a
 // configuration the way serve loads it (tables and keys included) and warns about
-// each file daemon.user could not read, and checks that the listen addresses
+// each file daemon.user could not read (as root: opened as that user, so ACLs
+// count; otherwise judged from permission bits), and checks that the listen addresses
 // can be bound (listen_check.hpp), without serving. `serve --check` is the
 // same. Reads the configuration and the files it names (administrator input).
 #include "cli/configtest.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -13,6 +18,7 @@
 #include "cli/common.hpp"
 #include "cli/listen_check.hpp"
 #include "config/file_access.hpp"
+#include "daemon/read_as.hpp"
 
 namespace domainauth::cli {
 
@@ -21,7 +27,26 @@ std::vector<std::string> access_warnings(const config::Config& config, const std
   std::string error;
   const auto account = config::find_account(config.daemon.user, error);
   if (!account) return {"daemon.user: " + error + "; serve started as root cannot drop privileges to it"};
-  return config::unreadable_files(config, config_path, *account);
+  if (::geteuid() != 0) return config::unreadable_files(config, config_path, *account);
+  // Root: the kernel decides as the user (ACLs included); the bits only explain.
+  const auto files = config::files_read(config, config_path);
+  const auto codes = daemon::open_errors_as(*account, files, error);
+  if (!codes) {
+    auto lines = config::unreadable_files(config, config_path, *account);
+    lines.insert(lines.begin(), "daemon.user: cannot open the files as user " + account->name + " (" + error +
+                                    "); judged from their permission bits instead");
+    return lines;
+  }
+  std::vector<std::string> lines;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    if ((*codes)[i] == 0) continue;
+    std::string reason = std::strerror((*codes)[i]);
+    if ((*codes)[i] == EACCES) {
+      if (auto bits = config::unreadable_reason(files[i], *account)) reason += " (" + *bits + ")";
+    }
+    lines.push_back(config::unreadable_line(files[i], *account, reason));
+  }
+  return lines;
 }
 
 int run_configtest(const std::string& config_path, const std::string& dns, bool json, const std::string& command) {
@@ -63,8 +88,8 @@ void add_configtest_command(CLI::App& app, int& status) {
   auto* command = app.add_subcommand(
       "configtest",
       "Check a configuration as serve would load it (tables and signing keys included) without serving: each "
-      "error as file:line: key: message, a warning for each file daemon.user could not read (a SIGHUP reload "
-      "would fail on it); the listen addresses must be bindable (a unix socket's folder writable by daemon.user; "
+      "error as file:line: key: message, a warning for each file daemon.user could not read (as root: opened as that user; a SIGHUP "
+      "reload would fail on it); the listen addresses must be bindable (a unix socket's folder writable by daemon.user; "
       "an address in use is a warning: a running daemon holds its own); exit 1 on errors. The same as serve --check.");
   command->add_option("--config", args->config_path, "configuration file (TOML); none: the embedded defaults")
       ->check(CLI::ExistingFile);

@@ -10,7 +10,10 @@
 namespace domainauth::cli {
 
 // One line per file daemon.user could not read after the privilege drop (a SIGHUP
-// reload would fail on it), and one when daemon.user does not exist.
+// reload would fail on it), and one when daemon.user does not exist. As root a
+// child process opens the files as daemon.user (daemon/read_as.hpp), so ACLs and
+// groups count; otherwise, or when that fails (one more line), the permission
+// bits decide (config/file_access.hpp).
 [[nodiscard]] std::vector<std::string> access_warnings(const config::Config& config,
                                                        const std::string& config_path);
 

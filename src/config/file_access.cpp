@@ -146,14 +146,16 @@ std::vector<std::string> files_read(const Config& config, const std::string& con
   return files;
 }
 
+std::string unreadable_line(const std::string& file, const Account& account, const std::string& reason) {
+  return file + ": not readable by user " + account.name + " (uid " + std::to_string(account.uid) + "): " + reason +
+         "; a reload after the privilege drop would fail";
+}
+
 std::vector<std::string> unreadable_files(const Config& config, const std::string& config_path,
                                           const Account& account) {
   std::vector<std::string> lines;
   for (const auto& file : files_read(config, config_path)) {
-    if (auto reason = unreadable_reason(file, account)) {
-      lines.push_back(file + ": not readable by user " + account.name + " (uid " + std::to_string(account.uid) +
-                      "): " + *reason + "; a reload after the privilege drop would fail");
-    }
+    if (auto reason = unreadable_reason(file, account)) lines.push_back(unreadable_line(file, account, *reason));
   }
   return lines;
 }

@@ -4,8 +4,10 @@
 // that user, so a file only root can read makes the reload fail. These checks
 // say so at `serve --check` and at start instead. Permission bits only (owner,
 // group incl. supplementary groups, other; search permission on every folder
-// above); ACLs and mandatory access control are not looked at. Reads the
-// password and group databases and file metadata.
+// above); ACLs and mandatory access control are not looked at: as root,
+// configtest and serve ask the kernel as the user instead (daemon/read_as.hpp)
+// and use these checks to explain a refusal. Reads the password and group
+// databases and file metadata.
 #pragma once
 
 #include <sys/types.h>
@@ -44,8 +46,12 @@ struct Account {
 // and, in rfc7489_psl mode, the public suffix list.
 [[nodiscard]] std::vector<std::string> files_read(const Config& config, const std::string& config_path);
 
-// One line per file of files_read() account cannot read: "FILE: not readable
-// by user U (uid N): REASON; a reload after the privilege drop would fail".
+// "FILE: not readable by user U (uid N): REASON; a reload after the privilege
+// drop would fail".
+[[nodiscard]] std::string unreadable_line(const std::string& file, const Account& account, const std::string& reason);
+
+// One unreadable_line() per file of files_read() account cannot read, judged
+// from the permission bits (unreadable_reason()).
 [[nodiscard]] std::vector<std::string> unreadable_files(const Config& config, const std::string& config_path,
                                                         const Account& account);
 
