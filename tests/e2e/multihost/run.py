@@ -4,7 +4,8 @@ Two `domainauth serve` instances (two MX hosts: different milter ports, the same
 [store] postgresql) each verify messages from their own client address (the
 scripted milter client, DNS from tests/e2e/lib/dnsserver.py). Then:
   (a) the shared history holds every message of both hosts, with distinct row ids;
-  (b) `domainauth report aggregate` started twice at the same moment, for several
+  (b) `domainauth report aggregate` started twice at the same moment (a relay that
+      greets late, so the runs overlap), for several
       rounds (the record of sent reports cleared between rounds, so each round
       races for the same period afresh): each rua= destination gets the period
       exactly once per round (a loopback SMTP capture as [report] relay), one run
@@ -45,6 +46,15 @@ RECORDS = [
     ("_dmarc.sender.test", "TXT", "v=DMARC1; p=none; rua=mailto:dmarc@sender.test,mailto:agg@sender.test"),
 ]
 NS = {"d": "urn:ietf:params:xml:ns:dmarc-2.0"}
+
+
+class SlowRelay(CaptureServer):
+    """Greets 0.3 s late: a run sending a period is still at it when the other one
+    starts, so without the lock both would send."""
+
+    def _session(self, conn):
+        time.sleep(0.3)
+        super()._session(conn)
 
 
 def write_config(path, dns_spec, conninfo, milter_port, name):
@@ -176,7 +186,7 @@ def main():
             PostgreSQL(PG_PORT) as pg, DnsServer(RECORDS) as dns:
         day = time.strftime("%Y-%m-%d", time.gmtime())
         configs, daemons = [], []
-        capture = CaptureServer(RELAY_PORT)
+        capture = SlowRelay(RELAY_PORT)
         try:
             for i, (port, _, _) in enumerate(HOSTS):
                 config = os.path.join(work, "mx%d.toml" % i)
