@@ -48,9 +48,11 @@ asio::awaitable<Destinations> aggregate_destinations(dns::Resolver& resolver, co
   co_return out;
 }
 
-SendOutcome send_aggregate(store::Database& db, const Relay& relay, AggregateMail mail,
-                           const std::vector<MailDestination>& destinations, bool force) {
-  SendOutcome out;
+namespace {
+
+// send_aggregate under the lock: the destinations not yet recorded, the mail, the records.
+void send_pending(store::Database& db, const Relay& relay, AggregateMail& mail,
+                  const std::vector<MailDestination>& destinations, bool force, SendOutcome& out) {
   std::vector<const MailDestination*> pending;
   for (const auto& d : destinations) {
     bool sent = false;
@@ -89,6 +91,24 @@ SendOutcome send_aggregate(store::Database& db, const Relay& relay, AggregateMai
     } else {
       ++out.sent;
     }
+  }
+}
+
+}  // namespace
+
+SendOutcome send_aggregate(store::Database& db, const Relay& relay, AggregateMail mail,
+                           const std::vector<MailDestination>& destinations, bool force) {
+  SendOutcome out;
+  const auto lock = "report " + mail.policy_domain + " " + std::to_string(mail.begin);
+  const auto error = store::locked_transaction(db, lock, [&]() -> std::optional<std::string> {
+    send_pending(db, relay, mail, destinations, force, out);
+    return std::nullopt;
+  });
+  if (error && out.sent == 0) {
+    out.failed = static_cast<int>(destinations.size()) - out.already;
+    out.notes.push_back("history: " + *error);
+  } else if (error) {
+    out.notes.push_back("history: " + *error + "; what was sent may be sent again by a later run");
   }
   return out;
 }

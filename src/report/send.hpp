@@ -40,6 +40,9 @@ struct SendOutcome {
 // destination not yet recorded as sent for (policy domain, period begin), or to
 // all when force; records each one that the relay accepted. A destination
 // whose !size limit the message exceeds is left out (RFC 7489 7.2.1.1).
+// All of it in one store::locked_transaction named after (policy domain,
+// period begin): of two runs at once, on one host or several sharing a
+// PostgreSQL history, one sends and the other then finds the records.
 // Blocking (SMTP): not for the event loop.
 [[nodiscard]] SendOutcome send_aggregate(store::Database& db, const Relay& relay, AggregateMail mail,
                                          const std::vector<MailDestination>& destinations, bool force);

@@ -38,6 +38,12 @@ class Database {
       const std::function<std::optional<std::string>()>& body) {
     return body();
   }
+  // Starts a transaction that holds the lock named name until it ends (COMMIT,
+  // ROLLBACK, or the connection closing when the process dies), so that of
+  // several connections taking the same name at once, one waits for the other.
+  // PostgreSQL: BEGIN and pg_advisory_xact_lock on a hash of name (other names
+  // do not wait); SQLite: BEGIN IMMEDIATE, the write lock of the whole file.
+  [[nodiscard]] virtual std::optional<std::string> begin_locked(std::string_view name) = 0;
 };
 
 // nullptr with why when the database cannot be opened.
@@ -58,6 +64,11 @@ struct Migration {
 [[nodiscard]] std::optional<std::string> migrate(Database& db);
 // The version recorded in schema_version (0 for an empty database).
 [[nodiscard]] std::optional<int> schema_version(Database& db, std::string& why);
+
+// Runs body in a transaction begun by Database::begin_locked(name), then
+// COMMIT; ROLLBACK when body or COMMIT fails. nullopt on success.
+[[nodiscard]] std::optional<std::string> locked_transaction(Database& db, std::string_view name,
+                                                            const std::function<std::optional<std::string>()>& body);
 
 // Stores rows in one transaction; nullopt on success.
 [[nodiscard]] std::optional<std::string> insert_rows(Database& db, std::span<const Row> rows);

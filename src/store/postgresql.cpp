@@ -2,6 +2,9 @@
 // one history. Reads untrusted input only from the database server.
 #include <libpq-fe.h>
 
+#include <cstdint>
+#include <string>
+
 #include "store/database.hpp"
 
 namespace domainauth::store {
@@ -10,6 +13,17 @@ namespace {
 // pg_advisory_lock key of schema migrations ("dmauth" in ASCII): any constant
 // all domainauth hosts share and no other application of the database uses.
 constexpr std::string_view kMigrationLock = "110420949300328";
+// First key of the two-key pg_advisory_xact_lock of begin_locked ("dmar"); the
+// two-key space is apart from the one-key space of kMigrationLock.
+constexpr std::string_view kNamedLockClass = "1684890994";
+
+// The second key: FNV-1a of name, the same on every host. Two names with one
+// hash only wait for each other.
+std::string lock_key(std::string_view name) {
+  std::uint32_t hash = 2166136261U;
+  for (const char c : name) hash = (hash ^ static_cast<unsigned char>(c)) * 16777619U;
+  return std::to_string(static_cast<std::int32_t>(hash));
+}
 
 class Postgresql final : public Database {
  public:
@@ -52,6 +66,18 @@ class Postgresql final : public Database {
     auto result = body();
     if (auto error = execute("SELECT pg_advisory_unlock($1::bigint)", key, nullptr); error && !result) result = error;
     return result;
+  }
+
+  // Waits for a connection holding the same name; PostgreSQL releases the
+  // lock at COMMIT or ROLLBACK, and when a dead client's connection closes.
+  std::optional<std::string> begin_locked(std::string_view name) override {
+    if (auto error = exec("BEGIN")) return error;
+    const Value keys[] = {std::string(kNamedLockClass), lock_key(name)};
+    if (auto error = execute("SELECT pg_advisory_xact_lock($1::integer, $2::integer)", keys, nullptr)) {
+      (void)exec("ROLLBACK");
+      return error;
+    }
+    return std::nullopt;
   }
 
  private:

@@ -143,8 +143,10 @@ std::string new_id() {
   return id;
 }
 
-std::optional<std::string> in_transaction(Database& db, const std::function<std::optional<std::string>()>& body) {
-  if (auto error = db.exec("BEGIN")) return error;
+namespace {
+
+// body, then COMMIT, in the transaction the caller began; ROLLBACK when either fails.
+std::optional<std::string> finish_transaction(Database& db, const std::function<std::optional<std::string>()>& body) {
   if (auto error = body()) {
     (void)db.exec("ROLLBACK");
     return error;
@@ -154,6 +156,19 @@ std::optional<std::string> in_transaction(Database& db, const std::function<std:
     return error;
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> in_transaction(Database& db, const std::function<std::optional<std::string>()>& body) {
+  if (auto error = db.exec("BEGIN")) return error;
+  return finish_transaction(db, body);
+}
+
+std::optional<std::string> locked_transaction(Database& db, std::string_view name,
+                                              const std::function<std::optional<std::string>()>& body) {
+  if (auto error = db.begin_locked(name)) return error;
+  return finish_transaction(db, body);
 }
 
 std::pair<std::int64_t, std::int64_t> reporting_window(std::int64_t time) {

@@ -27,6 +27,10 @@ class Sqlite final : public Database {
     return result;
   }
 
+  // One file on one host: the write lock serves every name. Another process
+  // holding it is waited for up to kBusyTimeoutMs, then this fails.
+  std::optional<std::string> begin_locked(std::string_view) override { return exec("BEGIN IMMEDIATE"); }
+
  private:
   std::optional<std::string> run(sqlite3_stmt* stmt, std::span<const Value> params, std::vector<ResultRow>* rows) {
     for (std::size_t i = 0; i < params.size(); ++i) {
