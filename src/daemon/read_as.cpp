@@ -29,11 +29,11 @@ bool write_all(int fd, const char* data, std::size_t size) {
 // The child's side: never returns.
 [[noreturn]] void probe(int fd, const config::Account& account, const std::vector<std::string>& files) {
   std::string error;
-  std::string out;
-  if (!become_user(account, error)) {
-    out = "E" + error;
+  const bool became = become_user(account, error);
+  std::string out(1, became ? 'K' : 'E');
+  if (!became) {
+    out += error;
   } else {
-    out = "K";
     for (const auto& file : files) {
       // O_NONBLOCK: a FIFO named by mistake must not hang the check.
       const int opened = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
