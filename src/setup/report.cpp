@@ -65,6 +65,7 @@ constexpr std::array kSections = {
     std::pair{"ptr", "Reverse DNS of the sending address"},
     std::pair{"helo", "HELO name"},  std::pair{"dnssec", "DNSSEC"},
     std::pair{"postfix", "Postfix configuration"},
+    std::pair{"message", "Sample message (Gmail / Yahoo bulk-sender rules)"},
     std::pair{"requirements", "Gmail / Yahoo / Microsoft sender requirements"},
 };
 
