@@ -138,7 +138,7 @@ void check_unsubscribe(const MessageFacts& facts, Report& report) {
   } else {
     report.add("message.unsubscribe_signed", Severity::error,
                unsigned_fields + " not covered by a valid DKIM signature (RFC 8058 4)",
-               "Sign the message after the unsubscribe fields are added, with them in [sign] headers (h=).");
+               "Add the fields before the mail reaches the milter, and keep them in [sign] headers if you set it.");
   }
 }
 
