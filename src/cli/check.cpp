@@ -5,20 +5,26 @@
 // whose private keys are compared with the published ones. With `--postfix
 // [--postfix-config DIR]` (DOMAIN then optional) Postfix's wiring of domainauth
 // is checked too (cli/postfix_check.hpp), and its smtp_bind_address and
-// smtp_helo_name stand in for --ip and --helo.
+// smtp_helo_name stand in for --ip and --helo. With `--message FILE [--sender
+// ADDR] [--bulk]` (DOMAIN then optional) a sample message is verified as
+// `domainauth verify` would (cli/verify.hpp, sent from --ip with --helo) and
+// judged by the bulk-sender rules (setup/message_rules.hpp).
 // Exit status: 0 no error found, 1 bad usage, 2 environment (no usable DNS),
 // 3 the check found errors (docs/architecture.md says why check differs from
 // the "0 = ran" rule). Reads untrusted input: DNS answers.
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "cli/check.hpp"
 #include "cli/commands.hpp"
 #include "cli/postfix_check.hpp"
+#include "cli/verify.hpp"
 #include "config/config.hpp"
 #include "dns/sync.hpp"
 #include "dns/config.hpp"
 #include "setup/check.hpp"
+#include "setup/message_rules.hpp"
 #include "text/ascii.hpp"
 
 namespace domainauth::cli {
@@ -28,6 +34,8 @@ struct CheckArgs : CheckRequest {
   bool json = false;
   bool postfix = false;
   std::string postfix_config;  // empty: Postfix's own
+  std::string message, sender;  // --message FILE: a sample message; its envelope sender
+  bool bulk = false;
 };
 
 std::string key_path_of(const config::SignSettings& sign, const config::SigningKey& key) {
@@ -106,10 +114,48 @@ std::optional<setup::Report> run_domain_check(const CheckRequest& a, int& status
 
 namespace {
 
+// --message: the sample verified as `verify` would, then judged; its findings
+// go to report, verify's JSON to verify_json. Nothing and status set on failure.
+bool check_message(const CheckArgs& a, setup::Report& report, nlohmann::json& verify_json, int& status) {
+  status = kExitUsage;
+  std::ifstream file(a.message, std::ios::binary);
+  if (!file) {
+    std::cerr << "domainauth check: cannot open " << a.message << "\n";
+    return false;
+  }
+  InputMessage in = read_message(file);
+  if (!in.error.empty()) {
+    std::cerr << "domainauth check: " << a.message << ": " << in.error << "\n";
+    return false;
+  }
+  if (a.ip.empty()) {
+    std::cerr << "domainauth check: --message needs --ip, the address the message is sent from (or --postfix)\n";
+    return false;
+  }
+  VerifyRequest request{a.ip, a.helo, a.sender, a.config, a.dns};
+  if (request.sender.empty()) {
+    for (const auto& field : in.headers) {
+      if (field.is("Return-Path")) request.sender = engine::envelope_address(mail::unfold(field.value()));
+    }
+  }
+  if (request.sender.empty()) {
+    std::cerr << "domainauth check: --message needs --sender (the envelope sender) or a Return-Path field\n";
+    return false;
+  }
+  auto verified = verify_stored(request, in, "check", status);
+  if (!verified) return false;
+  const auto& results = verified->conclusion.results;
+  setup::MessageFacts facts{in.headers, results.dkim, results.spf && results.spf->result == spf::Result::pass,
+                            results.spf ? results.spf->domain : std::string(), results.dmarc, a.bulk};
+  setup::check_message_rules(facts, report);
+  verify_json = std::move(verified->json);
+  return true;
+}
+
 int run_check(CheckArgs a) {
   a.postfix = a.postfix || !a.postfix_config.empty();
-  if (a.domain.empty() && !a.postfix) {
-    std::cerr << "domainauth check: give a DOMAIN, --postfix, or both\n";
+  if (a.domain.empty() && !a.postfix && a.message.empty()) {
+    std::cerr << "domainauth check: give a DOMAIN, --postfix, --message FILE, or several\n";
     return kExitUsage;
   }
   int status = kExitOk;
@@ -139,10 +185,22 @@ int run_check(CheckArgs a) {
     setup::check_postfix(*postfix, *expectations, *report);
     if (status == kExitOk && report->has_errors()) status = kExitFindings;
   }
+  nlohmann::json verify_json;
+  if (!a.message.empty()) {
+    int message_status = kExitOk;
+    if (!check_message(a, *report, verify_json, message_status)) return message_status;
+    if (status == kExitOk && report->has_errors()) status = kExitFindings;
+  }
   if (a.json) {
-    std::cout << setup::to_json(*report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    auto out = setup::to_json(*report);
+    if (!verify_json.is_null()) out["verify"] = std::move(verify_json);
+    std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     std::cout << setup::to_text(*report);
+    if (!verify_json.is_null()) {
+      std::cout << "\nverify: Authentication-Results: " << verify_json["authentication_results"].get<std::string>()
+                << "\n";
+    }
   }
   return status;
 }
@@ -152,7 +210,7 @@ int run_check(CheckArgs a) {
 void add_check_command(CLI::App& app, int& status) {
   auto args = std::make_shared<CheckArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "check", "live diagnosis of a domain's SPF, DKIM, DMARC, MX, PTR and DNSSEC, and of Postfix's wiring");
+      "check", "live diagnosis of a domain's SPF, DKIM, DMARC, MX, PTR and DNSSEC, of Postfix's wiring and of a sample message");
   cmd->add_option("domain", args->domain, "the domain to check (optional with --postfix)");
   cmd->add_option("--ip", args->ip, "address your server sends from (SPF, PTR, FCrDNS)");
   cmd->add_option("--helo", args->helo, "HELO name your server sends");
@@ -167,6 +225,11 @@ void add_check_command(CLI::App& app, int& status) {
                 "check Postfix's configuration: milters, policy service, signing keys, TLS, outgoing address");
   cmd->add_option("--postfix-config", args->postfix_config, "Postfix configuration directory (default: Postfix's own)")
       ->check(CLI::ExistingDirectory);
+  cmd->add_option("--message", args->message,
+                  "a sample message you send: verified as `verify` would, and judged by the bulk-sender rules")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--sender", args->sender, "the envelope sender of --message (default: its Return-Path)");
+  cmd->add_flag("--bulk", args->bulk, "--message is bulk mail: one-click unsubscribe (RFC 8058) is required");
   cmd->add_flag("--json", args->json, "print one JSON object");
   cmd->footer("Exit status: 0 no errors found, 1 bad usage, 2 no usable DNS, 3 errors found.");
   cmd->callback([args, &status] { status = run_check(*args); });

@@ -22,9 +22,11 @@ config::LoadResult load_config(const std::string& path, const std::string& dns_o
   return result;
 }
 
-InputMessage read_message() {
+InputMessage read_message() { return read_message(std::cin); }
+
+InputMessage read_message(std::istream& stream) {
   InputMessage in;
-  in.raw.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  in.raw.assign(std::istreambuf_iterator<char>(stream), std::istreambuf_iterator<char>());
   mail::MessageSplitter splitter;
   in.body = splitter.feed(in.raw);
   splitter.finish();

@@ -4,6 +4,7 @@
 // and `verify` print the same objects). Reads untrusted input: the message.
 #pragma once
 
+#include <iosfwd>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -26,8 +27,9 @@ struct InputMessage {
   std::string_view body;  // into raw
   std::string error;      // set: the header block could not be read
 };
-// The whole of standard input, split into header fields and body.
+// The whole of standard input (or of in), split into header fields and body.
 [[nodiscard]] InputMessage read_message();
+[[nodiscard]] InputMessage read_message(std::istream& in);
 
 // {"result", "mechanism", "reason", "explanation", "domain", "identity", "received_spf"}
 [[nodiscard]] nlohmann::json spf_json(const spf::Outcome& outcome, const std::string& received_spf);

@@ -10,6 +10,7 @@
 #include "cli/commands.hpp"
 #include "arc/validator.hpp"
 #include "cli/common.hpp"
+#include "cli/verify.hpp"
 #include "dns/sync.hpp"
 #include "dns/config.hpp"
 #include "engine/message_check.hpp"
@@ -17,8 +18,7 @@
 namespace domainauth::cli {
 namespace {
 
-struct VerifyArgs {
-  std::string ip, helo, sender, config_path, dns;
+struct VerifyArgs : VerifyRequest {
   bool json = false;
 };
 
@@ -95,20 +95,27 @@ std::string authres_line(const engine::Conclusion& conclusion, const std::string
   return value;
 }
 
-int verify(const VerifyArgs& a) {
+}  // namespace
+
+std::optional<StoredVerification> verify_stored(const VerifyRequest& a, const InputMessage& in, std::string_view command,
+                                                int& status) {
+  const auto fail = [&](int code, const std::string& message) {
+    std::cerr << "domainauth " << command << ": " << message << "\n";
+    status = code;
+    return std::nullopt;
+  };
   auto ip = net::IpAddress::parse(a.ip);
   if (!ip) return fail(kExitUsage, "--ip " + a.ip + " is not an IPv4 or IPv6 address");
   auto loaded = load_config(a.config_path, "");  // --dns is applied to the resolver below
   if (!loaded.config) {
-    for (const auto& error : loaded.errors) std::cerr << "domainauth verify: " << error << "\n";
-    return kExitUsage;
+    for (const auto& error : loaded.errors) std::cerr << "domainauth " << command << ": " << error << "\n";
+    status = kExitUsage;
+    return std::nullopt;
   }
   asio::io_context io;  // before the context: its resolver's sockets must go before the loop
   auto context = std::make_shared<engine::Context>();
   context->config = std::make_shared<const config::Config>(std::move(*loaded.config));
   const config::Config& config = *context->config;
-  InputMessage in = read_message();
-  if (!in.error.empty()) return fail(kExitUsage, "message: " + in.error);
 
   dns::ResolverConfig resolver_config;
   resolver_config.servers = a.dns.empty() ? config.dns.servers : std::vector<std::string>{a.dns};
@@ -118,22 +125,35 @@ int verify(const VerifyArgs& a) {
   if (!context->resolver) return fail(kExitEnvironment, "DNS resolver: " + error);
 
   engine::Envelope envelope{{*ip, "", ""}, a.helo, engine::envelope_address(a.sender), ""};
-  const auto conclusion = dns::run_sync(
-      io, engine::check_stored_message(context, std::move(envelope), std::move(in.headers), in.body));
-  const auto field = authres_line(conclusion, config.milter.authserv_id);
-  if (!a.json) {
-    print_human(conclusion, field);
-    return kExitOk;
-  }
-  nlohmann::json out{{"dkim", dkim_json(conclusion.results.dkim)},
-                     {"dmarc", dmarc_json(conclusion)},
-                     {"arc", arc_json(conclusion.results.arc)},
-                     {"authentication_results", field}};
+  StoredVerification out{dns::run_sync(io, engine::check_stored_message(context, std::move(envelope), in.headers, in.body)),
+                         {}, {}};
+  const auto& conclusion = out.conclusion;
+  out.authentication_results = authres_line(conclusion, config.milter.authserv_id);
+  out.json = {{"dkim", dkim_json(conclusion.results.dkim)},
+              {"dmarc", dmarc_json(conclusion)},
+              {"arc", arc_json(conclusion.results.arc)},
+              {"authentication_results", out.authentication_results}};
   if (conclusion.results.spf) {
-    out["spf"] = spf_json(*conclusion.results.spf,
-                          spf::received_spf(*conclusion.results.spf, *ip, a.helo, config.spf.receiver));
+    out.json["spf"] = spf_json(*conclusion.results.spf,
+                               spf::received_spf(*conclusion.results.spf, *ip, a.helo, config.spf.receiver));
   }
-  std::cout << dump(out) << "\n";
+  status = kExitOk;
+  return out;
+}
+
+namespace {
+
+int verify(const VerifyArgs& a) {
+  InputMessage in = read_message();
+  if (!in.error.empty()) return fail(kExitUsage, "message: " + in.error);
+  int status = kExitOk;
+  auto result = verify_stored(a, in, "verify", status);
+  if (!result) return status;
+  if (a.json) {
+    std::cout << dump(result->json) << "\n";
+  } else {
+    print_human(result->conclusion, result->authentication_results);
+  }
   return kExitOk;
 }
 

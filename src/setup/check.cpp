@@ -98,7 +98,7 @@ void report_requirements(Context& c) {
   r.add("requirements.unsubscribe", Severity::info,
         "bulk mail must carry one-click unsubscribe (List-Unsubscribe and List-Unsubscribe-Post, RFC 8058): a "
         "property of each message, not of DNS",
-        "Have your list software add both fields to marketing mail.");
+        "Have your list software add both fields; check a sample with domainauth check --message FILE --bulk.");
   r.add("requirements.spam_rate", Severity::info,
         "keep the user-reported spam rate below 0.3% (Gmail Postmaster Tools, Yahoo Sender Hub)",
         "Send only to people who asked for the mail and watch the postmaster dashboards.");

@@ -65,6 +65,7 @@ constexpr std::array kSections = {
     std::pair{"ptr", "Reverse DNS of the sending address"},
     std::pair{"helo", "HELO name"},  std::pair{"dnssec", "DNSSEC"},
     std::pair{"postfix", "Postfix configuration"},
+    std::pair{"message", "Sample message (Gmail / Yahoo bulk-sender rules)"},
     std::pair{"requirements", "Gmail / Yahoo / Microsoft sender requirements"},
 };
 
@@ -92,7 +93,13 @@ std::string verdict(const Report& report) {
 }  // namespace
 
 std::string to_text(const Report& report) {
-  std::string out = "domainauth check " + (report.domain.empty() ? "--postfix" : report.domain);
+  // The title names what was checked: the domain, Postfix's wiring, a sample message.
+  std::string out = "domainauth check";
+  if (!report.domain.empty()) out += " " + report.domain;
+  for (std::string_view part : {"postfix", "message"}) {
+    const auto in_part = [&](const Finding& f) { return section_of(f.id) == part; };
+    if (std::any_of(report.findings.begin(), report.findings.end(), in_part)) out += " --" + std::string(part);
+  }
   if (!report.ip.empty()) out += "  (sending address " + report.ip + ")";
   if (!report.helo.empty()) out += "  (HELO " + report.helo + ")";
   out += "\n" + verdict(report) + "\n";

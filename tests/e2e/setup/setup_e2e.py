@@ -89,9 +89,43 @@ def test_init_publish_check(work):
             expect(warnings == ["dmarc.policy"], "%s: only p=none is left to do: %s" % (domain, warnings))
             expect(len([f for f in report["findings"] if f["id"] == "dkim.matches_local"
                         and f["severity"] == "ok"]) == 2, domain + ": both published keys match the local keys")
+        test_check_message(work, config, dns)
         test_rotation(work, config, records, dns)
         test_explain(dns)
     return config, records
+
+
+def test_check_message(work, config, dns):
+    """check --message: a bulk message signed with init's RSA key over its unsubscribe fields meets
+    every rule and carries verify's result; signed without them, message.unsubscribe_signed."""
+    keys = os.path.join(work, "keys", "example.com")
+    rsa = [f for f in sorted(os.listdir(keys)) if f.endswith(".private") and not f.endswith("-ed.private")][0]
+    plain = ("From: News <news@example.com>\r\nTo: someone@example.net\r\nSubject: offers\r\n"
+             "Date: Mon, 7 Dec 2026 10:00:00 +0000\r\nMessage-ID: <1@example.com>\r\n"
+             "List-Unsubscribe: <https://example.com/u?t=opaque>, <mailto:u@example.com>\r\n"
+             "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n\r\nhello\r\n")
+    base = ["--domain", "example.com", "--selector", rsa[:-len(".private")], "--key", os.path.join(keys, rsa)]
+    for name, headers, want_code, want_signed in (
+            ("covered", "from:to:subject:date:message-id:list-unsubscribe:list-unsubscribe-post", 0, "ok"),
+            ("uncovered", "from:to:subject:date:message-id", 3, "error")):
+        code, signed, err = run("dkim", "sign", *base, "--headers", headers, stdin=plain)
+        path = os.path.join(work, name + ".eml")
+        with open(path, "w") as f:
+            f.write(signed)
+        code, out, err = run("check", "--message", path, "--ip", IP, "--helo", HELO, "--sender",
+                             "bounce@example.com", "--bulk", "--config", config, "--dns", dns.spec, "--json")
+        report = json.loads(out) if out.startswith("{") else {"findings": []}
+        ids = {f["id"]: f["severity"] for f in report["findings"]}
+        others = {i: s for i, s in ids.items() if i != "message.unsubscribe_signed"}
+        expect(code == want_code and ids.get("message.unsubscribe_signed") == want_signed,
+               "check --message, unsubscribe fields %s: exit %d, %s %s" % (name, code, ids, err))
+        expect(len(others) == 7 and set(others.values()) == {"ok"}, "%s: every other rule met: %s" % (name, others))
+        expect(all(f["fix"] for f in report["findings"] if f["severity"] != "ok"), name + ": every finding has a fix")
+        verify = report.get("verify", {})
+        expect([d["result"] for d in verify.get("dkim", [])] == ["pass"] and verify["dmarc"]["result"] == "pass"
+               and verify["spf"]["result"] == "pass", "%s: verify's result alongside: %s" % (name, verify))
+    code, out, err = run("check", "--message", path, "--dns", dns.spec)
+    expect(code == 1 and "--message needs --ip" in err, "check --message without --ip: usage error: " + err)
 
 
 def test_rotation(work, config, records, dns):
