@@ -49,7 +49,9 @@ Severity severity_of(const MessageFacts& facts, std::string_view id) {
   check_message_rules(facts, report);
   const auto* finding = report.find(id);
   EXPECT_NE(finding, nullptr) << id;
-  if (finding && finding->severity != Severity::ok) EXPECT_FALSE(finding->fix.empty()) << id;
+  if (finding && finding->severity != Severity::ok) {
+    EXPECT_FALSE(finding->fix.empty()) << id;
+  }
   return finding ? finding->severity : Severity::ok;
 }
 
