@@ -88,26 +88,8 @@ std::string unusable_for(const KeyRecord& record, Algorithm algorithm) {
 }
 
 KeyLookup key_from_answer(const dns::Answer& answer) {
-  KeyLookup out;
-  if (answer.dnssec == dns::Dnssec::bogus) {
-    out.transient = true;
-    out.error = "key record failed DNSSEC validation";
-  } else if (answer.transient()) {
-    out.transient = true;
-    out.error = "key lookup: " + std::string(dns::to_string(answer.status));
-  } else if (!answer.found()) {
-    out.error = "no key for signature (" + std::string(dns::to_string(answer.status)) + ")";
-  } else {
-    for (const auto& txt : answer.txt) {
-      auto parsed = parse_key_record(txt);
-      if (parsed.ok()) {
-        out.record = std::move(parsed.record);
-        return out;
-      }
-      if (out.error.empty()) out.error = parsed.error;
-    }
-  }
-  return out;
+  return record_from_answer<KeyRecord>(answer, {"key record", "key lookup", "no key for signature"},
+                                       [](std::string_view text) { return parse_key_record(text); });
 }
 
 }  // namespace domainauth::dkim

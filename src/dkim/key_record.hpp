@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "dkim/crypto.hpp"
+#include "dkim/record_lookup.hpp"
 #include "dns/resolver.hpp"
 
 namespace domainauth::dkim {
@@ -46,11 +47,7 @@ struct ParsedKeyRecord {
 
 // RFC 6376 6.1.2: the key record from a DNS answer (of several TXT records the
 // first that parses), or why there is none; transient marks a temporary failure.
-struct KeyLookup {
-  std::optional<KeyRecord> record;
-  bool transient = false;
-  std::string error;
-};
+using KeyLookup = RecordLookup<KeyRecord>;
 [[nodiscard]] KeyLookup key_from_answer(const dns::Answer& answer);
 
 }  // namespace domainauth::dkim

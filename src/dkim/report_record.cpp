@@ -97,26 +97,9 @@ ParsedReportRecord parse_report_record(std::string_view text) {
 }
 
 ReportLookup report_record_from_answer(const dns::Answer& answer) {
-  ReportLookup out;
-  if (answer.dnssec == dns::Dnssec::bogus) {
-    out.transient = true;
-    out.error = "reporting record failed DNSSEC validation";
-  } else if (answer.transient()) {
-    out.transient = true;
-    out.error = "reporting record lookup: " + std::string(dns::to_string(answer.status));
-  } else if (!answer.found()) {
-    out.error = "no reporting record (" + std::string(dns::to_string(answer.status)) + ")";
-  } else {
-    for (const auto& txt : answer.txt) {
-      auto parsed = parse_report_record(txt);
-      if (parsed.ok()) {
-        out.record = std::move(parsed.record);
-        return out;
-      }
-      if (out.error.empty()) out.error = parsed.error;
-    }
-  }
-  return out;
+  return record_from_answer<ReportRecord>(
+      answer, {"reporting record", "reporting record lookup", "no reporting record"},
+      [](std::string_view text) { return parse_report_record(text); });
 }
 
 }  // namespace domainauth::dkim

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "dkim/record_lookup.hpp"
 #include "dns/resolver.hpp"
 
 namespace domainauth::dkim {
@@ -56,11 +57,7 @@ struct ParsedReportRecord {
 // The reporting record from a DNS answer (of several TXT records the first that
 // parses, as for key records), or why there is none; transient marks a
 // temporary failure.
-struct ReportLookup {
-  std::optional<ReportRecord> record;
-  bool transient = false;
-  std::string error;
-};
+using ReportLookup = RecordLookup<ReportRecord>;
 [[nodiscard]] ReportLookup report_record_from_answer(const dns::Answer& answer);
 
 }  // namespace domainauth::dkim

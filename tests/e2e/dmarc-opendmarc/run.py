@@ -22,11 +22,11 @@ import re
 import shutil
 import subprocess
 import tempfile
-import time
 import unittest
 
 import dkim
 
+from daemons import Daemons, milter_answers
 from dnsserver import DnsServer
 from milterclient import MilterClient, milter_form
 
@@ -101,29 +101,6 @@ SIGNING_DOMAINS = ("signed.example", "strictdkim.example", "other.example")
 world = {}
 
 
-def wait_for_milter(port, process, log_path):
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        try:
-            with MilterClient("inet:127.0.0.1:%d" % port) as m:
-                m.optneg()
-            return
-        except OSError:
-            time.sleep(0.1)
-    with open(log_path) as f:
-        raise RuntimeError("milter on port %d did not start:\n%s" % (port, f.read()))
-
-
-def start(folder, name, args, port):
-    log_path = os.path.join(folder, name + ".log")
-    log = open(log_path, "w")
-    process = subprocess.Popen(args, stdout=log, stderr=log)
-    world.setdefault("processes", []).append((process, log))
-    wait_for_milter(port, process, log_path)
-
-
 def make_key(folder):
     """An RSA-2048 key: (PEM private key bytes, TXT record text)."""
     pem = os.path.join(folder, "dkim.pem")
@@ -138,6 +115,7 @@ def make_key(folder):
 def setUpModule():
     folder = tempfile.mkdtemp(prefix="domainauth-opendmarc-")
     world["dir"] = folder
+    world["daemons"] = Daemons(folder)
     world["key"], record = make_key(folder)
     keys = [("%s._domainkey.%s" % (SELECTOR, domain), "TXT", record) for domain in SIGNING_DOMAINS]
     world["dns"] = DnsServer(RECORDS + keys, servfail_names=SERVFAIL).__enter__()
@@ -146,7 +124,7 @@ def setUpModule():
         f.write("Mode v\nSyslog no\nAuthservID %s\nAlwaysAddARHeader yes\nSocket inet:%d@127.0.0.1\n"
                 "Nameservers 127.0.0.1@%d\nPidFile %s/opendkim.pid\nUserID root\n"
                 % (AUTHSERV_ID, OPENDKIM_PORT, world["dns"].port, folder))
-    start(folder, "opendkim", ["opendkim", "-f", "-x", conf], OPENDKIM_PORT)
+    world["daemons"].start("opendkim", ["opendkim", "-f", "-x", conf], milter_answers("inet:127.0.0.1:%d" % OPENDKIM_PORT))
     psl = os.path.join(folder, "public_suffix_list.dat")
     with open("/usr/share/publicsuffix/public_suffix_list.dat") as debian, open(psl, "w") as f:
         f.write(debian.read() + "\n" + PSL_EXTRA)
@@ -158,7 +136,7 @@ def setUpModule():
                     "SPFSelfValidate true\nSyslog false\nFailureReports false\n"
                     "PublicSuffixList %s\n"
                     "HoldQuarantinedMessages %s\nPidFile %s/%s.pid\nUserID root\n" % (port, reject, psl, reject, folder, name))
-        start(folder, name, ["opendmarc", "-f", "-c", conf], port)
+        world["daemons"].start(name, ["opendmarc", "-f", "-c", conf], milter_answers("inet:127.0.0.1:%d" % port))
     for name, port, policy_port, enforce in (("domainauth", DOMAINAUTH_PORT, 18897, "false"),
                                              ("domainauth-enforcing", ENFORCING_DOMAINAUTH_PORT, 18900, "true")):
         toml = os.path.join(folder, name + ".toml")
@@ -167,15 +145,12 @@ def setUpModule():
                     'authserv_id = "domainauth.test"\n[policy]\nlisten = ["inet:127.0.0.1:%d"]\n'
                     '[daemon]\nuser = ""\n[dmarc]\nenforce = %s\n'
                     % (world["dns"].spec, port, policy_port, enforce))
-        start(folder, name, [DOMAINAUTH, "serve", "--config", toml], port)
+        world["daemons"].start(name, [DOMAINAUTH, "serve", "--config", toml], milter_answers("inet:127.0.0.1:%d" % port))
 
 
 def tearDownModule():
-    for process, log in world.get("processes", []):
-        if process.poll() is None:
-            process.terminate()
-            process.wait(30)
-        log.close()
+    if "daemons" in world:
+        world["daemons"].stop()
     if "dns" in world:
         world["dns"].__exit__(None, None, None)
     shutil.rmtree(world["dir"], ignore_errors=True)

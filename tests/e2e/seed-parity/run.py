@@ -30,12 +30,12 @@ import os
 import re
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import unittest
 
 import dkimpy_signer
+from daemons import Daemons
 from dnsserver import DnsServer
 from milterclient import MilterClient, milter_form
 from postfix import CaptureServer
@@ -46,7 +46,6 @@ SEED_KEYS = {"example.com": "20230319", "example.jp": "20230320"}
 INSIDE = "127.0.0.1"    # in the seed's TrustedHosts: its mail is signed
 OUTSIDE = "192.0.2.1"   # anyone else: its mail is verified
 RELAY_PORT = 18026
-START_SECONDS = 15
 REPORT_WAIT_SECONDS = 10
 world = {}
 
@@ -96,25 +95,13 @@ def seed_text(name, replacements, drop=(), add=()):
     return "\n".join(lines + list(add)) + "\n"
 
 
-def wait_for_socket(path, process, log_path):
-    deadline = time.monotonic() + START_SECONDS
-    while not os.path.exists(path):
-        if process.poll() is not None or time.monotonic() > deadline:
-            with open(log_path, errors="replace") as f:
-                raise RuntimeError("%s did not listen on %s:\n%s" % (process.args, path, f.read()))
-        time.sleep(0.05)
-
-
-def start(name, args, socket_path):
-    log_path = os.path.join(world["dir"], name + ".log")
-    log = open(log_path, "w")
-    process = subprocess.Popen(args, stdout=log, stderr=log)
-    world.setdefault("processes", []).append((process, log))
-    wait_for_socket(socket_path, process, log_path)
+def listening(socket_path):
+    return lambda: os.path.exists(socket_path)
 
 
 def setUpModule():
     folder = world["dir"] = private_folder()
+    world["daemons"] = Daemons(folder)
     tables, keys = os.path.join(folder, "tables"), os.path.join(folder, "keys")
     peers_run, our_run = os.path.join(folder, "peers-run"), os.path.join(folder, "run")
     world["peer_reports"] = os.path.join(folder, "peer-reports")
@@ -151,8 +138,8 @@ def setUpModule():
         f.write(seed_text("opendmarc.conf", paths, drop=("UserID",), add=("ReportCommand %s -t" % capture,)))
     world["opendkim"] = os.path.join(peers_run, "milteropendkim", "socket")
     world["opendmarc"] = os.path.join(peers_run, "opendmarc", "socket")
-    start("opendkim", ["opendkim", "-f", "-x", opendkim_conf], world["opendkim"])
-    start("opendmarc", ["opendmarc", "-f", "-c", opendmarc_conf], world["opendmarc"])
+    world["daemons"].start("opendkim", ["opendkim", "-f", "-x", opendkim_conf], listening(world["opendkim"]))
+    world["daemons"].start("opendmarc", ["opendmarc", "-f", "-c", opendmarc_conf], listening(world["opendmarc"]))
 
     # domainauth: the seed's own files migrated, then the same environment's edits.
     config = os.path.join(folder, "domainauth.toml")
@@ -168,15 +155,13 @@ def setUpModule():
     world["config_text"] = text
     world["relay"] = CaptureServer(RELAY_PORT)
     world["domainauth"] = os.path.join(our_run, "milteropendkim", "socket")
-    start("domainauth", [DOMAINAUTH, "serve", "--config", config, "--dns", world["dns"].spec], world["domainauth"])
+    world["daemons"].start("domainauth", [DOMAINAUTH, "serve", "--config", config, "--dns", world["dns"].spec],
+                           listening(world["domainauth"]))
 
 
 def tearDownModule():
-    for process, log in world.get("processes", []):
-        if process.poll() is None:
-            process.terminate()
-            process.wait(30)
-        log.close()
+    if "daemons" in world:
+        world["daemons"].stop()
     if "relay" in world:
         world["relay"].close()
     if "dns" in world:
