@@ -12,7 +12,7 @@ build_pkgs=(
   libssl-dev libunbound-dev libasio-dev libtoml11-dev libcli11-dev
   libspdlog-dev libfmt-dev libpsl-dev libidn2-dev publicsuffix
   libsqlite3-dev libpq-dev zlib1g-dev libpugixml-dev libcurl4-openssl-dev
-  nlohmann-json3-dev dpkg-dev
+  nlohmann-json3-dev dpkg-dev libjs-chart.js
 )
 test_pkgs=(
   clang libclang-rt-14-dev
@@ -24,7 +24,7 @@ test_pkgs=(
   postgresql libxml2-utils
   iproute2 util-linux procps acl
   lintian adduser systemd man-db groff-base
-  prometheus
+  prometheus chromium
 )
 
 bench_pkgs=(

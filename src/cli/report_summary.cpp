@@ -14,8 +14,8 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "dns/config.hpp"
-#include "net/address.hpp"
 #include "report/summary.hpp"
+#include "report/summary_json.hpp"
 #include "store/ingested.hpp"
 #include "store/queued_history.hpp"
 #include "text/ascii.hpp"
@@ -23,8 +23,6 @@
 namespace domainauth::cli {
 namespace {
 
-constexpr std::size_t kMaxPtrLookups = 100;  // the sources with the most messages
-constexpr int kMaxDays = 3660;
 
 struct SummaryOptions {
   std::string config_path, domain, dns;
@@ -33,7 +31,7 @@ struct SummaryOptions {
   bool no_ptr = false;
 };
 
-// Fills in the PTR names of the busiest sources; a source without an answer keeps "".
+// Fills in the PTR names of the busiest sources.
 void lookup_ptrs(const config::Config& config, const std::string& dns_override, report::Summary& summary) {
   asio::io_context io;
   dns::ResolverConfig resolver_config{config.dns.servers, config.dns.timeout, {}};
@@ -44,40 +42,10 @@ void lookup_ptrs(const config::Config& config, const std::string& dns_override, 
     std::cerr << "domainauth report summary: no PTR names: DNS resolver: " << why << "\n";
     return;
   }
-  std::size_t pending = 0;
-  for (std::size_t i = 0; i < summary.sources.size() && i < kMaxPtrLookups; ++i) {
-    const auto ip = net::IpAddress::parse(summary.sources[i].ip);
-    if (!ip) continue;
-    ++pending;
-    resolver->query(ip->reverse_name(), dns::RecordType::ptr, [&summary, &pending, i](dns::Answer answer) {
-      if (answer.found() && !answer.names.empty()) summary.sources[i].ptr = answer.names.front();
-      --pending;
-    });
+  bool done = false;
+  report::lookup_ptrs(*resolver, summary, [&done] { done = true; });
+  while (!done && io.run_one() > 0) {
   }
-  while (pending > 0 && io.run_one() > 0) {
-  }
-}
-
-nlohmann::json pass_fail(const report::PassFail& pf) { return {{"pass", pf.pass}, {"fail", pf.fail}}; }
-
-nlohmann::json to_json(const report::Summary& s, const SummaryOptions& o, std::int64_t since) {
-  nlohmann::json sources = nlohmann::json::array();
-  for (const auto& src : s.sources) {
-    sources.push_back({{"ip", src.ip}, {"ptr", src.ptr}, {"reporters", src.reporters}, {"messages", src.messages},
-                       {"spf", pass_fail(src.spf)}, {"dkim", pass_fail(src.dkim)}, {"dmarc", pass_fail(src.dmarc)},
-                       {"disposition", src.disposition}, {"verdict", report::to_string(src.kind)}, {"why", src.why}});
-  }
-  const auto& r = s.readiness;
-  return {{"domain", s.domain},
-          {"days", o.days},
-          {"since", since},
-          {"messages", s.messages},
-          {"dmarc", pass_fail(s.dmarc)},
-          {"sources", sources},
-          {"readiness",
-           {{"legitimate_failing", r.legitimate_failing}, {"stranger_failing", r.stranger_failing},
-            {"spf_only_own", r.dkim_unsigned_own}, {"quarantine_safe", r.quarantine_safe},
-            {"reject_safe", r.reject_safe}, {"advice", r.advice}}}};
 }
 
 void print_text(const report::Summary& s, int days) {
@@ -113,8 +81,7 @@ int run_summary(const SummaryOptions& o) {
     std::cerr << "domainauth report summary: history: " << why << "\n";
     return kExitEnvironment;
   }
-  const auto today = store::reporting_window(std::time(nullptr)).first;
-  const std::int64_t since = today - std::int64_t{o.days} * store::kReportInterval;
+  const std::int64_t since = report::period_start(std::time(nullptr), o.days);
   std::vector<store::ReportedRecord> records;
   if (auto error = store::ingested_records(*db, text::to_lower(o.domain), since, records)) {
     std::cerr << "domainauth report summary: history: " << *error << "\n";
@@ -123,7 +90,7 @@ int run_summary(const SummaryOptions& o) {
   auto summary = report::summarize(o.domain, records);
   if (!o.no_ptr) lookup_ptrs(*loaded.config, o.dns, summary);
   report::judge(summary);
-  if (o.json) std::cout << dump(to_json(summary, o, since)) << "\n";
+  if (o.json) std::cout << dump(report::summary_json(summary, o.days, since)) << "\n";
   else print_text(summary, o.days);
   return kExitOk;
 }
@@ -140,7 +107,7 @@ void add_report_summary_command(CLI::App& report, int& status) {
   summary->add_option("--domain", options->domain, "the policy domain")->required();
   summary->add_option("--days", options->days,
                       "reports whose date range ends within the N UTC days before today, or today (default 7)")
-      ->check(CLI::Range(1, kMaxDays));
+      ->check(CLI::Range(1, report::kMaxDays));
   summary->add_option("--config", options->config_path, "configuration file (TOML)")->check(CLI::ExistingFile);
   summary->add_option("--dns", options->dns, "send the PTR queries to HOST[:PORT]");
   summary->add_flag("--no-ptr", options->no_ptr, "look up no PTR names");

@@ -48,6 +48,8 @@
 #include "report/submit.hpp"
 #include "store/queued_history.hpp"
 #include "store/retention.hpp"
+#include "text/ascii.hpp"
+#include "web/dashboard.hpp"
 #include "web/server.hpp"
 
 namespace domainauth::cli {
@@ -125,6 +127,7 @@ class Daemon {
     io_.run();
     // Process teardown in order: connections, service (and its resolver), then the loop.
     web_.reset();
+    if (reader_) reader_->stop();  // joins the reader thread, which posts to the loop
     milter_.reset();
     milter_context_.reset();
     crypto_.join();
@@ -304,10 +307,17 @@ class Daemon {
     return true;
   }
 
-  // [web] listen: the HTTP listener with /metrics; nothing when no address is configured.
+  // [web] listen: the HTTP listener with /metrics and, with a history, the
+  // dashboard; nothing when no address is configured.
   bool start_web(std::string& error) {
     if (config_.web.listen.empty()) return true;
     auto router = std::make_shared<web::Router>(config_.web.token);
+    if (config_.store.backend != store::Backend::none) {
+      reader_ = std::make_shared<web::StoreReader>(io_.get_executor(), config_.store);
+      std::vector<std::string> domains;
+      for (const auto& key : config_.sign.keys) domains.push_back(text::to_lower(key.domain));
+      web::add_dashboard(*router, reader_, {config_.store, std::move(domains), settings_->resolver});
+    }
     router->add("/metrics", [this](const web::Request&) {
       web::Response response;
       response.content_type = std::string(metrics::kContentType);
@@ -410,6 +420,7 @@ class Daemon {
   std::shared_ptr<const engine::Context> milter_context_;
   std::optional<milter::Server> milter_;
   std::vector<std::string> milter_names_;
+  std::shared_ptr<web::StoreReader> reader_;  // the dashboard's database reads
   std::optional<web::Server> web_;
   std::vector<std::string> web_names_;
   bool pid_file_written_ = false;

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "net/address.hpp"
+#include "store/history.hpp"
 #include "text/ascii.hpp"
 
 namespace domainauth::report {
@@ -29,6 +31,9 @@ bool raw_pass(std::string_view results, std::string_view domain) {
 }
 
 void count(PassFail& pf, bool pass, std::uint64_t n) { (pass ? pf.pass : pf.fail) += n; }
+
+// DMARC passes when an aligned SPF or DKIM result passed (policy_evaluated).
+bool dmarc_pass(const store::IngestedRecord& r) { return r.spf == "pass" || r.dkim == "pass"; }
 
 void judge_source(SourceSummary& s, std::string_view domain) {
   if (s.dmarc.fail == 0) {
@@ -76,18 +81,22 @@ std::string_view to_string(SourceKind kind) {
   return "stranger";
 }
 
+std::int64_t period_start(std::int64_t now, int days) {
+  return store::reporting_window(now).first - std::int64_t{days} * store::kReportInterval;
+}
+
 Summary summarize(std::string_view domain, std::span<const store::ReportedRecord> records) {
   Summary out;
   out.domain = text::to_lower(domain);
   std::map<std::string, SourceSummary> by_ip;
-  for (const auto& [reporter, r] : records) {
+  for (const auto& [reporter, r, begin] : records) {
     auto& s = by_ip[r.source_ip];
     s.ip = r.source_ip;
     if (std::find(s.reporters.begin(), s.reporters.end(), reporter) == s.reporters.end()) s.reporters.push_back(reporter);
     s.messages += r.count;
     count(s.spf, r.spf == "pass", r.count);
     count(s.dkim, r.dkim == "pass", r.count);
-    count(s.dmarc, r.spf == "pass" || r.dkim == "pass", r.count);
+    count(s.dmarc, dmarc_pass(r), r.count);
     if (raw_pass(r.spf_auth, out.domain)) s.raw_spf_pass += r.count;
     s.disposition[r.disposition] += r.count;
   }
@@ -116,6 +125,34 @@ void judge(Summary& summary) {
   r.quarantine_safe = summary.messages > 0 && r.legitimate_failing == 0;
   r.reject_safe = r.quarantine_safe && r.dkim_unsigned_own == 0;
   r.advice = advice(summary);
+}
+
+void lookup_ptrs(dns::Resolver& resolver, Summary& summary, std::function<void()> done) {
+  auto pending = std::make_shared<std::size_t>(1);  // one held until every query is sent
+  auto finish = std::make_shared<std::function<void()>>(std::move(done));
+  const auto answered = [pending, finish] {
+    if (--*pending == 0) (*finish)();
+  };
+  for (std::size_t i = 0; i < summary.sources.size() && i < kMaxPtrLookups; ++i) {
+    const auto ip = net::IpAddress::parse(summary.sources[i].ip);
+    if (!ip) continue;
+    ++*pending;
+    resolver.query(ip->reverse_name(), dns::RecordType::ptr, [&summary, answered, i](dns::Answer answer) {
+      if (answer.found() && !answer.names.empty()) summary.sources[i].ptr = answer.names.front();
+      answered();
+    });
+  }
+  answered();
+}
+
+std::vector<Day> timeline(std::span<const store::ReportedRecord> records) {
+  std::map<std::int64_t, PassFail> days;
+  for (const auto& [reporter, r, begin] : records) {
+    count(days[begin - begin % store::kReportInterval], dmarc_pass(r), r.count);
+  }
+  std::vector<Day> out;
+  for (const auto& [day, pf] : days) out.push_back({day, pf});
+  return out;
 }
 
 }  // namespace domainauth::report

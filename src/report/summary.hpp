@@ -10,12 +10,15 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "dns/resolver.hpp"
 #include "store/ingested.hpp"
 
 namespace domainauth::report {
@@ -56,10 +59,31 @@ struct Summary {
   Readiness readiness;
 };
 
+// The period a summary covers: the reports whose date range ends at or after
+// the first second of the UTC day days before today (now's day), days at most kMaxDays.
+inline constexpr int kMaxDays = 3660;
+[[nodiscard]] std::int64_t period_start(std::int64_t now, int days);
+
 // The sources of the records (domain: the policy domain they were reported for).
 [[nodiscard]] Summary summarize(std::string_view domain, std::span<const store::ReportedRecord> records);
 
 // Judges each source (ptr names filled in or not) and the domain's readiness.
 void judge(Summary& summary);
+
+// The PTR lookups are bounded: the kMaxPtrLookups sources with the most messages.
+inline constexpr std::size_t kMaxPtrLookups = 100;
+// Asks resolver for the first PTR name of each of those sources (a source
+// without an answer keeps ""); done runs, on the resolver's executor, once
+// every answer is in (each bounded by the resolver's timeout), at once when
+// there is nothing to ask. summary must live until then.
+void lookup_ptrs(dns::Resolver& resolver, Summary& summary, std::function<void()> done);
+
+// Messages over time: per UTC day of the report's date range begin, the sums
+// of the records' counts that passed and failed DMARC (as summarize counts).
+struct Day {
+  std::int64_t day = 0;  // the day's first second
+  PassFail dmarc;
+};
+[[nodiscard]] std::vector<Day> timeline(std::span<const store::ReportedRecord> records);
 
 }  // namespace domainauth::report

@@ -4,6 +4,7 @@
 // untrusted input only from the database (rows other hosts wrote).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -44,6 +45,10 @@ class Database {
   // PostgreSQL: BEGIN and pg_advisory_xact_lock on a hash of name (other names
   // do not wait); SQLite: BEGIN IMMEDIATE, the write lock of the whole file.
   [[nodiscard]] virtual std::optional<std::string> begin_locked(std::string_view name) = 0;
+  // From now on refuses every write and gives up a statement after timeout
+  // (the dashboard's reads). SQLite: PRAGMA query_only and the busy timeout;
+  // PostgreSQL: read-only transactions and statement_timeout.
+  [[nodiscard]] virtual std::optional<std::string> read_only(std::chrono::milliseconds timeout) = 0;
 };
 
 // nullptr with why when the database cannot be opened.
@@ -79,6 +84,21 @@ struct Migration {
 // The policy domains with rows in [begin, end).
 [[nodiscard]] std::optional<std::string> policy_domains(Database& db, std::int64_t begin, std::int64_t end,
                                                         std::vector<std::string>& out);
+
+// The history's messages of policy_domain evaluated at or after since, per
+// UTC day (day: its first second) and DMARC result, days in order.
+struct DayCount {
+  std::int64_t day = 0;
+  std::string result;
+  std::uint64_t messages = 0;
+};
+[[nodiscard]] std::optional<std::string> messages_by_day(Database& db, std::string_view policy_domain,
+                                                         std::int64_t since, std::vector<DayCount>& out);
+
+// The latest messages of policy_domain that failed DMARC, newest first, at
+// most limit, each with its DKIM results.
+[[nodiscard]] std::optional<std::string> recent_failures(Database& db, std::string_view policy_domain,
+                                                         std::size_t limit, std::vector<Row>& out);
 
 // Aggregate reports already sent: one per policy domain, period and
 // destination (the mailbox), so a second run of the same period sends nothing.

@@ -58,7 +58,7 @@ std::optional<std::string> ingested_records(Database& db, std::string_view polic
   std::vector<ResultRow> rows;
   const Value values[] = {std::string(policy_domain), text(since)};
   if (auto error = db.execute("SELECT r.org_name, c.source_ip, c.count, c.disposition, c.dkim, c.spf, c.header_from,"
-                              " c.envelope_from, c.dkim_auth, c.spf_auth, c.reasons"
+                              " c.envelope_from, c.dkim_auth, c.spf_auth, c.reasons, r.begin_time"
                               " FROM ingested_records c JOIN ingested_reports r ON c.report = r.id"
                               " WHERE r.policy_domain = $1 AND r.end_time >= $2"
                               " ORDER BY c.source_ip, r.org_name, r.begin_time, c.position",
@@ -68,8 +68,19 @@ std::optional<std::string> ingested_records(Database& db, std::string_view polic
   for (const auto& r : rows) {
     out.push_back({str(r[0]),
                    {str(r[1]), static_cast<std::uint64_t>(number(r[2])), str(r[3]), str(r[4]), str(r[5]), str(r[6]),
-                    str(r[7]), str(r[8]), str(r[9]), str(r[10])}});
+                    str(r[7]), str(r[8]), str(r[9]), str(r[10])},
+                   number(r[11])});
   }
+  return std::nullopt;
+}
+
+std::optional<std::string> ingested_domains(Database& db, std::vector<std::string>& out) {
+  std::vector<ResultRow> rows;
+  if (auto error = db.execute("SELECT DISTINCT policy_domain FROM ingested_reports ORDER BY policy_domain", {},
+                              &rows)) {
+    return error;
+  }
+  for (const auto& r : rows) out.push_back(str(r[0]));
   return std::nullopt;
 }
 

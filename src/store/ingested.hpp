@@ -51,10 +51,14 @@ enum class StoreOutcome : std::uint8_t { stored, duplicate };
 struct ReportedRecord {
   std::string reporter;  // org_name
   IngestedRecord record;
+  std::int64_t begin = 0;  // the report's date_range begin
 };
 // The records of policy_domain's reports whose date range ends at or after
 // since; ordered by source address.
 [[nodiscard]] std::optional<std::string> ingested_records(Database& db, std::string_view policy_domain,
                                                           std::int64_t since, std::vector<ReportedRecord>& out);
+
+// The policy domains reports were received for, sorted.
+[[nodiscard]] std::optional<std::string> ingested_domains(Database& db, std::vector<std::string>& out);
 
 }  // namespace domainauth::store

@@ -80,6 +80,11 @@ class Postgresql final : public Database {
     return std::nullopt;
   }
 
+  std::optional<std::string> read_only(std::chrono::milliseconds timeout) override {
+    if (auto error = exec("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")) return error;
+    return exec("SET statement_timeout = " + std::to_string(timeout.count()));
+  }
+
  private:
   PGconn* conn_;
 };

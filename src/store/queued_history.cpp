@@ -64,9 +64,28 @@ void QueuedHistory::expire_batch(std::int64_t cutoff) {
   expired_ = {};
 }
 
+namespace {
+
+std::unique_ptr<Database> open(const Settings& settings, std::string& why) {
+  return settings.backend == Backend::postgresql ? open_postgresql(settings.postgresql, why)
+                                                 : open_sqlite(settings.sqlite_path, why);
+}
+
+}  // namespace
+
+std::unique_ptr<Database> connect_reader(const Settings& settings, std::chrono::milliseconds timeout,
+                                         std::string& why) {
+  auto db = open(settings, why);
+  if (!db) return nullptr;
+  if (auto error = db->read_only(timeout)) {
+    why = *error;
+    return nullptr;
+  }
+  return db;
+}
+
 std::unique_ptr<Database> connect(const Settings& settings, std::string& why) {
-  auto db = settings.backend == Backend::postgresql ? open_postgresql(settings.postgresql, why)
-                                                    : open_sqlite(settings.sqlite_path, why);
+  auto db = open(settings, why);
   if (!db) return nullptr;
   if (auto error = migrate(*db)) {
     why = *error;

@@ -65,6 +65,10 @@ class QueuedHistory final : public History {
 
 // A connection for these settings, migrated to the latest schema.
 [[nodiscard]] std::unique_ptr<Database> connect(const Settings& settings, std::string& why);
+// A connection that only reads (Database::read_only), each statement bounded by
+// timeout; the schema is left as it is (the writer migrates it).
+[[nodiscard]] std::unique_ptr<Database> connect_reader(const Settings& settings, std::chrono::milliseconds timeout,
+                                                       std::string& why);
 // The History for the [store] settings; nullptr for backend none.
 [[nodiscard]] std::unique_ptr<QueuedHistory> make_history(const Settings& settings);
 

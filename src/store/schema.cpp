@@ -103,6 +103,11 @@ std::optional<std::string> insert_row(Database& db, const Row& row) {
   return std::nullopt;
 }
 
+// The columns every read of messages selects, in to_row's order.
+constexpr std::string_view kMessageColumns =
+    "SELECT id, time, source_ip, header_from, envelope_from, spf_result, spf_domain, spf_aligned, policy_domain, p,"
+    " sp, np, pct, adkim, aspf, testing, disposition, result, fo FROM messages";
+
 Row to_row(const ResultRow& r) {
   Row row;
   row.time = number(r[1]);
@@ -118,6 +123,23 @@ Row to_row(const ResultRow& r) {
   row.disposition = str(r[16]);
   row.result = str(r[17]);
   return row;
+}
+
+// The rows of messages read (kMessageColumns), each with its DKIM results.
+std::optional<std::string> with_dkim(Database& db, const std::vector<ResultRow>& rows, std::vector<Row>& out) {
+  for (const auto& r : rows) {
+    auto row = to_row(r);
+    std::vector<ResultRow> dkim;
+    const Value id[] = {r[0]};
+    if (auto error = db.execute("SELECT result, domain, selector, aligned FROM dkim_results WHERE message_id = $1"
+                                " ORDER BY position",
+                                id, &dkim)) {
+      return error;
+    }
+    for (const auto& d : dkim) row.dkim.push_back({str(d[0]), str(d[1]), str(d[2]), number(d[3]) != 0});
+    out.push_back(std::move(row));
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -236,26 +258,13 @@ std::optional<std::string> select_rows(Database& db, std::string_view policy_dom
                                        std::int64_t end, std::vector<Row>& out) {
   std::vector<ResultRow> rows;
   const Value range[] = {text(begin), text(end), std::string(policy_domain), std::string(policy_domain)};
-  if (auto error = db.execute("SELECT id, time, source_ip, header_from, envelope_from, spf_result, spf_domain,"
-                              " spf_aligned, policy_domain, p, sp, np, pct, adkim, aspf, testing, disposition, result, fo"
-                              " FROM messages WHERE time >= $1 AND time < $2 AND ($3 = '' OR policy_domain = $4)"
-                              " ORDER BY time, id",
+  if (auto error = db.execute(std::string(kMessageColumns) +
+                                  " WHERE time >= $1 AND time < $2 AND ($3 = '' OR policy_domain = $4)"
+                                  " ORDER BY time, id",
                               range, &rows)) {
     return error;
   }
-  for (const auto& r : rows) {
-    auto row = to_row(r);
-    std::vector<ResultRow> dkim;
-    const Value id[] = {r[0]};
-    if (auto error = db.execute("SELECT result, domain, selector, aligned FROM dkim_results WHERE message_id = $1"
-                                " ORDER BY position",
-                                id, &dkim)) {
-      return error;
-    }
-    for (const auto& d : dkim) row.dkim.push_back({str(d[0]), str(d[1]), str(d[2]), number(d[3]) != 0});
-    out.push_back(std::move(row));
-  }
-  return std::nullopt;
+  return with_dkim(db, rows, out);
 }
 
 std::optional<std::string> policy_domains(Database& db, std::int64_t begin, std::int64_t end,
@@ -269,6 +278,33 @@ std::optional<std::string> policy_domains(Database& db, std::int64_t begin, std:
   }
   for (const auto& r : rows) out.push_back(str(r[0]));
   return std::nullopt;
+}
+
+std::optional<std::string> messages_by_day(Database& db, std::string_view policy_domain, std::int64_t since,
+                                           std::vector<DayCount>& out) {
+  std::vector<ResultRow> rows;
+  const Value values[] = {std::string(policy_domain), text(since)};
+  if (auto error = db.execute("SELECT time - time % " + std::to_string(kReportInterval) +
+                                  " AS day, result, COUNT(*) FROM messages"
+                                  " WHERE policy_domain = $1 AND time >= $2 GROUP BY day, result ORDER BY day, result",
+                              values, &rows)) {
+    return error;
+  }
+  for (const auto& r : rows) out.push_back({number(r[0]), str(r[1]), static_cast<std::uint64_t>(number(r[2]))});
+  return std::nullopt;
+}
+
+std::optional<std::string> recent_failures(Database& db, std::string_view policy_domain, std::size_t limit,
+                                           std::vector<Row>& out) {
+  std::vector<ResultRow> rows;
+  const Value values[] = {std::string(policy_domain)};
+  if (auto error = db.execute(std::string(kMessageColumns) +
+                                  " WHERE policy_domain = $1 AND result = 'fail' ORDER BY time DESC, id LIMIT " +
+                                  std::to_string(limit),
+                              values, &rows)) {
+    return error;
+  }
+  return with_dkim(db, rows, out);
 }
 
 std::optional<std::string> was_sent(Database& db, const SentKey& key, bool& sent) {

@@ -31,6 +31,13 @@ class Sqlite final : public Database {
   // holding it is waited for up to kBusyTimeoutMs, then this fails.
   std::optional<std::string> begin_locked(std::string_view) override { return exec("BEGIN IMMEDIATE"); }
 
+  // A read in WAL mode does not wait for writers; the timeout bounds waiting
+  // for a checkpoint or recovery.
+  std::optional<std::string> read_only(std::chrono::milliseconds timeout) override {
+    sqlite3_busy_timeout(db_, static_cast<int>(timeout.count()));
+    return exec("PRAGMA query_only = ON");
+  }
+
  private:
   std::optional<std::string> run(sqlite3_stmt* stmt, std::span<const Value> params, std::vector<ResultRow>* rows) {
     for (std::size_t i = 0; i < params.size(); ++i) {

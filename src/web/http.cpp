@@ -36,6 +36,31 @@ std::string_view trim_ows(std::string_view s) {
   return s;
 }
 
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// application/x-www-form-urlencoded decoding: '+' is a space, %XX an octet; a
+// '%' without two hex digits after it stays as it is.
+std::string form_decode(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
+               hex_value(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
 Parsed refuse(std::string error, std::uint16_t status = 400) { return {std::nullopt, status, std::move(error)}; }
 
 // request-line = method SP request-target SP HTTP-version (RFC 9112 3).
@@ -120,6 +145,7 @@ std::string_view reason_phrase(std::uint16_t status) {
     case 408: return "Request Timeout";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
     case 505: return "HTTP Version Not Supported";
     default: return "Unknown";
   }
@@ -142,6 +168,19 @@ std::string serialize(const Response& response) {
   for (const auto& [name, value] : response.fields) out.append(name).append(": ").append(value).append("\r\n");
   out.append("\r\n").append(response.body);
   return out;
+}
+
+std::optional<std::string> query_value(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const auto pair = query.substr(0, amp);
+    const auto eq = pair.find('=');
+    if (form_decode(pair.substr(0, eq)) == name) {
+      return eq == std::string_view::npos ? std::string() : form_decode(pair.substr(eq + 1));
+    }
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+  }
+  return std::nullopt;
 }
 
 }  // namespace domainauth::web

@@ -38,6 +38,10 @@ struct Parsed {
 // head: the octets up to and including the first CRLF CRLF.
 [[nodiscard]] Parsed parse_request(std::string_view head);
 
+// The value of the first name=value pair of a query string (form-urlencoded:
+// '+' and %XX decoded) named name; "" for a name without '='; nothing when absent.
+[[nodiscard]] std::optional<std::string> query_value(std::string_view query, std::string_view name);
+
 struct Response {
   std::uint16_t status = 200;
   std::string content_type = "text/plain; charset=utf-8";

@@ -30,40 +30,59 @@ struct Server::Shared {
 
 namespace {
 
+// A response on its way from the router: a deferred page fills it in later
+// and wakes the connection by cancelling the timer.
+struct Pending {
+  explicit Pending(const asio::any_io_executor& executor) : wake(executor, asio::steady_timer::time_point::max()) {}
+  std::optional<Response> response;
+  asio::steady_timer wake;
+};
+
 // Reads one request head, answers it, closes. The timer closes the socket when
-// the client is too slow, which ends the read or write with an error.
+// the client is too slow, or the page too slow to answer, which ends the read,
+// the wait or the write with an error.
 asio::awaitable<void> serve(Socket socket, std::shared_ptr<Server::Shared> shared) {
   ++shared->connections;
   struct Release {
     Server::Shared& shared;
     ~Release() { --shared.connections; }
   } release{*shared};
+  auto pending = std::make_shared<Pending>(socket.get_executor());
   asio::steady_timer deadline(socket.get_executor());
   deadline.expires_after(shared->options.timeout);
-  deadline.async_wait([&socket](const asio::error_code& ec) {
+  deadline.async_wait([&socket, pending](const asio::error_code& ec) {
     if (ec) return;  // cancelled: the connection ended first
     asio::error_code ignored;
     socket.close(ignored);
+    pending->wake.cancel();
   });
   std::string buffer;
   asio::error_code ec;
   const std::size_t head = co_await asio::async_read_until(socket, asio::dynamic_buffer(buffer, kMaxRequestHead),
                                                            "\r\n\r\n", asio::redirect_error(asio::use_awaitable, ec));
-  Response response;
   if (ec == asio::error::not_found) {  // the buffer filled without an empty line
-    response = error_response(431, "request head over " + std::to_string(kMaxRequestHead) + " octets");
+    pending->response = error_response(431, "request head over " + std::to_string(kMaxRequestHead) + " octets");
   } else if (ec) {
     spdlog::debug("web: event=request_unread detail=\"{}\"", ec.message());
     co_return;
   } else {
     const Parsed parsed = parse_request(std::string_view(buffer).substr(0, head));
-    response = shared->router->answer(parsed);
+    shared->router->answer(parsed, [pending](Response response) {
+      pending->response = std::move(response);
+      pending->wake.cancel();
+    });
+    if (!pending->response) co_await pending->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (!pending->response) {
+      spdlog::warn("web: event=request_timeout path={} timeout_ms={} action=close", parsed.request->path,
+                   shared->options.timeout.count());
+      co_return;
+    }
     if (parsed.request) {
       spdlog::debug("web: event=request method={} path={} status={}", parsed.request->method, parsed.request->path,
-                    response.status);
+                    pending->response->status);
     }
   }
-  const std::string out = serialize(response);
+  const std::string out = serialize(*pending->response);
   co_await asio::async_write(socket, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
   socket.shutdown(Socket::shutdown_both, ec);
   socket.close(ec);

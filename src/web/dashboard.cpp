@@ -1,0 +1,247 @@
+// The dashboard's pages and their reads (dashboard.hpp).
+#include "web/dashboard.hpp"
+
+#include <asio/post.hpp>
+#include <charconv>
+#include <ctime>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "report/summary.hpp"
+#include "report/summary_json.hpp"
+#include "store/ingested.hpp"
+#include "store/queued_history.hpp"
+#include "text/ascii.hpp"
+#include "web/assets.hpp"
+
+namespace domainauth::web {
+
+StoreReader::StoreReader(asio::any_io_executor loop, store::Settings settings)
+    : loop_(std::move(loop)),
+      settings_(std::move(settings)),
+      worker_("web_read",
+              queue::WorkerOptions{kMaxQueuedReads, 1, std::chrono::milliseconds(0), "the dashboard's read queue",
+                                   std::chrono::milliseconds(0), "none (unanswered reads are dropped at shutdown)"},
+              [this](std::vector<Job>& jobs) { return run(jobs); }) {}
+
+void StoreReader::read(Query query, Done done) {
+  // The job is moved into the queue only when it fits; a refused one is still ours.
+  auto shared_done = std::make_shared<Done>(std::move(done));
+  if (!worker_.push(Job{std::move(query), [shared_done](std::optional<std::string> e) { (*shared_done)(std::move(e)); }})) {
+    (*shared_done)("busy: " + std::to_string(kMaxQueuedReads) + " reads wait already");
+  }
+}
+
+// On the reader thread.
+bool StoreReader::run(std::vector<Job>& jobs) {
+  for (auto& job : jobs) {
+    std::optional<std::string> error;
+    if (!db_) {
+      std::string why;
+      db_ = store::connect_reader(settings_, kReadTimeout, why);
+      if (!db_) error = "history: " + why;
+    }
+    if (db_) {
+      error = job.query(*db_);
+      if (error) db_.reset();  // a server restarted, a file replaced: reconnect for the next read
+    }
+    asio::post(loop_, [done = std::move(job.done), error = std::move(error)]() mutable { done(std::move(error)); });
+  }
+  return true;
+}
+
+namespace {
+
+using Json = nlohmann::json;
+
+Response json_response(const Json& json) {
+  Response response;
+  response.content_type = "application/json";
+  response.body = json.dump(-1, ' ', false, Json::error_handler_t::replace);
+  response.fields.emplace_back("Cache-Control", "no-store");
+  return response;
+}
+
+Response unavailable(const std::string& why) {
+  auto response = error_response(503, why);
+  response.fields.emplace_back("Retry-After", "5");
+  return response;
+}
+
+// The domain= of a request, lower case, when it is a plausible domain name.
+std::optional<std::string> domain_of(const Request& request, std::string& why) {
+  auto domain = query_value(request.query, "domain");
+  if (!domain || domain->empty()) {
+    why = "domain= is missing";
+    return std::nullopt;
+  }
+  if (domain->size() > 253) {
+    why = "domain= is longer than 253 characters";
+    return std::nullopt;
+  }
+  for (const char c : *domain) {
+    if (!text::is_alnum(c) && c != '.' && c != '-' && c != '_') {
+      why = "domain= holds a character no domain name has";
+      return std::nullopt;
+    }
+  }
+  return text::to_lower(*domain);
+}
+
+// days=, 7 when absent; nothing (with why) when it is not a number in 1..kMaxDays.
+std::optional<int> days_of(const Request& request, std::string& why) {
+  const auto text = query_value(request.query, "days");
+  if (!text) return 7;
+  int days = 0;
+  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), days);
+  if (ec != std::errc() || end != text->data() + text->size() || days < 1 || days > report::kMaxDays) {
+    why = "days= must be a number from 1 to " + std::to_string(report::kMaxDays);
+    return std::nullopt;
+  }
+  return days;
+}
+
+std::string iso_day(std::int64_t time) {
+  const std::time_t t = time;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buffer[16];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%d", &tm);
+  return buffer;
+}
+
+// What the dashboard pages share.
+struct Context {
+  std::shared_ptr<StoreReader> reader;
+  DashboardOptions options;
+};
+
+void domains_page(const std::shared_ptr<Context>& context, const Reply& reply) {
+  auto found = std::make_shared<std::vector<std::string>>();
+  context->reader->read([found](store::Database& db) { return store::ingested_domains(db, *found); },
+                        [context, found, reply](const std::optional<std::string>& error) {
+                          if (error) return reply(unavailable(*error));
+                          std::set<std::string> all(context->options.domains.begin(), context->options.domains.end());
+                          all.insert(found->begin(), found->end());
+                          reply(json_response({{"domains", all}}));
+                        });
+}
+
+void summary_page(const std::shared_ptr<Context>& context, const Request& request, const Reply& reply) {
+  std::string why;
+  const auto domain = domain_of(request, why);
+  const auto days = domain ? days_of(request, why) : std::nullopt;
+  if (!domain || !days) return reply(error_response(400, why));
+  const auto since = report::period_start(std::time(nullptr), *days);
+  auto records = std::make_shared<std::vector<store::ReportedRecord>>();
+  context->reader->read(
+      [records, domain = *domain, since](store::Database& db) {
+        return store::ingested_records(db, domain, since, *records);
+      },
+      [context, records, domain = *domain, days = *days, since, reply](const std::optional<std::string>& error) {
+        if (error) return reply(unavailable(*error));
+        auto summary = std::make_shared<report::Summary>(report::summarize(domain, *records));
+        const auto answer = [summary, days, since, reply] {
+          report::judge(*summary);
+          reply(json_response(report::summary_json(*summary, days, since)));
+        };
+        if (!context->options.resolver) return answer();
+        report::lookup_ptrs(*context->options.resolver, *summary, answer);
+      });
+}
+
+void timeline_page(const std::shared_ptr<Context>& context, const Request& request, const Reply& reply) {
+  std::string why;
+  const auto domain = domain_of(request, why);
+  const auto days = domain ? days_of(request, why) : std::nullopt;
+  if (!domain || !days) return reply(error_response(400, why));
+  const auto since = report::period_start(std::time(nullptr), *days);
+  struct Read {
+    std::vector<store::ReportedRecord> records;
+    std::vector<store::DayCount> history;
+  };
+  auto read = std::make_shared<Read>();
+  context->reader->read(
+      [read, domain = *domain, since](store::Database& db) -> std::optional<std::string> {
+        if (auto error = store::ingested_records(db, domain, since, read->records)) return error;
+        return store::messages_by_day(db, domain, since, read->history);
+      },
+      [read, domain = *domain, days = *days, since, reply](const std::optional<std::string>& error) {
+        if (error) return reply(unavailable(*error));
+        Json reports = Json::array();
+        for (const auto& day : report::timeline(read->records)) {
+          reports.push_back({{"day", iso_day(day.day)}, {"pass", day.dmarc.pass}, {"fail", day.dmarc.fail}});
+        }
+        std::map<std::int64_t, std::map<std::string, std::uint64_t>> by_day;
+        for (const auto& count : read->history) by_day[count.day][count.result] += count.messages;
+        Json history = Json::array();
+        for (const auto& [day, results] : by_day) history.push_back({{"day", iso_day(day)}, {"results", results}});
+        reply(json_response(
+            {{"domain", domain}, {"days", days}, {"since", since}, {"reports", reports}, {"history", history}}));
+      });
+}
+
+void failures_page(const std::shared_ptr<Context>& context, const Request& request, const Reply& reply) {
+  std::string why;
+  const auto domain = domain_of(request, why);
+  if (!domain) return reply(error_response(400, why));
+  auto rows = std::make_shared<std::vector<store::Row>>();
+  context->reader->read(
+      [rows, domain = *domain](store::Database& db) {
+        return store::recent_failures(db, domain, kRecentFailures, *rows);
+      },
+      [rows, domain = *domain, reply](const std::optional<std::string>& error) {
+        if (error) return reply(unavailable(*error));
+        Json failures = Json::array();
+        for (const auto& r : *rows) {
+          Json dkim = Json::array();
+          for (const auto& d : r.dkim) {
+            dkim.push_back({{"domain", d.domain}, {"selector", d.selector}, {"result", d.result}, {"aligned", d.aligned}});
+          }
+          failures.push_back({{"time", r.time},
+                              {"source_ip", r.source_ip},
+                              {"header_from", r.header_from},
+                              {"envelope_from", r.envelope_from},
+                              {"spf", {{"result", r.spf_result}, {"domain", r.spf_domain}, {"aligned", r.spf_aligned}}},
+                              {"dkim", dkim},
+                              {"policy", r.policy.p},
+                              {"disposition", r.disposition}});
+        }
+        reply(json_response({{"domain", domain},
+                             {"source", "history"},
+                             {"limit", kRecentFailures},
+                             {"failures", failures}}));
+      });
+}
+
+Response asset_response(const Asset& asset) {
+  Response response;
+  response.content_type = std::string(asset.content_type);
+  response.body = std::string(asset.body);
+  // Everything the page loads comes from here; report values are inserted as text, never as markup.
+  response.fields.emplace_back("Content-Security-Policy",
+                               "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'");
+  response.fields.emplace_back("X-Content-Type-Options", "nosniff");
+  return response;
+}
+
+}  // namespace
+
+void add_dashboard(Router& router, std::shared_ptr<StoreReader> reader, DashboardOptions options) {
+  auto context = std::make_shared<Context>(Context{std::move(reader), std::move(options)});
+  for (const auto& asset : assets()) {
+    router.add(std::string(asset.path), [&asset](const Request&) { return asset_response(asset); });
+    if (asset.path == "/dashboard") {
+      router.add("/", [&asset](const Request&) { return asset_response(asset); });
+    }
+  }
+  router.add_deferred("/api/domains", [context](const Request&, const Reply& reply) { domains_page(context, reply); });
+  router.add_deferred("/api/summary",
+                      [context](const Request& request, const Reply& reply) { summary_page(context, request, reply); });
+  router.add_deferred("/api/timeline",
+                      [context](const Request& request, const Reply& reply) { timeline_page(context, request, reply); });
+  router.add_deferred("/api/failures",
+                      [context](const Request& request, const Reply& reply) { failures_page(context, request, reply); });
+}
+
+}  // namespace domainauth::web

@@ -1,0 +1,158 @@
+// The dashboard's script: fetches /api/domains, then for the chosen domain
+// /api/summary, /api/timeline and /api/failures, and fills in index.html.
+// Values come from other parties' reports: they go into the page as text only.
+'use strict';
+
+const $ = (id) => document.getElementById(id);
+
+async function api(path) {
+  const response = await fetch(path, { credentials: 'same-origin', cache: 'no-store' });
+  if (!response.ok) throw new Error(path + ': ' + response.status + ' ' + (await response.text()).trim());
+  return response.json();
+}
+
+function cell(row, text, className) {
+  const td = document.createElement('td');
+  td.textContent = String(text);
+  if (className) td.className = className;
+  row.appendChild(td);
+  return td;
+}
+
+const passFail = (pf) => pf.pass + '/' + pf.fail;
+
+function fillSummary(summary) {
+  $('messages').textContent = summary.messages;
+  $('dmarc-pass').textContent = summary.dmarc.pass;
+  $('dmarc-fail').textContent = summary.dmarc.fail;
+  $('since').textContent = new Date(summary.since * 1000).toISOString().slice(0, 10);
+  const r = summary.readiness;
+  const verdict = $('verdict');
+  if (summary.messages === 0) {
+    verdict.textContent = 'no data';
+    verdict.className = 'badge';
+  } else if (r.reject_safe) {
+    verdict.textContent = 'p=reject is safe';
+    verdict.className = 'badge ready';
+  } else if (r.quarantine_safe) {
+    verdict.textContent = 'p=quarantine is safe, not p=reject yet';
+    verdict.className = 'badge quarantine';
+  } else {
+    verdict.textContent = 'not ready';
+    verdict.className = 'badge not-ready';
+  }
+  $('advice').textContent = r.advice;
+  const body = $('sources').tBodies[0];
+  body.replaceChildren();
+  for (const s of summary.sources) {
+    const row = body.insertRow();
+    row.dataset.ip = s.ip;
+    row.className = s.verdict;
+    cell(row, s.ip, 'ip');
+    cell(row, s.ptr, 'ptr');
+    cell(row, s.reporters.join(', '), 'reporters');
+    cell(row, s.messages, 'messages number');
+    cell(row, passFail(s.spf), 'spf number');
+    cell(row, passFail(s.dkim), 'dkim number');
+    cell(row, passFail(s.dmarc), 'dmarc number');
+    cell(row, Object.entries(s.disposition).map(([d, n]) => d + ' ' + n).join(', '), 'disposition');
+    cell(row, s.verdict, 'verdict').title = s.why;
+  }
+}
+
+const charts = {};
+function drawChart(id, labels, datasets) {
+  if (charts[id]) charts[id].destroy();
+  charts[id] = new Chart($(id), {
+    type: 'bar',
+    data: { labels, datasets },
+    options: { animation: false, responsive: true, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } },
+  });
+}
+
+const colours = { pass: '#2a7a2a', fail: '#b02a2a', none: '#888888', temperror: '#b07a00', permerror: '#6a2ab0' };
+
+function fillTimeline(timeline) {
+  drawChart('reports-chart', timeline.reports.map((d) => d.day), [
+    { label: 'DMARC pass', data: timeline.reports.map((d) => d.pass), backgroundColor: colours.pass },
+    { label: 'DMARC fail', data: timeline.reports.map((d) => d.fail), backgroundColor: colours.fail },
+  ]);
+  const results = [...new Set(timeline.history.flatMap((d) => Object.keys(d.results)))].sort();
+  drawChart('history-chart', timeline.history.map((d) => d.day), results.map((result) => ({
+    label: result,
+    data: timeline.history.map((d) => d.results[result] || 0),
+    backgroundColor: colours[result] || '#4a6a8a',
+  })));
+}
+
+function fillFailures(failures) {
+  const body = $('failures').tBodies[0];
+  body.replaceChildren();
+  for (const f of failures.failures) {
+    const row = body.insertRow();
+    cell(row, new Date(f.time * 1000).toISOString().replace('T', ' ').slice(0, 19), 'time');
+    cell(row, f.source_ip, 'ip');
+    cell(row, f.header_from, 'from');
+    cell(row, f.envelope_from, 'mailfrom');
+    cell(row, f.spf.result + (f.spf.domain ? ' (' + f.spf.domain + ')' : ''), 'spf');
+    cell(row, f.dkim.map((d) => d.result + ' (' + d.domain + ')').join(', ') || 'none', 'dkim');
+    cell(row, f.policy, 'policy');
+    cell(row, f.disposition, 'disposition');
+  }
+  if (failures.failures.length === 0) {
+    const td = cell(body.insertRow(), 'none recorded', 'empty');
+    td.colSpan = 8;
+  }
+}
+
+async function show() {
+  const domain = $('domain').value;
+  const days = $('days').value;
+  document.body.dataset.state = 'loading';
+  $('status').textContent = 'loading ' + domain + '…';
+  $('status').className = '';
+  const query = '?domain=' + encodeURIComponent(domain) + '&days=' + encodeURIComponent(days);
+  try {
+    const [summary, timeline, failures] = await Promise.all([
+      api('/api/summary' + query), api('/api/timeline' + query), api('/api/failures' + query)]);
+    fillSummary(summary);
+    fillTimeline(timeline);
+    fillFailures(failures);
+    history.replaceState(null, '', '/dashboard' + query);
+    $('status').textContent = summary.domain + ', last ' + days + ' days';
+    document.body.dataset.state = 'ready';
+  } catch (error) {
+    $('status').textContent = String(error.message || error);
+    $('status').className = 'error';
+    document.body.dataset.state = 'error';
+  }
+}
+
+async function start() {
+  const params = new URLSearchParams(location.search);
+  try {
+    const { domains } = await api('/api/domains');
+    const wanted = params.get('domain');
+    if (wanted && !domains.includes(wanted)) domains.unshift(wanted);
+    for (const d of domains) $('domain').add(new Option(d, d));
+    if (wanted) $('domain').value = wanted;
+    const days = params.get('days');
+    if (days && ![...$('days').options].some((o) => o.value === days)) $('days').add(new Option(days, days));
+    if (days) $('days').value = days;
+  } catch (error) {
+    $('status').textContent = String(error.message || error);
+    $('status').className = 'error';
+    document.body.dataset.state = 'error';
+    return;
+  }
+  if ($('domain').options.length === 0) {
+    $('status').textContent = 'no domains yet: configure [[sign.key]] or ingest reports (domainauth report ingest)';
+    document.body.dataset.state = 'empty';
+    return;
+  }
+  $('domain').addEventListener('change', show);
+  $('days').addEventListener('change', show);
+  show();
+}
+
+start();

@@ -1,0 +1,266 @@
+"""The dashboard of `domainauth serve` ([web] listen on loopback), end to end:
+
+  (a) a history filled by `domainauth report ingest` (reports from two reporters, as
+      mail with zip and gzip attachments, one of them 30 days old) plus DMARC results
+      of the history's own messages; PTR names from unbound;
+  (b) the JSON pages: /api/summary equals `report summary --json` for the same domain
+      and days (the same object: sums, PTR names, verdicts, readiness); /api/timeline's
+      report days sum to the summary's pass / fail and its history days count the
+      messages table; /api/failures lists the DMARC failures newest first; /api/domains
+      lists the domain; a malformed domain= or days= is 400;
+  (c) headless Chromium (Debian's chromium) loads /dashboard?domain=..., runs its
+      script against those pages and the DOM shows the summary's numbers: the total,
+      each source's messages and pass/fail counts and verdict, the advice, the failures;
+      the page is served with a Content-Security-Policy and Chart.js from /chart.js;
+  (d) --screenshot saves a PNG of the page (build/dashboard.png, kept for a look).
+Run inside tests/e2e/lib/netns-run (as root).
+"""
+
+import gzip
+import html.parser
+import io
+import json
+import os
+import socket
+import sqlite3
+import struct
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import zipfile
+
+from checks import expect, finish
+from daemons import Daemons
+from dnsserver import DnsServer
+from reports import attachment, report_mail, rfc7489_report
+
+DOMAINAUTH = os.environ["DOMAINAUTH"]
+WEB_PORT = 18894
+DAY = (int(time.time()) // 86400 - 1) * 86400  # yesterday, UTC
+SCREENSHOT = os.path.join(os.path.dirname(DOMAINAUTH), "..", "dashboard.png")
+PTRS = [("1.2.0.192.in-addr.arpa", "PTR", "mx.example.com"),
+        ("66.2.0.192.in-addr.arpa", "PTR", "mx2.example.com")]
+
+
+def domainauth(*args, stdin=None):
+    return subprocess.run([DOMAINAUTH, *args], input=stdin, capture_output=True, timeout=60)
+
+
+def get(path):
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d%s" % (WEB_PORT, path), timeout=10) as response:
+            return response.status, dict(response.headers), response.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read().decode()
+
+
+def fill_history(config, db):
+    """Reports from two reporters (zip and gzip mail, one file 30 days old), and the
+    history's own messages for example.com: 3 passing yesterday, 2 failing yesterday,
+    1 failing today."""
+    yahoo = rfc7489_report("y-1", DAY, [("192.0.2.66", 2, "none", "example.com"),
+                                        ("203.0.113.5", 5, "reject", "forger.test")])
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("yahoo.test!example.com.xml", yahoo)
+    google = rfc7489_report("g-1", DAY, [("192.0.2.1", 40, "none", "example.com"),
+                                         ("192.0.2.66", 3, "none", "example.com")], org="google.test")
+    old = rfc7489_report("g-old", DAY - 30 * 86400, [("192.0.2.1", 11, "none", "example.com")], org="google.test")
+    for mail in (report_mail(attachment("application/octet-stream", "yahoo.zip", zipped.getvalue())),
+                 report_mail(attachment("application/gzip", "google.xml.gz", gzip.compress(google))),
+                 report_mail(attachment("application/gzip", "old.xml.gz", gzip.compress(old)))):
+        done = domainauth("report", "ingest", "--config", config, stdin=mail)
+        expect(done.returncode == 0, "ingest: %r" % done.stderr)
+    con = sqlite3.connect(db)
+    today = DAY + 86400
+    own = [(DAY + 100, "192.0.2.1", "pass")] * 3 + [(DAY + 200, "198.51.100.7", "fail")] * 2 + \
+        [(today + 10, "198.51.100.8", "fail")]
+    for i, (when, ip, result) in enumerate(own):
+        mid = "own%d" % i
+        con.execute("INSERT INTO messages (id, time, window_begin, window_end, source_ip, header_from, envelope_from,"
+                    " spf_result, spf_domain, spf_aligned, policy_domain, p, sp, np, pct, adkim, aspf, testing,"
+                    " disposition, result, fo) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (mid, when + i, when - when % 86400, when - when % 86400 + 86400, ip, "example.com",
+                     "example.com" if result == "pass" else "bulk.test", result, "example.com",
+                     1 if result == "pass" else 0, "example.com", "reject", "", "", 100, "r", "r", 0,
+                     "none" if result == "pass" else "reject", result, "1"))
+        con.execute("INSERT INTO dkim_results VALUES (?,?,?,?,?,?)",
+                    (mid, 0, result, "example.com" if result == "pass" else "bulk.test", "s1", 1 if result == "pass" else 0))
+    con.commit()
+    con.close()
+    return own
+
+
+class Dom(html.parser.HTMLParser):
+    """The dumped DOM as nested [tag, attrs, children] lists; text as str children."""
+    VOID = {"meta", "link", "br", "img", "input", "hr", "col", "source", "wbr"}
+
+    def __init__(self, text):
+        super().__init__()
+        self.root = ["#root", {}, []]
+        self.stack = [self.root]
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        node = [tag, dict(attrs), []]
+        self.stack[-1][2].append(node)
+        if tag not in self.VOID:
+            self.stack.append(node)
+
+    def handle_endtag(self, tag):
+        for i in range(len(self.stack) - 1, 0, -1):
+            if self.stack[i][0] == tag:
+                del self.stack[i:]
+                return
+
+    def handle_data(self, data):
+        self.stack[-1][2].append(data)
+
+    def all(self, node=None):
+        node = node or self.root
+        for child in node[2]:
+            if isinstance(child, list):
+                yield child
+                yield from self.all(child)
+
+    def by_id(self, ident):
+        return next((n for n in self.all() if n[1].get("id") == ident), None)
+
+    def find(self, node, tag):
+        return [n for n in self.all(node) if n[0] == tag]
+
+    @staticmethod
+    def text(node):
+        return "".join(c if isinstance(c, str) else Dom.text(c) for c in node[2]).strip()
+
+
+def chromium(*args):
+    with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
+        return subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=" + profile,
+                               "--virtual-time-budget=10000", "--window-size=1280,1400", *args],
+                              capture_output=True, timeout=60)
+
+
+def check_json(summary):
+    status, _, body = get("/api/domains")
+    expect(status == 200 and "example.com" in json.loads(body)["domains"], "/api/domains: %s %s" % (status, body))
+    status, _, body = get("/api/timeline?domain=example.com&days=7")
+    expect(status == 200, "/api/timeline: %s %s" % (status, body))
+    timeline = json.loads(body)
+    day = time.strftime("%Y-%m-%d", time.gmtime(DAY))
+    today = time.strftime("%Y-%m-%d", time.gmtime(DAY + 86400))
+    expect(timeline["reports"] == [{"day": day, "pass": summary["dmarc"]["pass"], "fail": summary["dmarc"]["fail"]}],
+           "timeline reports %s, summary %s" % (timeline["reports"], summary["dmarc"]))
+    expect(timeline["history"] == [{"day": day, "results": {"pass": 3, "fail": 2}},
+                                   {"day": today, "results": {"fail": 1}}], "timeline history %s" % timeline["history"])
+    status, _, body = get("/api/failures?domain=example.com")
+    failures = json.loads(body)["failures"] if status == 200 else []
+    expect([f["source_ip"] for f in failures] == ["198.51.100.8", "198.51.100.7", "198.51.100.7"],
+           "failures newest first: %s" % failures)
+    expect(all(f["disposition"] == "reject" and f["dkim"][0]["domain"] == "bulk.test" for f in failures),
+           "failure details: %s" % failures)
+    for bad in ("/api/summary?domain=exa%20mple.com", "/api/summary", "/api/timeline?domain=example.com&days=0",
+                "/api/summary?domain=example.com&days=x"):
+        expect(get(bad)[0] == 400, "%s is 400" % bad)
+
+
+def check_dom(summary):
+    url = "http://127.0.0.1:%d/dashboard?domain=example.com&days=7" % WEB_PORT
+    done = chromium("--dump-dom", url)
+    expect(done.returncode == 0, "chromium --dump-dom: %r" % done.stderr[-2000:])
+    dom = Dom(done.stdout.decode(errors="replace"))
+    body = next(iter(dom.find(dom.root, "body")), ["body", {}, []])
+    expect(body[1].get("data-state") == "ready",
+           "page state %s: %s" % (body[1].get("data-state"), Dom.text(dom.by_id("status") or ["", {}, []])))
+    expect(Dom.text(dom.by_id("messages")) == str(summary["messages"]),
+           "total shown %s, summary %d" % (Dom.text(dom.by_id("messages")), summary["messages"]))
+    expect(Dom.text(dom.by_id("dmarc-fail")) == str(summary["dmarc"]["fail"]), "DMARC fail shown")
+    expect(Dom.text(dom.by_id("advice")) == summary["readiness"]["advice"], "advice shown")
+    rows = {r[1]["data-ip"]: r for r in dom.find(dom.by_id("sources"), "tr") if "data-ip" in r[1]}
+    expect(sorted(rows) == sorted(s["ip"] for s in summary["sources"]), "source rows %s" % sorted(rows))
+    for source in summary["sources"]:
+        row = rows.get(source["ip"])
+        if not row:
+            continue
+        cells = {c[1].get("class", "").split()[0]: Dom.text(c) for c in dom.find(row, "td")}
+        want = {"messages": str(source["messages"]), "ptr": source["ptr"], "verdict": source["verdict"],
+                "dmarc": "%d/%d" % (source["dmarc"]["pass"], source["dmarc"]["fail"]),
+                "spf": "%d/%d" % (source["spf"]["pass"], source["spf"]["fail"]),
+                "dkim": "%d/%d" % (source["dkim"]["pass"], source["dkim"]["fail"])}
+        expect({k: cells.get(k) for k in want} == want, "row %s: %s, summary %s" % (source["ip"], cells, want))
+    failures = [r for r in dom.find(dom.by_id("failures"), "tr") if dom.find(r, "td")]
+    expect(len(failures) == 3, "3 failures shown: %d" % len(failures))
+    canvases = [n for n in dom.find(dom.root, "canvas")]
+    expect(len(canvases) == 2 and all("width" in c[1] for c in canvases), "two charts drawn: %s" % canvases)
+
+
+def check_screenshot():
+    if os.path.exists(SCREENSHOT):
+        os.remove(SCREENSHOT)
+    done = chromium("--screenshot=" + os.path.abspath(SCREENSHOT),
+                    "http://127.0.0.1:%d/dashboard?domain=example.com" % WEB_PORT)
+    expect(done.returncode == 0, "chromium --screenshot: %r" % done.stderr[-2000:])
+    data = open(SCREENSHOT, "rb").read() if os.path.exists(SCREENSHOT) else b""
+    expect(data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR", "screenshot is a PNG")
+    width, height = struct.unpack(">II", data[16:24]) if len(data) >= 24 else (0, 0)
+    expect(width == 1280 and height == 1400 and len(data) > 20000,
+           "screenshot %dx%d, %d octets" % (width, height, len(data)))
+
+
+def listening():
+    try:
+        socket.create_connection(("127.0.0.1", WEB_PORT), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def main():
+    with tempfile.TemporaryDirectory(prefix="domainauth-dashboard-e2e-") as work, DnsServer(PTRS) as dns:
+        db = os.path.join(work, "history.sqlite")
+        config = os.path.join(work, "domainauth.toml")
+        with open(config, "w") as f:
+            f.write("""[dns]
+servers = ["{dns}"]
+[milter]
+listen = ["inet:127.0.0.1:18992"]
+[policy]
+listen = ["inet:127.0.0.1:18924"]
+[daemon]
+user = ""
+[store]
+sqlite_path = "{db}"
+[web]
+listen = ["inet:127.0.0.1:{web}"]
+""".format(dns=dns.spec, db=db, web=WEB_PORT))
+        fill_history(config, db)
+        done = domainauth("report", "summary", "--config", config, "--domain", "example.com", "--days", "7",
+                          "--json", "--dns", dns.spec)
+        expect(done.returncode == 0, "report summary: %r" % done.stderr)
+        summary = json.loads(done.stdout)
+        expect(summary["messages"] == 50 and summary["dmarc"] == {"pass": 0, "fail": 50}, "summary %s" % summary)
+        daemons = Daemons(work)
+        try:
+            daemons.start("domainauth", [DOMAINAUTH, "serve", "--config", config],
+                          lambda: listening() and get("/api/domains")[0] == 200)
+            status, headers, body = get("/api/summary?domain=example.com&days=7")
+            expect(status == 200 and json.loads(body) == summary,
+                   "/api/summary equals report summary --json:\n%s\n%s" % (body, json.dumps(summary)))
+            check_json(summary)
+            status, headers, page = get("/dashboard")
+            expect(status == 200 and "default-src 'self'" in headers.get("Content-Security-Policy", ""),
+                   "page with CSP: %s %s" % (status, headers))
+            status, headers, chart = get("/chart.js")
+            expect(status == 200 and "Chart.js v3.9" in chart[:200], "Chart.js served: %s" % chart[:80])
+            expect(get("/")[2] == page, "/ is the dashboard")
+            check_dom(summary)
+            check_screenshot()
+        finally:
+            daemons.stop()
+    return finish()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
