@@ -17,6 +17,18 @@ TEST(HttpParse, Rfc9112RequestLineTargetAndFields) {
   EXPECT_EQ(p.request->authorization, "Bearer abc");  // OWS trimmed (RFC 9112 5.1)
 }
 
+TEST(QueryValue, FormDecodedFirstMatch) {
+  EXPECT_EQ(query_value("domain=example.com&days=7", "days"), "7");
+  EXPECT_EQ(query_value("domain=ex%41mple.com", "domain"), "exAmple.com");
+  EXPECT_EQ(query_value("a=b+c&a=d", "a"), "b c") << "the first of two";
+  EXPECT_EQ(query_value("d%61ys=3", "days"), "3") << "names are decoded too";
+  EXPECT_EQ(query_value("flag&x=1", "flag"), "");
+  EXPECT_EQ(query_value("x=%4", "x"), "%4") << "a cut escape stays as it is";
+  EXPECT_EQ(query_value("x=%zz", "x"), "%zz");
+  EXPECT_EQ(query_value("days=7", "domain"), std::nullopt);
+  EXPECT_EQ(query_value("", "domain"), std::nullopt);
+}
+
 TEST(HttpParse, Http10NeedsNoHost) {
   const auto p = parse_request("GET / HTTP/1.0\r\n\r\n");
   ASSERT_TRUE(p.request) << p.error;

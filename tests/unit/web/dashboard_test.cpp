@@ -1,0 +1,186 @@
+// The dashboard's pages through web::Router against a real SQLite history
+// (web/dashboard.hpp): /api/summary is report summary's object for the same
+// records, /api/timeline and /api/failures read the reports and the history,
+// /api/domains joins the configured and the reported domains, bad parameters
+// are 400, an unreachable history 503; the page and Chart.js are served.
+#include <gtest/gtest.h>
+
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "report/summary.hpp"
+#include "report/summary_json.hpp"
+#include "store/ingested.hpp"
+#include "store/queued_history.hpp"
+#include "support/temp_db.hpp"
+#include "web/dashboard.hpp"
+
+namespace domainauth::web {
+namespace {
+
+using Json = nlohmann::json;
+
+const std::int64_t kNow = std::time(nullptr);
+const std::int64_t kYesterday = store::reporting_window(kNow).first - store::kReportInterval;
+
+store::IngestedReport report(std::string org, std::string id, std::int64_t begin) {
+  store::IngestedReport r;
+  r.org_name = std::move(org);
+  r.report_id = std::move(id);
+  r.email = "noreply@reporter.example";
+  r.begin = begin;
+  r.end = begin + store::kReportInterval - 1;
+  r.policy_domain = "example.com";
+  r.p = "none";
+  r.format = "rfc9990";
+  r.records = {{"192.0.2.1", 7, "none", "pass", "pass", "example.com", "example.com", "example.com=pass",
+                "example.com=pass", ""},
+               {"198.51.100.9", 3, "reject", "fail", "fail", "example.com", "forger.test", "", "forger.test=pass",
+                ""}};
+  return r;
+}
+
+store::Row row(std::int64_t time, std::string result, std::string ip) {
+  store::Row r;
+  r.time = time;
+  r.source_ip = std::move(ip);
+  r.header_from = r.policy_domain = "example.com";
+  r.envelope_from = "bulk.test";
+  r.spf_result = result;
+  r.spf_domain = "bulk.test";
+  r.dkim = {{result, "bulk.test", "s1", false}};
+  r.policy.p = "reject";
+  r.disposition = result == "pass" ? "none" : "reject";
+  r.result = std::move(result);
+  return r;
+}
+
+class Dashboard : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    settings_.sqlite_path = path_;
+    std::string why;
+    auto db = store::connect(settings_, why);
+    ASSERT_TRUE(db) << why;
+    store::StoreOutcome outcome{};
+    for (const auto& r : {report("google.com", "1", kYesterday), report("yahoo.com", "1", kYesterday),
+                          report("google.com", "old", kYesterday - 40 * store::kReportInterval)}) {
+      ASSERT_EQ(store::store_ingested(*db, r, kNow, outcome), std::nullopt);
+    }
+    ASSERT_EQ(store::insert_rows(*db, std::vector<store::Row>{row(kYesterday + 5, "pass", "192.0.2.1"),
+                                                              row(kYesterday + 6, "fail", "203.0.113.1"),
+                                                              row(kYesterday + 7, "fail", "203.0.113.2")}),
+              std::nullopt);
+    start(settings_);
+  }
+
+  void start(const store::Settings& settings) {
+    reader_ = std::make_shared<StoreReader>(io_.get_executor(), settings);
+    router_ = std::make_unique<Router>("");
+    add_dashboard(*router_, reader_, {settings, {"signed.example", "example.com"}, nullptr});
+  }
+
+  void TearDown() override { reader_->stop(); }
+
+  Response get(const std::string& target) {
+    std::optional<Response> out;
+    router_->answer(parse_request("GET " + target + " HTTP/1.1\r\nHost: localhost\r\n\r\n"),
+                    [&out](Response r) { out = std::move(r); });
+    io_.restart();  // a run that ran out of work left it stopped
+    auto guard = asio::make_work_guard(io_);
+    for (int i = 0; i < 50 && !out; ++i) io_.run_one_for(std::chrono::milliseconds(100));
+    EXPECT_TRUE(out) << target << " answered";
+    return out.value_or(Response{});
+  }
+
+  Json get_json(const std::string& target) {
+    const auto r = get(target);
+    EXPECT_EQ(r.status, 200) << target << ": " << r.body;
+    EXPECT_EQ(r.content_type, "application/json");
+    return Json::parse(r.body, nullptr, false);
+  }
+
+  store::testing::TempDb path_{"web-dashboard"};
+  store::Settings settings_;
+  asio::io_context io_;
+  std::shared_ptr<StoreReader> reader_;
+  std::unique_ptr<Router> router_;
+};
+
+TEST_F(Dashboard, SummaryIsReportSummarysObject) {
+  std::string why;
+  auto db = store::connect(settings_, why);
+  ASSERT_TRUE(db) << why;
+  const auto since = report::period_start(kNow, 7);
+  std::vector<store::ReportedRecord> records;
+  ASSERT_EQ(store::ingested_records(*db, "example.com", since, records), std::nullopt);
+  auto summary = report::summarize("example.com", records);
+  report::judge(summary);
+  const auto got = get_json("/api/summary?domain=Example.COM&days=7");
+  EXPECT_EQ(got, report::summary_json(summary, 7, since));
+  EXPECT_EQ(got["messages"], 20) << "two reports of 10 in the period; the old one is not";
+  EXPECT_EQ(get_json("/api/summary?domain=example.com&days=60")["messages"], 30);
+  EXPECT_EQ(get_json("/api/summary?domain=example.com")["days"], 7) << "7 days by default";
+}
+
+TEST_F(Dashboard, TimelineOfReportsAndHistory) {
+  const auto got = get_json("/api/timeline?domain=example.com&days=7");
+  char day[16];
+  const std::time_t t = kYesterday;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(day, sizeof day, "%Y-%m-%d", &tm);
+  EXPECT_EQ(got["reports"], Json::parse(R"([{"day":")" + std::string(day) + R"(","pass":14,"fail":6}])"));
+  EXPECT_EQ(got["history"],
+            Json::parse(R"([{"day":")" + std::string(day) + R"(","results":{"fail":2,"pass":1}}])"));
+}
+
+TEST_F(Dashboard, FailuresNewestFirst) {
+  const auto got = get_json("/api/failures?domain=example.com");
+  EXPECT_EQ(got["source"], "history");
+  ASSERT_EQ(got["failures"].size(), 2U);
+  EXPECT_EQ(got["failures"][0]["source_ip"], "203.0.113.2");
+  EXPECT_EQ(got["failures"][0]["disposition"], "reject");
+  EXPECT_EQ(got["failures"][0]["dkim"][0]["domain"], "bulk.test");
+  EXPECT_EQ(got["failures"][1]["source_ip"], "203.0.113.1");
+}
+
+TEST_F(Dashboard, DomainsConfiguredAndReported) {
+  EXPECT_EQ(get_json("/api/domains")["domains"], Json::parse(R"(["example.com","signed.example"])"));
+}
+
+TEST_F(Dashboard, BadParametersAre400) {
+  for (const auto* target : {"/api/summary", "/api/summary?domain=", "/api/summary?domain=a%20b",
+                             "/api/summary?domain=a%3Cscript%3E", "/api/timeline?domain=example.com&days=0",
+                             "/api/timeline?domain=example.com&days=3661", "/api/summary?domain=example.com&days=7x",
+                             "/api/failures?days=7"}) {
+    EXPECT_EQ(get(target).status, 400) << target;
+  }
+}
+
+TEST_F(Dashboard, AnUnreachableHistoryIs503) {
+  reader_->stop();
+  store::Settings gone = settings_;
+  gone.sqlite_path = "/nonexistent-domainauth-dir/history.sqlite";
+  start(gone);
+  const auto r = get("/api/summary?domain=example.com");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.body.find("history"), std::string::npos) << r.body;
+}
+
+TEST_F(Dashboard, PageScriptAndChartJs) {
+  const auto page = get("/dashboard");
+  EXPECT_EQ(page.content_type, "text/html; charset=utf-8");
+  EXPECT_NE(page.body.find("<canvas id=\"reports-chart\""), std::string::npos);
+  EXPECT_EQ(get("/").body, page.body);
+  const auto chart = get("/chart.js");
+  EXPECT_EQ(chart.content_type, "text/javascript; charset=utf-8");
+  EXPECT_NE(chart.body.find("Chart.js v3"), std::string::npos);
+  EXPECT_GT(chart.body.size(), 100000U);
+  EXPECT_NE(get("/dashboard.js").body.find("/api/summary"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace domainauth::web
