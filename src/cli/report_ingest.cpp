@@ -50,11 +50,13 @@ struct Run {
   bool json;
   nlohmann::json results = nlohmann::json::array();
   int stored = 0, duplicates = 0, refused = 0, tempfailed = 0;
+  std::string last_refusal;  // source: error
 
   Status note(const std::string& source, Status status, nlohmann::json item) {
     item["source"] = source;
     item["status"] = to_string(status);
     (status == Status::stored ? stored : status == Status::duplicate ? duplicates : status == Status::refused ? refused : tempfailed)++;
+    if (status == Status::refused) last_refusal = source + ": " + item.value("error", std::string("refused"));
     if (!json) {
       auto& out = status == Status::stored || status == Status::duplicate ? std::cout : std::cerr;
       out << (status == Status::stored || status == Status::duplicate ? "" : "domainauth report ingest: ") << source
@@ -184,6 +186,13 @@ int run_ingest(const IngestOptions& o) {
                            : run.note(file, Status::refused, {{"error", "cannot open"}});
     worst = std::max(worst, status);
     if (status == Status::tempfail) break;
+  }
+  // Counted in the history for /metrics (domainauth_reports_refused_total).
+  if (run.refused > 0) {
+    if (auto error = store::record_refused(*db, std::time(nullptr), static_cast<std::uint64_t>(run.refused),
+                                           run.last_refusal)) {
+      std::cerr << "domainauth report ingest: history: refusals not counted: " << *error << "\n";
+    }
   }
   if (o.json) {
     std::cout << dump({{"stored", run.stored}, {"duplicates", run.duplicates}, {"refused", run.refused},

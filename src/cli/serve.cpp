@@ -46,6 +46,7 @@
 #include "metrics/exposition.hpp"
 #include "metrics/render.hpp"
 #include "report/submit.hpp"
+#include "store/ingested.hpp"
 #include "store/queued_history.hpp"
 #include "store/retention.hpp"
 #include "text/ascii.hpp"
@@ -312,17 +313,33 @@ class Daemon {
   bool start_web(std::string& error) {
     if (config_.web.listen.empty()) return true;
     auto router = std::make_shared<web::Router>(config_.web.token);
-    if (config_.store.backend != store::Backend::none) {
+    if (config_.store.backend != store::Backend::none) {  // reader_ before /metrics, which uses it
       reader_ = std::make_shared<web::StoreReader>(io_.get_executor(), config_.store);
       std::vector<std::string> domains;
       for (const auto& key : config_.sign.keys) domains.push_back(text::to_lower(key.domain));
       web::add_dashboard(*router, reader_, {config_.store, std::move(domains), settings_->resolver});
     }
-    router->add("/metrics", [this](const web::Request&) {
-      web::Response response;
-      response.content_type = std::string(metrics::kContentType);
-      response.body = metrics::render(metrics::counters(), sample_metrics());
-      return response;
+    // The ingest counts come from the history, read off the event loop; the
+    // rest is sampled when that read is done (or refused: then without them).
+    router->add_deferred("/metrics", [this](const web::Request&, const web::Reply& reply) {
+      const auto answer = [this, reply](std::optional<metrics::IngestSample> ingest) {
+        auto sampled = sample_metrics();
+        sampled.ingest = ingest;
+        web::Response response;
+        response.content_type = std::string(metrics::kContentType);
+        response.body = metrics::render(metrics::counters(), sampled);
+        reply(std::move(response));
+      };
+      if (!reader_) return answer(std::nullopt);
+      auto counts = std::make_shared<store::IngestCounts>();
+      reader_->read([counts](store::Database& db) { return store::ingest_counts(db, *counts); },
+                    [counts, answer](const std::optional<std::string>& unread) {
+                      if (unread) {
+                        spdlog::warn("event=metrics_ingest_unread reason=\"{}\"", *unread);
+                        return answer(std::nullopt);
+                      }
+                      answer(metrics::IngestSample{counts->stored, counts->refused});
+                    });
     });
     web_.emplace(io_.get_executor(), std::move(router));
     for (const auto& address : config_.web.listen) {

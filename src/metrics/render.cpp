@@ -60,6 +60,14 @@ std::string render(const Counters& c, const Sampled& sampled) {
   w.sample("domainauth_policy_sessions", {}, static_cast<std::uint64_t>(sampled.policy_sessions));
   if (sampled.history) write_queue(w, "history", *sampled.history, "DMARC history rows");
   if (sampled.failure_reports) write_queue(w, "failure_report", *sampled.failure_reports, "Failure reports");
+  if (sampled.ingest) {
+    w.family("domainauth_reports_ingested_total", Type::counter,
+             "DMARC aggregate reports report ingest stored in the history (every host sharing it; duplicates not counted)");
+    w.sample("domainauth_reports_ingested_total", {}, sampled.ingest->stored);
+    w.family("domainauth_reports_refused_total", Type::counter,
+             "Report mails, files or documents report ingest refused as unreadable (every host sharing the history)");
+    w.sample("domainauth_reports_refused_total", {}, sampled.ingest->refused);
+  }
   return w.text();
 }
 

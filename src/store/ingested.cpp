@@ -2,6 +2,7 @@
 // ingested.hpp), in SQL that SQLite and PostgreSQL both accept.
 #include "store/ingested.hpp"
 
+#include "store/history.hpp"
 #include "store/sql_util.hpp"
 
 namespace domainauth::store {
@@ -71,6 +72,26 @@ std::optional<std::string> ingested_records(Database& db, std::string_view polic
                     str(r[7]), str(r[8]), str(r[9]), str(r[10])},
                    number(r[11])});
   }
+  return std::nullopt;
+}
+
+std::optional<std::string> record_refused(Database& db, std::int64_t now, std::uint64_t n, std::string_view why) {
+  const Value values[] = {text(reporting_window(now).first), text(static_cast<std::int64_t>(n)), std::string(why)};
+  return db.execute("INSERT INTO ingest_refusals (day, refused, last_error) VALUES ($1, $2, $3)"
+                    " ON CONFLICT (day) DO UPDATE SET refused = ingest_refusals.refused + excluded.refused,"
+                    " last_error = excluded.last_error",
+                    values, nullptr);
+}
+
+std::optional<std::string> ingest_counts(Database& db, IngestCounts& out) {
+  std::vector<ResultRow> rows;
+  if (auto error = db.execute("SELECT (SELECT COUNT(*) FROM ingested_reports),"
+                              " (SELECT COALESCE(SUM(refused), 0) FROM ingest_refusals)",
+                              {}, &rows)) {
+    return error;
+  }
+  out.stored = static_cast<std::uint64_t>(number(rows.at(0).at(0)));
+  out.refused = static_cast<std::uint64_t>(number(rows.at(0).at(1)));
   return std::nullopt;
 }
 

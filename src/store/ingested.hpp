@@ -58,6 +58,17 @@ struct ReportedRecord {
 [[nodiscard]] std::optional<std::string> ingested_records(Database& db, std::string_view policy_domain,
                                                           std::int64_t since, std::vector<ReportedRecord>& out);
 
+// Counts n mails, files or documents report ingest refused on now's UTC day
+// (one row per day, so hostile mail cannot grow the table), why the last.
+[[nodiscard]] std::optional<std::string> record_refused(Database& db, std::int64_t now, std::uint64_t n,
+                                                        std::string_view why);
+
+// For /metrics: the reports stored (never deleted by domainauth) and the refusals counted, all hosts'.
+struct IngestCounts {
+  std::uint64_t stored = 0, refused = 0;
+};
+[[nodiscard]] std::optional<std::string> ingest_counts(Database& db, IngestCounts& out);
+
 // The policy domains reports were received for, sorted.
 [[nodiscard]] std::optional<std::string> ingested_domains(Database& db, std::vector<std::string>& out);
 

@@ -56,6 +56,12 @@ const std::array kMigrations{
                   " envelope_from TEXT NOT NULL, dkim_auth TEXT NOT NULL, spf_auth TEXT NOT NULL,"
                   " reasons TEXT NOT NULL, PRIMARY KEY (report, position))",
               }},
+    Migration{4,
+              {
+                  // What report ingest refused (store/ingested.hpp): a count per UTC day and the last reason.
+                  "CREATE TABLE ingest_refusals ("
+                  " day BIGINT PRIMARY KEY, refused BIGINT NOT NULL, last_error TEXT NOT NULL)",
+              }},
 };
 
 std::string flag(bool b) { return b ? "1" : "0"; }

@@ -3,7 +3,9 @@
   (a) N messages from an outside client through a real Postfix 3.7 (the daemon as its
       milter) raise domainauth_messages_total by exactly N, all direction="verify",
       action="accept"; each gets an spf and a dmarc result; DNS queries are counted;
-  (b) `promtool check metrics` (Debian's prometheus package) accepts the output;
+  (b) `promtool check metrics` (Debian's prometheus package) accepts the output, which
+      counts the reports `report ingest` (another process) stored and refused, read
+      from the history;
   (c) the listener asks for web.token (401 without it, 200 with it), answers 405 to a
       POST, 404 to an unknown path, 400 to a malformed request and 431 to a head over
       8 KiB, and closes a client that sends nothing within its read timeout;
@@ -12,6 +14,7 @@
 Run inside tests/e2e/lib/netns-run (as root).
 """
 
+import gzip
 import os
 import re
 import socket
@@ -25,6 +28,7 @@ import urllib.request
 from checks import expect, finish
 from dnsserver import DnsServer
 from postfix import Postfix
+from reports import attachment, report_mail, rfc7489_report
 
 DOMAINAUTH = os.environ["DOMAINAUTH"]
 MILTER_PORT = 18991
@@ -148,6 +152,7 @@ def check_messages(folder, dns):
                 mta.send("a@sender.test", ["b@example.org"], message(i), source=OUTSIDE, helo="mail.sender.test")
             for i in range(MESSAGES):
                 mta.wait_for_message(lambda m, i=i: "<metrics-%d@sender.test>" % i in m.data)
+        check_ingest_counts(config, before)
         _, after = scrape()
         rose = total(after, "domainauth_messages_total") - total(before, "domainauth_messages_total")
         expect(rose == MESSAGES, "messages counter rose by %s, want exactly %d" % (rose, MESSAGES))
@@ -175,6 +180,22 @@ def check_messages(folder, dns):
         daemon.stop()
     expect("event=started" in daemon.log() and "web=inet:127.0.0.1:%d" % WEB_PORT in daemon.log(),
            "start line names the web listener")
+
+
+def check_ingest_counts(config, before):
+    """report ingest (its own process) stores one report and refuses one mail; /metrics
+    reads both counts from the history."""
+    expect(total(before, "domainauth_reports_ingested_total") == 0, "no reports ingested at first")
+    report = report_mail(attachment("application/gzip", "r.xml.gz",
+                                    gzip.compress(rfc7489_report("m-1", int(time.time()) // 86400 * 86400 - 86400,
+                                                                 [("192.0.2.66", 2, "none", "example.com")]))))
+    for mail, status in ((report, 0), (report, 0), (b"Subject: x\r\n\r\nno report here\r\n", 65)):
+        done = subprocess.run([DOMAINAUTH, "report", "ingest", "--config", config], input=mail, capture_output=True,
+                              timeout=30)
+        expect(done.returncode == status, "ingest exit %d, want %d: %r" % (done.returncode, status, done.stderr))
+    _, body = scrape()
+    expect(total(body, "domainauth_reports_ingested_total") == 1, "reports ingested: 1 (the second a duplicate)")
+    expect(total(body, "domainauth_reports_refused_total") == 1, "reports refused: 1")
 
 
 def check_refusals():

@@ -1,5 +1,6 @@
 // /metrics as a whole: every family present once, counts where the counters
-// put them, the queue families only when the queue exists.
+// put them, the queue families only when the queue exists, the ingest counts
+// only when the history was read.
 #include <gtest/gtest.h>
 
 #include "metrics/render.hpp"
@@ -37,16 +38,25 @@ TEST(Render, CountersLandUnderTheirLabels) {
   EXPECT_NE(text.find("domainauth_history_queue_depth 5\n"), std::string::npos);
   EXPECT_NE(text.find("domainauth_history_dropped_total 6\n"), std::string::npos);
   EXPECT_EQ(text.find("failure_report"), std::string::npos);
+  EXPECT_EQ(text.find("domainauth_reports_"), std::string::npos) << "no ingest counts read: no families";
+}
+
+TEST(Render, IngestCountsFromTheHistory) {
+  const auto text = render(Counters{}, {0, 0, QueueSample{}, std::nullopt, IngestSample{12, 3}});
+  EXPECT_NE(text.find("# TYPE domainauth_reports_ingested_total counter\n"), std::string::npos);
+  EXPECT_NE(text.find("\ndomainauth_reports_ingested_total 12\n"), std::string::npos);
+  EXPECT_NE(text.find("\ndomainauth_reports_refused_total 3\n"), std::string::npos);
 }
 
 TEST(Render, EachFamilyIsDeclaredOnce) {
-  const auto text = render(Counters{}, {0, 0, QueueSample{}, QueueSample{}});
+  const auto text = render(Counters{}, {0, 0, QueueSample{}, QueueSample{}, IngestSample{}});
   for (const std::string family :
        {"domainauth_messages_total", "domainauth_dkim_signatures_total", "domainauth_verification_results_total",
         "domainauth_dns_queries_total", "domainauth_dns_cache_hits_total", "domainauth_dns_query_duration_seconds",
         "domainauth_message_duration_seconds", "domainauth_milter_sessions", "domainauth_policy_sessions",
         "domainauth_history_queue_depth", "domainauth_history_dropped_total", "domainauth_failure_report_queue_depth",
-        "domainauth_failure_report_dropped_total"}) {
+        "domainauth_failure_report_dropped_total", "domainauth_reports_ingested_total",
+        "domainauth_reports_refused_total"}) {
     EXPECT_EQ(count(text, "# TYPE " + family + " "), 1u) << family;
   }
 }

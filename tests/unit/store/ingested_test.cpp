@@ -71,6 +71,30 @@ TEST(Ingested, RecordsAreSelectedByDomainAndEndOfDateRange) {
   EXPECT_EQ(records.size(), 4U) << "a report ending at since counts";
 }
 
+TEST(Ingested, CountsForMetrics) {
+  const TempDb path("ingested-counts");
+  auto db = open(path);
+  IngestCounts counts;
+  ASSERT_EQ(ingest_counts(*db, counts), std::nullopt);
+  EXPECT_EQ(counts.stored, 0U);
+  EXPECT_EQ(counts.refused, 0U);
+  StoreOutcome outcome{};
+  for (const auto& r : {sample("a", "1", 1000000), sample("a", "1", 1000000), sample("b", "1", 1000000)}) {
+    ASSERT_EQ(store_ingested(*db, r, 0, outcome), std::nullopt);
+  }
+  ASSERT_EQ(record_refused(*db, 1790000000, 2, "x.zip: not a zip"), std::nullopt);
+  ASSERT_EQ(record_refused(*db, 1790000001, 1, "y: no DMARC aggregate report found"), std::nullopt);
+  ASSERT_EQ(record_refused(*db, 1790086400, 4, "z"), std::nullopt);
+  ASSERT_EQ(ingest_counts(*db, counts), std::nullopt);
+  EXPECT_EQ(counts.stored, 2U) << "the duplicate is not counted";
+  EXPECT_EQ(counts.refused, 7U);
+  std::vector<ResultRow> rows;
+  ASSERT_EQ(db->execute("SELECT day, refused, last_error FROM ingest_refusals ORDER BY day", {}, &rows), std::nullopt);
+  ASSERT_EQ(rows.size(), 2U) << "one row per UTC day";
+  EXPECT_EQ(rows[0][1], std::optional<std::string>("3"));
+  EXPECT_EQ(rows[0][2], std::optional<std::string>("y: no DMARC aggregate report found")) << "the last reason";
+}
+
 TEST(Ingested, AFailingRecordLeavesNothingOfItsReport) {
   const TempDb path("ingested-atomic");
   auto db = open(path);
