@@ -10,7 +10,12 @@ scripted milter client, DNS from tests/e2e/lib/dnsserver.py). Then:
       races for the same period afresh): each rua= destination gets the period
       exactly once per round (a loopback SMTP capture as [report] relay), one run
       sends it and the other reports it already sent, both exit 0;
-  (c) the report's counts are the messages of both hosts, per source address.
+  (c) the report's counts are the messages of both hosts, per source address;
+  (d) what each host's dashboard ([web] listen) shows is both hosts' mail: its history
+      timeline counts every message of both; one of the reports sent in (b), piped
+      into `report ingest` on the second host, gives the same `report summary --json`
+      on either host and the same /api/summary on both dashboards (the messages of
+      both hosts per source), and both /metrics count the report as ingested.
 Run inside tests/e2e/lib/netns-run (as root).
 """
 
@@ -24,6 +29,7 @@ import sys
 import subprocess
 import tempfile
 import time
+import urllib.request
 import xml.etree.ElementTree as ET
 
 from checks import expect, finish
@@ -39,6 +45,7 @@ HOSTS = [  # milter port, client address, messages
     (18971, "192.0.2.10", 5),
     (18972, "192.0.2.20", 3),
 ]
+WEB_PORTS = [18895, 18896]
 ROUNDS = 6
 DESTINATIONS = ["<dmarc@sender.test>", "<agg@sender.test>"]
 RECORDS = [
@@ -57,7 +64,7 @@ class SlowRelay(CaptureServer):
         super()._session(conn)
 
 
-def write_config(path, dns_spec, conninfo, milter_port, name):
+def write_config(path, dns_spec, conninfo, milter_port, web_port, name):
     with open(path, "w") as f:
         f.write("""[dns]
 servers = ["{dns}"]
@@ -75,7 +82,10 @@ postgresql = "{conninfo}"
 org_name = "receiver.test"
 email = "dmarc@receiver.test"
 relay = "127.0.0.1:{relay}"
-""".format(dns=dns_spec, milter=milter_port, policy=milter_port + 100, name=name, conninfo=conninfo, relay=RELAY_PORT))
+[web]
+listen = ["inet:127.0.0.1:{web}"]
+""".format(dns=dns_spec, milter=milter_port, policy=milter_port + 100, name=name, conninfo=conninfo, relay=RELAY_PORT,
+           web=web_port))
 
 
 class Daemon:
@@ -181,6 +191,39 @@ def rounds(pg, configs, dns_spec, capture, day):
             expect(counts == expected, "round %d: report counts %s, want %s" % (r, counts, expected))
 
 
+def web(port, path):
+    with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path), timeout=10) as response:
+        return response.read().decode()
+
+
+def shared_views(configs, dns_spec, capture):
+    total = sum(n for _, _, n in HOSTS)
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    for port in WEB_PORTS:
+        history = json.loads(web(port, "/api/timeline?domain=sender.test&days=1"))["history"]
+        expect(history == [{"day": today, "results": {"pass": total}}],
+               "dashboard on %d: both hosts' messages in the history: %s" % (port, history))
+    report = next(m for m in capture.messages if "<dmarc@sender.test>" in m.rcpt_to)
+    done = subprocess.run([DOMAINAUTH, "report", "ingest", "--config", configs[1]], input=report.data.encode(),
+                          capture_output=True, timeout=30)
+    expect(done.returncode == 0, "ingest on the second host: %r" % done.stderr)
+    summaries = []
+    for config in configs:
+        done = subprocess.run([DOMAINAUTH, "report", "summary", "--config", config, "--domain", "sender.test",
+                               "--days", "1", "--json", "--dns", dns_spec], capture_output=True, timeout=30)
+        expect(done.returncode == 0, "summary: %r" % done.stderr)
+        summaries.append(json.loads(done.stdout) if done.returncode == 0 else {})
+    want = {address: n for _, address, n in HOSTS}
+    got = {s["ip"]: s["messages"] for s in summaries[0].get("sources", [])}
+    expect(got == want and summaries[0].get("messages") == total, "summary counts both hosts: %s" % got)
+    expect(summaries[0] == summaries[1], "both hosts' report summary agree")
+    for port in WEB_PORTS:
+        shown = json.loads(web(port, "/api/summary?domain=sender.test&days=1"))
+        expect(shown == summaries[0], "dashboard on %d shows the summary: %s" % (port, shown))
+        metrics = web(port, "/metrics")
+        expect("\ndomainauth_reports_ingested_total 1\n" in metrics, "/metrics on %d counts the report" % port)
+
+
 def main():
     with tempfile.TemporaryDirectory(prefix="domainauth-multihost-e2e-") as work, \
             PostgreSQL(PG_PORT) as pg, DnsServer(RECORDS) as dns:
@@ -190,7 +233,7 @@ def main():
         try:
             for i, (port, _, _) in enumerate(HOSTS):
                 config = os.path.join(work, "mx%d.toml" % i)
-                write_config(config, dns.spec, pg.conninfo, port, "mx%d.receiver.test" % i)
+                write_config(config, dns.spec, pg.conninfo, port, WEB_PORTS[i], "mx%d.receiver.test" % i)
                 configs.append(config)
             for config, (port, _, _) in zip(configs, HOSTS):  # both start on the empty database at once
                 daemons.append(Daemon(config, port))
@@ -204,6 +247,7 @@ def main():
             ids = pg.sql("SELECT id FROM messages")
             expect(all(len(i) == 32 and all(c in "0123456789abcdef" for c in i) for i in ids), "128-bit hex ids")
             rounds(pg, configs, dns.spec, capture, day)
+            shared_views(configs, dns.spec, capture)
         finally:
             capture.close()
             for d in daemons:
