@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "report/file.hpp"
 #include "report/summary.hpp"
 #include "report/summary_json.hpp"
 #include "store/ingested.hpp"
@@ -101,13 +102,17 @@ std::optional<int> days_of(const Request& request, std::string& why) {
   return days;
 }
 
-std::string iso_day(std::int64_t time) {
-  const std::time_t t = time;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buffer[16];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%d", &tm);
-  return buffer;
+// The domain= and days= of a page about a period, and the period's first second.
+struct Period {
+  std::string domain;
+  int days = 7;
+  std::int64_t since = 0;
+};
+std::optional<Period> period_of(const Request& request, std::string& why) {
+  auto domain = domain_of(request, why);
+  const auto days = domain ? days_of(request, why) : std::nullopt;
+  if (!days) return std::nullopt;
+  return Period{std::move(*domain), *days, report::period_start(std::time(nullptr), *days)};
 }
 
 // What the dashboard pages share.
@@ -129,21 +134,17 @@ void domains_page(const std::shared_ptr<Context>& context, const Reply& reply) {
 
 void summary_page(const std::shared_ptr<Context>& context, const Request& request, const Reply& reply) {
   std::string why;
-  const auto domain = domain_of(request, why);
-  const auto days = domain ? days_of(request, why) : std::nullopt;
-  if (!domain || !days) return reply(error_response(400, why));
-  const auto since = report::period_start(std::time(nullptr), *days);
+  const auto period = period_of(request, why);
+  if (!period) return reply(error_response(400, why));
   auto records = std::make_shared<std::vector<store::ReportedRecord>>();
   context->reader->read(
-      [records, domain = *domain, since](store::Database& db) {
-        return store::ingested_records(db, domain, since, *records);
-      },
-      [context, records, domain = *domain, days = *days, since, reply](const std::optional<std::string>& error) {
+      [records, p = *period](store::Database& db) { return store::ingested_records(db, p.domain, p.since, *records); },
+      [context, records, p = *period, reply](const std::optional<std::string>& error) {
         if (error) return reply(unavailable(*error));
-        auto summary = std::make_shared<report::Summary>(report::summarize(domain, *records));
-        const auto answer = [summary, days, since, reply] {
+        auto summary = std::make_shared<report::Summary>(report::summarize(p.domain, *records));
+        const auto answer = [summary, p, reply] {
           report::judge(*summary);
-          reply(json_response(report::summary_json(*summary, days, since)));
+          reply(json_response(report::summary_json(*summary, p.days, p.since)));
         };
         if (!context->options.resolver) return answer();
         report::lookup_ptrs(*context->options.resolver, *summary, answer);
@@ -152,32 +153,32 @@ void summary_page(const std::shared_ptr<Context>& context, const Request& reques
 
 void timeline_page(const std::shared_ptr<Context>& context, const Request& request, const Reply& reply) {
   std::string why;
-  const auto domain = domain_of(request, why);
-  const auto days = domain ? days_of(request, why) : std::nullopt;
-  if (!domain || !days) return reply(error_response(400, why));
-  const auto since = report::period_start(std::time(nullptr), *days);
+  const auto period = period_of(request, why);
+  if (!period) return reply(error_response(400, why));
   struct Read {
     std::vector<store::ReportedRecord> records;
     std::vector<store::DayCount> history;
   };
   auto read = std::make_shared<Read>();
   context->reader->read(
-      [read, domain = *domain, since](store::Database& db) -> std::optional<std::string> {
-        if (auto error = store::ingested_records(db, domain, since, read->records)) return error;
-        return store::messages_by_day(db, domain, since, read->history);
+      [read, p = *period](store::Database& db) -> std::optional<std::string> {
+        if (auto error = store::ingested_records(db, p.domain, p.since, read->records)) return error;
+        return store::messages_by_day(db, p.domain, p.since, read->history);
       },
-      [read, domain = *domain, days = *days, since, reply](const std::optional<std::string>& error) {
+      [read, p = *period, reply](const std::optional<std::string>& error) {
         if (error) return reply(unavailable(*error));
         Json reports = Json::array();
         for (const auto& day : report::timeline(read->records)) {
-          reports.push_back({{"day", iso_day(day.day)}, {"pass", day.dmarc.pass}, {"fail", day.dmarc.fail}});
+          reports.push_back({{"day", report::format_day(day.day)}, {"pass", day.dmarc.pass}, {"fail", day.dmarc.fail}});
         }
         std::map<std::int64_t, std::map<std::string, std::uint64_t>> by_day;
         for (const auto& count : read->history) by_day[count.day][count.result] += count.messages;
         Json history = Json::array();
-        for (const auto& [day, results] : by_day) history.push_back({{"day", iso_day(day)}, {"results", results}});
+        for (const auto& [day, results] : by_day) {
+          history.push_back({{"day", report::format_day(day)}, {"results", results}});
+        }
         reply(json_response(
-            {{"domain", domain}, {"days", days}, {"since", since}, {"reports", reports}, {"history", history}}));
+            {{"domain", p.domain}, {"days", p.days}, {"since", p.since}, {"reports", reports}, {"history", history}}));
       });
 }
 

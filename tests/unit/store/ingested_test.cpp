@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "store/ingested.hpp"
+#include "support/ingested_sample.hpp"
 #include "support/temp_db.hpp"
 
 namespace domainauth::store {
@@ -11,20 +12,7 @@ namespace {
 using testing::TempDb;
 
 IngestedReport sample(std::string org, std::string id, std::int64_t end) {
-  IngestedReport r;
-  r.org_name = std::move(org);
-  r.report_id = std::move(id);
-  r.email = "noreply@reporter.example";
-  r.begin = end - 86399;
-  r.end = end;
-  r.policy_domain = "example.com";
-  r.p = "none";
-  r.format = "rfc9990";
-  r.records = {{"192.0.2.1", 7, "none", "pass", "pass", "example.com", "example.com", "example.com=pass",
-                "example.com=pass", ""},
-               {"198.51.100.9", 3, "none", "fail", "fail", "example.com", "forger.test", "", "forger.test=pass",
-                "local_policy"}};
-  return r;
+  return testing::sample_report(std::move(org), std::move(id), end);
 }
 
 std::unique_ptr<Database> open(const std::string& path) {

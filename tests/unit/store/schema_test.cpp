@@ -127,10 +127,11 @@ TEST(Rows, AFailedBatchLeavesNothingBehind) {
 
 TEST(Rows, DayCountsAndRecentFailures) {
   const TempDb path("schema-days");
+  Settings settings;
+  settings.sqlite_path = path;
   std::string why;
-  auto db = open_sqlite(path, why);
+  auto db = connect(settings, why);  // opened and migrated
   ASSERT_TRUE(db) << why;
-  ASSERT_EQ(migrate(*db), std::nullopt);
   std::vector<Row> rows;
   for (const std::int64_t t : {1790000000, 1790000001, 1790086400}) rows.push_back(sample(t, "example.com"));
   for (const std::int64_t t : {1790000002, 1790000003, 1790086401}) {

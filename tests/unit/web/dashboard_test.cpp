@@ -14,6 +14,7 @@
 #include "report/summary_json.hpp"
 #include "store/ingested.hpp"
 #include "store/queued_history.hpp"
+#include "support/ingested_sample.hpp"
 #include "support/temp_db.hpp"
 #include "web/dashboard.hpp"
 
@@ -25,21 +26,9 @@ using Json = nlohmann::json;
 const std::int64_t kNow = std::time(nullptr);
 const std::int64_t kYesterday = store::reporting_window(kNow).first - store::kReportInterval;
 
+// A report of 10 messages (7 pass, 3 fail) covering the day that begins at begin.
 store::IngestedReport report(std::string org, std::string id, std::int64_t begin) {
-  store::IngestedReport r;
-  r.org_name = std::move(org);
-  r.report_id = std::move(id);
-  r.email = "noreply@reporter.example";
-  r.begin = begin;
-  r.end = begin + store::kReportInterval - 1;
-  r.policy_domain = "example.com";
-  r.p = "none";
-  r.format = "rfc9990";
-  r.records = {{"192.0.2.1", 7, "none", "pass", "pass", "example.com", "example.com", "example.com=pass",
-                "example.com=pass", ""},
-               {"198.51.100.9", 3, "reject", "fail", "fail", "example.com", "forger.test", "", "forger.test=pass",
-                ""}};
-  return r;
+  return store::testing::sample_report(std::move(org), std::move(id), begin + store::kReportInterval - 1);
 }
 
 store::Row row(std::int64_t time, std::string result, std::string ip) {
