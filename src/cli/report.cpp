@@ -2,8 +2,10 @@
 // one per policy domain with rows in the history, mailed through [report]
 // relay to the verified rua= destinations (once per destination and period),
 // or with --dry-run written gzipped to --out under the RFC 9990 3.1.3 file
-// name; --json prints one object with every report. `domainauth report expire` deletes the days store.retention_days no
-// longer keeps. Reads the configuration, the history and DNS answers.
+// name; --json prints one object with every report; on a terminal a progress
+// line and a summary at the end (cli/progress.hpp), nothing of the kind in cron.
+// `domainauth report expire` deletes the days store.retention_days no longer
+// keeps. Reads the configuration, the history and DNS answers.
 #include <unistd.h>
 
 #include <array>
@@ -17,6 +19,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/progress.hpp"
 #include "config/config.hpp"
 #include "dmarc/text.hpp"
 #include "dns/sync.hpp"
@@ -83,6 +86,12 @@ struct Run {
   dmarc::Options dmarc;
   int written = 0, sent = 0, failed = 0;
   nlohmann::json reports = nlohmann::json::array();  // --json: {domain, file, sent, already} each
+  Progress progress{"domainauth report"};
+  // out, after the progress line is erased (it is drawn again at the next report).
+  std::ostream& say(std::ostream& out) {
+    progress.erase();
+    return out;
+  }
 };
 
 std::string_view discovery_method(dmarc::OrgDomainMode mode) {
@@ -94,11 +103,13 @@ void mail_report(Run& run, store::Database& db, const std::string& domain, const
                  const std::string& name, const std::string& gzipped) {
   auto lookup = report::aggregate_destinations(*run.resolver, run.dmarc, domain);
   const auto destinations = dns::run_sync(run.io, std::move(lookup));
-  for (const auto& note : destinations.notes) std::cerr << "domainauth report: " << domain << ": " << note << "\n";
+  for (const auto& note : destinations.notes) {
+    run.say(std::cerr) << "domainauth report: " << domain << ": " << note << "\n";
+  }
   if (destinations.temperror) ++run.failed;  // DNS: this period is tried again on the next run
   if (destinations.authorized.empty()) {
     if (!destinations.reason.empty()) {
-      std::cerr << "domainauth report: " << domain << ": " << destinations.reason << "\n";
+      run.say(std::cerr) << "domainauth report: " << domain << ": " << destinations.reason << "\n";
     }
     return;
   }
@@ -106,11 +117,14 @@ void mail_report(Run& run, store::Database& db, const std::string& domain, const
                              meta.begin, meta.end,   std::time(nullptr), run.host};
   const auto outcome = report::send_aggregate(db, run.config.report.relay, std::move(mail), destinations.authorized,
                                               run.options.force);
-  for (const auto& note : outcome.notes) std::cerr << "domainauth report: " << domain << ": " << note << "\n";
-  if (outcome.sent > 0 && !run.options.json) std::cout << name << " sent to " << outcome.sent << " destination(s)\n";
+  for (const auto& note : outcome.notes) run.say(std::cerr) << "domainauth report: " << domain << ": " << note << "\n";
+  if (outcome.sent > 0 && !run.options.json) {
+    run.say(std::cout) << name << " sent to " << outcome.sent << " destination(s)\n";
+  }
   run.reports.push_back({{"domain", domain}, {"file", name}, {"sent", outcome.sent}, {"already", outcome.already}});
   if (outcome.already > 0) {
-    std::cerr << "domainauth report: " << name << ": already sent to " << outcome.already << " destination(s)\n";
+    run.say(std::cerr) << "domainauth report: " << name << ": already sent to " << outcome.already
+                       << " destination(s)\n";
   }
   run.sent += outcome.sent;
   run.failed += outcome.failed;
@@ -123,7 +137,9 @@ std::optional<std::string> report_day(Run& run, store::Database& db, std::int64_
   std::vector<store::Row> rows;
   if (auto error = store::policy_domains(db, day, end, domains)) return error;
   if (auto error = store::select_rows(db, "", day, end, rows)) return error;
+  run.progress.expect(domains.size());
   for (const auto& domain : domains) {
+    run.progress.advance(report::format_day(day) + " " + domain);
     const report::Metadata meta{run.org,
                                 run.email,
                                 report_id(domain, day),
@@ -137,7 +153,7 @@ std::optional<std::string> report_day(Run& run, store::Database& db, std::int64_
     const auto name = report::file_name(run.org, domain, day, end - 1);
     if (run.options.dry_run) {
       std::ofstream(std::filesystem::path(run.options.out) / name, std::ios::binary) << report::gzip(xml);
-      if (!run.options.json) std::cout << name << "\n";
+      if (!run.options.json) run.say(std::cout) << name << "\n";
       run.reports.push_back({{"domain", domain}, {"file", name}});
       ++run.written;
     } else {
@@ -169,10 +185,10 @@ int run_reports(const config::Config& config, const ReportOptions& o, std::int64
     if (auto error = report_day(run, *db, day)) return fail("report", "history: " + *error, o.json, kExitEnvironment);
   }
   if (o.dry_run) {
-    std::cerr << "domainauth report: " << run.written << " report(s) written to " << o.out << "\n";
+    run.progress.finish(std::to_string(run.written) + " report(s) written to " + o.out);
   } else {
-    std::cerr << "domainauth report: " << run.sent << " report mail(s) sent, " << run.failed
-              << " to try again on the next run\n";
+    run.progress.finish(std::to_string(run.sent) + " report mail(s) sent, " + std::to_string(run.failed) +
+                        " to try again on the next run");
   }
   const int code = run.failed > 0 ? kExitEnvironment : kExitOk;
   if (o.json) {

@@ -5,8 +5,10 @@
 // Postfix reads it: 0 stored (or already stored), EX_DATAERR (65) something
 // could not be read (Postfix bounces it), EX_TEMPFAIL (75) the history is
 // unreachable (Postfix defers and retries), EX_CONFIG (78) the configuration
-// is wrong (Postfix defers), EX_USAGE (64). Reads untrusted input: the mail
-// and the files.
+// is wrong (Postfix defers), EX_USAGE (64). --maildir and FILE... list only
+// what was refused (--json lists everything) and, on a terminal, show
+// progress and a summary line (cli/progress.hpp). Reads untrusted input: the
+// mail and the files.
 #include <sysexits.h>
 
 #include <ctime>
@@ -17,6 +19,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/progress.hpp"
 #include "report/ingest_mail.hpp"
 #include "report/ingest_xml.hpp"
 #include "store/ingested.hpp"
@@ -46,8 +49,12 @@ std::string_view to_string(Status s) {
 }
 
 struct Run {
+  Run(store::Database& database, bool json_output, bool many_items)
+      : db(database), json(json_output), many(many_items) {}
   store::Database& db;
   bool json;
+  bool many;  // --maildir or FILE...: stored and duplicate reports are not listed one by one (--json lists them)
+  Progress progress{"domainauth report ingest"};
   nlohmann::json results = nlohmann::json::array();
   int stored = 0, duplicates = 0, refused = 0, tempfailed = 0;
   std::string last_refusal;  // source: error
@@ -57,9 +64,11 @@ struct Run {
     item["status"] = to_string(status);
     (status == Status::stored ? stored : status == Status::duplicate ? duplicates : status == Status::refused ? refused : tempfailed)++;
     if (status == Status::refused) last_refusal = source + ": " + item.value("error", std::string("refused"));
-    if (!json) {
-      auto& out = status == Status::stored || status == Status::duplicate ? std::cout : std::cerr;
-      out << (status == Status::stored || status == Status::duplicate ? "" : "domainauth report ingest: ") << source
+    const bool good = status == Status::stored || status == Status::duplicate;
+    if (!json && !(many && good)) {
+      progress.erase();
+      auto& out = good ? std::cout : std::cerr;
+      out << (good ? "" : "domainauth report ingest: ") << source
           << ": " << to_string(status);
       if (item.contains("org")) out << " report " << item["report_id"].get<std::string>() << " of "
                                     << item["org"].get<std::string>() << " for " << item["domain"].get<std::string>()
@@ -105,6 +114,12 @@ struct Run {
     }
     return worst;
   }
+
+  // "12 stored, 3 duplicates, 1 refused, 0 to try again"
+  [[nodiscard]] std::string counts() const {
+    return std::to_string(stored) + " stored, " + std::to_string(duplicates) + " duplicates, " +
+           std::to_string(refused) + " refused, " + std::to_string(tempfailed) + " to try again";
+  }
 };
 
 std::optional<std::string> read_bounded(std::istream& in, std::string& error) {
@@ -144,10 +159,12 @@ Status ingest_maildir(Run& run, const std::filesystem::path& dir) {
   }
   if (ec) return run.note(dir.string(), Status::tempfail, {{"error", "cannot read new/: " + ec.message()}});
   std::sort(messages.begin(), messages.end());
+  run.progress.expect(messages.size());
   Status worst = Status::stored;
   for (const auto& path : messages) {
     std::ifstream in(path, std::ios::binary);
     const auto status = ingest_stream(run, path.string(), in, false);
+    run.progress.advance(run.counts());
     worst = std::max(worst, status);
     if (status == Status::tempfail) break;
     fs::rename(path, dir / "cur" / (path.filename().string() + (status == Status::refused ? ":2,F" : ":2,S")), ec);
@@ -173,7 +190,8 @@ int run_ingest(const IngestOptions& o) {
     std::cerr << "domainauth report ingest: history: " << why << "\n";
     return EX_TEMPFAIL;
   }
-  Run run{*db, o.json};
+  Run run{*db, o.json, !o.maildir.empty() || !o.files.empty()};
+  run.progress.expect(o.files.size());
   Status worst = Status::stored;
   if (!o.maildir.empty()) {
     worst = ingest_maildir(run, o.maildir);
@@ -184,9 +202,11 @@ int run_ingest(const IngestOptions& o) {
     std::ifstream in(file, std::ios::binary);
     const auto status = in ? ingest_stream(run, file, in, true)
                            : run.note(file, Status::refused, {{"error", "cannot open"}});
+    run.progress.advance(run.counts());
     worst = std::max(worst, status);
     if (status == Status::tempfail) break;
   }
+  if (run.many) run.progress.finish("reports " + run.counts());
   // Counted in the history for /metrics (domainauth_reports_refused_total).
   if (run.refused > 0) {
     if (auto error = store::record_refused(*db, std::time(nullptr), static_cast<std::uint64_t>(run.refused),
