@@ -39,8 +39,8 @@ cmake --build build-asan -j "$jobs"
 phase "thread sanitizer build (the tests whose code runs worker threads)"
 # The history writer, the failure-report worker and relay deadline, the milter
 # server's sessions, the signing pool behind the engine's milter front end, and the
-# dashboard's database reader.
-tsan_targets=(test_queue test_store test_report test_milter_server test_milter_engine test_web_dashboard)
+# dashboard's database reader and the web listener's deferred pages.
+tsan_targets=(test_queue test_store test_report test_milter_server test_milter_engine test_web_dashboard test_web_server)
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g1 -O1" -DDOMAINAUTH_TSAN=ON \
   -DDOMAINAUTH_TESTS=ON >/dev/null
 cmake --build build-tsan -j "$jobs" --target "${tsan_targets[@]}"
