@@ -24,7 +24,7 @@ test_pkgs=(
   postgresql libxml2-utils
   iproute2 util-linux procps acl
   lintian adduser systemd man-db groff-base
-  prometheus chromium
+  prometheus chromium fonts-liberation
 )
 
 bench_pkgs=(
