@@ -1,4 +1,4 @@
-// The declared keys of [web]: the HTTP listener of `domainauth serve` (/metrics),
+// The declared keys of [web]: the HTTP listener of `domainauth serve` (/metrics, the dashboard),
 // off unless web.listen names an address. Beyond loopback it needs web.token:
 // resolve_web refuses the configuration otherwise.
 #include <array>
@@ -14,7 +14,8 @@ constexpr std::size_t kMinTokenLength = 16;
 
 const std::array kKeys{
     Key{"web.listen", Type::string_list, "[]",
-        "HTTP listeners of `serve` (Prometheus metrics at /metrics), e.g. [\"inet:127.0.0.1:8893\"]; the same "
+        "HTTP listeners of `serve` (Prometheus metrics at /metrics, the dashboard at /), e.g. "
+        "[\"inet:127.0.0.1:8893\"]; the same "
         "forms as milter.listen; empty: no HTTP listener. An address beyond loopback needs web.token",
         [](Config& c, const toml::value& v) -> std::optional<std::string> {
           c.web.listen.clear();
@@ -30,7 +31,8 @@ const std::array kKeys{
           return std::nullopt;
         }},
     Key{"web.token", Type::string, "\"\"",
-        "bearer token every HTTP request must carry (Authorization: Bearer TOKEN), at least 16 characters; "
+        "token every HTTP request must carry (Authorization: Bearer TOKEN, or as the HTTP Basic password), at least "
+        "16 characters; "
         "needed for a web.listen address beyond loopback (empty: loopback and unix: only, no token asked)",
         [](Config& c, const toml::value& v) -> std::optional<std::string> {
           c.web.token = v.as_string().str;
