@@ -34,6 +34,7 @@ import zipfile
 from checks import expect, finish
 from daemons import Daemons
 from dnsserver import DnsServer
+from history import add_message
 from reports import attachment, report_mail, rfc7489_report
 
 DOMAINAUTH = os.environ["DOMAINAUTH"]
@@ -78,16 +79,10 @@ def fill_history(config, db):
     own = [(DAY + 100, "192.0.2.1", "pass")] * 3 + [(DAY + 200, "198.51.100.7", "fail")] * 2 + \
         [(today + 10, "198.51.100.8", "fail")]
     for i, (when, ip, result) in enumerate(own):
-        mid = "own%d" % i
-        con.execute("INSERT INTO messages (id, time, window_begin, window_end, source_ip, header_from, envelope_from,"
-                    " spf_result, spf_domain, spf_aligned, policy_domain, p, sp, np, pct, adkim, aspf, testing,"
-                    " disposition, result, fo) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (mid, when + i, when - when % 86400, when - when % 86400 + 86400, ip, "example.com",
-                     "example.com" if result == "pass" else "bulk.test", result, "example.com",
-                     1 if result == "pass" else 0, "example.com", "reject", "", "", 100, "r", "r", 0,
-                     "none" if result == "pass" else "reject", result, "1"))
-        con.execute("INSERT INTO dkim_results VALUES (?,?,?,?,?,?)",
-                    (mid, 0, result, "example.com" if result == "pass" else "bulk.test", "s1", 1 if result == "pass" else 0))
+        failed = result == "fail"
+        add_message(con, "own%d" % i, when + i, ip, "example.com", result, envelope_from="bulk.test" if failed else None,
+                    p="reject", disposition="reject" if failed else "none",
+                    dkim="bulk.test" if failed else "example.com", fo="1")
     con.commit()
     con.close()
     return own

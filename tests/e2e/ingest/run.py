@@ -27,6 +27,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 
 from dnsserver import DnsServer
+from history import add_message, report_config
 from reports import attachment, report_mail, rfc7489_report
 
 DAY = (int(time.time()) // 86400 - 1) * 86400  # yesterday, UTC
@@ -64,26 +65,14 @@ def counts(xml):
 
 def own_report(work):
     """An RFC 9990 report of `report aggregate --dry-run` from rows of a sender history."""
-    db = os.path.join(work, "sender.sqlite")
-    config = os.path.join(work, "sender.toml")
-    with open(config, "w") as f:
-        f.write('[store]\nsqlite_path = "%s"\n[report]\norg_name = "mx.receiver.test"\n'
-                'email = "dmarc@receiver.test"\n' % db)
+    config, db = report_config(work, "sender")
     out = os.path.join(work, "out")
     os.mkdir(out)
     period = time.strftime("%Y-%m-%d", time.gmtime(DAY))
     check(run("aggregate", "--config", config, "--period", period, "--dry-run", "--out", out).returncode == 0, "schema")
     con = sqlite3.connect(db)
     for i, (ip, passed) in enumerate([("192.0.2.1", True)] * 4 + [("192.0.2.66", False)] * 3):
-        mid = "m%d" % i
-        con.execute("INSERT INTO messages (id, time, window_begin, window_end, source_ip, header_from, envelope_from,"
-                    " spf_result, spf_domain, spf_aligned, policy_domain, p, sp, np, pct, adkim, aspf, testing,"
-                    " disposition, result, fo) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (mid, DAY + 60 + i, DAY, DAY + 86400, ip, "example.com", "example.com",
-                     "pass" if passed else "fail", "example.com", 1 if passed else 0, "example.com", "none", "", "",
-                     100, "r", "r", 0, "none", "pass" if passed else "fail", ""))
-        con.execute("INSERT INTO dkim_results VALUES (?,?,?,?,?,?)",
-                    (mid, 0, "pass" if passed else "fail", "example.com", "s1", 1 if passed else 0))
+        add_message(con, "m%d" % i, DAY + 60 + i, ip, "example.com", "pass" if passed else "fail", dkim="example.com")
     con.commit()
     con.close()
     made = run("aggregate", "--config", config, "--period", period, "--dry-run", "--out", out)

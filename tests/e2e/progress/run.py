@@ -22,6 +22,7 @@ import tempfile
 import time
 
 from checks import expect, finish
+from history import add_message, report_config
 from reports import attachment, report_mail, rfc7489_report
 
 DOMAINAUTH = os.environ["DOMAINAUTH"]
@@ -76,21 +77,12 @@ def check_ingest(work):
 
 
 def check_aggregate(work):
-    db = os.path.join(work, "aggregate.sqlite")
-    config = os.path.join(work, "aggregate.toml")
-    with open(config, "w") as f:
-        f.write('[store]\nsqlite_path = "%s"\n[report]\norg_name = "mx.receiver.test"\n'
-                'email = "dmarc@receiver.test"\n' % db)
+    config, db = report_config(work, "aggregate")
     day = time.strftime("%Y-%m-%d", time.gmtime(DAY))
     in_pipe([DOMAINAUTH, "report", "aggregate", "--config", config, "--period", day, "--dry-run", "--out", work])
     con = sqlite3.connect(db)
     for i in range(DOMAINS):
-        domain = "d%02d.example" % i
-        con.execute("INSERT INTO messages (id, time, window_begin, window_end, source_ip, header_from, envelope_from,"
-                    " spf_result, spf_domain, spf_aligned, policy_domain, p, sp, np, pct, adkim, aspf, testing,"
-                    " disposition, result, fo) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    ("m%d" % i, DAY + 60 + i, DAY, DAY + 86400, "192.0.2.1", domain, domain, "pass", domain, 1,
-                     domain, "none", "", "", 100, "r", "r", 0, "none", "pass", ""))
+        add_message(con, "m%d" % i, DAY + 60 + i, "192.0.2.1", "d%02d.example" % i, "pass")
     con.commit()
     con.close()
     for name in ("tty", "pipe"):
