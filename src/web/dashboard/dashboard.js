@@ -5,8 +5,11 @@
 
 const $ = (id) => document.getElementById(id);
 
+// location.origin, not a relative path: a page opened as http://user:token@host/
+// has its credentials in its URL, and fetch refuses URLs that hold credentials
+// (the browser sends the token it was given for the origin by itself).
 async function api(path) {
-  const response = await fetch(path, { credentials: 'same-origin', cache: 'no-store' });
+  const response = await fetch(location.origin + path, { credentials: 'same-origin', cache: 'no-store' });
   if (!response.ok) throw new Error(path + ': ' + response.status + ' ' + (await response.text()).trim());
   return response.json();
 }

@@ -12,10 +12,14 @@
       script against those pages and the DOM shows the summary's numbers: the total,
       each source's messages and pass/fail counts and verdict, the advice, the failures;
       the page is served with a Content-Security-Policy and Chart.js from /chart.js;
-  (d) --screenshot saves a PNG of the page (build/dashboard.png, kept for a look).
+  (d) --screenshot saves a PNG of the page (build/dashboard.png, kept for a look);
+  (e) restarted with web.token: 401 with a Basic challenge, the token as Bearer or as
+      Basic password opens the pages, and Chromium given it in the URL
+      (http://admin:TOKEN@host/) shows the total, with a wrong one nothing.
 Run inside tests/e2e/lib/netns-run (as root).
 """
 
+import base64
 import gzip
 import html.parser
 import io
@@ -39,6 +43,7 @@ from reports import attachment, report_mail, rfc7489_report
 
 DOMAINAUTH = os.environ["DOMAINAUTH"]
 WEB_PORT = 18894
+TOKEN = "dashboard-e2e-token-0123456789"
 DAY = (int(time.time()) // 86400 - 1) * 86400  # yesterday, UTC
 SCREENSHOT = os.path.join(os.path.dirname(DOMAINAUTH), "..", "dashboard.png")
 PTRS = [("1.2.0.192.in-addr.arpa", "PTR", "mx.example.com"),
@@ -49,12 +54,15 @@ def domainauth(*args, stdin=None):
     return subprocess.run([DOMAINAUTH, *args], input=stdin, capture_output=True, timeout=60)
 
 
-def get(path):
+def get(path, authorization=None):
+    request = urllib.request.Request("http://127.0.0.1:%d%s" % (WEB_PORT, path))
+    if authorization:
+        request.add_header("Authorization", authorization)
     try:
-        with urllib.request.urlopen("http://127.0.0.1:%d%s" % (WEB_PORT, path), timeout=10) as response:
-            return response.status, dict(response.headers), response.read().decode()
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.headers, response.read().decode()
     except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read().decode()
+        return e.code, e.headers, e.read().decode()
 
 
 def fill_history(config, db):
@@ -212,12 +220,9 @@ def listening():
         return False
 
 
-def main():
-    with tempfile.TemporaryDirectory(prefix="domainauth-dashboard-e2e-") as work, DnsServer(PTRS) as dns:
-        db = os.path.join(work, "history.sqlite")
-        config = os.path.join(work, "domainauth.toml")
-        with open(config, "w") as f:
-            f.write("""[dns]
+def write_config(path, dns, db, token=""):
+    with open(path, "w") as f:
+        f.write("""[dns]
 servers = ["{dns}"]
 [milter]
 listen = ["inet:127.0.0.1:18992"]
@@ -229,7 +234,35 @@ user = ""
 sqlite_path = "{db}"
 [web]
 listen = ["inet:127.0.0.1:{web}"]
-""".format(dns=dns.spec, db=db, web=WEB_PORT))
+token = "{token}"
+""".format(dns=dns.spec, db=db, web=WEB_PORT, token=token))
+
+
+def check_token(summary):
+    """With web.token: 401 with a Basic challenge (a browser then asks for it), the
+    token as Bearer or Basic password opens it, and Chromium given the token in the
+    URL shows the same numbers."""
+    status, headers, _ = get("/dashboard")
+    challenges = headers.get_all("WWW-Authenticate") or []
+    expect(status == 401 and any(c.startswith("Basic ") for c in challenges),
+           "no token: %d, a Basic challenge: %s" % (status, challenges))
+    basic = "Basic " + base64.b64encode(("admin:" + TOKEN).encode()).decode()
+    expect(get("/dashboard", basic)[0] == 200, "the token as Basic password")
+    expect(get("/api/domains", "Bearer " + TOKEN)[0] == 200, "the token as Bearer")
+    expect(get("/api/domains", "Basic " + base64.b64encode(b"admin:wrong").decode())[0] == 401, "a wrong password")
+    for token, shown in ((TOKEN, str(summary["messages"])), ("wrong-token-0123456789", None)):
+        done = chromium("--dump-dom", "http://admin:%s@127.0.0.1:%d/dashboard?domain=example.com" % (token, WEB_PORT))
+        dom = Dom(done.stdout.decode(errors="replace"))
+        total = dom.by_id("messages")
+        expect((Dom.text(total) if total else None) == shown,
+               "token %s in the URL: Chromium shows %r" % (token, Dom.text(total) if total else None))
+
+
+def main():
+    with tempfile.TemporaryDirectory(prefix="domainauth-dashboard-e2e-") as work, DnsServer(PTRS) as dns:
+        db = os.path.join(work, "history.sqlite")
+        config = os.path.join(work, "domainauth.toml")
+        write_config(config, dns, db)
         fill_history(config, db)
         done = domainauth("report", "summary", "--config", config, "--domain", "example.com", "--days", "7",
                           "--json", "--dns", dns.spec)
@@ -252,6 +285,11 @@ listen = ["inet:127.0.0.1:{web}"]
             expect(get("/")[2] == page, "/ is the dashboard")
             check_dom(summary)
             check_screenshot()
+            daemons.stop()
+            write_config(config, dns, db, TOKEN)
+            daemons.start("domainauth-token", [DOMAINAUTH, "serve", "--config", config],
+                          lambda: listening() and get("/api/domains")[0] == 401)
+            check_token(summary)
         finally:
             daemons.stop()
     return finish()
