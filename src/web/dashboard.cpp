@@ -26,10 +26,8 @@ StoreReader::StoreReader(asio::any_io_executor loop, store::Settings settings)
               [this](std::vector<Job>& jobs) { return run(jobs); }) {}
 
 void StoreReader::read(Query query, Done done) {
-  // The job is moved into the queue only when it fits; a refused one is still ours.
-  auto shared_done = std::make_shared<Done>(std::move(done));
-  if (!worker_.push(Job{std::move(query), [shared_done](std::optional<std::string> e) { (*shared_done)(std::move(e)); }})) {
-    (*shared_done)("busy: " + std::to_string(kMaxQueuedReads) + " reads wait already");
+  if (!worker_.push(Job{std::move(query), done})) {
+    done("busy: " + std::to_string(kMaxQueuedReads) + " reads wait already");
   }
 }
 
@@ -121,7 +119,7 @@ struct Context {
   DashboardOptions options;
 };
 
-void domains_page(const std::shared_ptr<Context>& context, const Reply& reply) {
+void domains_page(const std::shared_ptr<Context>& context, const Request&, const Reply& reply) {
   auto found = std::make_shared<std::vector<std::string>>();
   context->reader->read([found](store::Database& db) { return store::ingested_domains(db, *found); },
                         [context, found, reply](const std::optional<std::string>& error) {
@@ -197,7 +195,8 @@ void failures_page(const std::shared_ptr<Context>& context, const Request& reque
         for (const auto& r : *rows) {
           Json dkim = Json::array();
           for (const auto& d : r.dkim) {
-            dkim.push_back({{"domain", d.domain}, {"selector", d.selector}, {"result", d.result}, {"aligned", d.aligned}});
+            dkim.push_back(
+                {{"domain", d.domain}, {"selector", d.selector}, {"result", d.result}, {"aligned", d.aligned}});
           }
           failures.push_back({{"time", r.time},
                               {"source_ip", r.source_ip},
@@ -236,13 +235,18 @@ void add_dashboard(Router& router, std::shared_ptr<StoreReader> reader, Dashboar
       router.add("/", [&asset](const Request&) { return asset_response(asset); });
     }
   }
-  router.add_deferred("/api/domains", [context](const Request&, const Reply& reply) { domains_page(context, reply); });
-  router.add_deferred("/api/summary",
-                      [context](const Request& request, const Reply& reply) { summary_page(context, request, reply); });
-  router.add_deferred("/api/timeline",
-                      [context](const Request& request, const Reply& reply) { timeline_page(context, request, reply); });
-  router.add_deferred("/api/failures",
-                      [context](const Request& request, const Reply& reply) { failures_page(context, request, reply); });
+  using Handler = void (*)(const std::shared_ptr<Context>&, const Request&, const Reply&);
+  constexpr std::pair<std::string_view, Handler> kPages[] = {
+      {"/api/domains", domains_page},
+      {"/api/summary", summary_page},
+      {"/api/timeline", timeline_page},
+      {"/api/failures", failures_page},
+  };
+  for (const auto& [path, handler] : kPages) {
+    router.add_deferred(std::string(path), [context, handler = handler](const Request& request, const Reply& reply) {
+      handler(context, request, reply);
+    });
+  }
 }
 
 }  // namespace domainauth::web

@@ -2,8 +2,9 @@
 // request per connection (Connection: close), answered by a Router. Bounds, each
 // ending in a decision: a request head over kMaxRequestHead octets gets 431;
 // a connection that has not sent its head and read the answer within
-// ServerOptions::timeout (a deferred page's wait included) is closed; connections beyond max_connections are
-// closed at once (one log line a second at most). Binds through
+// ServerOptions::timeout (a deferred page's wait included) is closed;
+// connections beyond max_connections are closed at once (one log line a
+// second at most). Binds through
 // milter::open_listener, the one opener of listen addresses (net/listen.hpp).
 #pragma once
 

@@ -88,8 +88,9 @@ def fill_history(config, db):
         [(today + 10, "198.51.100.8", "fail")]
     for i, (when, ip, result) in enumerate(own):
         failed = result == "fail"
-        add_message(con, "own%d" % i, when + i, ip, "example.com", result, envelope_from="bulk.test" if failed else None,
-                    p="reject", disposition="reject" if failed else "none",
+        add_message(con, "own%d" % i, when + i, ip, "example.com", result,
+                    envelope_from="bulk.test" if failed else None, p="reject",
+                    disposition="reject" if failed else "none",
                     dkim="bulk.test" if failed else "example.com", fo="1")
     con.commit()
     con.close()

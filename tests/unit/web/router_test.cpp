@@ -60,7 +60,8 @@ TEST(Router, BearerTokenRequiredWhenConfigured) {
     const auto r = answer_now(router, get("/metrics", authorization));
     EXPECT_EQ(r.status, 401) << authorization.value_or("(none)");
     ASSERT_EQ(r.fields.size(), 2u);
-    EXPECT_EQ(r.fields.at(0), std::make_pair(std::string("WWW-Authenticate"), std::string("Bearer realm=\"domainauth\"")));
+    EXPECT_EQ(r.fields.at(0),
+              std::make_pair(std::string("WWW-Authenticate"), std::string("Bearer realm=\"domainauth\"")));
     EXPECT_EQ(r.fields.at(1).second.rfind("Basic realm=", 0), 0u) << "a browser asks for the password itself";
   }
   EXPECT_EQ(answer_now(router, get("/metrics", "Bearer 0123456789abcdef")).status, 200);
@@ -94,7 +95,7 @@ TEST(Router, DeferredPagesAnswerWhenTheyAreDone) {
   ASSERT_TRUE(out);
   EXPECT_EQ(out->body, "done");
   out.reset();
-  router.answer(get("/later", std::nullopt, "POST"), [&out](Response r) { out = std::move(r); });
+  router.answer(get("/later", std::nullopt, "POST"), [&out](Response refusal) { out = std::move(refusal); });
   ASSERT_TRUE(out) << "refusals come at once";
   EXPECT_EQ(out->status, 405);
 }
