@@ -317,7 +317,7 @@ class Daemon {
       reader_ = std::make_shared<web::StoreReader>(io_.get_executor(), config_.store);
       std::vector<std::string> domains;
       for (const auto& key : config_.sign.keys) domains.push_back(text::to_lower(key.domain));
-      web::add_dashboard(*router, reader_, {config_.store, std::move(domains), settings_->resolver});
+      web::add_dashboard(*router, reader_, {config_.store, std::move(domains), [this] { return settings_->resolver; }});
     }
     // The ingest counts come from the history, read off the event loop; the
     // rest is sampled when that read is done (or refused: then without them).

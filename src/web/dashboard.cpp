@@ -144,8 +144,10 @@ void summary_page(const std::shared_ptr<Context>& context, const Request& reques
           report::judge(*summary);
           reply(json_response(report::summary_json(*summary, p.days, p.since)));
         };
-        if (!context->options.resolver) return answer();
-        report::lookup_ptrs(*context->options.resolver, *summary, answer);
+        auto resolver = context->options.resolver ? context->options.resolver() : nullptr;
+        if (!resolver) return answer();
+        // The answer keeps the resolver alive until the last lookup is in (a reload may drop it meanwhile).
+        report::lookup_ptrs(*resolver, *summary, [answer, resolver] { answer(); });
       });
 }
 

@@ -65,7 +65,9 @@ class StoreReader {
 struct DashboardOptions {
   store::Settings store;
   std::vector<std::string> domains;          // configured signing domains (lower case)
-  std::shared_ptr<dns::Resolver> resolver;   // for PTR names; nullptr: none looked up
+  // The resolver PTR names are asked of (the daemon's current one: a reload may
+  // replace it), called on the event loop; empty: no PTR names.
+  std::function<std::shared_ptr<dns::Resolver>()> resolver;
 };
 
 // Adds the dashboard's pages to router; reader serves their reads.
