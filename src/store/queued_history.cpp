@@ -3,6 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+
 namespace domainauth::store {
 
 QueuedHistory::QueuedHistory(Connect connect, QueueOptions options)
@@ -75,6 +77,11 @@ std::unique_ptr<Database> open(const Settings& settings, std::string& why) {
 
 std::unique_ptr<Database> connect_reader(const Settings& settings, std::chrono::milliseconds timeout,
                                          std::string& why) {
+  std::error_code ec;
+  if (settings.backend == Backend::sqlite && !std::filesystem::exists(settings.sqlite_path, ec)) {
+    why = settings.sqlite_path + ": no history yet (the daemon or report ingest creates it)";
+    return nullptr;
+  }
   auto db = open(settings, why);
   if (!db) return nullptr;
   if (auto error = db->read_only(timeout)) {

@@ -66,7 +66,8 @@ class QueuedHistory final : public History {
 // A connection for these settings, migrated to the latest schema.
 [[nodiscard]] std::unique_ptr<Database> connect(const Settings& settings, std::string& why);
 // A connection that only reads (Database::read_only), each statement bounded by
-// timeout; the schema is left as it is (the writer migrates it).
+// timeout; the schema is left as it is (the writer migrates it), and a SQLite
+// file that does not exist is not created.
 [[nodiscard]] std::unique_ptr<Database> connect_reader(const Settings& settings, std::chrono::milliseconds timeout,
                                                        std::string& why);
 // The History for the [store] settings; nullptr for backend none.

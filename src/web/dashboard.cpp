@@ -22,7 +22,7 @@ StoreReader::StoreReader(asio::any_io_executor loop, store::Settings settings)
       settings_(std::move(settings)),
       worker_("web_read",
               queue::WorkerOptions{kMaxQueuedReads, 1, std::chrono::milliseconds(0), "the dashboard's read queue",
-                                   std::chrono::milliseconds(0), "none (unanswered reads are dropped at shutdown)"},
+                                   std::chrono::milliseconds(0), "no time (reads are not waited for at shutdown)"},
               [this](std::vector<Job>& jobs) { return run(jobs); }) {}
 
 void StoreReader::read(Query query, Done done) {

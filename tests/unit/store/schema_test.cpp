@@ -181,6 +181,16 @@ TEST(Sqlite, AReaderConnectionRefusesWrites) {
   EXPECT_EQ(read.size(), 1U) << "nothing written through the reader";
 }
 
+TEST(Sqlite, AReaderConnectionCreatesNoFile) {
+  const TempDb path("schema-reader-none");
+  Settings settings;
+  settings.sqlite_path = path;
+  std::string why;
+  EXPECT_FALSE(connect_reader(settings, std::chrono::seconds(1), why));
+  EXPECT_NE(why.find("no history yet"), std::string::npos) << why;
+  EXPECT_FALSE(std::filesystem::exists(settings.sqlite_path));
+}
+
 TEST(Sqlite, ReportsAnUnopenableFile) {
   std::string why;
   EXPECT_FALSE(open_sqlite("/nonexistent-dir/history.sqlite", why));
