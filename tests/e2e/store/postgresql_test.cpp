@@ -1,5 +1,6 @@
 // The history schema, migrations and queued writer on a real PostgreSQL (run.py
-// starts it): the same interface and SQL as SQLite, so several hosts can share it.
+// starts it): the same interface and SQL as SQLite, so several hosts can share it;
+// the dashboard's read-only reader and report ingest's refusal counts too.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -25,7 +26,8 @@ std::unique_ptr<Database> fresh(std::string& why) {
   auto db = open_postgresql(conninfo(), why);
   if (!db) return nullptr;
   for (auto table :
-       {"ingested_records", "ingested_reports", "sent_reports", "dkim_results", "messages", "schema_version"}) {
+       {"ingest_refusals", "ingested_records", "ingested_reports", "sent_reports", "dkim_results", "messages",
+        "schema_version"}) {
     if (auto error = db->exec("DROP TABLE IF EXISTS " + std::string(table))) {
       why = *error;
       return nullptr;
@@ -73,6 +75,55 @@ TEST(Postgresql, IngestedReportsAreStoredOnce) {
   ASSERT_EQ(ingested_records(*db, "example.com", 0, records), std::nullopt);
   ASSERT_EQ(records.size(), 1U);
   EXPECT_EQ(records[0].record, report.records[0]);
+}
+
+// report ingest's refusals: the per-day upsert (ON CONFLICT DO UPDATE) and the counts /metrics reads.
+TEST(Postgresql, IngestRefusalsAreCountedPerDay) {
+  std::string why;
+  auto db = fresh(why);
+  ASSERT_TRUE(db) << why;
+  ASSERT_EQ(migrate(*db), std::nullopt);
+  ASSERT_EQ(record_refused(*db, 1790000000, 2, "a"), std::nullopt);
+  ASSERT_EQ(record_refused(*db, 1790000001, 1, "b"), std::nullopt);
+  ASSERT_EQ(record_refused(*db, 1790086400, 4, "c"), std::nullopt);
+  IngestCounts counts;
+  ASSERT_EQ(ingest_counts(*db, counts), std::nullopt);
+  EXPECT_EQ(counts.refused, 7U);
+  EXPECT_EQ(counts.stored, 0U);
+  std::vector<ResultRow> rows;
+  ASSERT_EQ(db->execute("SELECT refused, last_error FROM ingest_refusals ORDER BY day", {}, &rows), std::nullopt);
+  ASSERT_EQ(rows.size(), 2U);
+  EXPECT_EQ(rows[0][0], std::optional<std::string>("3"));
+  EXPECT_EQ(rows[0][1], std::optional<std::string>("b"));
+}
+
+// The dashboard's reader: read-only transactions, and the history's rows per day and failures.
+TEST(Postgresql, AReaderConnectionReadsAndRefusesWrites) {
+  std::string why;
+  auto db = fresh(why);
+  ASSERT_TRUE(db) << why;
+  ASSERT_EQ(migrate(*db), std::nullopt);
+  auto failed = sample(1790000100);
+  failed.result = "fail";
+  ASSERT_EQ(insert_rows(*db, std::vector<Row>{sample(1790000000), failed}), std::nullopt);
+  Settings settings;
+  settings.backend = Backend::postgresql;
+  settings.postgresql = conninfo();
+  auto reader = connect_reader(settings, 2s, why);
+  ASSERT_TRUE(reader) << why;
+  std::vector<DayCount> days;
+  ASSERT_EQ(messages_by_day(*reader, "example.com", 0, days), std::nullopt);
+  ASSERT_EQ(days.size(), 2U);
+  EXPECT_EQ(days[0].day, 1789948800);
+  EXPECT_EQ(days[0].result, "fail");
+  EXPECT_EQ(days[1].messages, 1U);
+  std::vector<Row> failures;
+  ASSERT_EQ(recent_failures(*reader, "example.com", 10, failures), std::nullopt);
+  ASSERT_EQ(failures.size(), 1U);
+  EXPECT_EQ(failures[0], failed);
+  const auto refused = insert_rows(*reader, std::vector<Row>{sample(1790000200)});
+  ASSERT_NE(refused, std::nullopt);
+  EXPECT_NE(refused->find("read-only"), std::string::npos) << *refused;
 }
 
 TEST(Postgresql, MigratesOnceAndRoundTripsRows) {
