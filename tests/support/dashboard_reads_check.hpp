@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <string>
 #include <vector>
 
 #include "store/database.hpp"
@@ -33,8 +35,12 @@ inline Row dashboard_row(std::int64_t time, std::string policy_domain, std::stri
 inline void check_dashboard_reads(Database& writer, Database& reader) {
   constexpr std::int64_t kDay = 1789948800;  // a UTC midnight
   std::vector<Row> rows;
-  for (const std::int64_t t : {kDay + 10, kDay + 11, kDay + 86400}) rows.push_back(dashboard_row(t, "example.com", "pass"));
-  for (const std::int64_t t : {kDay + 12, kDay + 13, kDay + 86401}) rows.push_back(dashboard_row(t, "example.com", "fail"));
+  for (const std::int64_t t : {kDay + 10, kDay + 11, kDay + 86400}) {
+    rows.push_back(dashboard_row(t, "example.com", "pass"));
+  }
+  for (const std::int64_t t : {kDay + 12, kDay + 13, kDay + 86401}) {
+    rows.push_back(dashboard_row(t, "example.com", "fail"));
+  }
   rows.push_back(dashboard_row(kDay + 14, "example.org", "fail"));
   ASSERT_EQ(insert_rows(writer, rows), std::nullopt);
 
