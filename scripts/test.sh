@@ -54,9 +54,9 @@ status=0
 phase "sanitizer tests"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan -L 'unit|conformance' -j "$jobs" --output-on-failure --no-tests=error || status=1
-phase "sanitizer end-to-end tests: the daemon and verify under ASan + UBSan"
+phase "sanitizer end-to-end tests: the daemon (and its dashboard) and verify under ASan + UBSan"
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build-asan -L e2e -R 'milter|policy|dns|abuse|verify|reload' -j "$jobs" --output-on-failure \
+  ctest --test-dir build-asan -L e2e -R 'milter|policy|dns|abuse|verify|reload|dashboard' -j "$jobs" --output-on-failure \
   --no-tests=error || status=1
 phase "thread sanitizer tests"
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp \
