@@ -9,12 +9,15 @@
 #   scripts/bench.sh inprocess       DKIM sign/verify, body hashing, SPF vs openssl speed
 #   scripts/bench.sh policy          policy service vs postfix-policyd-spf-python
 #   scripts/bench.sh postfix         Postfix alone / OpenDKIM / OpenDKIM+OpenDMARC+policyd-spf / domainauth
-#   options: --quick (shorter runs, for trying the harness), --no-build
+#   options: --quick (shorter runs, for trying the harness), --no-build,
+#            --baseline=BINARY (postfix: the domainauth setups again with an older build),
+#            --setups=a,b (postfix: some setups only; see bench/postfix/run.py)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
 parts=()
+postfix_args=()
 quick=0
 build=1
 for arg in "$@"; do
@@ -22,7 +25,8 @@ for arg in "$@"; do
     inprocess|policy|postfix) parts+=("$arg") ;;
     --quick) quick=1 ;;
     --no-build) build=0 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --baseline=*|--setups=*) postfix_args+=("$arg") ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument $arg" >&2; exit 1 ;;
   esac
 done
@@ -67,7 +71,7 @@ if wants inprocess; then
   [ $quick = 1 ] && reps=3
   echo "bench: interleaved: $reps repetitions of the signing and body hashing benchmarks"
   "$bld/bench/bench_inprocess" \
-    --benchmark_filter='^(openssl_speed_operation/rsa2048|dkim_sign_operation/rsa2048|dkim_sign/rsa2048/4KB|body_hash/.*)$' \
+    --benchmark_filter='^(openssl_speed_operation/rsa2048|dkim_sign_operation/.*|dkim_sign/rsa2048/4KB|body_hash/.*|milter_session/.*)$' \
     --benchmark_repetitions=$reps --benchmark_min_time=0.05 --benchmark_enable_random_interleaving=true \
     --benchmark_out="$out/interleaved.json" --benchmark_out_format=json
 fi
@@ -79,7 +83,8 @@ fi
 if wants postfix; then
   echo "bench: full stack through Postfix"
   PYTHONPATH=$root/tests/e2e/lib tests/e2e/lib/netns-run /usr/bin/python3 bench/postfix/run.py \
-    --domainauth "$bld/src/domainauth" --out "$out/postfix.json" $([ $quick = 1 ] && echo --quick)
+    --domainauth "$bld/src/domainauth" --out "$out/postfix.json" $([ $quick = 1 ] && echo --quick) \
+    "${postfix_args[@]}"
 fi
 
 bench/report.py "$out" bench/results
