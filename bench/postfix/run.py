@@ -33,6 +33,7 @@ import subprocess
 import tempfile
 import time
 
+import cpu_profile
 from dnsserver import DnsServer
 from postfix import Postfix
 
@@ -349,7 +350,9 @@ def client_latency(sender, msg_file, sessions, count):
     return sorted(times)
 
 
-def setup_rows(name, world, dns, files, sender, count, latency, expect, milters=(), restrictions=None, memory=None):
+def setup_rows(name, world, dns, files, sender, count, latency, expect, milters=(), restrictions=None, memory=None,
+               profiles=None):
+    """The rows of one setup; with profiles (a list), only its profile (cpu_profile.py), appended there."""
     main_cf = {"relayhost": f"[127.0.0.1]:{SINK_PORT}", "delay_logging_resolution_limit": "6",
                "milter_default_action": "tempfail", "default_destination_concurrency_limit": "100",
                "smtpd_client_connection_count_limit": "0", "default_process_limit": "200",
@@ -373,6 +376,14 @@ def setup_rows(name, world, dns, files, sender, count, latency, expect, milters=
         check = {h: probe.header(h) for h in ("DKIM-Signature", "Authentication-Results", "Received-SPF")}
         print(f"postfix: {name}: check message headers {json.dumps(check)[:600]}", flush=True)
         require(name, check, expect or {})
+        if profiles is not None:
+            sessions, size_name = SESSIONS[0], "4KB"
+            load(mta, world, sessions, 2 * sessions, files[size_name], sender)  # warm-up
+            row = lambda: load(mta, world, sessions, count, files[size_name], sender)
+            profiles.append(cpu_profile.profile(name, row, world.filters[-1].process.pid, world.work))
+            print(f"postfix: {name}: profile {json.dumps(profiles[-1])[:400]}", flush=True)
+            world.stop()
+            return rows
         if memory is not None:  # on the fresh process, before any load
             memory["idle_connections"] = idle_connections(world)
             memory["message_50mb"] = big_message(mta, world, sender)
@@ -477,6 +488,8 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--baseline", help="another domainauth binary whose setups run too, for comparison")
     ap.add_argument("--setups", default=",".join(SETUPS), help="comma-separated, of: " + ", ".join(SETUPS))
+    ap.add_argument("--profile", action="store_true",
+                    help="instead of the rows: where the domainauth setups' CPU and system calls go (cpu_profile.py)")
     args = ap.parse_args()
     wanted = args.setups.split(",")
     unknown = [w for w in wanted if w not in SETUPS]
@@ -533,13 +546,15 @@ def main():
             world = World(work, dns.spec)
             inbound = {"dkim": "pass", "dmarc": "pass", "spf": "pass"}
             signed = {"signed_by": "example.com"}
+            profiles = [] if args.profile else None
             # Postfix alone always runs: the latency rows are relative to it.
-            rows += setup_rows("Postfix alone", world, dns, in_files, SENDER, count, latency,
-                               {"signed_by": SENDER_DOMAIN})
-            if "opendkim" in wanted:
+            if not args.profile:
+                rows += setup_rows("Postfix alone", world, dns, in_files, SENDER, count, latency,
+                                   {"signed_by": SENDER_DOMAIN})
+            if "opendkim" in wanted and not args.profile:
                 rows += setup_rows("OpenDKIM signing (RSA-2048)", world, dns, out_files, "joe@example.com", count,
                                    latency, signed, milters=[world.opendkim("s")])
-            if "peers" in wanted:
+            if "peers" in wanted and not args.profile:
                 rows += setup_rows("OpenDKIM (sv) + OpenDMARC + policyd-spf-python, inbound", world, dns, in_files,
                                    SENDER, count, latency, inbound,
                                    milters=[world.opendkim("sv"), world.opendmarc()], restrictions=world.policyd_spf())
@@ -549,19 +564,28 @@ def main():
             for label, binary in binaries:
                 if "sign-rsa" in wanted:
                     rows += setup_rows(f"{label} signing (RSA-2048)", world, dns, out_files, "joe@example.com", count,
-                                       latency, signed, milters=[world.domainauth(binary, "sign", ["127.0.0.1"])])
+                                       latency, signed, milters=[world.domainauth(binary, "sign", ["127.0.0.1"])],
+                                       profiles=profiles)
                 if "sign-ed25519" in wanted:
                     rows += setup_rows(f"{label} signing (Ed25519)", world, dns, out_files, "joe@example.com", count,
                                        latency, signed,
-                                       milters=[world.domainauth(binary, "sign-ed", ["127.0.0.1"], key="ed")])
+                                       milters=[world.domainauth(binary, "sign-ed", ["127.0.0.1"], key="ed")],
+                                       profiles=profiles)
                 if "inbound" in wanted:
                     rows += setup_rows(f"{label} SPF + DKIM + DMARC, inbound", world, dns, in_files, SENDER, count,
                                        latency, inbound,
                                        milters=[world.domainauth(binary, "inbound", ["192.0.2.254"])],
-                                       memory=memory if binary == args.domainauth else None)
+                                       memory=memory if binary == args.domainauth and not args.profile else None,
+                                       profiles=profiles)
     finally:
         sink.terminate()
         sink.wait(10)
+    if args.profile:
+        shutil.rmtree(work, ignore_errors=True)
+        with open(args.out, "w") as f:
+            json.dump({"profiles": profiles, "markdown": cpu_profile.markdown(profiles)}, f, indent=1)
+        print("\n".join(cpu_profile.markdown(profiles)))
+        return
     for name in dict.fromkeys(r["setup"] for r in rows if "check" in r):
         check = next(r["check"] for r in rows if r.get("setup") == name and "check" in r)
         verdicts = re.findall(r"\b(dkim|dmarc|spf)=(\w+)", " ".join(check["Authentication-Results"]))

@@ -125,10 +125,13 @@ namespace {
 constexpr auto kRefusalLogInterval = std::chrono::seconds(1);
 
 std::string describe_peer(const Socket& socket, bool tcp) {
+  if (!tcp) {
+    return "unix";
+  }
   asio::error_code ec;
   const auto endpoint = socket.remote_endpoint(ec);
-  if (ec || !tcp) {
-    return "unix";
+  if (ec) {
+    return "unknown";
   }
   asio::ip::tcp::endpoint peer;
   std::memcpy(peer.data(), endpoint.data(), std::min<std::size_t>(endpoint.size(), sizeof(sockaddr_in6)));

@@ -151,8 +151,7 @@ void Session::drain() {
 
 void Session::close() {
   asio::error_code ec;
-  socket_.shutdown(asio::socket_base::shutdown_both, ec);
-  socket_.close(ec);
+  socket_.close(ec);  // the only descriptor of the connection: the peer sees the end at once
 }
 
 // ---------------------------------------------------------------- I/O

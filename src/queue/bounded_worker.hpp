@@ -14,6 +14,7 @@
 // input.
 #pragma once
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -136,6 +137,8 @@ class BoundedWorker {
   }
 
   void run() {
+    // "da-<name>" in top -H, ps -L and profiles (15 characters at most).
+    pthread_setname_np(pthread_self(), ("da-" + name_).substr(0, 15).c_str());
     std::unique_lock lock(mutex_);
     for (;;) {
       wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
