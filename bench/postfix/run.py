@@ -604,6 +604,10 @@ def main():
     shutil.rmtree(work, ignore_errors=True)
     for r in rows:
         add_crypto(r, speed)
+        if "crypto_ms" in r:
+            print(f"postfix: {r['setup']} s={r['sessions']} {r['size']}: filter CPU "
+                  f"{r['filter_cpu_ms_per_message']:.3f} ms/msg, crypto (openssl speed) {r['crypto_ms']:.3f} ms, "
+                  f"beyond it {r['non_crypto_ms']:.3f} ms{'; goal ' + r['goal'] if 'goal' in r else ''}", flush=True)
     with open(args.out, "w") as f:
         json.dump({"description": (f"{count} messages per 4 KB row, {max(100, count // 2)} per 100 KB row, one "
                                    f"message per SMTP session (smtp-source), relayed to smtp-sink; milters on "
