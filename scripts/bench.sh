@@ -85,7 +85,8 @@ fi
 if wants postfix; then
   echo "bench: full stack through Postfix"
   PYTHONPATH=$root/tests/e2e/lib tests/e2e/lib/netns-run /usr/bin/python3 bench/postfix/run.py \
-    --domainauth "$bld/src/domainauth" --out "$out/postfix.json" $([ $quick = 1 ] && echo --quick) \
+    --domainauth "$bld/src/domainauth" --floor "$bld/bench/floor_milter" --out "$out/postfix.json" \
+    $([ $quick = 1 ] && echo --quick) \
     "${postfix_args[@]}"
 fi
 

@@ -5,6 +5,7 @@ on 127.0.0.1:5353 and 127.0.0.53:53. Setups, each at 10 and 100 parallel session
 4 KB and 100 KB messages:
   postfix alone; OpenDKIM signing (Mode s, RSA-2048); the inbound peer stack OpenDKIM
   (Mode sv, verifying) + OpenDMARC + policyd-spf-python (check_policy_service);
+  the floor (bench/floor_milter.cpp: a canned-reply milter, with --floor BINARY);
   domainauth signing (RSA-2048 and Ed25519) and domainauth SPF+DKIM+DMARC (`domainauth
   serve`'s milter); then the milter's RSS with 1000 idle connections and while one 50 MB
   message passes. With --baseline BINARY the domainauth setups run a second time with that
@@ -50,7 +51,8 @@ SIZES = (("4KB", 4 * 1024), ("100KB", 100 * 1024))
 SENDER_DOMAIN = "sender.example.net"
 SENDER = "joe@" + SENDER_DOMAIN
 LATENCY_SESSIONS = (1, 10)
-SETUPS = ("alone", "opendkim", "peers", "sign-rsa", "sign-ed25519", "inbound")
+SETUPS = ("alone", "floor", "opendkim", "peers", "sign-rsa", "sign-ed25519", "inbound")
+FLOOR = "floor: a canned-reply milter (bench/floor_milter.cpp)"
 # The goals of issue 20 per 4 KB message: the CPU beyond the cryptography when signing,
 # and the whole CPU of the inbound checks.
 GOAL_SIGN_NON_CRYPTO_MS = 0.2
@@ -208,6 +210,14 @@ class World:
         wait_socket(sock, p, "domainauth serve")
         self.filters.append(Proc(p, "domainauth"))
         self.milter_socket = sock
+        return f"unix:{sock}"
+
+    def floor(self, binary):
+        """The least any milter costs at Postfix's cadence: same steps as ours, canned replies."""
+        sock = os.path.join(self.work, "floor.sock")
+        p = subprocess.Popen([binary, sock], stderr=open(sock + ".log", "w"))
+        wait_socket(sock, p, "floor_milter")
+        self.filters.append(Proc(p, "floor_milter"))
         return f"unix:{sock}"
 
     def stop(self):
@@ -437,8 +447,9 @@ def crypto_speed(seconds):
     return out
 
 
-def add_crypto(row, speed):
-    """The row's cryptography per message (ms) from openssl speed, and the CPU beyond it."""
+def add_crypto(row, speed, floor=None):
+    """The row's cryptography per message (ms) from openssl speed, the CPU beyond it, and
+    how much that is above the floor milter's CPU (same sessions and size)."""
     setup, size = row["setup"], dict(SIZES)[row["size"]]
     hashing = size / speed["sha256"]["16384"]
     if "Ed25519" in setup:
@@ -452,6 +463,8 @@ def add_crypto(row, speed):
     row["crypto_ms"] = 1000 * (operation + hashing)
     row["filter_cpu_ms_per_message"] = row["filter_cpu_s_per_1000"]
     row["non_crypto_ms"] = row["filter_cpu_ms_per_message"] - row["crypto_ms"]
+    if floor:
+        row["floor_ms"] = floor["filter_cpu_s_per_1000"]
     if setup.startswith("domainauth") and row["size"] == "4KB":
         if "inbound" in setup:
             row["goal"] = f"<= {GOAL_INBOUND_MS} ms in all: " + (
@@ -487,6 +500,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--baseline", help="another domainauth binary whose setups run too, for comparison")
+    ap.add_argument("--floor", help="bench/floor_milter: the canned-reply milter, the floor of any milter")
     ap.add_argument("--setups", default=",".join(SETUPS), help="comma-separated, of: " + ", ".join(SETUPS))
     ap.add_argument("--profile", action="store_true",
                     help="instead of the rows: where the domainauth setups' CPU and system calls go (cpu_profile.py)")
@@ -551,6 +565,9 @@ def main():
             if not args.profile:
                 rows += setup_rows("Postfix alone", world, dns, in_files, SENDER, count, latency,
                                    {"signed_by": SENDER_DOMAIN})
+            if "floor" in wanted and args.floor and not args.profile:
+                rows += setup_rows(FLOOR, world, dns, out_files, "joe@example.com", count, latency, {},
+                                   milters=[world.floor(args.floor)])
             if "opendkim" in wanted and not args.profile:
                 rows += setup_rows("OpenDKIM signing (RSA-2048)", world, dns, out_files, "joe@example.com", count,
                                    latency, signed, milters=[world.opendkim("s")])
@@ -602,12 +619,15 @@ def main():
         r["added_p50_ms"] = r["p50_ms"] - b["p50_ms"]
         r["added_p99_ms"] = r["p99_ms"] - b["p99_ms"]
     shutil.rmtree(work, ignore_errors=True)
+    floor = {(r["sessions"], r["size"]): r for r in rows if r["setup"] == FLOOR}
     for r in rows:
-        add_crypto(r, speed)
+        add_crypto(r, speed, floor.get((r.get("sessions"), r.get("size"))))
         if "crypto_ms" in r:
             print(f"postfix: {r['setup']} s={r['sessions']} {r['size']}: filter CPU "
                   f"{r['filter_cpu_ms_per_message']:.3f} ms/msg, crypto (openssl speed) {r['crypto_ms']:.3f} ms, "
-                  f"beyond it {r['non_crypto_ms']:.3f} ms{'; goal ' + r['goal'] if 'goal' in r else ''}", flush=True)
+                  f"beyond it {r['non_crypto_ms']:.3f} ms"
+                  f"{'; floor milter %.3f ms' % r['floor_ms'] if 'floor_ms' in r else ''}"
+                  f"{'; goal ' + r['goal'] if 'goal' in r else ''}", flush=True)
     with open(args.out, "w") as f:
         json.dump({"description": (f"{count} messages per 4 KB row, {max(100, count // 2)} per 100 KB row, one "
                                    f"message per SMTP session (smtp-source), relayed to smtp-sink; milters on "
