@@ -9,20 +9,26 @@
 #   scripts/bench.sh inprocess       DKIM sign/verify, body hashing, SPF vs openssl speed
 #   scripts/bench.sh policy          policy service vs postfix-policyd-spf-python
 #   scripts/bench.sh postfix         Postfix alone / OpenDKIM / OpenDKIM+OpenDMARC+policyd-spf / domainauth
-#   options: --quick (shorter runs, for trying the harness), --no-build
+#   scripts/bench.sh profile         where domainauth's CPU and system calls go per message behind
+#                                    Postfix (perf, strace): bench/results/profile.md; not in "every part"
+#   options: --quick (shorter runs, for trying the harness), --no-build,
+#            --baseline=BINARY (postfix: the domainauth setups again with an older build),
+#            --setups=a,b (postfix: some setups only; see bench/postfix/run.py)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
 parts=()
+postfix_args=()
 quick=0
 build=1
 for arg in "$@"; do
   case $arg in
-    inprocess|policy|postfix) parts+=("$arg") ;;
+    inprocess|policy|postfix|profile) parts+=("$arg") ;;
     --quick) quick=1 ;;
     --no-build) build=0 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --baseline=*|--setups=*) postfix_args+=("$arg") ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument $arg" >&2; exit 1 ;;
   esac
 done
@@ -67,7 +73,7 @@ if wants inprocess; then
   [ $quick = 1 ] && reps=3
   echo "bench: interleaved: $reps repetitions of the signing and body hashing benchmarks"
   "$bld/bench/bench_inprocess" \
-    --benchmark_filter='^(openssl_speed_operation/rsa2048|dkim_sign_operation/rsa2048|dkim_sign/rsa2048/4KB|body_hash/.*)$' \
+    --benchmark_filter='^(openssl_speed_operation/rsa2048|dkim_sign_operation/.*|dkim_sign/rsa2048/4KB|body_hash/.*|milter_session/.*)$' \
     --benchmark_repetitions=$reps --benchmark_min_time=0.05 --benchmark_enable_random_interleaving=true \
     --benchmark_out="$out/interleaved.json" --benchmark_out_format=json
 fi
@@ -79,7 +85,23 @@ fi
 if wants postfix; then
   echo "bench: full stack through Postfix"
   PYTHONPATH=$root/tests/e2e/lib tests/e2e/lib/netns-run /usr/bin/python3 bench/postfix/run.py \
-    --domainauth "$bld/src/domainauth" --out "$out/postfix.json" $([ $quick = 1 ] && echo --quick)
+    --domainauth "$bld/src/domainauth" --floor "$bld/bench/floor_milter" --out "$out/postfix.json" \
+    $([ $quick = 1 ] && echo --quick) \
+    "${postfix_args[@]}"
+fi
+
+if wants profile; then
+  echo "bench: profile of the domainauth setups behind Postfix"
+  PYTHONPATH=$root/tests/e2e/lib tests/e2e/lib/netns-run /usr/bin/python3 bench/postfix/run.py \
+    --domainauth "$bld/src/domainauth" --out "$out/profile.json" --profile \
+    --setups=sign-rsa,sign-ed25519,inbound $([ $quick = 1 ] && echo --quick)
+  { echo "# Where the CPU goes per message (scripts/bench.sh profile)"; echo
+    echo "Commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ' + uncommitted changes'), $(date -u +%FT%TZ)."
+    echo "Machine: $(cat "$out/machine.json")"
+    /usr/bin/python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))["markdown"]))' "$out/profile.json"
+  } > bench/results/profile.md
+  echo "bench: wrote bench/results/profile.md"
+  [ ${#parts[@]} -eq 1 ] && exit 0
 fi
 
 bench/report.py "$out" bench/results

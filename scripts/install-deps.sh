@@ -28,7 +28,7 @@ test_pkgs=(
 )
 
 bench_pkgs=(
-  postfix-policyd-spf-python socat linux-perf
+  postfix-policyd-spf-python socat linux-perf strace
 )
 
 pkgs=("${build_pkgs[@]}")

@@ -282,6 +282,7 @@ class Daemon {
     options.idle_timeout = config_.milter.idle_timeout;
     options.stall_timeout = config_.milter.stall_timeout;
     options.max_connections = config_.milter.max_connections;
+    options.one_thread = true;  // io_.run() on the main thread only
     options.on_handler_error = config_.milter.on_internal_error == config::FailureAction::tempfail
                                    ? milter::to_reply(engine::internal_error_reply())
                                    : milter::Reply::continue_();
@@ -426,7 +427,7 @@ class Daemon {
   }
 
   ServeOptions options_;
-  asio::io_context io_;
+  asio::io_context io_{1};  // run by this thread alone (concurrency hint 1)
   config::Config config_;
   std::shared_ptr<const policy::Settings> settings_;
   std::optional<policy::Service> service_;

@@ -59,8 +59,12 @@ FailureReporter::FailureReporter(config::FailureReportSettings settings, std::st
       limiter_(settings_.rate_limit),
       redactor_(random_key()),
       worker_("failure_report",
-              {settings_.queue_limit, 1, std::chrono::milliseconds{0}, "failure_reports.queue_limit",
-               settings_.shutdown_timeout, "failure_reports.shutdown_timeout"},
+              {.limit = settings_.queue_limit,
+               .batch = 1,
+               .retry = std::chrono::milliseconds{0},
+               .limit_key = "failure_reports.queue_limit",
+               .drain = settings_.shutdown_timeout,
+               .drain_key = "failure_reports.shutdown_timeout"},
               [this](std::vector<OutgoingReport>& batch) {
                 for (auto& report : batch) send(report);
                 return true;  // a report the relay refused is logged, not retried

@@ -174,6 +174,7 @@ class EngineHandler final : public MessageHandler {
   }
 
   void log(const std::string& outcome, const Reply& reply) const {
+    if (!spdlog::should_log(spdlog::level::info)) return;  // the arguments cost allocations
     const auto id = session_.macros.get("i").value_or("NOQUEUE");
     std::string action;
     switch (reply.verdict) {

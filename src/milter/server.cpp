@@ -12,6 +12,7 @@
 #include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
+#include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 
 #include "milter/session.hpp"
@@ -49,6 +50,7 @@ ListenResult Server::listen(const ListenAddress& address, const UnixSocketOption
 }
 
 void Server::start() {
+  asio::co_spawn(executor_, sweep_loop(shared_), asio::detached);
   for (const auto& listener : listeners_) {
     asio::co_spawn(executor_, accept_loop(listener, shared_), asio::detached);
   }
@@ -63,31 +65,57 @@ void Server::stop() {
   shared_->drain_all();
 }
 
-std::uint64_t Server::Shared::add_drain(std::function<void()> drain) {
+void Server::Shared::add(SessionClock& clock) {
   std::unique_lock lock(mutex);
-  const auto id = next_id++;
+  live.insert(&clock);
   if (stopping) {
     lock.unlock();
-    drain();
-    return id;
+    clock.post(SessionClock::Signal::drain);
   }
-  drains.emplace(id, std::move(drain));
-  return id;
 }
 
-void Server::Shared::remove_drain(std::uint64_t id) {
+void Server::Shared::remove(SessionClock& clock) {
   const std::lock_guard lock(mutex);
-  drains.erase(id);
+  live.erase(&clock);
 }
 
 void Server::Shared::drain_all() {
-  std::vector<std::function<void()>> pending;
-  {
-    const std::lock_guard lock(mutex);
-    stopping = true;
-    for (auto& [id, drain] : drains) pending.push_back(drain);
+  const std::lock_guard lock(mutex);
+  stopping = true;
+  for (auto* clock : live) clock->post(SessionClock::Signal::drain);
+}
+
+void Server::Shared::sweep(SessionClock::Clock::time_point now) {
+  const auto t = SessionClock::ticks(now);
+  const std::lock_guard lock(mutex);
+  for (auto* clock : live) {
+    if (clock->deadline.load(std::memory_order_relaxed) <= t ||
+        clock->progress_due.load(std::memory_order_relaxed) <= t) {
+      clock->post(SessionClock::Signal::due);
+    }
   }
-  for (const auto& drain : pending) drain();
+}
+
+std::chrono::milliseconds Server::Shared::sweep_interval() const {
+  auto shortest = std::min({options.idle_timeout, options.stall_timeout, std::chrono::milliseconds(4000)});
+  if (options.progress_interval.count() > 0) shortest = std::min(shortest, options.progress_interval);
+  return std::max(shortest / 4, std::chrono::milliseconds(10));
+}
+
+// The one timer of all sessions: until stop() and the last session is gone.
+asio::awaitable<void> Server::sweep_loop(std::shared_ptr<Shared> shared) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  const auto interval = shared->sweep_interval();
+  for (;;) {
+    timer.expires_after(interval);
+    asio::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    {
+      const std::lock_guard lock(shared->mutex);
+      if (shared->stopping && shared->live.empty()) break;
+    }
+    shared->sweep(SessionClock::Clock::now());
+  }
 }
 
 std::size_t Server::active_sessions() const { return shared_->sessions.load(); }
@@ -97,10 +125,13 @@ namespace {
 constexpr auto kRefusalLogInterval = std::chrono::seconds(1);
 
 std::string describe_peer(const Socket& socket, bool tcp) {
+  if (!tcp) {
+    return "unix";
+  }
   asio::error_code ec;
   const auto endpoint = socket.remote_endpoint(ec);
-  if (ec || !tcp) {
-    return "unix";
+  if (ec) {
+    return "unknown";
   }
   asio::ip::tcp::endpoint peer;
   std::memcpy(peer.data(), endpoint.data(), std::min<std::size_t>(endpoint.size(), sizeof(sockaddr_in6)));
@@ -132,9 +163,11 @@ asio::awaitable<void> Server::accept_loop(std::shared_ptr<Listener> listener, st
   const auto executor = listener->acceptor.get_executor();
   while (listener->acceptor.is_open()) {
     asio::error_code ec;
-    // Each session gets its own strand: safe however many threads run the io_context.
-    Socket socket = co_await listener->acceptor.async_accept(
-        asio::any_io_executor(asio::make_strand(executor)), asio::redirect_error(asio::use_awaitable, ec));
+    // Each session gets its own strand when several threads run the io_context.
+    const auto session_executor =
+        shared->options.one_thread ? executor : asio::any_io_executor(asio::make_strand(executor));
+    Socket socket =
+        co_await listener->acceptor.async_accept(session_executor, asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::operation_aborted || !listener->acceptor.is_open()) {
       break;
     }

@@ -1,12 +1,15 @@
 // The milter server: accepts MTA connections on inet: and unix: sockets and runs
 // one session per connection as an Asio C++20 coroutine (no thread per
-// connection; each session runs on its own strand, so the io_context may be run by
-// one thread or several). The session speaks the protocol (codec.hpp): it
+// connection; each session runs on its own strand unless ServerOptions::one_thread
+// says one thread runs the io_context). The session speaks the protocol (codec.hpp): it
 // negotiates options, keeps macros, enforces command order, answers or stays
 // silent as the no-reply flags say, handles ABORT, QUIT and QUIT_NC (connection
 // reuse), and closes the connection with one log line on garbage, oversize
 // packets, out-of-protocol commands and stalls (stall_timeout runs from a
-// packet's start, so a trickle of bytes does not hold a connection). At most
+// packet's start, so a trickle of bytes does not hold a connection). Timeouts
+// and SMFIR_PROGRESS are kept by one sweep of all sessions, a quarter of the
+// shortest timeout apart (10 ms to 1 s), so they strike that much late at most
+// and cost no timer per session or per message. At most
 // ServerOptions::max_connections sessions run at once: a connection beyond them
 // is closed at once with a log line (the MTA applies its milter_default_action),
 // so held connections cannot take the descriptors of sessions in progress. It
@@ -102,6 +105,9 @@ struct ServerOptions {
   std::chrono::milliseconds progress_interval{std::chrono::seconds(30)};  // SMFIR_PROGRESS at slow eom; 0 = off
   Reply on_handler_error = Reply::tempfail();
   std::size_t max_connections = 1000;  // sessions at once; beyond: new connections closed
+  // The io_context is run by one thread only: sessions need no strand of their
+  // own (a strand costs allocations and a dispatch per handler).
+  bool one_thread = false;
 };
 
 class Server {
@@ -132,6 +138,7 @@ class Server {
   };
   // Owns its listener, so it may finish after the server is gone.
   static asio::awaitable<void> accept_loop(std::shared_ptr<Listener> listener, std::shared_ptr<Shared> shared);
+  static asio::awaitable<void> sweep_loop(std::shared_ptr<Shared> shared);
 
   asio::any_io_executor executor_;
   std::shared_ptr<Shared> shared_;

@@ -11,7 +11,13 @@ QueuedHistory::QueuedHistory(Connect connect, QueueOptions options)
     : connect_(std::move(connect)),
       worker_("history",
               // drain: unbounded at shutdown, one last attempt per batch (the database's timeouts bound it)
-              {options.limit, kBatchRows, options.retry, "store.queue_limit", std::chrono::milliseconds::max(), ""},
+              {.limit = options.limit,
+               .batch = kBatchRows,
+               .retry = options.retry,
+               .gather = kGather,
+               .limit_key = "store.queue_limit",
+               .drain = std::chrono::milliseconds::max(),
+               .drain_key = ""},
               [this](std::vector<HistoryItem>& batch) { return write_batch(batch); }) {}
 
 HistoryStats QueuedHistory::stats() const {

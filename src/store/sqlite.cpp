@@ -2,28 +2,44 @@
 // Reads untrusted input only from the database file.
 #include <sqlite3.h>
 
+#include <map>
+
 #include "store/database.hpp"
 
 namespace domainauth::store {
 namespace {
 
 constexpr int kBusyTimeoutMs = 5000;  // another process (the report command) holding the lock
+// Prepared statements kept per connection, by SQL text (the history writer runs
+// the same few for every row); beyond it (SQL with lists built per call) the
+// cache starts afresh.
+constexpr std::size_t kKeptStatements = 32;
 
 class Sqlite final : public Database {
  public:
   explicit Sqlite(sqlite3* db) : db_(db) {}
-  ~Sqlite() override { sqlite3_close_v2(db_); }
+  ~Sqlite() override {
+    forget_statements();
+    sqlite3_close_v2(db_);
+  }
   Sqlite(const Sqlite&) = delete;
   Sqlite& operator=(const Sqlite&) = delete;
 
   std::optional<std::string> execute(std::string_view sql, std::span<const Value> params,
                                      std::vector<ResultRow>* rows) override {
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) != SQLITE_OK) {
-      return error("prepare");
+    auto kept = statements_.find(sql);
+    if (kept == statements_.end()) {
+      sqlite3_stmt* stmt = nullptr;
+      if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
+                             nullptr) != SQLITE_OK) {
+        return error("prepare");
+      }
+      if (statements_.size() >= kKeptStatements) forget_statements();
+      kept = statements_.emplace(std::string(sql), stmt).first;
     }
-    auto result = run(stmt, params, rows);
-    sqlite3_finalize(stmt);
+    auto result = run(kept->second, params, rows);
+    sqlite3_reset(kept->second);
+    sqlite3_clear_bindings(kept->second);
     return result;
   }
 
@@ -65,7 +81,13 @@ class Sqlite final : public Database {
 
   std::string error(std::string_view step) const { return "sqlite " + std::string(step) + ": " + sqlite3_errmsg(db_); }
 
+  void forget_statements() {
+    for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+    statements_.clear();
+  }
+
   sqlite3* db_;
+  std::map<std::string, sqlite3_stmt*, std::less<>> statements_;
 };
 
 }  // namespace
@@ -81,11 +103,17 @@ std::unique_ptr<Database> open_sqlite(const std::string& path, std::string& why)
   }
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
   auto out = std::make_unique<Sqlite>(db);
-  // WAL: the report command reads while the milter writes.
+  // WAL: the report command reads while the milter writes. synchronous=NORMAL:
+  // a commit is not synced to disk by itself but at the next checkpoint, so a
+  // crash of the process loses nothing committed and the file stays whole
+  // whatever happens; a power failure or a kernel crash may lose the last
+  // transactions (docs/architecture.md, "Durability of the history").
   std::vector<ResultRow> ignored;
-  if (auto error = out->execute("PRAGMA journal_mode=WAL", {}, &ignored)) {
-    why = path + ": " + *error;
-    return nullptr;
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL"}) {
+    if (auto error = out->execute(pragma, {}, &ignored)) {
+      why = path + ": " + *error;
+      return nullptr;
+    }
   }
   return out;
 }

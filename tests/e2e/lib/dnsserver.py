@@ -20,6 +20,8 @@ Usage (inside tests/e2e/lib/netns-run, as root, loopback only):
 
 - Only the given data answers (`local-zone: "." static`): other names are NXDOMAIN, a
   name with records of other types only is NODATA. Nothing is ever asked of the outside.
+  These negative answers carry no SOA (so resolvers do not cache them) unless
+  negative_ttl is given: then an SOA for "." with that minimum goes with them.
 - TXT values: a value that does not start with '"' is raw text; it is split into
   character-strings of at most 255 octets (split_txt) and escaped. A value starting
   with '"' is presentation format, used as written.
@@ -252,8 +254,9 @@ def _tampered(line, replacements):
 
 class DnsServer:
     def __init__(self, records, port=5353, extra_addresses=("127.0.0.53@53",),
-                 timeout_names=(), servfail_names=(), auth_zones=()):
+                 timeout_names=(), servfail_names=(), auth_zones=(), negative_ttl=None):
         self.records = list(records)
+        self.negative_ttl = negative_ttl
         self.auth_zones = tuple(auth_zones)
         self.port = port
         self.extra_addresses = tuple(extra_addresses)
@@ -406,6 +409,11 @@ class DnsServer:
             "  access-control: ::1/128 allow",
             '  local-zone: "." static',
         ]
+        if self.negative_ttl is not None:
+            # An SOA for ".": NXDOMAIN and NODATA answers carry it, so resolvers cache
+            # them for negative_ttl seconds (RFC 2308), as real zones make them do.
+            lines.append("  local-data: '. %d IN SOA ns. hostmaster. 1 3600 600 86400 %d'"
+                         % (self.negative_ttl, self.negative_ttl))
         # Forwarded names must escape the static zone above to reach their forward-zone.
         zones = self.timeout_names + self.servfail_names + tuple(name for name, _ in self.auth_zones)
         for name in zones:

@@ -1,11 +1,13 @@
 // BoundedWorker: items are handled in order on the worker thread, push never
 // blocks, a full queue drops with a counter, a failed batch is retried, the
-// destructor finishes the queue and counts what still fails; stop() bounds that
-// by the drain time and tells a blocking handler its deadline.
+// destructor finishes the queue and counts what still fails, gather makes one batch
+// of the items of its time; stop() bounds the drain by the drain time and tells a
+// blocking handler its deadline.
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <future>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -159,6 +161,45 @@ TEST(BoundedWorker, DeadlineTellsABlockingHandlerWhenToGiveUp) {
   worker.stop();
   EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
   EXPECT_EQ(worker.stats().dropped, 1u);  // item 2: the deadline passed before its turn
+}
+
+// gather: the items pushed within it after a first one reach the handler in
+// one batch (one transaction for the history); stop() does not wait it out.
+TEST(BoundedWorker, GatherHandsTheItemsOfItsTimeInOneBatch) {
+  std::mutex mutex;
+  std::vector<std::size_t> batches;
+  auto gathering = options(100, 50, 5s);
+  gathering.gather = 300ms;
+  BoundedWorker<int> worker("test", gathering, [&](std::vector<int>& batch) {
+    const std::lock_guard lock(mutex);
+    batches.push_back(batch.size());
+    return true;
+  });
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(worker.push(i));
+  ASSERT_TRUE(worker.flush(5s));
+  {
+    const std::lock_guard lock(mutex);
+    EXPECT_EQ(batches, (std::vector<std::size_t>{5}));
+  }
+  ASSERT_TRUE(worker.push(5));  // a new gathering, ended by stop()
+  const auto begin = std::chrono::steady_clock::now();
+  worker.stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, 250ms);
+  EXPECT_EQ(worker.stats().handled, 6u);
+}
+
+// A full batch does not wait for the rest of the gathering.
+TEST(BoundedWorker, GatherEndsWhenABatchIsFull) {
+  std::atomic<int> handled{0};
+  auto gathering = options(100, 4, 5s);
+  gathering.gather = 10s;
+  BoundedWorker<int> worker("test", gathering, [&](std::vector<int>& batch) {
+    handled += static_cast<int>(batch.size());
+    return true;
+  });
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(worker.push(i));
+  EXPECT_TRUE(worker.flush(2s));
+  EXPECT_EQ(handled, 4);
 }
 
 }  // namespace

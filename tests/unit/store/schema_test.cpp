@@ -154,6 +154,42 @@ TEST(Sqlite, ReportsAnUnopenableFile) {
   EXPECT_NE(why.find("/nonexistent-dir/history.sqlite"), std::string::npos) << why;
 }
 
+// The connection keeps its prepared statements (32 at most, then it starts
+// afresh): many distinct ones, each run again with other values, give the
+// values of their own run, never those bound before.
+TEST(Sqlite, KeptStatementsGiveEachRunItsOwnValues) {
+  std::string why;
+  const TempDb path("kept");
+  auto db = open_sqlite(path, why);
+  ASSERT_TRUE(db) << why;
+  for (int round = 0; round < 2; ++round) {
+    for (int n = 0; n < 40; ++n) {
+      const Value value[] = {std::to_string(round * 1000 + n)};
+      std::vector<ResultRow> rows;
+      ASSERT_EQ(db->execute("SELECT $1 + " + std::to_string(n), value, &rows), std::nullopt);
+      ASSERT_EQ(rows.size(), 1u);
+      EXPECT_EQ(rows[0].at(0), std::to_string(round * 1000 + 2 * n));
+    }
+  }
+  const Value null[] = {std::nullopt};
+  std::vector<ResultRow> rows;
+  ASSERT_EQ(db->execute("SELECT $1 + 0", null, &rows), std::nullopt);
+  EXPECT_EQ(rows.at(0).at(0), std::nullopt);
+}
+
+// WAL with synchronous=NORMAL (docs/architecture.md: what a crash may lose).
+TEST(Sqlite, RunsWalWithNormalSync) {
+  std::string why;
+  const TempDb path("sync");
+  auto db = open_sqlite(path, why);
+  ASSERT_TRUE(db) << why;
+  std::vector<ResultRow> mode, sync;
+  ASSERT_EQ(db->execute("PRAGMA journal_mode", {}, &mode), std::nullopt);
+  ASSERT_EQ(db->execute("PRAGMA synchronous", {}, &sync), std::nullopt);
+  EXPECT_EQ(mode.at(0).at(0), "wal");
+  EXPECT_EQ(sync.at(0).at(0), "1");  // NORMAL
+}
+
 TEST(Migrations, Version1RowsGetAnEmptyFoAfterVersion2) {
   std::string why;
   const TempDb path("v1");

@@ -1,0 +1,192 @@
+// A whole milter session in memory, as Postfix 3.7 conducts it for one message
+// per SMTP connection: option negotiation, the connect, HELO, MAIL and end of
+// message macros, the header fields, the body and the end of message, then
+// QUIT, decoded by the session's FrameReader and played into the session's
+// Conversation and the engine's front end (milter::make_engine_handler), the
+// replies encoded into memory. No sockets, no event-loop wake-ups, no other
+// threads: the cost of the conversation and the checks themselves, without
+// Postfix's noise. Setups: signing with Ed25519 or RSA-2048 (the signature
+// made inline), and inbound SPF + DKIM (RSA-2048) + DMARC with the answers
+// from the in-memory resolver (no history row). scripts/bench.sh compares each
+// with the cryptographic operation alone, measured in the same process.
+// Reads no untrusted input.
+
+// g++ 12 misreports asio's awaitable frame allocator as mismatched new/delete
+// (GCC bug 109224).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
+#include <benchmark/benchmark.h>
+#include <spdlog/spdlog.h>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "config/config.hpp"
+#include "dkim/crypto.hpp"
+#include "dkim/signer.hpp"
+#include "engine/context.hpp"
+#include "messages.hpp"
+#include "milter/conversation.hpp"
+#include "milter/engine_handler.hpp"
+#include "support/memory_resolver.hpp"
+#include "support/temp_dir.hpp"
+
+namespace domainauth::bench {
+namespace {
+
+// One MTA packet: length, command code, payload.
+std::string packet(char code, const std::string& payload = "") {
+  const auto n = static_cast<std::uint32_t>(payload.size() + 1);
+  return std::string{char(n >> 24), char(n >> 16), char(n >> 8), char(n), code} + payload;
+}
+
+std::string macros(char stage, std::initializer_list<std::pair<std::string, std::string>> list) {
+  std::string payload(1, stage);
+  for (const auto& [name, value] : list) payload += name + '\0' + value + '\0';
+  return packet('D', payload);
+}
+
+// What Postfix sends for one message on a fresh milter connection (its default
+// milter_*_macros), the message split as it splits it: a packet per header
+// field, the body in chunks of at most 65535 octets.
+std::string postfix_session(const std::string& message, const std::string& client_ip, const std::string& sender) {
+  std::string s = packet('O', std::string{0, 0, 0, 6, 0, 0, 1, char(0xff), 0, 0x1f, char(0xff), char(0xff)});
+  s += macros('C', {{"j", "mx.example.org"}, {"{daemon_name}", "mx"}, {"{daemon_addr}", "127.0.0.1"},
+                    {"v", "Postfix 3.7.11"}, {"_", "client.example [" + client_ip + "]"}});
+  s += packet('C', std::string("client.example") + '\0' + '4' + std::string{char(0xc3), 0x50} + client_ip + '\0');
+  s += packet('H', std::string("client.example") + '\0');
+  s += macros('M', {{"i", "4QxYzB2abcz"}, {"{mail_addr}", sender}, {"{mail_host}", ""}, {"{mail_mailer}", "smtp"}});
+  s += packet('M', "<" + sender + ">" + '\0');
+  const auto split = message.find("\r\n\r\n");
+  std::size_t at = 0;
+  while (at < split) {
+    std::size_t end = message.find("\r\n", at);
+    while (end + 2 < split && (message[end + 2] == ' ' || message[end + 2] == '\t')) end = message.find("\r\n", end + 2);
+    const auto line = message.substr(at, end - at);
+    const auto colon = line.find(':');
+    std::string value = line.substr(colon + 1);
+    for (std::size_t p; (p = value.find("\r\n")) != std::string::npos;) value.replace(p, 2, "\n");
+    s += packet('L', line.substr(0, colon) + '\0' + value + '\0');
+    at = end + 2;
+  }
+  s += packet('N');
+  const std::string body = message.substr(split + 4);
+  for (std::size_t b = 0; b < body.size(); b += 65535) s += packet('B', body.substr(b, 65535));
+  s += macros('E', {{"i", "4QxYzB2abcz"}});
+  s += packet('E');
+  s += packet('Q');
+  return s;
+}
+
+class MemoryOutput final : public milter::Output {
+ public:
+  asio::awaitable<bool> write(std::string bytes) override {
+    written += bytes;
+    co_return true;
+  }
+  std::string written;
+};
+
+asio::awaitable<void> converse(milter::Conversation& conversation, milter::FrameReader& reader) {
+  for (auto next = reader.next(); next.status == milter::FrameReader::Status::frame; next = reader.next()) {
+    auto command = milter::decode(next.frame);
+    if (!command.ok() || !co_await conversation.handle(command.value())) break;
+  }
+}
+
+class Setup {
+ public:
+  Setup(dkim::KeyType sign_type, bool inbound) : resolver_(std::make_shared<testing::MemoryResolver>(io_.get_executor())) {
+    spdlog::set_level(spdlog::level::warn);  // as the Postfix benchmark runs the daemon
+    std::string error;
+    const auto key = dkim::PrivateKey::generate(sign_type, sign_type == dkim::KeyType::rsa ? 2048 : 0, &error);
+    const auto key_file = dir_.write("sel.private", key->to_pem());
+    auto loaded = config::load_string(
+        "[milter]\nauthserv_id = \"mx.example.org\"\nreceived_spf = true\n[store]\nbackend = \"none\"\n"
+        "[sign]\ninternal_hosts = [\"127.0.0.1\"]\n[[sign.key]]\ndomain = \"example.com\"\nselector = \"sel\"\n"
+        "key_file = \"" + key_file + "\"\n",
+        "bench.toml");
+    if (!loaded.config) throw std::runtime_error("bench configuration: " + loaded.errors.front());
+    context_ = std::make_shared<engine::Context>(engine::Context{
+        std::make_shared<config::Config>(*loaded.config), resolver_, {}, nullptr, nullptr});
+    std::string message = bench::message(4 * 1024);
+    if (inbound) {
+      // The sender of the Postfix benchmark: signed with RSA-2048, SPF and DMARC p=reject.
+      const auto in_key = dkim::PrivateKey::generate(dkim::KeyType::rsa, 2048, &error);
+      resolver_->add_txt("in._domainkey.sender.example.net", in_key->key_record());
+      resolver_->add_txt("sender.example.net", "v=spf1 ip4:192.0.2.1 -all");
+      resolver_->add_txt("_dmarc.sender.example.net", "v=DMARC1; p=reject; rua=mailto:dmarc@sender.example.net");
+      message = sign(with_from(message, "joe@sender.example.net"), *in_key);
+      wire_ = postfix_session(message, "192.0.2.1", "joe@sender.example.net");
+    } else {
+      wire_ = postfix_session(with_from(message, "joe@example.com"), "127.0.0.1", "joe@example.com");
+    }
+    // Once, the whole way: the output must carry what the setup is for.
+    const auto out = run_once();
+    const char* want = inbound ? "dmarc=pass" : "DKIM-Signature";
+    if (out.find(want) == std::string::npos || (inbound && out.find("dkim=pass") == std::string::npos)) {
+      throw std::runtime_error(std::string("milter bench: the session's output lacks ") + want);
+    }
+  }
+
+  std::string run_once() {
+    MemoryOutput output;
+    const milter::HandlerFactory factory = [this](const milter::SessionContext& session) {
+      return milter::make_engine_handler(context_, session);
+    };
+    milter::Conversation conversation(options_, factory, "bench", output);
+    milter::FrameReader reader;
+    for (std::size_t at = 0; at < wire_.size();) {
+      const auto space = reader.prepare();
+      const auto n = std::min(space.size(), wire_.size() - at);
+      std::memcpy(space.data(), wire_.data() + at, n);
+      reader.commit(n);
+      at += n;
+    }
+    asio::co_spawn(io_, converse(conversation, reader), asio::detached);
+    io_.restart();
+    io_.run();
+    return output.written;
+  }
+
+ private:
+  static std::string with_from(std::string message, const std::string& from) {
+    const std::string ours = "<joe@example.com>";
+    message.replace(message.find(ours), ours.size(), "<" + from + ">");
+    return message;
+  }
+  static std::string sign(const std::string& message, const dkim::PrivateKey& key) {
+    mail::MessageSplitter splitter;
+    std::string body(splitter.feed(message));
+    splitter.finish();
+    dkim::Signer signer({dkim::SignRequest("sender.example.net", "in", key)}, splitter.take_headers());
+    signer.body(body);
+    return signer.finish().at(0).field + "\r\n" + message;
+  }
+
+  asio::io_context io_;
+  testing::TempDir dir_;
+  std::shared_ptr<testing::MemoryResolver> resolver_;
+  std::shared_ptr<engine::Context> context_;
+  milter::ServerOptions options_{milter::engine_capabilities()};
+  std::string wire_;
+};
+
+void milter_session(benchmark::State& state, dkim::KeyType type, bool inbound) {
+  Setup setup(type, inbound);
+  for (auto _ : state) benchmark::DoNotOptimize(setup.run_once());
+  state.SetItemsProcessed(state.iterations());
+}
+
+BENCHMARK_CAPTURE(milter_session, sign_ed25519/4KB, dkim::KeyType::ed25519, false)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(milter_session, sign_rsa2048/4KB, dkim::KeyType::rsa, false)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(milter_session, inbound/4KB, dkim::KeyType::ed25519, true)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace domainauth::bench
