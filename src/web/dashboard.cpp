@@ -21,8 +21,12 @@ StoreReader::StoreReader(asio::any_io_executor loop, store::Settings settings)
     : loop_(std::move(loop)),
       settings_(std::move(settings)),
       worker_("web_read",
-              queue::WorkerOptions{kMaxQueuedReads, 1, std::chrono::milliseconds(0), "the dashboard's read queue",
-                                   std::chrono::milliseconds(0), "no time (reads are not waited for at shutdown)"},
+              queue::WorkerOptions{.limit = kMaxQueuedReads,
+                                   .batch = 1,
+                                   .retry = std::chrono::milliseconds(0),
+                                   .limit_key = "the dashboard's read queue",
+                                   .drain = std::chrono::milliseconds(0),
+                                   .drain_key = "no time (reads are not waited for at shutdown)"},
               [this](std::vector<Job>& jobs) { return run(jobs); }) {}
 
 void StoreReader::read(Query query, Done done) {
