@@ -1,6 +1,8 @@
 // `domainauth check DOMAIN [--ip ADDR] [--helo NAME] [--selector S ...]
-// [--config FILE] [--dns HOST[:PORT]] [--trust-anchor FILE] [--json]`: the live
-// diagnosis of a domain's setup (setup/check.hpp). Selectors come from the
+// [--config FILE] [--dns HOST[:PORT]] [--trust-anchor FILE] [--ca-file FILE]
+// [--probe] [--json]`: the live diagnosis of a domain's setup (setup/check.hpp),
+// fetching over HTTPS (MTA-STS policy, BIMI logo; --ca-file for a private CA)
+// and, with --probe, connecting to the MX hosts that publish TLSA records. Selectors come from the
 // arguments and from the configuration's signing keys and ARC key for DOMAIN,
 // whose private keys are compared with the published ones. With `--postfix
 // [--postfix-config DIR]` (DOMAIN then optional) Postfix's wiring of domainauth
@@ -99,6 +101,7 @@ std::optional<setup::Report> run_domain_check(const CheckRequest& a, int& status
   if (!a.dns.empty()) resolver_config.servers = {a.dns};
   resolver_config.trust_anchor_file = a.trust_anchor;
   options.dnssec_validating = !a.trust_anchor.empty();
+  options.probe = a.probe;
   asio::io_context io;
   std::string error;
   auto resolver = dns::make_resolver(io.get_executor(), resolver_config, error);
@@ -107,7 +110,8 @@ std::optional<setup::Report> run_domain_check(const CheckRequest& a, int& status
     status = kExitEnvironment;
     return std::nullopt;
   }
-  setup::Report report = dns::run_sync(io, setup::check_domain(*resolver, options));
+  auto web = setup::make_web_fetcher(a.ca_file);
+  setup::Report report = dns::run_sync(io, setup::check_domain(*resolver, options, web.get()));
   status = report.dns_failed ? kExitEnvironment : report.has_errors() ? kExitFindings : kExitOk;
   return report;
 }
@@ -210,7 +214,9 @@ int run_check(CheckArgs a) {
 void add_check_command(CLI::App& app, int& status) {
   auto args = std::make_shared<CheckArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "check", "live diagnosis of a domain's SPF, DKIM, DMARC, MX, PTR and DNSSEC, of Postfix's wiring and of a sample message");
+      "check",
+      "live diagnosis of a domain's SPF, DKIM, DMARC, MX, PTR, DNSSEC, MTA-STS, TLS-RPT, DANE and BIMI, of Postfix's "
+      "wiring and of a sample message");
   cmd->add_option("domain", args->domain, "the domain to check (optional with --postfix)");
   cmd->add_option("--ip", args->ip, "address your server sends from (SPF, PTR, FCrDNS)");
   cmd->add_option("--helo", args->helo, "HELO name your server sends");
@@ -221,6 +227,12 @@ void add_check_command(CLI::App& app, int& status) {
   cmd->add_option("--trust-anchor", args->trust_anchor,
                   "DNSSEC trust anchor file (e.g. /usr/share/dns/root.key) to validate the answers")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--ca-file", args->ca_file,
+                  "PEM CA certificates to trust for the HTTPS fetches (MTA-STS policy, BIMI logo) instead of the "
+                  "system's: for a private CA, and for tests")
+      ->check(CLI::ExistingFile);
+  cmd->add_flag("--probe", args->probe,
+                "connect to each MX with TLSA records on port 25, STARTTLS, and match its certificate (DANE)");
   cmd->add_flag("--postfix", args->postfix,
                 "check Postfix's configuration: milters, policy service, signing keys, TLS, outgoing address");
   cmd->add_option("--postfix-config", args->postfix_config, "Postfix configuration directory (default: Postfix's own)")

@@ -13,6 +13,8 @@ namespace domainauth::cli {
 struct CheckRequest {
   std::string domain, ip, helo, config, dns, trust_anchor;
   std::vector<std::string> selectors;
+  std::string ca_file;  // CA certificates for the HTTPS fetches (private CAs, tests); empty: the system's
+  bool probe = false;   // connect to the MX hosts with TLSA records (DANE)
 };
 
 // Runs the check. status: kExitOk, kExitFindings (errors found), kExitUsage

@@ -1,5 +1,6 @@
 // check_domain(): runs the parts (check_spf.cpp, check_dkim.cpp,
-// check_dmarc.cpp, check_hosts.cpp), sums up the DNSSEC status of every answer,
+// check_dmarc.cpp, check_hosts.cpp, check_dane.cpp, check_mta_sts.cpp,
+// check_bimi.cpp), sums up the DNSSEC status of every answer,
 // and derives the checklist of the large receivers' sender requirements
 // (Gmail, Yahoo and Microsoft, 2024-2025: SPF and DKIM for everyone, DMARC with
 // at least p=none and alignment for bulk senders, PTR/FCrDNS, TLS, one-click
@@ -107,12 +108,12 @@ void report_requirements(Context& c) {
 }  // namespace
 }  // namespace detail
 
-asio::awaitable<Report> check_domain(dns::Resolver& resolver, const CheckOptions& options) {
+asio::awaitable<Report> check_domain(dns::Resolver& resolver, const CheckOptions& options, WebFetcher* web) {
   Report report;
   report.domain = options.domain;
   report.ip = options.ip ? options.ip->to_string() : "";
   report.helo = options.helo;
-  detail::Context context{resolver, options, report};
+  detail::Context context{resolver, options, report, web};
   co_await detail::check_spf(context);
   if (context.dns_down) {
     report.dns_failed = true;
@@ -121,6 +122,9 @@ asio::awaitable<Report> check_domain(dns::Resolver& resolver, const CheckOptions
   co_await detail::check_dkim(context);
   co_await detail::check_dmarc(context);
   co_await detail::check_hosts(context);
+  co_await detail::check_dane(context);
+  co_await detail::check_mta_sts(context);
+  co_await detail::check_bimi(context);
   detail::report_dnssec(context);
   detail::report_requirements(context);
   co_return report;
