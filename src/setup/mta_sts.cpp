@@ -108,7 +108,7 @@ MtaStsPolicy parse_mta_sts_policy(std::string_view text) {
   while (pos < text.size()) {
     if (policy.errors.size() >= kMaxMtaStsPolicyErrors) {
       policy.errors.push_back("too many errors; the rest of the file was not read");
-      break;
+      return policy;
     }
     std::size_t end = text.find('\n', pos);
     std::string_view line = text.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
