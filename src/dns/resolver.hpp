@@ -56,6 +56,10 @@ struct Answer {
   std::vector<TlsaRecord> tlsa;           // TLSA
 
   [[nodiscard]] bool found() const { return status == Status::answer; }
+  // The records decoded, of whichever type was asked.
+  [[nodiscard]] std::size_t record_count() const {
+    return txt.size() + addresses.size() + mx.size() + names.size() + tlsa.size();
+  }
   // NXDOMAIN or NODATA: a definite "nothing here" (RFC 7208 4.6.4 void lookup).
   [[nodiscard]] bool empty() const { return status == Status::nxdomain || status == Status::nodata; }
   // SERVFAIL or timeout: try again later (temperror).
