@@ -106,10 +106,7 @@ MtaStsPolicy parse_mta_sts_policy(std::string_view text) {
   bool version_seen = false;
   std::size_t pos = 0;
   while (pos < text.size()) {
-    if (policy.errors.size() >= kMaxMtaStsPolicyErrors) {
-      policy.errors.push_back("too many errors; the rest of the file was not read");
-      return policy;
-    }
+    if (policy.errors.size() >= kMaxMtaStsPolicyErrors) break;  // junk: the rest is not read
     std::size_t end = text.find('\n', pos);
     std::string_view line = text.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
     pos = end == std::string_view::npos ? text.size() : end + 1;
@@ -128,6 +125,10 @@ MtaStsPolicy parse_mta_sts_policy(std::string_view text) {
   if (!policy.mode) policy.errors.push_back("no mode: line");
   if (!policy.max_age) policy.errors.push_back("no max_age: line");
   if (policy.mx.empty() && policy.mode != MtaStsMode::none) policy.errors.push_back("no mx: line");
+  if (policy.errors.size() > kMaxMtaStsPolicyErrors) {
+    policy.errors.resize(kMaxMtaStsPolicyErrors);
+    policy.errors.push_back("more problems not listed");
+  }
   return policy;
 }
 

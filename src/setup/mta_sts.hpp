@@ -27,7 +27,7 @@ inline constexpr std::uint64_t kMtaStsMinSaneAge = 86400;
 // The largest policy file read: RFC 8461 3.3 asks senders to accept at least 64 KiB.
 inline constexpr std::size_t kMaxMtaStsPolicyOctets = 64 * 1024;
 inline constexpr std::size_t kMaxMtaStsPatterns = 100;
-inline constexpr std::size_t kMaxMtaStsPolicyErrors = 10;  // then reading stops: the file is junk
+inline constexpr std::size_t kMaxMtaStsPolicyErrors = 10;  // then reading stops (junk) and one more says so
 
 enum class MtaStsMode : std::uint8_t { enforce, testing, none };
 [[nodiscard]] std::string_view to_string(MtaStsMode mode);
