@@ -2,6 +2,7 @@
 #include "setup/mta_sts.hpp"
 
 #include "dkim/tag_list.hpp"
+#include "dns/domain_name.hpp"
 #include "text/ascii.hpp"
 
 namespace domainauth::setup {
@@ -11,21 +12,10 @@ constexpr std::string_view kVersion = "STSv1";
 constexpr std::size_t kMaxIdLength = 32;
 constexpr std::size_t kMaxAgeDigits = 10;  // RFC 8461 3.2: max_age = 1*10DIGIT
 
+// RFC 8461 3.2: an mx value is a host name, or "*." and a domain (4.1).
 bool valid_pattern(std::string_view pattern) {
-  std::string_view host = pattern.starts_with("*.") ? pattern.substr(2) : pattern;
-  if (host.empty() || host.size() > 253 || host.find('.') == std::string_view::npos) return false;
-  std::size_t label = 0;
-  for (char c : host) {
-    if (c == '.') {
-      if (label == 0) return false;
-      label = 0;
-    } else if (text::is_alnum(c) || c == '-' || c == '_') {
-      if (++label > 63) return false;
-    } else {
-      return false;
-    }
-  }
-  return label > 0;
+  const std::string_view host = pattern.starts_with("*.") ? pattern.substr(2) : pattern;
+  return dns::is_domain_name(host) && !host.ends_with('.') && host.find('.') != std::string_view::npos;
 }
 
 void read_field(std::string_view key, std::string_view value, MtaStsPolicy& policy, bool& version_seen) {

@@ -16,12 +16,13 @@ bool starts_with_version(std::string_view txt, std::string_view version) {
   return txt.empty() || txt.front() == ';';
 }
 
-// The tag list, with v= first; an error string otherwise.
-dkim::TagList versioned_tags(std::string_view txt, std::string_view version) {
+// The tag list, with v= first; error set otherwise.
+dkim::TagList versioned_tags(std::string_view txt, std::string_view version, std::string& error) {
   dkim::TagList tags = dkim::parse_tag_list(txt);
   if (tags.ok() && (tags.tags.empty() || tags.tags.front().name != "v" || tags.tags.front().value != version)) {
     tags.error = "the record does not start with v=" + std::string(version);
   }
+  error = tags.error;
   return tags;
 }
 
@@ -62,11 +63,8 @@ bool is_tls_rpt_record(std::string_view txt) { return starts_with_version(txt, "
 
 TlsRptRecord parse_tls_rpt_record(std::string_view txt) {
   TlsRptRecord out;
-  const dkim::TagList tags = versioned_tags(txt, "TLSRPTv1");
-  if (!tags.ok()) {
-    out.error = tags.error;
-    return out;
-  }
+  const dkim::TagList tags = versioned_tags(txt, "TLSRPTv1", out.error);
+  if (!tags.ok()) return out;
   auto rua = tags.find("rua");
   if (!rua || text::trim_fws(*rua).empty()) {
     out.error = "no rua= field";
@@ -93,11 +91,8 @@ bool is_bimi_record(std::string_view txt) { return starts_with_version(txt, "BIM
 
 BimiRecord parse_bimi_record(std::string_view txt) {
   BimiRecord out;
-  const dkim::TagList tags = versioned_tags(txt, "BIMI1");
-  if (!tags.ok()) {
-    out.error = tags.error;
-    return out;
-  }
+  const dkim::TagList tags = versioned_tags(txt, "BIMI1", out.error);
+  if (!tags.ok()) return out;
   if (auto l = tags.find("l")) out.logo = dkim::strip_fws(*l);
   if (auto a = tags.find("a")) out.evidence = dkim::strip_fws(*a);
   std::string why;

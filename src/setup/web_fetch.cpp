@@ -79,34 +79,42 @@ std::vector<std::uint8_t> der_of(std::string_view pem) {
   return der;
 }
 
+// A handle with what both requests share: the addresses to connect to, the
+// time bound, no signals, the error buffer. nullptr when libcurl cannot start.
+std::unique_ptr<CURL, EasyFree> new_handle(curl_slist* resolve, std::chrono::milliseconds timeout,
+                                           std::array<char, CURL_ERROR_SIZE>& error) {
+  std::unique_ptr<CURL, EasyFree> handle(report::curl::global_init() ? curl_easy_init() : nullptr);
+  if (!handle) return handle;
+  curl_easy_setopt(handle.get(), CURLOPT_RESOLVE, resolve);
+  curl_easy_setopt(handle.get(), CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  curl_easy_setopt(handle.get(), CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(handle.get(), CURLOPT_ERRORBUFFER, error.data());
+  return handle;
+}
+
+constexpr const char* kNoLibcurl = "libcurl could not be initialized";
+
 class CurlFetcher : public WebFetcher {
  public:
   explicit CurlFetcher(std::string ca_file) : ca_file_(std::move(ca_file)) {}
 
   HttpsResult get(const HttpsGet& request) override {
     HttpsResult result;
-    const std::unique_ptr<CURL, EasyFree> handle(report::curl::global_init() ? curl_easy_init() : nullptr);
-    if (!handle) {
-      result.error = "libcurl could not be initialized";
-      return result;
-    }
-    CURL* c = handle.get();
     const auto [host, port] = host_port(request.url, "443");
     const auto resolve = resolve_list(host, port, request.addresses);
-    Sink sink{{}, request.max_octets, false};
     std::array<char, CURL_ERROR_SIZE> error{};
+    const auto handle = new_handle(resolve.get(), request.timeout, error);
+    if (!handle) return {kNoLibcurl, 0, {}, {}};
+    CURL* c = handle.get();
+    Sink sink{{}, request.max_octets, false};
     curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
-    curl_easy_setopt(c, CURLOPT_RESOLVE, resolve.get());
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
     if (!ca_file_.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, ca_file_.c_str());
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error.data());
     const CURLcode code = curl_easy_perform(c);
     if (sink.overflow) {
       result.error = "the body is larger than " + std::to_string(request.max_octets) + " octets";
@@ -127,27 +135,20 @@ class CurlFetcher : public WebFetcher {
 
   ProbeResult smtp_certificates(const SmtpProbe& request) override {
     ProbeResult result;
-    const std::unique_ptr<CURL, EasyFree> handle(report::curl::global_init() ? curl_easy_init() : nullptr);
-    if (!handle) {
-      result.error = "libcurl could not be initialized";
-      return result;
-    }
-    CURL* c = handle.get();
     const std::string port = std::to_string(request.port);
     const std::string url = "smtp://" + request.host + ":" + port;
     const auto resolve = resolve_list(request.host, port, request.addresses);
     std::array<char, CURL_ERROR_SIZE> error{};
+    const auto handle = new_handle(resolve.get(), request.timeout, error);
+    if (!handle) return {kNoLibcurl, {}};
+    CURL* c = handle.get();
     curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(c, CURLOPT_RESOLVE, resolve.get());
     curl_easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L);  // greeting, EHLO, STARTTLS, EHLO; then stop
     curl_easy_setopt(c, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
     // DANE replaces PKIX here (RFC 7672 3.1): the caller matches the chain.
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
     curl_easy_setopt(c, CURLOPT_CERTINFO, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error.data());
     const CURLcode code = curl_easy_perform(c);
     if (code != CURLE_OK) {
       result.error = failure(code, error);

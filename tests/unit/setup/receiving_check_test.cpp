@@ -61,6 +61,7 @@ class ReceivingCheckTest : public ::testing::Test {
     EXPECT_NE(f, nullptr) << "no finding " << id << " " << subject;
     return f ? *f : none;
   }
+  Report run_bimi(const std::string& dmarc, bool logo_host);
   void publish_sts(const std::string& policy) {
     zone_.add_txt("_mta-sts.example.com", "v=STSv1; id=20260101;");
     web_.pages[kPolicyUrl] = page(policy);
@@ -180,14 +181,19 @@ TEST_F(ReceivingCheckTest, BimiWithEnforcedDmarcLogoAndEvidence) {
   EXPECT_EQ(find(r, "bimi.evidence").severity, Severity::ok);
 }
 
-TEST_F(ReceivingCheckTest, BimiPreconditionsAndMissingEvidence) {
+// A zone with only SPF, the given DMARC record and a BIMI record without a=.
+Report ReceivingCheckTest::run_bimi(const std::string& dmarc, bool logo_host) {
   testing::MemoryResolver zone{io_.get_executor()};
   zone.add_txt("example.com", "v=spf1 -all");
-  zone.add_txt("_dmarc.example.com", "v=DMARC1; p=quarantine; pct=50; sp=none");
+  zone.add_txt("_dmarc.example.com", dmarc);
   zone.add_txt("default._bimi.example.com", "v=BIMI1; l=" + kLogoUrl);
-  zone.add_address("example.com", kIp);
+  if (logo_host) zone.add_address("example.com", kIp);
+  return dns::run_sync(io_, check_domain(zone, options_, &web_));
+}
+
+TEST_F(ReceivingCheckTest, BimiPreconditionsAndMissingEvidence) {
   web_.pages[kLogoUrl] = page("<svg xmlns=\"http://www.w3.org/2000/svg\"><script/></svg>");
-  const Report r = dns::run_sync(io_, check_domain(zone, options_, &web_));
+  const Report r = run_bimi("v=DMARC1; p=quarantine; pct=50; sp=none", true);
   const Finding& dmarc = find(r, "bimi.dmarc");
   EXPECT_EQ(dmarc.severity, Severity::error);
   EXPECT_NE(dmarc.message.find("pct=100"), std::string::npos) << dmarc.message;
@@ -198,11 +204,7 @@ TEST_F(ReceivingCheckTest, BimiPreconditionsAndMissingEvidence) {
 }
 
 TEST_F(ReceivingCheckTest, BimiUnderPolicyNone) {
-  testing::MemoryResolver zone{io_.get_executor()};
-  zone.add_txt("example.com", "v=spf1 -all");
-  zone.add_txt("_dmarc.example.com", "v=DMARC1; p=none");
-  zone.add_txt("default._bimi.example.com", "v=BIMI1; l=" + kLogoUrl);
-  const Report r = dns::run_sync(io_, check_domain(zone, options_, &web_));
+  const Report r = run_bimi("v=DMARC1; p=none", false);
   EXPECT_NE(find(r, "bimi.dmarc").message.find("p=quarantine or p=reject"), std::string::npos);
   EXPECT_EQ(find(r, "bimi.logo").severity, Severity::error) << "example.com has no address here";
 }
