@@ -71,12 +71,13 @@ std::optional<setup::Report> run_domain_check(const CheckRequest& a, int& status
     std::cerr << "domainauth check: " << a.domain << " is not a domain name\n";
     return std::nullopt;
   }
-  if (!a.ip.empty()) {
-    options.ip = net::IpAddress::parse(a.ip);
-    if (!options.ip) {
-      std::cerr << "domainauth check: --ip " << a.ip << " is not an IPv4 or IPv6 address\n";
+  for (const auto& text : a.ips) {
+    auto ip = net::IpAddress::parse(text);
+    if (!ip) {
+      std::cerr << "domainauth check: --ip " << text << " is not an IPv4 or IPv6 address\n";
       return std::nullopt;
     }
+    options.ips.push_back(*ip);
   }
   options.helo = text::to_lower(a.helo);
   for (const auto& s : a.selectors) add_selector(options.selectors, {s, std::nullopt, {}});
@@ -132,11 +133,11 @@ bool check_message(const CheckArgs& a, setup::Report& report, nlohmann::json& ve
     std::cerr << "domainauth check: " << a.message << ": " << in.error << "\n";
     return false;
   }
-  if (a.ip.empty()) {
+  if (a.ips.empty()) {
     std::cerr << "domainauth check: --message needs --ip, the address the message is sent from (or --postfix)\n";
     return false;
   }
-  VerifyRequest request{a.ip, a.helo, a.sender, a.config, a.dns};
+  VerifyRequest request{a.ips.front(), a.helo, a.sender, a.config, a.dns};
   if (request.sender.empty()) {
     for (const auto& field : in.headers) {
       if (field.is("Return-Path")) request.sender = engine::envelope_address(mail::unfold(field.value()));
@@ -177,8 +178,8 @@ int run_check(CheckArgs a) {
       std::cerr << "domainauth check: " << error << "\n";
       return kExitEnvironment;
     }
-    if (a.ip.empty()) {
-      if (auto ip = setup::postfix_outbound_address(*postfix)) a.ip = ip->to_string();
+    if (a.ips.empty()) {
+      for (const auto& ip : setup::postfix_outbound_addresses(*postfix)) a.ips.push_back(ip.to_string());
     }
     if (a.helo.empty()) a.helo = postfix->get("smtp_helo_name");
   }
@@ -218,7 +219,9 @@ void add_check_command(CLI::App& app, int& status) {
       "live diagnosis of a domain's SPF, DKIM, DMARC, MX, PTR, DNSSEC, MTA-STS, TLS-RPT, DANE and BIMI, of Postfix's "
       "wiring and of a sample message");
   cmd->add_option("domain", args->domain, "the domain to check (optional with --postfix)");
-  cmd->add_option("--ip", args->ip, "address your server sends from (SPF, PTR, FCrDNS)");
+  cmd->add_option("--ip", args->ips,
+                  "address your server sends from (SPF, PTR, FCrDNS); repeat it for IPv4 and IPv6 (--message: the "
+                  "first)");
   cmd->add_option("--helo", args->helo, "HELO name your server sends");
   cmd->add_option("--selector", args->selectors, "DKIM selector to check (repeatable)");
   cmd->add_option("--config", args->config, "domainauth.toml: its signing and ARC keys for DOMAIN are checked too")

@@ -49,8 +49,8 @@ void report_dnssec(Context& c) {
   }
 }
 
-bool ok(const Report& r, std::string_view id) {
-  const Finding* f = r.find(id);
+bool ok(const Report& r, std::string_view id, std::string_view subject = {}) {
+  const Finding* f = r.find(id, subject);
   return f != nullptr && f->severity == Severity::ok;
 }
 
@@ -78,19 +78,22 @@ void report_requirements(Context& c) {
         c.dmarc_ok ? "" : "Publish a DMARC record (see DMARC above).");
   // Alignment: the DKIM keys checked live under the domain itself (d= aligns),
   // and SPF was checked for the domain itself as the MAIL FROM domain.
-  const bool aligned = c.dmarc_ok && (c.dkim_ok || (c.spf_ok && c.options.ip));
+  const bool aligned = c.dmarc_ok && (c.dkim_ok || (c.spf_ok && !c.options.ips.empty()));
   r.add("requirements.alignment", aligned ? Severity::ok : Severity::error,
         "bulk senders need the From domain aligned with DKIM d= or the SPF domain: " +
             std::string(aligned ? "met when mail is signed with d=" + c.options.domain + " or sent with a MAIL FROM in it"
                                 : "not met (no DMARC record or no passing aligned identifier)"),
         aligned ? "" : "Sign with d=" + c.options.domain + " and use a MAIL FROM address in " + c.options.domain + ".");
-  if (c.options.ip) {
-    const bool ptr = ok(r, "ptr.fcrdns");
+  for (const auto& ip : c.options.ips) {
+    const std::string addr = ip.to_string();
+    const bool ptr = ok(r, "ptr.fcrdns", addr);
     r.add("requirements.ptr", ptr ? Severity::ok : Severity::error,
-          "Gmail and Yahoo require a PTR with forward-confirmed reverse DNS for the sending address: " +
-              std::string(ptr ? "met" : "not met"),
-          ptr ? "" : "Set the PTR of the sending address (see reverse DNS above).", c.options.ip->to_string());
-  } else {
+          "Gmail and Yahoo require a PTR with forward-confirmed reverse DNS for the sending address" +
+              std::string(ip.is_v4() ? "" : " (over IPv6 without it Gmail refuses all mail)") + ": " +
+              (ptr ? "met" : "not met"),
+          ptr ? "" : "Set the PTR of " + addr + " (see reverse DNS above).", addr);
+  }
+  if (c.options.ips.empty()) {
     r.add("requirements.ptr", Severity::info, "PTR / forward-confirmed reverse DNS not checked (no --ip)",
           "Run check with --ip ADDRESS.");
   }
@@ -111,7 +114,7 @@ void report_requirements(Context& c) {
 asio::awaitable<Report> check_domain(dns::Resolver& resolver, const CheckOptions& options, WebFetcher* web) {
   Report report;
   report.domain = options.domain;
-  report.ip = options.ip ? options.ip->to_string() : "";
+  for (const auto& ip : options.ips) report.ip += (report.ip.empty() ? "" : ", ") + ip.to_string();
   report.helo = options.helo;
   detail::Context context{resolver, options, report, web};
   co_await detail::check_spf(context);

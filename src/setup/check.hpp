@@ -34,7 +34,9 @@ struct SelectorToCheck {
 
 struct CheckOptions {
   std::string domain;
-  std::optional<net::IpAddress> ip;
+  // The addresses mail leaves from: SPF, PTR and HELO are checked for each (a
+  // server sending over IPv4 and IPv6 needs both right; Gmail is stricter on IPv6).
+  std::vector<net::IpAddress> ips;
   std::string helo;
   std::vector<SelectorToCheck> selectors;
   bool dnssec_validating = false;  // the resolver has a trust anchor

@@ -115,13 +115,15 @@ asio::awaitable<void> check_helo(Context& c, const net::IpAddress& ip, const std
 
 asio::awaitable<void> check_hosts(Context& c) {
   co_await check_mx(c);
-  if (!c.options.ip) {
+  if (c.options.ips.empty()) {
     c.report.add("ptr.given", Severity::info, "no sending address given, so reverse DNS was not checked",
                  "Run check with --ip ADDRESS of your outgoing mail server.");
     co_return;
   }
-  std::vector<std::string> confirmed = co_await check_ptr(c, *c.options.ip);
-  co_await check_helo(c, *c.options.ip, confirmed);
+  for (const auto& ip : c.options.ips) {
+    std::vector<std::string> confirmed = co_await check_ptr(c, ip);
+    co_await check_helo(c, ip, confirmed);
+  }
 }
 
 }  // namespace domainauth::setup::detail

@@ -293,10 +293,20 @@ void check_tls(Walk& w) {
   }
 }
 
+// inet_protocols (default all): whether Postfix sends over IPv4, over IPv6.
+std::string protocols_of(const PostfixConfig& config) {
+  return config.get("inet_protocols").empty() ? "all" : config.get("inet_protocols");
+}
+bool sends_v4(const std::string& protocols) {
+  return protocols.find("all") != std::string::npos || protocols.find("ipv4") != std::string::npos;
+}
+bool sends_v6(const std::string& protocols) {
+  return protocols.find("all") != std::string::npos || protocols.find("ipv6") != std::string::npos;
+}
+
 void check_outbound(Walk& w) {
-  const std::string protocols = w.config.get("inet_protocols").empty() ? "all" : w.config.get("inet_protocols");
-  const bool v4 = protocols.find("all") != std::string::npos || protocols.find("ipv4") != std::string::npos;
-  const bool v6 = protocols.find("all") != std::string::npos || protocols.find("ipv6") != std::string::npos;
+  const std::string protocols = protocols_of(w.config);
+  const bool v4 = sends_v4(protocols), v6 = sends_v6(protocols);
   std::vector<std::string> ways;
   const std::string bind4 = w.config.get("smtp_bind_address"), bind6 = w.config.get("smtp_bind_address6");
   const std::string route = "the address of the interface the route picks";
@@ -330,11 +340,16 @@ void check_postfix(const PostfixConfig& config, const PostfixExpectations& expec
   check_outbound(w);
 }
 
-std::optional<net::IpAddress> postfix_outbound_address(const PostfixConfig& config) {
-  for (const char* name : {"smtp_bind_address", "smtp_bind_address6"}) {
-    if (auto ip = net::IpAddress::parse(config.get(name))) return ip;
+std::vector<net::IpAddress> postfix_outbound_addresses(const PostfixConfig& config) {
+  const std::string protocols = protocols_of(config);
+  std::vector<net::IpAddress> out;
+  if (auto ip = net::IpAddress::parse(config.get("smtp_bind_address")); ip && ip->is_v4() && sends_v4(protocols)) {
+    out.push_back(*ip);
   }
-  return std::nullopt;
+  if (auto ip = net::IpAddress::parse(config.get("smtp_bind_address6")); ip && !ip->is_v4() && sends_v6(protocols)) {
+    out.push_back(*ip);
+  }
+  return out;
 }
 
 }  // namespace domainauth::setup

@@ -16,6 +16,7 @@ import tempfile
 import time
 
 from checks import expect, finish
+from dnsserver import DnsServer
 
 DOMAINAUTH = os.environ["DOMAINAUTH"]
 
@@ -107,6 +108,32 @@ def find(findings, id_, subject=None):
     return [f for f in findings if f["id"] == id_ and (subject is None or f["subject"] == subject)]
 
 
+def test_domain_with_both_families(work, config):
+    """check --postfix DOMAIN: Postfix sends over IPv4 and IPv6 from its bind addresses,
+    and both are checked (SPF and PTR) though only the IPv4 one is published."""
+    records = [("example.com", "TXT", "v=spf1 ip4:192.0.2.10 -all"), ("example.com", "MX", "10 mail.example.com"),
+               ("mail.example.com", "A", "192.0.2.10"), ("mail.example.com", "AAAA", "2001:db8::10"),
+               ("10.2.0.192.in-addr.arpa", "PTR", "mail.example.com")]
+    main_cf = dict(GOOD_MAIN, inet_protocols="all", smtp_bind_address6="2001:db8::10",
+                   smtp_helo_name="mail.example.com")
+    directory = os.path.join(work, "both-families")
+    write_config(directory, main_cf, GOOD_MASTER)
+    with DnsServer(records, extra_addresses=()) as dns:
+        p = subprocess.run([DOMAINAUTH, "check", "example.com", "--postfix", "--postfix-config", directory,
+                            "--config", config, "--dns", dns.spec, "--json"], capture_output=True, text=True,
+                           timeout=120)
+    report = json.loads(p.stdout)
+    findings = report["findings"]
+    expect(report["ip"] == "192.0.2.10, 2001:db8::10", "both bind addresses are checked: %s" % report["ip"])
+    for id_, subject, severity in [("spf.authorizes_ip", "192.0.2.10", "ok"),
+                                   ("spf.authorizes_ip", "2001:db8::10", "error"),
+                                   ("ptr.fcrdns", "192.0.2.10", "ok"), ("ptr.present", "2001:db8::10", "error"),
+                                   ("requirements.ptr", "2001:db8::10", "error")]:
+        got = [f["severity"] for f in find(findings, id_, subject)]
+        expect(got == [severity], "both families: %s [%s] is %s, got %s" % (id_, subject, severity, got))
+    expect(p.returncode == 3, "both families: exit 3 for the IPv6 errors, got %d" % p.returncode)
+
+
 def main():
     work = tempfile.mkdtemp(prefix="check-postfix-")
     subprocess.run([DOMAINAUTH, "init", "--domain", "example.com", "--ip", "192.0.2.10", "--admin",
@@ -154,6 +181,7 @@ def main():
                "a spawned domainauth policy counts as the policy service")
         expect([f["severity"] for f in find(findings, "postfix.policy_reachable")] == ["ok"],
                "a spawned domainauth policy needs no listener")
+        test_domain_with_both_families(work, config)
     finally:
         serve.terminate()
         serve.wait(timeout=10)
