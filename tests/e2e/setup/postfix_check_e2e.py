@@ -110,7 +110,8 @@ def find(findings, id_, subject=None):
 
 def test_domain_with_both_families(work, config):
     """check --postfix DOMAIN: Postfix sends over IPv4 and IPv6 from its bind addresses,
-    and both are checked (SPF and PTR) though only the IPv4 one is published."""
+    and both are checked (SPF and PTR) though only the IPv4 one is published; the
+    domain has signing keys (init) but no published DKIM records."""
     records = [("example.com", "TXT", "v=spf1 ip4:192.0.2.10 -all"), ("example.com", "MX", "10 mail.example.com"),
                ("mail.example.com", "A", "192.0.2.10"), ("mail.example.com", "AAAA", "2001:db8::10"),
                ("10.2.0.192.in-addr.arpa", "PTR", "mail.example.com")]
@@ -132,6 +133,10 @@ def test_domain_with_both_families(work, config):
         got = [f["severity"] for f in find(findings, id_, subject)]
         expect(got == [severity], "both families: %s [%s] is %s, got %s" % (id_, subject, severity, got))
     expect(p.returncode == 3, "both families: exit 3 for the IPv6 errors, got %d" % p.returncode)
+    # init made keys for example.com, but their records are not published in this zone.
+    unpublished = [f for f in find(findings, "dkim.present") if f["severity"] == "error"]
+    expect(len(unpublished) == 2 and find(findings, "postfix.signing_key")[0]["severity"] == "ok",
+           "a domain with signing keys but no published records is reported: %s" % unpublished)
 
 
 def main():
