@@ -93,6 +93,9 @@ std::unique_ptr<CURL, EasyFree> new_handle(curl_slist* resolve, std::chrono::mil
 }
 
 constexpr const char* kNoLibcurl = "libcurl could not be initialized";
+// With no address CURLOPT_RESOLVE would be ignored and libcurl would resolve the
+// name itself, outside check's DNS: refused instead.
+constexpr const char* kNoAddress = "no address to connect to";
 
 class CurlFetcher : public WebFetcher {
  public:
@@ -100,6 +103,7 @@ class CurlFetcher : public WebFetcher {
 
   HttpsResult get(const HttpsGet& request) override {
     HttpsResult result;
+    if (request.addresses.empty()) return {kNoAddress, 0, {}, {}};
     const auto [host, port] = host_port(request.url, "443");
     const auto resolve = resolve_list(host, port, request.addresses);
     std::array<char, CURL_ERROR_SIZE> error{};
@@ -135,6 +139,7 @@ class CurlFetcher : public WebFetcher {
 
   ProbeResult smtp_certificates(const SmtpProbe& request) override {
     ProbeResult result;
+    if (request.addresses.empty()) return {kNoAddress, {}};
     const std::string port = std::to_string(request.port);
     const std::string url = "smtp://" + request.host + ":" + port;
     const auto resolve = resolve_list(request.host, port, request.addresses);
@@ -143,6 +148,7 @@ class CurlFetcher : public WebFetcher {
     if (!handle) return {kNoLibcurl, {}};
     CURL* c = handle.get();
     curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp");
     curl_easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L);  // greeting, EHLO, STARTTLS, EHLO; then stop
     curl_easy_setopt(c, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
     // DANE replaces PKIX here (RFC 7672 3.1): the caller matches the chain.
