@@ -60,6 +60,20 @@ void add_selector(std::vector<setup::SelectorToCheck>& list, setup::SelectorToCh
   list.push_back(std::move(s));
 }
 
+// The configuration's signing keys and ARC key for domain, with their private
+// keys to compare with the published ones.
+void add_config_selectors(const config::Config& config, setup::CheckOptions& options) {
+  for (const auto& key : config.sign.keys) {
+    if (!text::iequals(key.domain, options.domain)) continue;
+    add_selector(options.selectors, {key.selector, key.key, key_path_of(config.sign, key)});
+    options.request_reports = config.sign.request_reports;
+  }
+  // The ARC key ([arc] seal) is published as a DKIM key record too (RFC 8617 4.1.3).
+  if (const auto& arc = config.arc; arc.key && arc.domain == options.domain) {
+    add_selector(options.selectors, {arc.selector, arc.key, arc.key_file});
+  }
+}
+
 }  // namespace
 
 std::optional<setup::Report> run_domain_check(const CheckRequest& a, int& status) {
@@ -88,15 +102,7 @@ std::optional<setup::Report> run_domain_check(const CheckRequest& a, int& status
       for (const auto& e : loaded.errors) std::cerr << "domainauth check: " << e << "\n";
       return std::nullopt;
     }
-    for (const auto& key : loaded.config->sign.keys) {
-      if (!text::iequals(key.domain, options.domain)) continue;
-      add_selector(options.selectors, {key.selector, key.key, key_path_of(loaded.config->sign, key)});
-      options.request_reports = loaded.config->sign.request_reports;
-    }
-    // The ARC key ([arc] seal) is published as a DKIM key record too (RFC 8617 4.1.3).
-    if (const auto& arc = loaded.config->arc; arc.key && arc.domain == options.domain) {
-      add_selector(options.selectors, {arc.selector, arc.key, arc.key_file});
-    }
+    add_config_selectors(*loaded.config, options);
     resolver_config.servers = loaded.config->dns.servers;
   }
   if (!a.dns.empty()) resolver_config.servers = {a.dns};
@@ -157,6 +163,34 @@ bool check_message(const CheckArgs& a, setup::Report& report, nlohmann::json& ve
   return true;
 }
 
+// --postfix with --config: the keys of every other domain Postfix takes mail for
+// are published (DOMAIN itself, when given, had the whole check).
+void check_postfix_domain_keys(const CheckArgs& a, const setup::PostfixConfig& postfix, setup::Report& report) {
+  auto loaded = config::load_file(a.config);
+  if (!loaded.config) return;  // postfix_expectations() has reported why
+  dns::ResolverConfig resolver_config;
+  resolver_config.servers = a.dns.empty() ? loaded.config->dns.servers : std::vector<std::string>{a.dns};
+  asio::io_context io;
+  std::string error;
+  auto resolver = dns::make_resolver(io.get_executor(), resolver_config, error);
+  if (!resolver) {
+    report.add("postfix.published_keys", setup::Severity::error, "the DNS resolver cannot start: " + error,
+               "Check [dns] servers or --dns.");
+    return;
+  }
+  std::string checked = text::to_lower(a.domain);
+  while (!checked.empty() && checked.back() == '.') checked.pop_back();
+  for (const auto& domain : setup::postfix_mail_domains(postfix)) {
+    if (domain == checked) continue;
+    setup::CheckOptions options;
+    options.domain = domain;
+    add_config_selectors(*loaded.config, options);
+    options.request_reports = false;  // the reporting record is check DOMAIN's business
+    if (options.selectors.empty()) continue;  // postfix.signing_key says so
+    dns::run_sync(io, setup::check_published_keys(*resolver, options, report));
+  }
+}
+
 int run_check(CheckArgs a) {
   a.postfix = a.postfix || !a.postfix_config.empty();
   if (a.domain.empty() && !a.postfix && a.message.empty()) {
@@ -188,6 +222,7 @@ int run_check(CheckArgs a) {
   if (!report) return status;
   if (postfix) {
     setup::check_postfix(*postfix, *expectations, *report);
+    if (!a.config.empty()) check_postfix_domain_keys(a, *postfix, *report);
     if (status == kExitOk && report->has_errors()) status = kExitFindings;
   }
   nlohmann::json verify_json;

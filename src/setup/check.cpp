@@ -111,6 +111,27 @@ void report_requirements(Context& c) {
 }  // namespace
 }  // namespace detail
 
+asio::awaitable<void> check_published_keys(dns::Resolver& resolver, const CheckOptions& options, Report& report) {
+  Report keys;
+  detail::Context context{resolver, options, keys};
+  co_await detail::check_dkim(context);
+  std::vector<std::string> problems;
+  for (const auto& f : keys.findings) {
+    if (f.severity == Severity::error) problems.push_back("selector " + f.subject + ": " + f.message);
+  }
+  const std::string& domain = options.domain;
+  if (problems.empty()) {
+    report.add("postfix.published_keys", Severity::ok, "the DKIM keys of " + domain + " are published and match", {},
+               domain);
+  } else {
+    report.add("postfix.published_keys", Severity::error,
+               "Postfix takes mail for " + domain + " and domainauth signs it, but " + detail::join_list(problems),
+               "Publish the records domainauth init (or keys rotate) printed for " + domain + ", then run `domainauth "
+               "check " + domain + "`.",
+               domain);
+  }
+}
+
 asio::awaitable<Report> check_domain(dns::Resolver& resolver, const CheckOptions& options, WebFetcher* web) {
   Report report;
   report.domain = options.domain;

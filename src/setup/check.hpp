@@ -56,4 +56,10 @@ inline constexpr unsigned kRecommendedRsaBits = 2048;
 // web nullptr: the MTA-STS policy and the BIMI logo are not fetched, no probe.
 asio::awaitable<Report> check_domain(dns::Resolver& resolver, const CheckOptions& options, WebFetcher* web = nullptr);
 
+// check --postfix: whether the keys options.selectors names for options.domain
+// (a domain Postfix takes mail for) are published and match the local keys: one
+// finding "postfix.published_keys" with the domain as subject, summing what the
+// DKIM part of check_domain() finds.
+asio::awaitable<void> check_published_keys(dns::Resolver& resolver, const CheckOptions& options, Report& report);
+
 }  // namespace domainauth::setup

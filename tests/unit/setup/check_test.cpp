@@ -255,6 +255,21 @@ TEST_F(CheckTest, EverySendingAddressIsCheckedIpv6Too) {
   EXPECT_EQ(run().find("requirements.ptr", "2001:db8::10")->severity, Severity::ok);
 }
 
+// check --postfix: the keys of a domain Postfix takes mail for, published or not.
+TEST_F(CheckTest, PublishedKeysOfAPostfixDomain) {
+  Report published;
+  dns::run_sync(io_, check_published_keys(zone_, options_, published));
+  ASSERT_EQ(published.findings.size(), 1u);
+  EXPECT_EQ(published.find("postfix.published_keys", "example.com")->severity, Severity::ok);
+  options_.domain = "other.example";
+  Report missing;
+  dns::run_sync(io_, check_published_keys(zone_, options_, missing));
+  const Finding* f = missing.find("postfix.published_keys", "other.example");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->severity, Severity::error);
+  EXPECT_NE(f->message.find("selector sel: no key record"), std::string::npos) << f->message;
+}
+
 TEST_F(CheckTest, MismatchedHelo) {
   options_.helo = "other.example.com";
   auto r = run();
