@@ -20,6 +20,28 @@ asio::awaitable<dns::Answer> Context::lookup(std::string name, dns::RecordType t
   co_return answer;
 }
 
+OneRecord one_record(Context& c, const dns::Answer& answer, const std::string& id, const std::string& name,
+                     bool (*is_record)(std::string_view)) {
+  OneRecord out;
+  if (answer.transient()) {
+    c.report.add(id, Severity::error, "the TXT lookup of " + name + " failed: " + std::string(dns::to_string(answer.status)),
+                 "Check that the domain's name servers answer for " + name + ".", name);
+    return out;
+  }
+  std::vector<std::string> records;
+  for (const auto& txt : answer.txt) {
+    if (is_record(txt)) records.push_back(txt);
+  }
+  if (records.size() > 1) {
+    c.report.add(id, Severity::error, std::to_string(records.size()) + " records at " + name + ": all of them are ignored",
+                 "Keep exactly one record at " + name + ".", name);
+    return out;
+  }
+  out.absent = records.empty();
+  if (!records.empty()) out.text = records.front();
+  return out;
+}
+
 std::string join_list(const std::vector<std::string>& items) {
   std::string out;
   for (std::size_t i = 0; i < items.size(); ++i) {

@@ -73,29 +73,15 @@ asio::awaitable<void> check_logo(Context& c, const std::string& url) {
 asio::awaitable<void> check_bimi(Context& c) {
   const std::string name = "default._bimi." + c.options.domain;
   dns::Answer answer = co_await c.lookup(name, dns::RecordType::txt);
-  if (answer.transient()) {
-    c.report.add("bimi.record", Severity::error,
-                 "the TXT lookup of " + name + " failed: " + std::string(dns::to_string(answer.status)),
-                 "Check that the domain's name servers answer for " + name + ".", name);
-    co_return;
-  }
-  std::vector<std::string> records;
-  for (const auto& txt : answer.txt) {
-    if (is_bimi_record(txt)) records.push_back(txt);
-  }
-  if (records.empty()) {
+  OneRecord one = one_record(c, answer, "bimi.record", name, is_bimi_record);
+  if (one.absent) {
     c.report.add("bimi.record", Severity::info, "no BIMI record at " + name + " (optional: a logo beside your mail)",
                  "Publish \"v=BIMI1; l=https://.../logo.svg; a=https://.../vmc.pem\" at " + name +
                      " once DMARC is at p=quarantine or p=reject.",
                  name);
-    co_return;
   }
-  if (records.size() > 1) {
-    c.report.add("bimi.record", Severity::error, std::to_string(records.size()) + " BIMI records at " + name +
-                 ": receivers ignore them all", "Keep exactly one v=BIMI1 record at " + name + ".", name);
-    co_return;
-  }
-  BimiRecord record = parse_bimi_record(records.front());
+  if (!one.text) co_return;
+  BimiRecord record = parse_bimi_record(*one.text);
   if (!record.error.empty()) {
     c.report.add("bimi.record", Severity::error, name + ": " + record.error + " (receivers ignore the record)",
                  "Publish \"v=BIMI1; l=https://.../logo.svg; a=https://.../vmc.pem\" at " + name + ".", name);

@@ -14,35 +14,6 @@
 namespace domainauth::setup::detail {
 namespace {
 
-// The one record among answer.txt that is(), or an error finding under id.
-// Returns nullopt when absent (info under id), several, or the lookup failed.
-struct OneRecord {
-  std::optional<std::string> text;
-  bool absent = false;
-};
-
-template <typename Is>
-OneRecord one_record(Context& c, const dns::Answer& answer, const std::string& id, const std::string& name, Is is) {
-  OneRecord out;
-  if (answer.transient()) {
-    c.report.add(id, Severity::error, "the TXT lookup of " + name + " failed: " + std::string(dns::to_string(answer.status)),
-                 "Check that the domain's name servers answer for " + name + ".", name);
-    return out;
-  }
-  std::vector<std::string> records;
-  for (const auto& txt : answer.txt) {
-    if (is(txt)) records.push_back(txt);
-  }
-  if (records.size() > 1) {
-    c.report.add(id, Severity::error, std::to_string(records.size()) + " records at " + name + ": senders ignore them all",
-                 "Keep exactly one record at " + name + ".", name);
-    return out;
-  }
-  out.absent = records.empty();
-  if (!records.empty()) out.text = records.front();
-  return out;
-}
-
 void judge_policy(Context& c, const MtaStsPolicy& policy, const std::string& url) {
   if (!policy.errors.empty()) {
     c.report.add("mta_sts.policy", Severity::error, url + " is not a valid policy: " + join_list(policy.errors),

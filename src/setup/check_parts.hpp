@@ -45,6 +45,16 @@ asio::awaitable<void> check_bimi(Context& context);     // after check_dmarc (it
 // The A and AAAA addresses of name.
 asio::awaitable<std::vector<net::IpAddress>> addresses_of(Context& context, std::string name);
 
+// The one TXT record of answer that is_record() accepts (records of other kinds
+// may share the name). An error finding under id when the lookup failed or there
+// are several (senders then ignore them all); absent when there is none.
+struct OneRecord {
+  std::optional<std::string> text;
+  bool absent = false;
+};
+[[nodiscard]] OneRecord one_record(Context& context, const dns::Answer& answer, const std::string& id,
+                                   const std::string& name, bool (*is_record)(std::string_view));
+
 // "a, b and c".
 [[nodiscard]] std::string join_list(const std::vector<std::string>& items);
 
