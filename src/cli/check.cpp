@@ -1,6 +1,8 @@
 // `domainauth check DOMAIN [--ip ADDR] [--helo NAME] [--selector S ...]
-// [--config FILE] [--dns HOST[:PORT]] [--trust-anchor FILE] [--json]`: the live
-// diagnosis of a domain's setup (setup/check.hpp). Selectors come from the
+// [--config FILE] [--dns HOST[:PORT]] [--trust-anchor FILE] [--ca-file FILE]
+// [--probe] [--json]`: the live diagnosis of a domain's setup (setup/check.hpp),
+// fetching over HTTPS (MTA-STS policy, BIMI logo; --ca-file for a private CA)
+// and, with --probe, connecting to the MX hosts that publish TLSA records. Selectors come from the
 // arguments and from the configuration's signing keys and ARC key for DOMAIN,
 // whose private keys are compared with the published ones. With `--postfix
 // [--postfix-config DIR]` (DOMAIN then optional) Postfix's wiring of domainauth
@@ -58,6 +60,20 @@ void add_selector(std::vector<setup::SelectorToCheck>& list, setup::SelectorToCh
   list.push_back(std::move(s));
 }
 
+// The configuration's signing keys and ARC key for domain, with their private
+// keys to compare with the published ones.
+void add_config_selectors(const config::Config& config, setup::CheckOptions& options) {
+  for (const auto& key : config.sign.keys) {
+    if (!text::iequals(key.domain, options.domain)) continue;
+    add_selector(options.selectors, {key.selector, key.key, key_path_of(config.sign, key)});
+    options.request_reports = config.sign.request_reports;
+  }
+  // The ARC key ([arc] seal) is published as a DKIM key record too (RFC 8617 4.1.3).
+  if (const auto& arc = config.arc; arc.key && arc.domain == options.domain) {
+    add_selector(options.selectors, {arc.selector, arc.key, arc.key_file});
+  }
+}
+
 }  // namespace
 
 std::optional<setup::Report> run_domain_check(const CheckRequest& a, int& status) {
@@ -69,12 +85,13 @@ std::optional<setup::Report> run_domain_check(const CheckRequest& a, int& status
     std::cerr << "domainauth check: " << a.domain << " is not a domain name\n";
     return std::nullopt;
   }
-  if (!a.ip.empty()) {
-    options.ip = net::IpAddress::parse(a.ip);
-    if (!options.ip) {
-      std::cerr << "domainauth check: --ip " << a.ip << " is not an IPv4 or IPv6 address\n";
+  for (const auto& text : a.ips) {
+    auto ip = net::IpAddress::parse(text);
+    if (!ip) {
+      std::cerr << "domainauth check: --ip " << text << " is not an IPv4 or IPv6 address\n";
       return std::nullopt;
     }
+    options.ips.push_back(*ip);
   }
   options.helo = text::to_lower(a.helo);
   for (const auto& s : a.selectors) add_selector(options.selectors, {s, std::nullopt, {}});
@@ -85,20 +102,13 @@ std::optional<setup::Report> run_domain_check(const CheckRequest& a, int& status
       for (const auto& e : loaded.errors) std::cerr << "domainauth check: " << e << "\n";
       return std::nullopt;
     }
-    for (const auto& key : loaded.config->sign.keys) {
-      if (!text::iequals(key.domain, options.domain)) continue;
-      add_selector(options.selectors, {key.selector, key.key, key_path_of(loaded.config->sign, key)});
-      options.request_reports = loaded.config->sign.request_reports;
-    }
-    // The ARC key ([arc] seal) is published as a DKIM key record too (RFC 8617 4.1.3).
-    if (const auto& arc = loaded.config->arc; arc.key && arc.domain == options.domain) {
-      add_selector(options.selectors, {arc.selector, arc.key, arc.key_file});
-    }
+    add_config_selectors(*loaded.config, options);
     resolver_config.servers = loaded.config->dns.servers;
   }
   if (!a.dns.empty()) resolver_config.servers = {a.dns};
   resolver_config.trust_anchor_file = a.trust_anchor;
   options.dnssec_validating = !a.trust_anchor.empty();
+  options.probe = a.probe;
   asio::io_context io;
   std::string error;
   auto resolver = dns::make_resolver(io.get_executor(), resolver_config, error);
@@ -107,7 +117,8 @@ std::optional<setup::Report> run_domain_check(const CheckRequest& a, int& status
     status = kExitEnvironment;
     return std::nullopt;
   }
-  setup::Report report = dns::run_sync(io, setup::check_domain(*resolver, options));
+  auto web = setup::make_web_fetcher(a.ca_file);
+  setup::Report report = dns::run_sync(io, setup::check_domain(*resolver, options, web.get()));
   status = report.dns_failed ? kExitEnvironment : report.has_errors() ? kExitFindings : kExitOk;
   return report;
 }
@@ -128,11 +139,11 @@ bool check_message(const CheckArgs& a, setup::Report& report, nlohmann::json& ve
     std::cerr << "domainauth check: " << a.message << ": " << in.error << "\n";
     return false;
   }
-  if (a.ip.empty()) {
+  if (a.ips.empty()) {
     std::cerr << "domainauth check: --message needs --ip, the address the message is sent from (or --postfix)\n";
     return false;
   }
-  VerifyRequest request{a.ip, a.helo, a.sender, a.config, a.dns};
+  VerifyRequest request{a.ips.front(), a.helo, a.sender, a.config, a.dns};
   if (request.sender.empty()) {
     for (const auto& field : in.headers) {
       if (field.is("Return-Path")) request.sender = engine::envelope_address(mail::unfold(field.value()));
@@ -150,6 +161,34 @@ bool check_message(const CheckArgs& a, setup::Report& report, nlohmann::json& ve
   setup::check_message_rules(facts, report);
   verify_json = std::move(verified->json);
   return true;
+}
+
+// --postfix with --config: the keys of every other domain Postfix takes mail for
+// are published (DOMAIN itself, when given, had the whole check).
+void check_postfix_domain_keys(const CheckArgs& a, const setup::PostfixConfig& postfix, setup::Report& report) {
+  auto loaded = config::load_file(a.config);
+  if (!loaded.config) return;  // postfix_expectations() has reported why
+  dns::ResolverConfig resolver_config;
+  resolver_config.servers = a.dns.empty() ? loaded.config->dns.servers : std::vector<std::string>{a.dns};
+  asio::io_context io;
+  std::string error;
+  auto resolver = dns::make_resolver(io.get_executor(), resolver_config, error);
+  if (!resolver) {
+    report.add("postfix.published_keys", setup::Severity::error, "the DNS resolver cannot start: " + error,
+               "Check [dns] servers or --dns.");
+    return;
+  }
+  std::string checked = text::to_lower(a.domain);
+  while (!checked.empty() && checked.back() == '.') checked.pop_back();
+  for (const auto& domain : setup::postfix_mail_domains(postfix)) {
+    if (domain == checked) continue;
+    setup::CheckOptions options;
+    options.domain = domain;
+    add_config_selectors(*loaded.config, options);
+    options.request_reports = false;  // the reporting record is check DOMAIN's business
+    if (options.selectors.empty()) continue;  // postfix.signing_key says so
+    dns::run_sync(io, setup::check_published_keys(*resolver, options, report));
+  }
 }
 
 int run_check(CheckArgs a) {
@@ -173,8 +212,8 @@ int run_check(CheckArgs a) {
       std::cerr << "domainauth check: " << error << "\n";
       return kExitEnvironment;
     }
-    if (a.ip.empty()) {
-      if (auto ip = setup::postfix_outbound_address(*postfix)) a.ip = ip->to_string();
+    if (a.ips.empty()) {
+      for (const auto& ip : setup::postfix_outbound_addresses(*postfix)) a.ips.push_back(ip.to_string());
     }
     if (a.helo.empty()) a.helo = postfix->get("smtp_helo_name");
   }
@@ -183,6 +222,7 @@ int run_check(CheckArgs a) {
   if (!report) return status;
   if (postfix) {
     setup::check_postfix(*postfix, *expectations, *report);
+    if (!a.config.empty()) check_postfix_domain_keys(a, *postfix, *report);
     if (status == kExitOk && report->has_errors()) status = kExitFindings;
   }
   nlohmann::json verify_json;
@@ -210,9 +250,13 @@ int run_check(CheckArgs a) {
 void add_check_command(CLI::App& app, int& status) {
   auto args = std::make_shared<CheckArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "check", "live diagnosis of a domain's SPF, DKIM, DMARC, MX, PTR and DNSSEC, of Postfix's wiring and of a sample message");
+      "check",
+      "live diagnosis of a domain's SPF, DKIM, DMARC, MX, PTR, DNSSEC, MTA-STS, TLS-RPT, DANE and BIMI, of Postfix's "
+      "wiring and of a sample message");
   cmd->add_option("domain", args->domain, "the domain to check (optional with --postfix)");
-  cmd->add_option("--ip", args->ip, "address your server sends from (SPF, PTR, FCrDNS)");
+  cmd->add_option("--ip", args->ips,
+                  "address your server sends from (SPF, PTR, FCrDNS); repeat it for IPv4 and IPv6 (--message: the "
+                  "first)");
   cmd->add_option("--helo", args->helo, "HELO name your server sends");
   cmd->add_option("--selector", args->selectors, "DKIM selector to check (repeatable)");
   cmd->add_option("--config", args->config, "domainauth.toml: its signing and ARC keys for DOMAIN are checked too")
@@ -221,6 +265,12 @@ void add_check_command(CLI::App& app, int& status) {
   cmd->add_option("--trust-anchor", args->trust_anchor,
                   "DNSSEC trust anchor file (e.g. /usr/share/dns/root.key) to validate the answers")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--ca-file", args->ca_file,
+                  "PEM CA certificates to trust for the HTTPS fetches (MTA-STS policy, BIMI logo) instead of the "
+                  "system's: for a private CA, and for tests")
+      ->check(CLI::ExistingFile);
+  cmd->add_flag("--probe", args->probe,
+                "connect to each MX with TLSA records on port 25, STARTTLS, and match its certificate (DANE)");
   cmd->add_flag("--postfix", args->postfix,
                 "check Postfix's configuration: milters, policy service, signing keys, TLS, outgoing address");
   cmd->add_option("--postfix-config", args->postfix_config, "Postfix configuration directory (default: Postfix's own)")

@@ -11,8 +11,11 @@
 namespace domainauth::cli {
 
 struct CheckRequest {
-  std::string domain, ip, helo, config, dns, trust_anchor;
+  std::string domain, helo, config, dns, trust_anchor;
+  std::vector<std::string> ips;  // sending addresses (--ip, repeatable; or Postfix's bind addresses)
   std::vector<std::string> selectors;
+  std::string ca_file;  // CA certificates for the HTTPS fetches (private CAs, tests); empty: the system's
+  bool probe = false;   // connect to the MX hosts with TLSA records (DANE)
 };
 
 // Runs the check. status: kExitOk, kExitFindings (errors found), kExitUsage

@@ -63,7 +63,7 @@ int run_explain(const ExplainArgs& a) {
   if (wants_check && !a.no_check) {
     CheckRequest request;
     request.domain = bounce->sender_domain;
-    if (net::IpAddress::parse(bounce->sending_ip)) request.ip = bounce->sending_ip;
+    if (net::IpAddress::parse(bounce->sending_ip)) request.ips = {bounce->sending_ip};
     request.dns = a.dns;
     request.config = a.config;
     request.trust_anchor = a.trust_anchor;

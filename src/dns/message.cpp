@@ -217,8 +217,7 @@ Reply collect(const Reader& in, const Question& question, const std::vector<Reco
     }
     ttl = std::min(ttl, record.ttl);
   }
-  if (!reply.answer.txt.empty() || !reply.answer.addresses.empty() || !reply.answer.mx.empty() ||
-      !reply.answer.names.empty()) {
+  if (reply.answer.record_count() > 0) {
     reply.answer.status = Status::answer;
     reply.ttl = ttl;
     return reply;

@@ -30,6 +30,7 @@ std::string_view to_string(RecordType type) {
     case RecordType::mx: return "MX";
     case RecordType::txt: return "TXT";
     case RecordType::aaaa: return "AAAA";
+    case RecordType::tlsa: return "TLSA";
   }
   return "unknown";
 }

@@ -99,6 +99,22 @@ void append_label_octet(std::uint8_t octet, std::string& out) {
   return true;
 }
 
+// RFC 6698 2.1: usage, selector and matching type (one octet each), then the
+// certificate association data, which must not be empty.
+[[nodiscard]] bool read_tlsa(std::span<const std::uint8_t> rdata, Answer& answer, std::string& error) {
+  if (rdata.size() < 4) {
+    error = "TLSA rdata of " + std::to_string(rdata.size()) + " octets is too short";
+    return false;
+  }
+  TlsaRecord tlsa;
+  tlsa.usage = rdata[0];
+  tlsa.selector = rdata[1];
+  tlsa.matching = rdata[2];
+  tlsa.data.assign(rdata.begin() + 3, rdata.end());
+  answer.tlsa.push_back(std::move(tlsa));
+  return true;
+}
+
 }  // namespace
 
 bool read_name(std::span<const std::uint8_t> rdata, std::size_t& pos, std::string& out, std::string& error) {
@@ -141,6 +157,7 @@ bool append_rdata(RecordType type, std::span<const std::uint8_t> rdata, Answer& 
     case RecordType::txt: return read_txt(rdata, answer, error);
     case RecordType::mx: return read_mx(rdata, answer, error);
     case RecordType::ptr: return read_ptr(rdata, answer, error);
+    case RecordType::tlsa: return read_tlsa(rdata, answer, error);
   }
   error = "unsupported record type " + std::to_string(static_cast<unsigned>(type));
   return false;

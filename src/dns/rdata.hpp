@@ -1,6 +1,6 @@
 // Wire-format rdata of the record types dns::Answer carries, decoded into its
 // fields: A (RFC 1035 3.4.1), AAAA (RFC 3596 2.2), MX (RFC 1035 3.3.9), PTR
-// (RFC 1035 3.3.12), TXT (RFC 1035 3.3.14) and the domain names inside them
+// (RFC 1035 3.3.12), TXT (RFC 1035 3.3.14), TLSA (RFC 6698 2.1) and the domain names inside them
 // (RFC 1035 3.1, uncompressed as libunbound delivers them).
 // Reads untrusted bytes from DNS answers: every length is checked against the
 // rdata bounds; malformed rdata is an error, never a read past the end.
@@ -28,7 +28,7 @@ inline constexpr std::size_t max_name_octets = 255;
                              std::string& error);
 
 // Decodes one record of the given type and appends it to the matching list of
-// answer (txt, addresses, mx or names). Returns false, with error set and answer
+// answer (txt, addresses, mx, names or tlsa). Returns false, with error set and answer
 // unchanged, when the rdata is malformed for that type.
 [[nodiscard]] bool append_rdata(RecordType type, std::span<const std::uint8_t> rdata, Answer& answer,
                                 std::string& error);

@@ -15,7 +15,7 @@
 
 namespace domainauth::dns {
 
-enum class RecordType : std::uint16_t { a = 1, ptr = 12, mx = 15, txt = 16, aaaa = 28 };
+enum class RecordType : std::uint16_t { a = 1, ptr = 12, mx = 15, txt = 16, aaaa = 28, tlsa = 52 };
 
 enum class Status : std::uint8_t {
   answer,    // one or more records of the asked type
@@ -36,6 +36,15 @@ struct MxRecord {
   std::string exchange;  // lower case, no trailing dot
 };
 
+// RFC 6698 2.1: a TLSA record (DANE); the fields are judged by the caller
+// (RFC 7672 for SMTP), any values accepted here.
+struct TlsaRecord {
+  std::uint8_t usage = 0;     // certificate usage: 0 PKIX-TA, 1 PKIX-EE, 2 DANE-TA, 3 DANE-EE
+  std::uint8_t selector = 0;  // 0 full certificate, 1 SubjectPublicKeyInfo
+  std::uint8_t matching = 0;  // 0 exact, 1 SHA-256, 2 SHA-512
+  std::vector<std::uint8_t> data;  // certificate association data, at least one octet
+};
+
 struct Answer {
   Status status = Status::servfail;
   Dnssec dnssec = Dnssec::insecure;
@@ -44,8 +53,13 @@ struct Answer {
   std::vector<net::IpAddress> addresses;  // A / AAAA
   std::vector<MxRecord> mx;               // MX
   std::vector<std::string> names;         // PTR targets, lower case, no trailing dot
+  std::vector<TlsaRecord> tlsa;           // TLSA
 
   [[nodiscard]] bool found() const { return status == Status::answer; }
+  // The records decoded, of whichever type was asked.
+  [[nodiscard]] std::size_t record_count() const {
+    return txt.size() + addresses.size() + mx.size() + names.size() + tlsa.size();
+  }
   // NXDOMAIN or NODATA: a definite "nothing here" (RFC 7208 4.6.4 void lookup).
   [[nodiscard]] bool empty() const { return status == Status::nxdomain || status == Status::nodata; }
   // SERVFAIL or timeout: try again later (temperror).

@@ -3,13 +3,13 @@
 // libcurl) and nothing else untrusted.
 #include "report/submit.hpp"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstring>
 #include <memory>
+
+#include "report/curl_easy.hpp"
 
 namespace domainauth::report {
 namespace {
@@ -31,12 +31,8 @@ std::size_t read_message(char* buffer, std::size_t size, std::size_t count, void
   return n;
 }
 
-struct SlistFree {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
-struct EasyFree {
-  void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
-};
+using curl::EasyFree;
+using curl::SlistFree;
 
 // libcurl's progress callback: non-zero abandons the transaction.
 int past_deadline(void* user, curl_off_t /*dltotal*/, curl_off_t /*dlnow*/, curl_off_t /*ultotal*/,
@@ -45,11 +41,6 @@ int past_deadline(void* user, curl_off_t /*dltotal*/, curl_off_t /*dlnow*/, curl
   return std::chrono::steady_clock::now() >= deadline() ? 1 : 0;
 }
 
-// curl_global_init is not thread-safe before libcurl 7.84; run it once.
-bool global_init() {
-  static const bool ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-  return ok;
-}
 
 }  // namespace
 
@@ -64,7 +55,7 @@ std::optional<std::string> submit(const Relay& relay, const std::string& mail_fr
     if (left.count() <= 0) return "relay " + relay.to_string() + ": not attempted: its deadline has passed";
     timeout = std::min(timeout, left);
   }
-  if (!global_init()) return "libcurl could not be initialized";
+  if (!curl::global_init()) return "libcurl could not be initialized";
   const std::unique_ptr<CURL, EasyFree> curl(curl_easy_init());
   if (!curl) return "libcurl could not be initialized";
   curl_slist* list = nullptr;

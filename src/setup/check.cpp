@@ -1,5 +1,6 @@
 // check_domain(): runs the parts (check_spf.cpp, check_dkim.cpp,
-// check_dmarc.cpp, check_hosts.cpp), sums up the DNSSEC status of every answer,
+// check_dmarc.cpp, check_hosts.cpp, check_dane.cpp, check_mta_sts.cpp,
+// check_bimi.cpp), sums up the DNSSEC status of every answer,
 // and derives the checklist of the large receivers' sender requirements
 // (Gmail, Yahoo and Microsoft, 2024-2025: SPF and DKIM for everyone, DMARC with
 // at least p=none and alignment for bulk senders, PTR/FCrDNS, TLS, one-click
@@ -17,6 +18,28 @@ asio::awaitable<dns::Answer> Context::lookup(std::string name, dns::RecordType t
   else if (answer.dnssec == dns::Dnssec::bogus) ++bogus;
   else if (!answer.transient()) ++insecure;
   co_return answer;
+}
+
+OneRecord one_record(Context& c, const dns::Answer& answer, const std::string& id, const std::string& name,
+                     bool (*is_record)(std::string_view)) {
+  OneRecord out;
+  if (answer.transient()) {
+    c.report.add(id, Severity::error, "the TXT lookup of " + name + " failed: " + std::string(dns::to_string(answer.status)),
+                 "Check that the domain's name servers answer for " + name + ".", name);
+    return out;
+  }
+  std::vector<std::string> records;
+  for (const auto& txt : answer.txt) {
+    if (is_record(txt)) records.push_back(txt);
+  }
+  if (records.size() > 1) {
+    c.report.add(id, Severity::error, std::to_string(records.size()) + " records at " + name + ": all of them are ignored",
+                 "Keep exactly one record at " + name + ".", name);
+    return out;
+  }
+  out.absent = records.empty();
+  if (!records.empty()) out.text = records.front();
+  return out;
 }
 
 std::string join_list(const std::vector<std::string>& items) {
@@ -48,8 +71,8 @@ void report_dnssec(Context& c) {
   }
 }
 
-bool ok(const Report& r, std::string_view id) {
-  const Finding* f = r.find(id);
+bool ok(const Report& r, std::string_view id, std::string_view subject = {}) {
+  const Finding* f = r.find(id, subject);
   return f != nullptr && f->severity == Severity::ok;
 }
 
@@ -77,19 +100,22 @@ void report_requirements(Context& c) {
         c.dmarc_ok ? "" : "Publish a DMARC record (see DMARC above).");
   // Alignment: the DKIM keys checked live under the domain itself (d= aligns),
   // and SPF was checked for the domain itself as the MAIL FROM domain.
-  const bool aligned = c.dmarc_ok && (c.dkim_ok || (c.spf_ok && c.options.ip));
+  const bool aligned = c.dmarc_ok && (c.dkim_ok || (c.spf_ok && !c.options.ips.empty()));
   r.add("requirements.alignment", aligned ? Severity::ok : Severity::error,
         "bulk senders need the From domain aligned with DKIM d= or the SPF domain: " +
             std::string(aligned ? "met when mail is signed with d=" + c.options.domain + " or sent with a MAIL FROM in it"
                                 : "not met (no DMARC record or no passing aligned identifier)"),
         aligned ? "" : "Sign with d=" + c.options.domain + " and use a MAIL FROM address in " + c.options.domain + ".");
-  if (c.options.ip) {
-    const bool ptr = ok(r, "ptr.fcrdns");
+  for (const auto& ip : c.options.ips) {
+    const std::string addr = ip.to_string();
+    const bool ptr = ok(r, "ptr.fcrdns", addr);
     r.add("requirements.ptr", ptr ? Severity::ok : Severity::error,
-          "Gmail and Yahoo require a PTR with forward-confirmed reverse DNS for the sending address: " +
-              std::string(ptr ? "met" : "not met"),
-          ptr ? "" : "Set the PTR of the sending address (see reverse DNS above).", c.options.ip->to_string());
-  } else {
+          "Gmail and Yahoo require a PTR with forward-confirmed reverse DNS for the sending address" +
+              std::string(ip.is_v4() ? "" : " (over IPv6 without it Gmail refuses all mail)") + ": " +
+              (ptr ? "met" : "not met"),
+          ptr ? "" : "Set the PTR of " + addr + " (see reverse DNS above).", addr);
+  }
+  if (c.options.ips.empty()) {
     r.add("requirements.ptr", Severity::info, "PTR / forward-confirmed reverse DNS not checked (no --ip)",
           "Run check with --ip ADDRESS.");
   }
@@ -107,12 +133,33 @@ void report_requirements(Context& c) {
 }  // namespace
 }  // namespace detail
 
-asio::awaitable<Report> check_domain(dns::Resolver& resolver, const CheckOptions& options) {
+asio::awaitable<void> check_published_keys(dns::Resolver& resolver, const CheckOptions& options, Report& report) {
+  Report keys;
+  detail::Context context{resolver, options, keys};
+  co_await detail::check_dkim(context);
+  std::vector<std::string> problems;
+  for (const auto& f : keys.findings) {
+    if (f.severity == Severity::error) problems.push_back("selector " + f.subject + ": " + f.message);
+  }
+  const std::string& domain = options.domain;
+  if (problems.empty()) {
+    report.add("postfix.published_keys", Severity::ok, "the DKIM keys of " + domain + " are published and match", {},
+               domain);
+  } else {
+    report.add("postfix.published_keys", Severity::error,
+               "Postfix takes mail for " + domain + " and domainauth signs it, but " + detail::join_list(problems),
+               "Publish the records domainauth init (or keys rotate) printed for " + domain + ", then run `domainauth "
+               "check " + domain + "`.",
+               domain);
+  }
+}
+
+asio::awaitable<Report> check_domain(dns::Resolver& resolver, const CheckOptions& options, WebFetcher* web) {
   Report report;
   report.domain = options.domain;
-  report.ip = options.ip ? options.ip->to_string() : "";
+  for (const auto& ip : options.ips) report.ip += (report.ip.empty() ? "" : ", ") + ip.to_string();
   report.helo = options.helo;
-  detail::Context context{resolver, options, report};
+  detail::Context context{resolver, options, report, web};
   co_await detail::check_spf(context);
   if (context.dns_down) {
     report.dns_failed = true;
@@ -121,6 +168,9 @@ asio::awaitable<Report> check_domain(dns::Resolver& resolver, const CheckOptions
   co_await detail::check_dkim(context);
   co_await detail::check_dmarc(context);
   co_await detail::check_hosts(context);
+  co_await detail::check_dane(context);
+  co_await detail::check_mta_sts(context);
+  co_await detail::check_bimi(context);
   detail::report_dnssec(context);
   detail::report_requirements(context);
   co_return report;

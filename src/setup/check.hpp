@@ -4,9 +4,11 @@
 // (RFC 6376 3.6.1, RFC 8301 3.2 key sizes, RFC 8463), DMARC (RFC 7489 6.3,
 // RFC 9989 4.7/4.10, external rua authorization RFC 7489 7.1), MX (RFC 5321
 // 5.1, null MX RFC 7505), reverse DNS and forward-confirmed reverse DNS of the
-// sending address, the HELO name, the DNSSEC status of the answers, and the
-// large receivers' sender requirements as a checklist. Reads untrusted input:
-// DNS answers. No I/O besides the resolver.
+// sending address, the HELO name, the DNSSEC status of the answers, the
+// receiving-side standards (MTA-STS RFC 8461 and TLS-RPT RFC 8460, DANE RFC
+// 7672, BIMI), and the large receivers' sender requirements as a checklist.
+// Reads untrusted input: DNS answers, and through a WebFetcher the MTA-STS
+// policy, the BIMI logo and (probe) the MX certificates. No other I/O.
 #pragma once
 
 #include <asio/awaitable.hpp>
@@ -18,6 +20,7 @@
 #include "dns/resolver.hpp"
 #include "net/address.hpp"
 #include "setup/report.hpp"
+#include "setup/web_fetch.hpp"
 
 namespace domainauth::setup {
 
@@ -31,11 +34,14 @@ struct SelectorToCheck {
 
 struct CheckOptions {
   std::string domain;
-  std::optional<net::IpAddress> ip;
+  // The addresses mail leaves from: SPF, PTR and HELO are checked for each (a
+  // server sending over IPv4 and IPv6 needs both right; Gmail is stricter on IPv6).
+  std::vector<net::IpAddress> ips;
   std::string helo;
   std::vector<SelectorToCheck> selectors;
   bool dnssec_validating = false;  // the resolver has a trust anchor
   bool request_reports = false;    // our signatures carry r=y: the _report._domainkey record is checked
+  bool probe = false;              // connect to each MX with TLSA records and match its certificate
 };
 
 // Limits of the include-tree walk, so a hostile or looping tree stays cheap.
@@ -45,8 +51,15 @@ inline constexpr int kMaxSpfTreeRecords = 40;
 inline constexpr unsigned kMinRsaBits = 1024;
 inline constexpr unsigned kRecommendedRsaBits = 2048;
 
-// Runs every check; resolver and options must outlive the awaitable. A DNS
+// Runs every check; resolver, options and web must outlive the awaitable. A DNS
 // failure of one lookup becomes an error finding of that part, never an exception.
-asio::awaitable<Report> check_domain(dns::Resolver& resolver, const CheckOptions& options);
+// web nullptr: the MTA-STS policy and the BIMI logo are not fetched, no probe.
+asio::awaitable<Report> check_domain(dns::Resolver& resolver, const CheckOptions& options, WebFetcher* web = nullptr);
+
+// check --postfix: whether the keys options.selectors names for options.domain
+// (a domain Postfix takes mail for) are published and match the local keys: one
+// finding "postfix.published_keys" with the domain as subject, summing what the
+// DKIM part of check_domain() finds.
+asio::awaitable<void> check_published_keys(dns::Resolver& resolver, const CheckOptions& options, Report& report);
 
 }  // namespace domainauth::setup

@@ -145,6 +145,8 @@ asio::awaitable<void> check_dmarc(Context& c) {
     }
   }
   c.dmarc_ok = true;
+  c.dmarc = applied->record;
+  c.dmarc_own = applied->domain == domain;
   c.report.add("dmarc.present", Severity::ok,
                "DMARC record at _dmarc." + applied->domain + ": \"" + applied->text + "\"" +
                    (applied->domain == domain ? "" : " (the Organizational Domain's record applies)"));

@@ -9,7 +9,6 @@
 #include "text/ascii.hpp"
 
 namespace domainauth::setup::detail {
-namespace {
 
 asio::awaitable<std::vector<net::IpAddress>> addresses_of(Context& c, std::string name) {
   dns::Answer a = co_await c.lookup(name, dns::RecordType::a);
@@ -18,6 +17,8 @@ asio::awaitable<std::vector<net::IpAddress>> addresses_of(Context& c, std::strin
   out.insert(out.end(), aaaa.addresses.begin(), aaaa.addresses.end());
   co_return out;
 }
+
+namespace {
 
 bool contains(const std::vector<net::IpAddress>& list, const net::IpAddress& ip) {
   return std::find(list.begin(), list.end(), ip) != list.end();
@@ -43,7 +44,9 @@ asio::awaitable<void> check_mx(Context& c) {
     co_return;
   }
   c.report.add("mx.present", Severity::ok, std::to_string(answer.mx.size()) + " MX record(s)");
+  c.mx_dnssec = answer.dnssec;
   for (const auto& mx : answer.mx) {
+    if (!mx.exchange.empty()) c.mx_hosts.push_back(mx.exchange);
     std::vector<net::IpAddress> addresses = co_await addresses_of(c, mx.exchange);
     if (addresses.empty()) {
       c.report.add("mx.resolves", Severity::error, "MX host " + mx.exchange + " has no A or AAAA record",
@@ -112,13 +115,15 @@ asio::awaitable<void> check_helo(Context& c, const net::IpAddress& ip, const std
 
 asio::awaitable<void> check_hosts(Context& c) {
   co_await check_mx(c);
-  if (!c.options.ip) {
+  if (c.options.ips.empty()) {
     c.report.add("ptr.given", Severity::info, "no sending address given, so reverse DNS was not checked",
                  "Run check with --ip ADDRESS of your outgoing mail server.");
     co_return;
   }
-  std::vector<std::string> confirmed = co_await check_ptr(c, *c.options.ip);
-  co_await check_helo(c, *c.options.ip, confirmed);
+  for (const auto& ip : c.options.ips) {
+    std::vector<std::string> confirmed = co_await check_ptr(c, ip);
+    co_await check_helo(c, ip, confirmed);
+  }
 }
 
 }  // namespace domainauth::setup::detail

@@ -203,7 +203,7 @@ void report_walk(Context& c, const Walk& w) {
 }
 
 asio::awaitable<void> report_address(Context& c) {
-  if (!c.options.ip) {
+  if (c.options.ips.empty()) {
     c.report.add("spf.authorizes_ip", Severity::info, "no sending address given, so no SPF evaluation",
                  "Run check with --ip ADDRESS of your outgoing mail server.");
     c.spf_ok = true;
@@ -212,16 +212,18 @@ asio::awaitable<void> report_address(Context& c) {
   spf::Options options;
   const std::string helo = c.options.helo.empty() ? c.options.domain : c.options.helo;
   const std::string sender = "postmaster@" + c.options.domain;
-  spf::Outcome outcome =
-      co_await spf::check_host(c.resolver, options, *c.options.ip, c.options.domain, sender, helo);
-  const std::string ip = c.options.ip->to_string();
-  if (outcome.result == spf::Result::pass) {
-    c.spf_ok = true;
-    c.report.add("spf.authorizes_ip", Severity::ok, ip + " passes (" + outcome.mechanism + ")", {}, ip);
-  } else {
-    c.report.add("spf.authorizes_ip", Severity::error,
-                 ip + " gets " + std::string(spf::to_string(outcome.result)) + ": " + outcome.reason,
-                 "Add ip" + std::string(c.options.ip->is_v4() ? "4:" : "6:") + ip + " to the SPF record.", ip);
+  c.spf_ok = true;
+  for (const auto& address : c.options.ips) {
+    spf::Outcome outcome = co_await spf::check_host(c.resolver, options, address, c.options.domain, sender, helo);
+    const std::string ip = address.to_string();
+    if (outcome.result == spf::Result::pass) {
+      c.report.add("spf.authorizes_ip", Severity::ok, ip + " passes (" + outcome.mechanism + ")", {}, ip);
+    } else {
+      c.spf_ok = false;
+      c.report.add("spf.authorizes_ip", Severity::error,
+                   ip + " gets " + std::string(spf::to_string(outcome.result)) + ": " + outcome.reason,
+                   "Add ip" + std::string(address.is_v4() ? "4:" : "6:") + ip + " to the SPF record.", ip);
+    }
   }
 }
 
@@ -230,11 +232,9 @@ asio::awaitable<void> report_address(Context& c) {
 asio::awaitable<void> check_spf(Context& c) {
   const std::string& domain = c.options.domain;
   Fetched fetched = co_await fetch_spf(c, domain);
-  const std::string suggestion = "v=spf1 " +
-                                 (c.options.ip ? std::string(c.options.ip->is_v4() ? "ip4:" : "ip6:") +
-                                                     c.options.ip->to_string()
-                                               : std::string("mx")) +
-                                 " -all";
+  std::string suggestion = "v=spf1";
+  for (const auto& ip : c.options.ips) suggestion += std::string(ip.is_v4() ? " ip4:" : " ip6:") + ip.to_string();
+  suggestion += c.options.ips.empty() ? " mx -all" : " -all";
   switch (fetched.kind) {
     case Fetched::Kind::dns_error:
       c.dns_down = true;

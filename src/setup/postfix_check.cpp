@@ -249,33 +249,50 @@ bool has_key(const PostfixExpectations& expect, const std::string& domain) {
   return false;
 }
 
-void check_signing_domains(Walk& w) {
-  int checked = 0;
+// The domains Postfix takes mail for, with the parameter naming each, and the
+// lookup tables named instead of domains (their domains cannot be listed here).
+struct MailDomains {
+  std::vector<std::pair<std::string, std::string>> domains;  // parameter, domain
+  std::vector<std::pair<std::string, std::string>> tables;   // parameter, table
+};
+
+MailDomains mail_domains(const PostfixConfig& config) {
+  MailDomains out;
   for (const std::string parameter : {"mydestination", "virtual_alias_domains", "virtual_mailbox_domains"}) {
-    for (const auto& item : split_postfix_list(w.config.get(parameter))) {
+    for (const auto& item : split_postfix_list(config.get(parameter))) {
       if (item.find(':') != std::string::npos || item.front() == '/' || item.front() == '{') {
-        w.report.add("postfix.signing_key_table", Severity::info,
-                     parameter + " names the lookup table " + item + ", whose domains were not checked for keys",
-                     "Make sure domainauth has a signing key for each domain the table lists.",
-                     parameter);
+        out.tables.emplace_back(parameter, item);
         continue;
       }
       std::string domain = text::to_lower(item);
       while (!domain.empty() && domain.back() == '.') domain.pop_back();
       if (domain.find('.') == std::string::npos || domain == "localhost" || domain.starts_with("localhost.")) continue;
-      ++checked;
-      if (has_key(w.expect, domain)) continue;
-      w.report.add("postfix.signing_key", Severity::warning,
-                   "Postfix takes mail for " + domain + " (" + parameter +
-                       ") but domainauth has no signing key for it: mail From @" + domain + " leaves unsigned",
-                   "Run `domainauth init --domain " + domain + "` (or add a [[sign.key]] for it), or drop it from " +
-                       parameter + " if it sends no mail.",
-                   domain);
+      out.domains.emplace_back(parameter, domain);
     }
   }
-  if (checked > 0 && w.report.find("postfix.signing_key") == nullptr) {
+  return out;
+}
+
+void check_signing_domains(Walk& w) {
+  const MailDomains found = mail_domains(w.config);
+  for (const auto& [parameter, table] : found.tables) {
+    w.report.add("postfix.signing_key_table", Severity::info,
+                 parameter + " names the lookup table " + table + ", whose domains were not checked for keys",
+                 "Make sure domainauth has a signing key for each domain the table lists.", parameter);
+  }
+  for (const auto& [parameter, domain] : found.domains) {
+    if (has_key(w.expect, domain)) continue;
+    w.report.add("postfix.signing_key", Severity::warning,
+                 "Postfix takes mail for " + domain + " (" + parameter +
+                     ") but domainauth has no signing key for it: mail From @" + domain + " leaves unsigned",
+                 "Run `domainauth init --domain " + domain + "` (or add a [[sign.key]] for it), or drop it from " +
+                     parameter + " if it sends no mail.",
+                 domain);
+  }
+  if (!found.domains.empty() && w.report.find("postfix.signing_key") == nullptr) {
     w.report.add("postfix.signing_key", Severity::ok,
-                 "each of the " + std::to_string(checked) + " domain(s) Postfix takes mail for has a signing key");
+                 "each of the " + std::to_string(found.domains.size()) +
+                     " domain(s) Postfix takes mail for has a signing key");
   }
 }
 
@@ -293,10 +310,20 @@ void check_tls(Walk& w) {
   }
 }
 
+// inet_protocols (default all): whether Postfix sends over IPv4, over IPv6.
+std::string protocols_of(const PostfixConfig& config) {
+  return config.get("inet_protocols").empty() ? "all" : config.get("inet_protocols");
+}
+bool sends_v4(const std::string& protocols) {
+  return protocols.find("all") != std::string::npos || protocols.find("ipv4") != std::string::npos;
+}
+bool sends_v6(const std::string& protocols) {
+  return protocols.find("all") != std::string::npos || protocols.find("ipv6") != std::string::npos;
+}
+
 void check_outbound(Walk& w) {
-  const std::string protocols = w.config.get("inet_protocols").empty() ? "all" : w.config.get("inet_protocols");
-  const bool v4 = protocols.find("all") != std::string::npos || protocols.find("ipv4") != std::string::npos;
-  const bool v6 = protocols.find("all") != std::string::npos || protocols.find("ipv6") != std::string::npos;
+  const std::string protocols = protocols_of(w.config);
+  const bool v4 = sends_v4(protocols), v6 = sends_v6(protocols);
   std::vector<std::string> ways;
   const std::string bind4 = w.config.get("smtp_bind_address"), bind6 = w.config.get("smtp_bind_address6");
   const std::string route = "the address of the interface the route picks";
@@ -330,11 +357,24 @@ void check_postfix(const PostfixConfig& config, const PostfixExpectations& expec
   check_outbound(w);
 }
 
-std::optional<net::IpAddress> postfix_outbound_address(const PostfixConfig& config) {
-  for (const char* name : {"smtp_bind_address", "smtp_bind_address6"}) {
-    if (auto ip = net::IpAddress::parse(config.get(name))) return ip;
+std::vector<std::string> postfix_mail_domains(const PostfixConfig& config) {
+  std::vector<std::string> out;
+  for (const auto& [parameter, domain] : mail_domains(config).domains) {
+    if (std::find(out.begin(), out.end(), domain) == out.end()) out.push_back(domain);
   }
-  return std::nullopt;
+  return out;
+}
+
+std::vector<net::IpAddress> postfix_outbound_addresses(const PostfixConfig& config) {
+  const std::string protocols = protocols_of(config);
+  std::vector<net::IpAddress> out;
+  if (auto ip = net::IpAddress::parse(config.get("smtp_bind_address")); ip && ip->is_v4() && sends_v4(protocols)) {
+    out.push_back(*ip);
+  }
+  if (auto ip = net::IpAddress::parse(config.get("smtp_bind_address6")); ip && !ip->is_v4() && sends_v6(protocols)) {
+    out.push_back(*ip);
+  }
+  return out;
 }
 
 }  // namespace domainauth::setup

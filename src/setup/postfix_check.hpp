@@ -36,8 +36,13 @@ struct PostfixExpectations {
 
 void check_postfix(const PostfixConfig& config, const PostfixExpectations& expect, Report& report);
 
-// smtp_bind_address (or smtp_bind_address6 when only that is set), when it is
-// one address: where mail leaves from, for the SPF and PTR checks.
-[[nodiscard]] std::optional<net::IpAddress> postfix_outbound_address(const PostfixConfig& config);
+// The domains named in mydestination, virtual_alias_domains and
+// virtual_mailbox_domains (not those of lookup tables, nor localhost), once each.
+[[nodiscard]] std::vector<std::string> postfix_mail_domains(const PostfixConfig& config);
+
+// Where mail leaves from, for the SPF and PTR checks: smtp_bind_address when
+// inet_protocols sends over IPv4, smtp_bind_address6 when it sends over IPv6
+// (each when it is one address of its family).
+[[nodiscard]] std::vector<net::IpAddress> postfix_outbound_addresses(const PostfixConfig& config);
 
 }  // namespace domainauth::setup

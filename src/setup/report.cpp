@@ -64,6 +64,9 @@ constexpr std::array kSections = {
     std::pair{"dmarc", "DMARC"},     std::pair{"mx", "MX"},
     std::pair{"ptr", "Reverse DNS of the sending address"},
     std::pair{"helo", "HELO name"},  std::pair{"dnssec", "DNSSEC"},
+    std::pair{"dane", "DANE (TLSA of the MX hosts)"},
+    std::pair{"mta_sts", "MTA-STS"},  std::pair{"tls_rpt", "TLS-RPT"},
+    std::pair{"bimi", "BIMI"},
     std::pair{"postfix", "Postfix configuration"},
     std::pair{"message", "Sample message (Gmail / Yahoo bulk-sender rules)"},
     std::pair{"requirements", "Gmail / Yahoo / Microsoft sender requirements"},
@@ -110,7 +113,7 @@ std::string to_text(const Report& report) {
       if (first) out += std::string("\n") + title + "\n";
       first = false;
       out += marker(f.severity) + (f.subject.empty() ? "" : "[" + f.subject + "] ") + f.message + "\n";
-      if (!f.fix.empty() && f.severity != Severity::ok) out += "          fix: " + f.fix + "\n";
+      if (!f.fix.empty() && f.severity != Severity::ok) out += "          fix (" + f.id + "): " + f.fix + "\n";
     }
     if (section == std::string_view("spf") && !report.spf_tree.empty()) {
       out += "        include tree (DNS lookups per record):\n";

@@ -29,6 +29,10 @@ void MemoryResolver::add_ptr(std::string_view name, std::string_view target) {
   node(name).ptr.push_back(normalize_name(target));
 }
 
+void MemoryResolver::add_tlsa(std::string_view name, dns::TlsaRecord record) {
+  node(name).tlsa.push_back(std::move(record));
+}
+
 void MemoryResolver::add_cname(std::string_view name, std::string_view target) {
   node(name).cname = normalize_name(target);
 }
@@ -58,6 +62,7 @@ dns::Answer MemoryResolver::answer(std::string_view name, dns::RecordType type) 
       case RecordType::aaaa: out.addresses = n.aaaa; has = !n.aaaa.empty(); break;
       case RecordType::mx: out.mx = n.mx; has = !n.mx.empty(); break;
       case RecordType::ptr: out.names = n.ptr; has = !n.ptr.empty(); break;
+      case RecordType::tlsa: out.tlsa = n.tlsa; has = !n.tlsa.empty(); break;
     }
     if (has) {
       out.status = Status::answer;

@@ -21,6 +21,7 @@ class MemoryResolver : public dns::Resolver {
   void add_address(std::string_view name, const net::IpAddress& ip);
   void add_mx(std::string_view name, std::uint16_t preference, std::string_view exchange);
   void add_ptr(std::string_view name, std::string_view target);
+  void add_tlsa(std::string_view name, dns::TlsaRecord record);
   void add_cname(std::string_view name, std::string_view target);
   // The name exists (NODATA for every type it has no records of).
   void add_name(std::string_view name);
@@ -44,6 +45,7 @@ class MemoryResolver : public dns::Resolver {
     std::vector<net::IpAddress> a, aaaa;
     std::vector<dns::MxRecord> mx;
     std::vector<std::string> ptr;
+    std::vector<dns::TlsaRecord> tlsa;
     std::string cname;
     Failure failure = Failure::none;
     dns::Dnssec dnssec = dns::Dnssec::insecure;

@@ -16,6 +16,8 @@ import tempfile
 import time
 
 from checks import expect, finish
+from dnsserver import DnsServer
+from setup_e2e import zone_records
 
 DOMAINAUTH = os.environ["DOMAINAUTH"]
 
@@ -107,12 +109,72 @@ def find(findings, id_, subject=None):
     return [f for f in findings if f["id"] == id_ and (subject is None or f["subject"] == subject)]
 
 
+def test_domain_with_both_families(work, config):
+    """check --postfix DOMAIN: Postfix sends over IPv4 and IPv6 from its bind addresses,
+    and both are checked (SPF and PTR) though only the IPv4 one is published; the
+    domain has signing keys (init) but no published DKIM records."""
+    records = [("example.com", "TXT", "v=spf1 ip4:192.0.2.10 -all"), ("example.com", "MX", "10 mail.example.com"),
+               ("mail.example.com", "A", "192.0.2.10"), ("mail.example.com", "AAAA", "2001:db8::10"),
+               ("10.2.0.192.in-addr.arpa", "PTR", "mail.example.com")]
+    main_cf = dict(GOOD_MAIN, inet_protocols="all", smtp_bind_address6="2001:db8::10",
+                   smtp_helo_name="mail.example.com")
+    directory = os.path.join(work, "both-families")
+    write_config(directory, main_cf, GOOD_MASTER)
+    with DnsServer(records, port=5356, extra_addresses=()) as dns:
+        p = subprocess.run([DOMAINAUTH, "check", "example.com", "--postfix", "--postfix-config", directory,
+                            "--config", config, "--dns", dns.spec, "--json"], capture_output=True, text=True,
+                           timeout=120)
+    report = json.loads(p.stdout)
+    findings = report["findings"]
+    expect(report["ip"] == "192.0.2.10, 2001:db8::10", "both bind addresses are checked: %s" % report["ip"])
+    for id_, subject, severity in [("spf.authorizes_ip", "192.0.2.10", "ok"),
+                                   ("spf.authorizes_ip", "2001:db8::10", "error"),
+                                   ("ptr.fcrdns", "192.0.2.10", "ok"), ("ptr.present", "2001:db8::10", "error"),
+                                   ("requirements.ptr", "2001:db8::10", "error")]:
+        got = [f["severity"] for f in find(findings, id_, subject)]
+        expect(got == [severity], "both families: %s [%s] is %s, got %s" % (id_, subject, severity, got))
+    expect(p.returncode == 3, "both families: exit 3 for the IPv6 errors, got %d" % p.returncode)
+    # init made keys for example.com, but their records are not published in this zone.
+    unpublished = [f for f in find(findings, "dkim.present") if f["severity"] == "error"]
+    expect(len(unpublished) == 2 and find(findings, "postfix.signing_key")[0]["severity"] == "ok",
+           "a domain with signing keys but no published records is reported: %s" % unpublished)
+
+
+def test_unpublished_keys(work, config):
+    """A domain Postfix takes mail for, with keys in the configuration but no records."""
+    other = os.path.join(work, "other")
+    subprocess.run([DOMAINAUTH, "init", "--domain", "other.example", "--ip", "192.0.2.10", "--admin",
+                    "postmaster@other.example", "--out", other], check=True, capture_output=True)
+    with open(config) as ours, open(os.path.join(other, "domainauth.toml")) as theirs:
+        keys = [line for line in theirs.read().split("\n\n") if line.startswith("[[sign.key]]")]
+        merged = ours.read() + "\n" + "\n\n".join(keys) + "\n"
+    both = os.path.join(work, "both.toml")
+    with open(both, "w") as f:
+        f.write(merged)
+    code, findings = check(work, both, dict(GOOD_MAIN, virtual_mailbox_domains="other.example"), GOOD_MASTER,
+                           "unpublished")
+    got = find(findings, "postfix.published_keys", "other.example")
+    expect([f["severity"] for f in got] == ["error"] and got[0]["fix"] and "no key record" in got[0]["message"],
+           "a Postfix domain whose keys are not published: postfix.published_keys error, got %s" % got)
+    expect([f["severity"] for f in find(findings, "postfix.published_keys", "example.com")] == ["ok"],
+           "the published domain stays ok beside it")
+    expect(code == 3, "unpublished keys: exit 3, got %d" % code)
+
+
 def main():
     work = tempfile.mkdtemp(prefix="check-postfix-")
     subprocess.run([DOMAINAUTH, "init", "--domain", "example.com", "--ip", "192.0.2.10", "--admin",
                     "postmaster@example.com", "--out", work], check=True, capture_output=True)
     config = os.path.join(work, "domainauth.toml")
+    # init's records, published: check --postfix finds the keys of example.com (a
+    # virtual_alias_domains entry) in DNS (postfix.published_keys).
+    with DnsServer(zone_records(os.path.join(work, "records.zone"))):
+        status = check_configurations(work, config)
+    shutil.rmtree(work, ignore_errors=True)
+    return status
 
+
+def check_configurations(work, config):
     # Nothing listens yet: the milter and the policy service are unreachable.
     code, findings = check(work, config, GOOD_MAIN, GOOD_MASTER, "down")
     expect(code == 3, "exit status 3 while domainauth is down: %s" % code)
@@ -133,6 +195,8 @@ def main():
                    and "fix" in f and "subject" in f, "finding has id, severity, fix, subject: %s" % f)
         expect([f["severity"] for f in find(findings, "postfix.milter_reachable")] == ["ok"],
                "postfix.milter_reachable is ok with serve running")
+        expect([f["severity"] for f in find(findings, "postfix.published_keys", "example.com")] == ["ok"],
+               "postfix.published_keys: example.com's keys are published")
         outbound = find(findings, "postfix.outbound_address")
         expect(outbound and "192.0.2.10" in outbound[0]["message"], "the outgoing address is reported: %s" % outbound)
 
@@ -154,10 +218,11 @@ def main():
                "a spawned domainauth policy counts as the policy service")
         expect([f["severity"] for f in find(findings, "postfix.policy_reachable")] == ["ok"],
                "a spawned domainauth policy needs no listener")
+        test_domain_with_both_families(work, config)
+        test_unpublished_keys(work, config)
     finally:
         serve.terminate()
         serve.wait(timeout=10)
-    shutil.rmtree(work, ignore_errors=True)
     return finish()
 
 

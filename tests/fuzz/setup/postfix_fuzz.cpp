@@ -43,6 +43,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   expect.reachable = [](const net::ListenAddress&) { return false; };
   setup::Report report;
   setup::check_postfix(config, expect, report);
-  (void)setup::postfix_outbound_address(config);
+  (void)setup::postfix_outbound_addresses(config);
   return 0;
 }

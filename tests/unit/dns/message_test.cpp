@@ -85,6 +85,17 @@ TEST(DnsMessage, answer_with_compressed_owners_takes_the_smallest_ttl) {
   EXPECT_FALSE(reply.truncated);
 }
 
+TEST(DnsMessage, rfc6698_tlsa_answer_is_an_answer) {
+  constexpr unsigned type_tlsa = 52;
+  const Question q = question("_25._tcp.mx.example", RecordType::tlsa);
+  const Bytes message = wire::reply({}, wire::name("_25._tcp.mx.example"), type_tlsa,
+                                    {{wire::pointer(12), type_tlsa, 300, {3, 1, 1, 0xAA, 0xBB}}});
+  const Reply reply = read(message, q);
+  ASSERT_EQ(reply.answer.status, Status::answer) << reply.answer.detail;
+  ASSERT_EQ(reply.answer.tlsa.size(), 1u);
+  EXPECT_EQ(reply.answer.tlsa[0].data, (Bytes{0xAA, 0xBB}));
+}
+
 TEST(DnsMessage, mx_exchange_compressed_into_the_question_is_expanded) {
   const Question q = question("example.org", RecordType::mx);
   Bytes rdata = {0, 10, 2, 'M', 'X'};

@@ -83,6 +83,23 @@ TEST(Rdata, rfc1035_ptr_name) {
   EXPECT_EQ(d.answer.names[0], "mail.ex");
 }
 
+TEST(Rdata, rfc6698_2_1_tlsa_fields_and_association_data) {
+  const Decoded d = decode(RecordType::tlsa, {3, 1, 1, 0xAB, 0xCD});
+  ASSERT_TRUE(d.ok) << d.error;
+  ASSERT_EQ(d.answer.tlsa.size(), 1u);
+  EXPECT_EQ(d.answer.tlsa[0].usage, 3);
+  EXPECT_EQ(d.answer.tlsa[0].selector, 1);
+  EXPECT_EQ(d.answer.tlsa[0].matching, 1);
+  EXPECT_EQ(d.answer.tlsa[0].data, (Bytes{0xAB, 0xCD}));
+}
+
+TEST(Rdata, rfc6698_2_1_tlsa_without_association_data_is_an_error) {
+  const Decoded d = decode(RecordType::tlsa, {3, 1, 1});
+  EXPECT_FALSE(d.ok);
+  EXPECT_NE(d.error.find("TLSA"), std::string::npos) << d.error;
+  EXPECT_TRUE(d.answer.tlsa.empty());
+}
+
 TEST(Rdata, rfc1035_5_1_special_octets_in_labels_are_escaped) {
   const Decoded d = decode(RecordType::ptr, {5, 'a', '.', 'b', '\\', ' ', 1, 0xC8, 0});
   ASSERT_TRUE(d.ok) << d.error;

@@ -30,7 +30,7 @@ class CheckTest : public ::testing::Test {
   CheckTest() {
     fill(zone_, "v=spf1 ip4:192.0.2.10 -all", "v=DMARC1; p=reject; rua=mailto:d@example.com");
     options_.domain = "example.com";
-    options_.ip = kIp;
+    options_.ips = {kIp};
     options_.helo = "mail.example.com";
     options_.selectors.push_back({"sel", key_, "sel.private"});
   }
@@ -234,6 +234,40 @@ TEST_F(CheckTest, NoPtrAndNoForwardConfirmation) {
   zone.add_ptr(kIp.reverse_name(), "elsewhere.example.net");
   r = dns::run_sync(io_, check_domain(zone, options_));
   EXPECT_EQ(severity(r, "ptr.fcrdns"), Severity::error);
+}
+
+// A server sending over IPv4 and IPv6 (Postfix's smtp_bind_address and
+// smtp_bind_address6): each address is judged, with the address as subject.
+TEST_F(CheckTest, EverySendingAddressIsCheckedIpv6Too) {
+  const auto v6 = *net::IpAddress::parse("2001:db8::10");
+  options_.ips.push_back(v6);
+  zone_.add_address("mail.example.com", v6);
+  auto r = run();
+  EXPECT_EQ(r.ip, "192.0.2.10, 2001:db8::10");
+  EXPECT_EQ(r.find("spf.authorizes_ip", "192.0.2.10")->severity, Severity::ok);
+  EXPECT_EQ(r.find("spf.authorizes_ip", "2001:db8::10")->severity, Severity::error) << "ip6 missing from SPF";
+  EXPECT_EQ(r.find("ptr.present", "192.0.2.10")->severity, Severity::ok);
+  EXPECT_EQ(r.find("ptr.present", "2001:db8::10")->severity, Severity::error) << "no PTR for the IPv6 address";
+  EXPECT_EQ(r.find("requirements.ptr", "192.0.2.10")->severity, Severity::ok);
+  EXPECT_EQ(r.find("requirements.ptr", "2001:db8::10")->severity, Severity::error);
+  EXPECT_EQ(severity(r, "requirements.spf"), Severity::error);
+  zone_.add_ptr(v6.reverse_name(), "mail.example.com");
+  EXPECT_EQ(run().find("requirements.ptr", "2001:db8::10")->severity, Severity::ok);
+}
+
+// check --postfix: the keys of a domain Postfix takes mail for, published or not.
+TEST_F(CheckTest, PublishedKeysOfAPostfixDomain) {
+  Report published;
+  dns::run_sync(io_, check_published_keys(zone_, options_, published));
+  ASSERT_EQ(published.findings.size(), 1u);
+  EXPECT_EQ(published.find("postfix.published_keys", "example.com")->severity, Severity::ok);
+  options_.domain = "other.example";
+  Report missing;
+  dns::run_sync(io_, check_published_keys(zone_, options_, missing));
+  const Finding* f = missing.find("postfix.published_keys", "other.example");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->severity, Severity::error);
+  EXPECT_NE(f->message.find("selector sel: no key record"), std::string::npos) << f->message;
 }
 
 TEST_F(CheckTest, MismatchedHelo) {

@@ -1,0 +1,37 @@
+// DANE for SMTP (RFC 7672, with RFC 7671 and RFC 6698): whether a TLSA record
+// is usable by SMTP senders, and whether it matches the certificate chain an
+// MX presented. Pure (OpenSSL for hashing and certificate decoding); reads
+// untrusted input: TLSA rdata and certificates sent by a server.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dns/resolver.hpp"
+
+namespace domainauth::setup {
+
+enum class TlsaUse : std::uint8_t {
+  recommended,  // DANE-EE(3) or DANE-TA(2) with selector SPKI(1) and SHA-256(1): RFC 7671 10.1.2 / 10.1.3
+  usable,       // DANE-EE / DANE-TA with other sane parameters (full certificate, SHA-512, exact match)
+  ignored,      // PKIX-TA(0) / PKIX-EE(1): SMTP senders treat them as unusable (RFC 7672 3.1.3)
+  broken,       // unknown usage, selector or matching type, or data of the wrong length for its hash
+};
+
+struct TlsaJudgement {
+  TlsaUse use = TlsaUse::broken;
+  std::string why;  // one sentence for the broken / ignored / usable cases
+};
+
+[[nodiscard]] TlsaJudgement judge_tlsa(const dns::TlsaRecord& record);
+
+// "3 1 1 ab12..." (data in hex, at most 16 octets shown).
+[[nodiscard]] std::string describe_tlsa(const dns::TlsaRecord& record);
+
+// RFC 7672 3.1.1 / 3.1.2 as a sender applies them: a DANE-EE record matches the
+// server's own certificate (chain[0]); a DANE-TA record matches any certificate
+// of the chain. Other usages and unreadable certificates never match.
+[[nodiscard]] bool tlsa_matches(const dns::TlsaRecord& record, const std::vector<std::vector<std::uint8_t>>& chain);
+
+}  // namespace domainauth::setup
