@@ -63,13 +63,16 @@ class Daemon:
         self.path, self.port = path, port
         self.log_file = open(path + ".log", "w")
         self.process = subprocess.Popen([DOMAINAUTH, "serve", "--config", path], stderr=self.log_file)
+        # Ready once it says so (event=started comes after every listener, the PID
+        # file and the privilege drop): the policy port accepts before the rest is done.
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            try:
+            if "event=started" in self.log():
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 return
-            except OSError:
-                time.sleep(0.05)
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.05)
         raise RuntimeError("domainauth serve did not start:\n" + self.log())
 
     def log(self):
