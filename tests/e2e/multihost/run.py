@@ -130,9 +130,13 @@ def send(port, address, n):
 
 
 def wait_rows(pg, n):
+    """Until the hosts' writers stored n rows. A writer connects, and creates the
+    schema, when its first rows are due (up to 100 ms after their messages), so the
+    table may not exist yet at the first look."""
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        if int(pg.sql("SELECT COUNT(*) FROM messages")[0]) >= n:
+        count = pg.sql("SELECT COUNT(*) FROM pg_tables WHERE tablename = 'messages'")[0]
+        if int(count) and int(pg.sql("SELECT COUNT(*) FROM messages")[0]) >= n:
             return
         time.sleep(0.1)
 
