@@ -29,18 +29,26 @@ using MdCtx = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
 KeyHandle own(EVP_PKEY* key) { return KeyHandle(key, &EVP_PKEY_free); }
 
 // Decoding an RSA key (d2i_PUBKEY through OpenSSL 3's decoder framework) costs
-// ten times an RSA-2048 verification; the same few keys sign most mail, so
-// decoded keys are kept, by their DER octets (the whole cache is dropped when full).
+// ten times an RSA-2048 verification, and setting up a verification context
+// (EVP_DigestVerifyInit) about as much as the verification; the same few keys
+// sign most mail, so decoded keys are kept with a prepared rsa-sha256 context,
+// by their DER octets (the whole cache is dropped when full).
 constexpr std::size_t kRsaKeyCacheEntries = 1024;
+
+struct CachedKey {
+  KeyHandle key;
+  Prepared verify_sha256;
+};
 
 class RsaKeyCache {
  public:
-  KeyHandle find(std::string_view der) {
+  std::optional<CachedKey> find(std::string_view der) {
     std::lock_guard lock(mutex_);
     auto it = keys_.find(std::string(der));
-    return it == keys_.end() ? nullptr : it->second;
+    if (it == keys_.end()) return std::nullopt;
+    return it->second;
   }
-  void add(std::string_view der, KeyHandle key) {
+  void add(std::string_view der, CachedKey key) {
     std::lock_guard lock(mutex_);
     if (keys_.size() >= kRsaKeyCacheEntries) keys_.clear();
     keys_.emplace(std::string(der), std::move(key));
@@ -48,7 +56,7 @@ class RsaKeyCache {
 
  private:
   std::mutex mutex_;
-  std::unordered_map<std::string, KeyHandle> keys_;
+  std::unordered_map<std::string, CachedKey> keys_;
 };
 
 RsaKeyCache& rsa_key_cache() {
@@ -91,6 +99,25 @@ std::optional<KeyType> type_of(EVP_PKEY* key) {
 }
 
 int no_password(char*, int, int, void*) { return -1; }
+
+Prepared keep(MdCtx ctx) {
+  return Prepared(ctx.release(), [](const EVP_MD_CTX* c) { EVP_MD_CTX_free(const_cast<EVP_MD_CTX*>(c)); });
+}
+
+// EVP_DigestSignInit for the key's algorithm, done once per key: fetching the
+// signature algorithm and digest and setting up padding cost about as much as
+// hashing the header data.
+Prepared prepare_sign(EVP_PKEY* key, Algorithm algorithm) {
+  MdCtx ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, md_for(algorithm), nullptr, key) != 1) return nullptr;
+  return keep(std::move(ctx));
+}
+
+Prepared prepare_verify(EVP_PKEY* key) {
+  MdCtx ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) != 1) return nullptr;
+  return keep(std::move(ctx));
+}
 
 }  // namespace
 
@@ -168,7 +195,7 @@ std::optional<PublicKey> PublicKey::from_record(KeyType type, std::string_view d
     }
     return PublicKey(type, own(key));
   }
-  if (KeyHandle cached = rsa_key_cache().find(der)) return PublicKey(type, std::move(cached));
+  if (auto cached = rsa_key_cache().find(der)) return PublicKey(type, std::move(cached->key), cached->verify_sha256);
   const unsigned char* p = bytes(der);
   EVP_PKEY* key = d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size()));
   if (key == nullptr) {  // some publish the bare PKCS#1 RSAPublicKey
@@ -185,7 +212,8 @@ std::optional<PublicKey> PublicKey::from_record(KeyType type, std::string_view d
     *error = "RSA key of " + std::to_string(out.bits()) + " bits is larger than " + std::to_string(kMaxRsaBits);
     return std::nullopt;
   }
-  rsa_key_cache().add(der, out.key_);
+  out.prepared_ = prepare_verify(out.key_.get());
+  rsa_key_cache().add(der, {out.key_, out.prepared_});
   return out;
 }
 
@@ -194,7 +222,12 @@ unsigned PublicKey::bits() const { return static_cast<unsigned>(EVP_PKEY_get_bit
 bool PublicKey::verify(Algorithm algorithm, std::string_view data, std::string_view signature) const {
   if (key_type(algorithm) != type_) return false;
   MdCtx ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, md_for(algorithm), nullptr, key_.get()) != 1) return false;
+  if (!ctx) return false;
+  const bool prepared = prepared_ && algorithm == Algorithm::rsa_sha256;
+  if (prepared ? EVP_MD_CTX_copy_ex(ctx.get(), prepared_.get()) != 1
+               : EVP_DigestVerifyInit(ctx.get(), nullptr, md_for(algorithm), nullptr, key_.get()) != 1)
+    return false;
+  EVP_MD_CTX_set_flags(ctx.get(), EVP_MD_CTX_FLAG_FINALISE);  // used once
   std::string storage;
   std::string_view input = signed_input(algorithm, data, storage);
   return EVP_DigestVerify(ctx.get(), bytes(signature), signature.size(), bytes(input), input.size()) == 1;
@@ -256,19 +289,6 @@ std::optional<PrivateKey> PrivateKey::generate(KeyType type, unsigned rsa_bits, 
 }
 
 unsigned PrivateKey::bits() const { return static_cast<unsigned>(EVP_PKEY_get_bits(key_.get())); }
-
-namespace {
-
-// EVP_DigestSignInit for the key's algorithm, done once per key: fetching the
-// signature algorithm and digest and setting up padding cost about as much as
-// hashing the header data.
-PreparedSign prepare_sign(EVP_PKEY* key, Algorithm algorithm) {
-  MdCtx ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, md_for(algorithm), nullptr, key) != 1) return nullptr;
-  return PreparedSign(ctx.release(), [](const EVP_MD_CTX* c) { EVP_MD_CTX_free(const_cast<EVP_MD_CTX*>(c)); });
-}
-
-}  // namespace
 
 PrivateKey::PrivateKey(KeyType type, KeyHandle key) : type_(type), key_(std::move(key)) {
   prepared_ = prepare_sign(key_.get(), algorithm());

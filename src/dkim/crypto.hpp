@@ -33,9 +33,10 @@ inline constexpr unsigned kMaxRsaBits = 8192;  // larger keys cost too much to v
 [[nodiscard]] std::optional<std::string> base64_decode(std::string_view text);
 
 using KeyHandle = std::shared_ptr<evp_pkey_st>;
-// A signing context set up once for a key (EVP_DigestSignInit: algorithm fetch,
-// padding, digest), copied for each signature.
-using PreparedSign = std::shared_ptr<const evp_md_ctx_st>;
+// A signing or verification context set up once for a key
+// (EVP_Digest{Sign,Verify}Init: algorithm fetch, padding, digest), copied for
+// each use.
+using Prepared = std::shared_ptr<const evp_md_ctx_st>;
 
 class PublicKey {
  public:
@@ -49,9 +50,11 @@ class PublicKey {
   [[nodiscard]] bool verify(Algorithm algorithm, std::string_view data, std::string_view signature) const;
 
  private:
-  PublicKey(KeyType type, KeyHandle key) : type_(type), key_(std::move(key)) {}
+  PublicKey(KeyType type, KeyHandle key, Prepared prepared = nullptr)
+      : type_(type), key_(std::move(key)), prepared_(std::move(prepared)) {}
   KeyType type_;
   KeyHandle key_;
+  Prepared prepared_;  // rsa-sha256 verification, for keys from the cache; may be empty
 };
 
 class PrivateKey {
@@ -80,7 +83,7 @@ class PrivateKey {
   PrivateKey(KeyType type, KeyHandle key);
   KeyType type_;
   KeyHandle key_;
-  PreparedSign prepared_;  // for algorithm(); empty if OpenSSL refused to set it up
+  Prepared prepared_;  // for algorithm(); empty if OpenSSL refused to set it up
 };
 
 }  // namespace domainauth::dkim
