@@ -61,3 +61,31 @@ class Daemons:
                     process.wait()
             log.close()
         self._running = []
+
+
+class Serve:
+    """`domainauth serve --config PATH`, its log in PATH.log, ready once it logs
+    event=started: every listener is bound, the PID file written and root dropped
+    by then (a listener accepting connections is not enough: the policy port
+    accepts before the milter, the web listener and the PID file are set up)."""
+
+    def __init__(self, binary, config_path):
+        self.path = config_path
+        self.log_path = config_path + ".log"
+        self.log_file = open(self.log_path, "w")
+        self.process = subprocess.Popen([binary, "serve", "--config", config_path], stderr=self.log_file)
+        deadline = time.monotonic() + START_SECONDS
+        while "event=started" not in self.log():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("domainauth serve did not start:\n" + self.log())
+            time.sleep(0.05)
+
+    def log(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(40)
+        self.log_file.close()

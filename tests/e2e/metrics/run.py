@@ -26,6 +26,7 @@ import urllib.error
 import urllib.request
 
 from checks import expect, finish
+from daemons import Serve
 from dnsserver import DnsServer
 from postfix import Postfix
 from reports import attachment, report_mail, rfc7489_report
@@ -107,31 +108,6 @@ def total(body, name, **labels):
     return out
 
 
-class Daemon:
-    def __init__(self, config_path):
-        self.log_path = config_path + ".log"
-        self.log_file = open(self.log_path, "w")
-        self.process = subprocess.Popen([DOMAINAUTH, "serve", "--config", config_path], stderr=self.log_file)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", WEB_PORT), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("domainauth serve did not start:\n" + self.log())
-
-    def log(self):
-        with open(self.log_path) as f:
-            return f.read()
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(40)
-        self.log_file.close()
-
-
 def message(i):
     return ("From: Sender <a@sender.test>\r\nTo: b@example.org\r\nSubject: metrics %d\r\n"
             "Message-ID: <metrics-%d@sender.test>\r\nDate: Mon, 7 Dec 2026 10:00:00 +0000\r\n\r\nHello %d.\r\n"
@@ -141,7 +117,7 @@ def message(i):
 def check_messages(folder, dns):
     config = os.path.join(folder, "domainauth.toml")
     write_config(config, folder, dns.spec, "inet:127.0.0.1:%d" % WEB_PORT, TOKEN)
-    daemon = Daemon(config)
+    daemon = Serve(DOMAINAUTH, config)
     try:
         content_type, before = scrape()
         expect(content_type == "text/plain; version=0.0.4; charset=utf-8", "content type: %s" % content_type)

@@ -53,6 +53,7 @@ import unittest
 import dkim
 
 import dkimpy_signer
+from daemons import Serve
 from dnsserver import DnsServer
 from milterclient import MilterClient
 from postfix import CaptureServer, Postfix
@@ -150,32 +151,6 @@ key = "{folder}/keys/{arc_selector}.private"
            arc_domain=ARC_DOMAIN, arc_selector=ARC_SELECTOR, dkim_reports_from=DKIM_REPORTS_FROM))
 
 
-class Daemon:
-    def __init__(self, config_path):
-        self.log_path = config_path + ".log"
-        self.log_file = open(self.log_path, "w")
-        self.process = subprocess.Popen([DOMAINAUTH, "serve", "--config", config_path], stderr=self.log_file)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with MilterClient("inet:127.0.0.1:%d" % MILTER_PORT) as m:
-                    m.optneg()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("domainauth serve did not start:\n" + self.log())
-
-    def log(self):
-        with open(self.log_path) as f:
-            return f.read()
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(40)
-        self.log_file.close()
-
-
 # A message whose From (and other) fields a test chooses: subject, Message-ID local part, fields.
 HEADER_CASE = "To: b@example.org\r\nSubject: %s\r\nMessage-ID: <%s@test>\r\n%s\r\nHello.\r\n"
 
@@ -230,7 +205,7 @@ def setUpModule():
     world["config"] = config
     write_config(config, folder, world["dns"].spec)
     world["relay"] = CaptureServer(RELAY_PORT)
-    world["daemon"] = Daemon(config)
+    world["daemon"] = Serve(DOMAINAUTH, config)
     milter = "inet:127.0.0.1:%d" % MILTER_PORT
     world["postfix"] = Postfix(main_cf={
         "smtpd_milters": milter, "non_smtpd_milters": milter,

@@ -24,7 +24,6 @@ import email
 import gzip
 import json
 import os
-import socket
 import sys
 import subprocess
 import tempfile
@@ -33,6 +32,7 @@ import urllib.request
 import xml.etree.ElementTree as ET
 
 from checks import expect, finish
+from daemons import Serve
 from dnsserver import DnsServer
 from milterclient import MilterClient
 from postfix import CaptureServer
@@ -86,31 +86,6 @@ relay = "127.0.0.1:{relay}"
 listen = ["inet:127.0.0.1:{web}"]
 """.format(dns=dns_spec, milter=milter_port, policy=milter_port + 100, name=name, conninfo=conninfo, relay=RELAY_PORT,
            web=web_port))
-
-
-class Daemon:
-    def __init__(self, config_path, port):
-        self.log_path = config_path + ".log"
-        self.log_file = open(self.log_path, "w")
-        self.process = subprocess.Popen([DOMAINAUTH, "serve", "--config", config_path], stderr=self.log_file)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("domainauth serve did not start:\n" + self.log())
-
-    def log(self):
-        with open(self.log_path) as f:
-            return f.read()
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(40)
-        self.log_file.close()
 
 
 def send(port, address, n):
@@ -240,7 +215,7 @@ def main():
                 write_config(config, dns.spec, pg.conninfo, port, WEB_PORTS[i], "mx%d.receiver.test" % i)
                 configs.append(config)
             for config, (port, _, _) in zip(configs, HOSTS):  # both start on the empty database at once
-                daemons.append(Daemon(config, port))
+                daemons.append(Serve(DOMAINAUTH, config))
             for port, address, n in HOSTS:
                 send(port, address, n)
             total = sum(n for _, _, n in HOSTS)

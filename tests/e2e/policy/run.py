@@ -17,6 +17,7 @@ import threading
 import time
 import unittest
 
+from daemons import Serve
 from dnsserver import DnsServer
 from postfix import Postfix
 
@@ -56,36 +57,6 @@ def write_config(path, port, extra=""):
     os.chmod(path, 0o644)
 
 
-class Daemon:
-    """`domainauth serve --config path`, its log in path.log."""
-
-    def __init__(self, path, port):
-        self.path, self.port = path, port
-        self.log_file = open(path + ".log", "w")
-        self.process = subprocess.Popen([DOMAINAUTH, "serve", "--config", path], stderr=self.log_file)
-        # Ready once it says so (event=started comes after every listener, the PID
-        # file and the privilege drop): the policy port accepts before the rest is done.
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if "event=started" in self.log():
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                return
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.05)
-        raise RuntimeError("domainauth serve did not start:\n" + self.log())
-
-    def log(self):
-        with open(self.path + ".log") as f:
-            return f.read()
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(30)
-        self.log_file.close()
-
-
 def exchange(data, port=MAIN_PORT, timeout=10):
     """Sends data on a fresh connection; returns everything read until EOF or a full reply."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
@@ -112,10 +83,10 @@ def setUpModule():
     world["dns"] = DnsServer(RECORDS, timeout_names=["slow.policy.test"]).__enter__()
     main_conf = os.path.join(world["dir"], "main.toml")
     write_config(main_conf, MAIN_PORT)
-    world["main"] = Daemon(main_conf, MAIN_PORT)
+    world["main"] = Serve(DOMAINAUTH, main_conf)
     strict_conf = os.path.join(world["dir"], "strict.toml")
     write_config(strict_conf, STRICT_PORT, "idle_timeout = 2\nrequest_timeout = 1")
-    world["strict"] = Daemon(strict_conf, STRICT_PORT)
+    world["strict"] = Serve(DOMAINAUTH, strict_conf)
     spawn_policy = "reject_unauth_destination,check_policy_service,unix:private/policy"
     world["postfix"] = Postfix(
         smtpd_port=2525, sink_port=2526,
@@ -295,7 +266,7 @@ class Lifecycle(unittest.TestCase):
     def test_sigterm_answers_request_in_progress_then_exits(self):
         path = os.path.join(world["dir"], "term.toml")
         write_config(path, 10025)
-        daemon = Daemon(path, 10025)
+        daemon = Serve(DOMAINAUTH, path)
         try:
             self.assertTrue(os.path.exists(pid_file(path)))
             with socket.create_connection(("127.0.0.1", 10025), timeout=10) as idle, \
