@@ -128,11 +128,8 @@ void Session::send_progress() {
   static const std::string packet = encode_progress();
   asio::error_code ec;
   const auto n = socket_.write_some(asio::buffer(packet), ec);
-  if (ec == asio::error::would_block || ec == asio::error::try_again) {
-    end_of_message_running(true);
-    return;
-  }
-  if (ec || n != packet.size()) {
+  const bool skipped = ec == asio::error::would_block || ec == asio::error::try_again;
+  if (!skipped && (ec || n != packet.size())) {
     conversation_.log_failure("write_error", ec ? ec.message() : "progress packet written in part");
     close();
     return;
