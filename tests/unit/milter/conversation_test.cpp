@@ -17,10 +17,14 @@
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
 
+#include "support/milter_packet.hpp"
+
 using namespace std::string_literals;
 
 namespace domainauth::milter {
 namespace {
+
+using domainauth::testing::milter_packet;
 
 class Recorder final : public Output {
  public:
@@ -45,11 +49,6 @@ class Handler final : public MessageHandler {
  private:
   std::vector<std::string>& events_;
 };
-
-std::string packet(char code, const std::string& payload = "") {
-  const auto n = static_cast<std::uint32_t>(payload.size() + 1);
-  return std::string{char(n >> 24), char(n >> 16), char(n >> 8), char(n), code} + payload;
-}
 
 class MilterConversation : public ::testing::Test {
  protected:
@@ -87,18 +86,18 @@ class MilterConversation : public ::testing::Test {
   Recorder output_;
 };
 
-const std::string kOptneg = packet('O', "\0\0\0\6\0\0\1\xff\0\x1f\xff\xff"s);
+const std::string kOptneg = milter_packet('O', "\0\0\0\6\0\0\1\xff\0\x1f\xff\xff"s);
 
 TEST_F(MilterConversation, RepliesInOrderAndTellsTheOutputAboutEndOfMessage) {
-  const auto results = play(kOptneg + packet('M', "<a@example.org>\0"s) + packet('L', "Subject\0 hi\0"s) +
-                            packet('N') + packet('E') + packet('Q'));
+  const auto results = play(kOptneg + milter_packet('M', "<a@example.org>\0"s) + milter_packet('L', "Subject\0 hi\0"s) +
+                            milter_packet('N') + milter_packet('E') + milter_packet('Q'));
   EXPECT_EQ(results, (std::vector<bool>{true, true, true, true, true, false}));
   EXPECT_EQ(output_.events, (std::vector<std::string>{"write O", "write c", "eom begins", "handler eom",
                                                       "eom ends", "write h"}));
 }
 
 TEST_F(MilterConversation, CommandOutOfOrderEndsIt) {
-  const auto results = play(packet('M', "<a@example.org>\0"s) + kOptneg);
+  const auto results = play(milter_packet('M', "<a@example.org>\0"s) + kOptneg);
   EXPECT_EQ(results, (std::vector<bool>{false}));
   EXPECT_TRUE(output_.events.empty());
 }

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "milter/server.hpp"
+#include "support/milter_packet.hpp"
 
 using namespace std::string_literals;
 using namespace std::chrono_literals;
@@ -110,11 +111,7 @@ class Mta {
   }
   void raw(const std::string& bytes) { asio::write(socket_, asio::buffer(bytes)); }
   int native_handle() { return socket_.native_handle(); }
-  void send(char code, const std::string& payload) {
-    const auto n = static_cast<std::uint32_t>(payload.size() + 1);
-    std::string wire{char(n >> 24), char(n >> 16), char(n >> 8), char(n), code};
-    raw(wire + payload);
-  }
+  void send(char code, const std::string& payload) { raw(testing::milter_packet(code, payload)); }
   // The next packet as code + payload; "EOF" when the server closed the connection.
   std::string reply() {
     char header[5];
