@@ -106,6 +106,20 @@ class Proc:
                 pass
         return total / tick
 
+    def faults_and_switches(self):
+        """Minor page faults and context switches (voluntary and not) summed over the process's threads."""
+        faults = switches = 0
+        for task in glob.glob(f"/proc/{self.process.pid}/task/[0-9]*"):
+            try:
+                with open(f"{task}/stat") as f:
+                    faults += int(f.read().rsplit(")", 1)[1].split()[7])
+                with open(f"{task}/status") as f:
+                    switches += sum(int(l.split()[1]) for l in f
+                                    if l.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")))
+            except (OSError, ValueError, IndexError):
+                pass
+        return faults, switches
+
     def rss_mb(self):
         total = 0
         for pid in [self.process.pid] + self._children():
@@ -239,6 +253,7 @@ def load(mta, world, sessions, count, msg_file, sender):
     """One row: smtp-source sends count messages; waits until the sink got all."""
     skip = len(mta.maillog().splitlines())
     cpu0 = sum(f.cpu() for f in world.filters)
+    events0 = [f.faults_and_switches() for f in world.filters]
     t0 = time.monotonic()
     source = subprocess.run(["smtp-source", "-s", str(sessions), "-m", str(count), "-F", msg_file, "-f", sender,
                              "-t", "ann@example.org", "-M", f"client.{SENDER_DOMAIN}", f"127.0.0.1:{SMTPD_PORT}"],
@@ -251,11 +266,14 @@ def load(mta, world, sessions, count, msg_file, sender):
         time.sleep(0.05)
     elapsed = time.monotonic() - t0
     cpu = sum(f.cpu() for f in world.filters) - cpu0
+    events = [tuple(b - a for a, b in zip(e0, f.faults_and_switches())) for e0, f in zip(events0, world.filters)]
     delays.sort()
     pick = lambda p: 1000 * delays[min(len(delays) - 1, int(p * len(delays)))] if delays else None
     return {"messages": len(delays), "smtp_source_errors": errors[-3:], "seconds": round(elapsed, 3), "messages_per_s": len(delays) / elapsed,
             "filter_cpu_s_per_1000": 1000 * cpu / max(1, len(delays)) if world.filters else 0.0,
             "p50_ms": pick(0.5), "p99_ms": pick(0.99),
+            "filter_faults_per_message": sum(e[0] for e in events) / max(1, len(delays)),
+            "filter_switches_per_message": sum(e[1] for e in events) / max(1, len(delays)),
             "filter_peak_rss_mb": sum(f.rss_mb() for f in world.filters) if world.filters else None}
 
 
@@ -407,7 +425,8 @@ def setup_rows(name, world, dns, files, sender, count, latency, expect, milters=
                 r.update(setup=name, sessions=sessions, size=size_name, check=check)
                 rows.append(r)
                 print(f"postfix: {name} s={sessions} {size_name}: {r['messages_per_s']:.1f} msg/s, filter CPU "
-                      f"{r['filter_cpu_s_per_1000']:.2f} s/1000, p50 {r['p50_ms'] or 0:.1f} ms, p99 {r['p99_ms'] or 0:.1f} ms",
+                      f"{r['filter_cpu_s_per_1000']:.2f} s/1000, p50 {r['p50_ms'] or 0:.1f} ms, p99 {r['p99_ms'] or 0:.1f} ms, "
+                      f"{r['filter_faults_per_message']:.1f} faults and {r['filter_switches_per_message']:.1f} switches/msg",
                       f"{' smtp-source: ' + ' | '.join(r['smtp_source_errors']) if r['smtp_source_errors'] else ''}", flush=True)
         for sessions in LATENCY_SESSIONS:
             for size_name, _ in SIZES:

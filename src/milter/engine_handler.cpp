@@ -9,7 +9,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <asio/this_coro.hpp>
 #include <chrono>
 #include <optional>
 #include <stdexcept>
@@ -49,43 +48,42 @@ class EngineHandler final : public MessageHandler {
       : context_(std::move(context)), session_(session),
         leading_space_(session.negotiated.steps.has(Step::header_leading_space)) {}
 
-  asio::awaitable<Reply> on_connect(const Connect& connect) override {
+  Reply on_connect(const Connect& connect) override {
     client_ = {connect.ip, std::string(connect.hostname), ""};
-    co_return Reply::continue_();
+    return Reply::continue_();
   }
 
-  asio::awaitable<Reply> on_helo(const Helo& helo) override {
+  Reply on_helo(const Helo& helo) override {
     helo_ = std::string(helo.name);
-    co_return Reply::continue_();
+    return Reply::continue_();
   }
 
-  asio::awaitable<Reply> on_mail_from(const MailFrom& mail) override {
-    const auto executor = co_await asio::this_coro::executor;
+  Reply on_mail_from(const MailFrom& mail) override {
     guarded([&] {
       client_.auth_user = std::string(session_.macros.get("{auth_authen}").value_or(""));
       engine::Envelope envelope{client_, helo_, engine::envelope_address(mail.address), ""};
-      check_.emplace(context_, executor, std::move(envelope), engine::classify_client(config().sign, client_));
+      check_.emplace(context_, session_.executor, std::move(envelope), engine::classify_client(config().sign, client_));
     });
-    co_return Reply::continue_();
+    return Reply::continue_();
   }
 
-  asio::awaitable<Reply> on_header(const Header& header) override {
+  Reply on_header(const Header& header) override {
     guarded([&] {
       const std::string name(header.name);
       check().header({name, name + ":" + (leading_space_ ? "" : " ") + crlf_folds(header.value)});
     });
-    co_return Reply::continue_();
+    return Reply::continue_();
   }
 
-  asio::awaitable<Reply> on_end_of_headers() override {
+  Reply on_end_of_headers() override {
     guarded([&] { check().end_of_headers(); });
-    co_return Reply::continue_();
+    return Reply::continue_();
   }
 
-  asio::awaitable<Reply> on_body(std::string_view chunk) override {
-    if (!check_ || !failure_.empty() || !check_->wants_body()) co_return Reply::skip();
+  Reply on_body(std::string_view chunk) override {
+    if (!check_ || !failure_.empty() || !check_->wants_body()) return Reply::skip();
     guarded([&] { check_->body(chunk); });
-    co_return Reply::continue_();
+    return Reply::continue_();
   }
 
   asio::awaitable<EndOfMessageResult> on_end_of_message() override {

@@ -19,15 +19,15 @@
 
 namespace domainauth::milter {
 
-asio::awaitable<Reply> MessageHandler::on_connect(const Connect& /*connect*/) { co_return Reply::continue_(); }
-asio::awaitable<Reply> MessageHandler::on_helo(const Helo& /*helo*/) { co_return Reply::continue_(); }
-asio::awaitable<Reply> MessageHandler::on_mail_from(const MailFrom& /*mail*/) { co_return Reply::continue_(); }
-asio::awaitable<Reply> MessageHandler::on_rcpt(const RcptTo& /*rcpt*/) { co_return Reply::continue_(); }
-asio::awaitable<Reply> MessageHandler::on_data() { co_return Reply::continue_(); }
-asio::awaitable<Reply> MessageHandler::on_unknown(const UnknownCommand& /*command*/) { co_return Reply::continue_(); }
-asio::awaitable<Reply> MessageHandler::on_header(const Header& /*header*/) { co_return Reply::continue_(); }
-asio::awaitable<Reply> MessageHandler::on_end_of_headers() { co_return Reply::continue_(); }
-asio::awaitable<Reply> MessageHandler::on_body(std::string_view /*chunk*/) { co_return Reply::continue_(); }
+Reply MessageHandler::on_connect(const Connect& /*connect*/) { return Reply::continue_(); }
+Reply MessageHandler::on_helo(const Helo& /*helo*/) { return Reply::continue_(); }
+Reply MessageHandler::on_mail_from(const MailFrom& /*mail*/) { return Reply::continue_(); }
+Reply MessageHandler::on_rcpt(const RcptTo& /*rcpt*/) { return Reply::continue_(); }
+Reply MessageHandler::on_data() { return Reply::continue_(); }
+Reply MessageHandler::on_unknown(const UnknownCommand& /*command*/) { return Reply::continue_(); }
+Reply MessageHandler::on_header(const Header& /*header*/) { return Reply::continue_(); }
+Reply MessageHandler::on_end_of_headers() { return Reply::continue_(); }
+Reply MessageHandler::on_body(std::string_view /*chunk*/) { return Reply::continue_(); }
 
 Server::Server(asio::any_io_executor executor, ServerOptions options, HandlerFactory factory)
     : executor_(std::move(executor)), shared_(std::make_shared<Shared>()) {

@@ -18,34 +18,37 @@
 // The per-message work comes in through MessageHandler:
 //
 //   class MessageHandler {                       // one per SMTP connection
-//     awaitable<Reply> on_connect(const Connect&);     // client host, family, port, IP
-//     awaitable<Reply> on_helo(const Helo&);
-//     awaitable<Reply> on_mail_from(const MailFrom&);  // address + ESMTP args
-//     awaitable<Reply> on_rcpt(const RcptTo&);
-//     awaitable<Reply> on_data();
-//     awaitable<Reply> on_unknown(const UnknownCommand&);
-//     awaitable<Reply> on_header(const Header&);
-//     awaitable<Reply> on_end_of_headers();
-//     awaitable<Reply> on_body(std::string_view chunk);
+//     Reply on_connect(const Connect&);     // client host, family, port, IP
+//     Reply on_helo(const Helo&);
+//     Reply on_mail_from(const MailFrom&);  // address + ESMTP args
+//     Reply on_rcpt(const RcptTo&);
+//     Reply on_data();
+//     Reply on_unknown(const UnknownCommand&);
+//     Reply on_header(const Header&);
+//     Reply on_end_of_headers();
+//     Reply on_body(std::string_view chunk);
 //     awaitable<EndOfMessageResult> on_end_of_message();  // modifications + final reply
-//     void on_abort();                                // message abandoned; connection stays
+//     void on_abort();                      // message abandoned; connection stays
 //   };
 //   HandlerFactory: SessionContext -> unique_ptr<MessageHandler>
 //
 // Every event except end of message has a default that answers continue, so a
-// handler overrides only what it needs. Each call is awaited before the next packet
-// is read; the handler may co_await DNS or crypto work without blocking other
-// connections. Arguments are views into the packet and valid until the call
-// completes. The factory is called (from any thread running the io_context, so it
-// must be thread-safe when several do) after option negotiation and again after each
-// QUIT_NC (new SMTP connection, new handler); the handler is destroyed when the
-// connection ends or is reused. A handler that throws, or returns a reply or
-// modification that cannot be encoded or was not negotiated, gets
-// ServerOptions::on_handler_error sent instead (tempfail by default: mail is never
-// lost). Under a no-reply step (e.g. SMFIP_NR_HDR) the MTA expects no answer: the
-// handler's reply is then dropped (logged when it was not continue). Skip is
-// honoured for on_body only; when the MTA does not offer SMFIP_SKIP the server
-// answers continue and stops passing body chunks to the handler.
+// handler overrides only what it needs. The events before end of message are
+// answered at once (they only gather what the message check needs), so a batch
+// of packets read together is handled without a suspension; end of message is a
+// coroutine that may co_await DNS or crypto work without blocking other
+// connections, and it is awaited before the next packet is handled. Arguments are
+// views into the packet and valid until the call returns. The factory is called
+// (from any thread running the io_context, so it must be thread-safe when several
+// do) after option negotiation and again after each QUIT_NC (new SMTP connection,
+// new handler); the handler is destroyed when the connection ends or is reused. A
+// handler that throws, or returns a reply or modification that cannot be encoded
+// or was not negotiated, gets ServerOptions::on_handler_error sent instead
+// (tempfail by default: mail is never lost). Under a no-reply step (e.g.
+// SMFIP_NR_HDR) the MTA expects no answer: the handler's reply is then dropped
+// (logged when it was not continue). Skip is honoured for on_body only; when the
+// MTA does not offer SMFIP_SKIP the server answers continue and stops passing body
+// chunks to the handler.
 #pragma once
 
 #include <asio/any_io_executor.hpp>
@@ -77,20 +80,21 @@ struct SessionContext {
   const MacroTable& macros;      // macros the MTA sent so far, per stage
   const Negotiated& negotiated;  // the agreed version, actions and steps
   std::string_view peer;         // the MTA's address, for logs
+  asio::any_io_executor executor;  // the session's: where end of message runs
 };
 
 class MessageHandler {
  public:
   virtual ~MessageHandler() = default;
-  virtual asio::awaitable<Reply> on_connect(const Connect& connect);
-  virtual asio::awaitable<Reply> on_helo(const Helo& helo);
-  virtual asio::awaitable<Reply> on_mail_from(const MailFrom& mail);
-  virtual asio::awaitable<Reply> on_rcpt(const RcptTo& rcpt);
-  virtual asio::awaitable<Reply> on_data();
-  virtual asio::awaitable<Reply> on_unknown(const UnknownCommand& command);
-  virtual asio::awaitable<Reply> on_header(const Header& header);
-  virtual asio::awaitable<Reply> on_end_of_headers();
-  virtual asio::awaitable<Reply> on_body(std::string_view chunk);
+  virtual Reply on_connect(const Connect& connect);
+  virtual Reply on_helo(const Helo& helo);
+  virtual Reply on_mail_from(const MailFrom& mail);
+  virtual Reply on_rcpt(const RcptTo& rcpt);
+  virtual Reply on_data();
+  virtual Reply on_unknown(const UnknownCommand& command);
+  virtual Reply on_header(const Header& header);
+  virtual Reply on_end_of_headers();
+  virtual Reply on_body(std::string_view chunk);
   virtual asio::awaitable<EndOfMessageResult> on_end_of_message() = 0;
   // The message in progress was abandoned (ABORT, or a new message began).
   virtual void on_abort() {}

@@ -13,6 +13,12 @@
 // end of message runs. At stop() a session between messages (no packet begun,
 // no message in progress) is closed at once; one in a message is closed when
 // that message ends.
+//
+// Replies are queued by the conversation and written without waiting (unless
+// the socket buffer is full) before the next read or end of message: a batch of
+// packets read together is handled with no suspension. (Waiting for readiness
+// before reading, to spare the read that finds nothing after each batch, costs
+// Asio an epoll_ctl re-arm per wait instead: measured, no fewer system calls.)
 #include "milter/session.hpp"
 
 #include <spdlog/spdlog.h>
@@ -37,7 +43,7 @@ class Session final : public std::enable_shared_from_this<Session>, public Outpu
  public:
   Session(Socket socket, std::shared_ptr<Server::Shared> shared, std::string peer)
       : socket_(std::move(socket)), shared_(std::move(shared)), peer_(std::move(peer)),
-        conversation_(shared_->options, shared_->factory, peer_, *this) {
+        conversation_(shared_->options, shared_->factory, peer_, *this, socket_.get_executor()) {
     ++shared_->sessions;
     asio::error_code ec;
     socket_.non_blocking(true, ec);  // progress packets are written without waiting (send_progress)
@@ -52,7 +58,7 @@ class Session final : public std::enable_shared_from_this<Session>, public Outpu
   // Registers with the server (its sweep and stop()) and starts reading.
   void start();
 
-  asio::awaitable<bool> write(std::string bytes) override;
+  void write(std::string_view bytes) override { pending_.append(bytes); }
   void end_of_message_running(bool running) override;
 
  private:
@@ -69,6 +75,8 @@ class Session final : public std::enable_shared_from_this<Session>, public Outpu
   void close();
   asio::awaitable<void> run(std::shared_ptr<Session> self);
   asio::awaitable<void> serve();
+  // Writes what the conversation queued; false: the connection is gone (logged).
+  asio::awaitable<bool> flush();
 
   Socket socket_;
   SessionClock clock_;
@@ -81,6 +89,7 @@ class Session final : public std::enable_shared_from_this<Session>, public Outpu
   std::shared_ptr<Server::Shared> shared_;
   std::string peer_;
   FrameReader reader_;
+  std::string pending_;          // replies queued by the conversation, not yet written
   Conversation conversation_;  // last: its handler may refer to the members above
 };
 
@@ -153,11 +162,21 @@ void Session::close() {
 
 // ---------------------------------------------------------------- I/O
 
-asio::awaitable<bool> Session::write(std::string bytes) {
+asio::awaitable<bool> Session::flush() {
+  if (pending_.empty()) co_return true;
   asio::error_code ec;
-  set_deadline(Clock::now() + options().stall_timeout);
-  co_await asio::async_write(socket_, asio::buffer(bytes), asio::redirect_error(asio::use_awaitable, ec));
-  clear_deadline();
+  std::size_t written = socket_.write_some(asio::buffer(pending_), ec);  // the socket does not block
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    ec = {};
+    written = 0;
+  }
+  if (!ec && written < pending_.size()) {
+    set_deadline(Clock::now() + options().stall_timeout);
+    const auto rest = asio::buffer(pending_.data() + written, pending_.size() - written);
+    co_await asio::async_write(socket_, rest, asio::redirect_error(asio::use_awaitable, ec));
+    clear_deadline();
+  }
+  pending_.clear();
   if (ec) {
     if (!timed_out_) {
       conversation_.log_failure("write_error", ec.message());
@@ -190,10 +209,23 @@ asio::awaitable<void> Session::serve() {
         conversation_.log_failure(to_string(command.error().code), command.error().detail);
         co_return;
       }
-      if (!co_await conversation_.handle(command.value())) {
+      bool go_on = true;
+      if (const auto* eom = std::get_if<EndOfMessage>(&command.value())) {
+        go_on = co_await flush();  // statements: g++ 12 miscompiles co_await inside && and ?:
+        if (go_on) {
+          go_on = co_await conversation_.end_of_message(*eom);
+        }
+      } else {
+        go_on = conversation_.handle(command.value());
+      }
+      if (!go_on) {
+        co_await flush();  // what was answered before the end
         co_return;
       }
       continue;
+    }
+    if (!co_await flush()) {
+      co_return;
     }
     const bool between_messages = !reader_.partial() && !conversation_.in_message();
     if (between_messages && draining_) {

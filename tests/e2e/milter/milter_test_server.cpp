@@ -29,13 +29,13 @@ class CountingHandler : public MessageHandler {
   CountingHandler(const SessionContext& context, std::chrono::milliseconds eom_delay)
       : context_(context), eom_delay_(eom_delay) {}
 
-  asio::awaitable<Reply> on_mail_from(const MailFrom& /*mail*/) override {
+  Reply on_mail_from(const MailFrom& /*mail*/) override {
     bytes_ = 0;
-    co_return Reply::continue_();
+    return Reply::continue_();
   }
-  asio::awaitable<Reply> on_body(std::string_view chunk) override {
+  Reply on_body(std::string_view chunk) override {
     bytes_ += chunk.size();
-    co_return Reply::continue_();
+    return Reply::continue_();
   }
   asio::awaitable<EndOfMessageResult> on_end_of_message() override {
     if (eom_delay_.count() > 0) {

@@ -85,26 +85,26 @@ class Harness {
   }
 
   Outcome send(const Mail& mail) {
-    auto handler = milter::make_engine_handler(context, {macros, negotiated, "test"});
+    auto handler = milter::make_engine_handler(context, {macros, negotiated, "test", io.get_executor()});
     return dns::run_sync(io, drive(*handler, mail));
   }
 
   asio::awaitable<Outcome> drive(milter::MessageHandler& handler, const Mail& mail) {
     Outcome out;
     milter::Connect connect{mail.hostname, milter::Family::inet, 25, mail.ip, net::IpAddress::parse(mail.ip)};
-    (void)co_await handler.on_connect(connect);
-    (void)co_await handler.on_helo(milter::Helo{mail.helo});
-    if (mail.header_before_mail) (void)co_await handler.on_header(milter::Header{"X", " y"});
+    (void)handler.on_connect(connect);
+    (void)handler.on_helo(milter::Helo{mail.helo});
+    if (mail.header_before_mail) (void)handler.on_header(milter::Header{"X", " y"});
     macros.clear_message();
     if (!mail.auth_user.empty()) {
       macros.define(milter::MacroDefinition{milter::MacroStage::mail, {{"{auth_authen}", mail.auth_user}}});
     }
     milter::MailFrom from;
     from.address = mail.sender;
-    (void)co_await handler.on_mail_from(from);
-    for (const auto& [name, value] : mail.headers) (void)co_await handler.on_header(milter::Header{name, value});
-    (void)co_await handler.on_end_of_headers();
-    auto body = co_await handler.on_body(mail.body);
+    (void)handler.on_mail_from(from);
+    for (const auto& [name, value] : mail.headers) (void)handler.on_header(milter::Header{name, value});
+    (void)handler.on_end_of_headers();
+    auto body = handler.on_body(mail.body);
     out.body_skipped = body.verdict == milter::Verdict::skip;
     const auto start = std::chrono::steady_clock::now();
     out.eom = co_await handler.on_end_of_message();

@@ -53,33 +53,33 @@ class FakeHandler : public MessageHandler {
   FakeHandler(const SessionContext& context, Journal& journal, const Behaviour& behaviour)
       : context_(context), journal_(journal), behaviour_(behaviour) {}
 
-  asio::awaitable<Reply> on_connect(const Connect& c) override {
+  Reply on_connect(const Connect& c) override {
     journal_.add("connect " + std::string(c.hostname) + " " + (c.ip ? c.ip->to_string() : "-"));
-    co_return Reply::continue_();
+    return Reply::continue_();
   }
-  asio::awaitable<Reply> on_helo(const Helo& h) override {
+  Reply on_helo(const Helo& h) override {
     journal_.add("helo " + std::string(h.name));
-    co_return Reply::continue_();
+    return Reply::continue_();
   }
-  asio::awaitable<Reply> on_mail_from(const MailFrom& m) override {
+  Reply on_mail_from(const MailFrom& m) override {
     journal_.add("mail " + std::string(m.address) + " auth=" +
                  std::string(context_.macros.get("{auth_authen}").value_or("-")));
-    co_return Reply::continue_();
+    return Reply::continue_();
   }
-  asio::awaitable<Reply> on_rcpt(const RcptTo& r) override {
+  Reply on_rcpt(const RcptTo& r) override {
     if (behaviour_.throw_at_rcpt) {
       throw std::runtime_error("boom");
     }
     journal_.add("rcpt " + std::string(r.address));
-    co_return Reply::with_smtp(550, "5.1.1", "no such user");
+    return Reply::with_smtp(550, "5.1.1", "no such user");
   }
-  asio::awaitable<Reply> on_header(const Header& h) override {
+  Reply on_header(const Header& h) override {
     journal_.add("header " + std::string(h.name));
-    co_return Reply::reject();  // dropped under SMFIP_NR_HDR
+    return Reply::reject();  // dropped under SMFIP_NR_HDR
   }
-  asio::awaitable<Reply> on_body(std::string_view chunk) override {
+  Reply on_body(std::string_view chunk) override {
     journal_.add("body " + std::to_string(chunk.size()));
-    co_return behaviour_.body_reply;
+    return behaviour_.body_reply;
   }
   asio::awaitable<EndOfMessageResult> on_end_of_message() override {
     if (behaviour_.eom_delay.count() > 0) {
@@ -140,10 +140,11 @@ class Mta {
   asio::ip::tcp::socket socket_;
 };
 
-class MilterSession : public ::testing::Test {
+class MilterSessionBase : public ::testing::Test {
  protected:
   void start(ServerOptions options = {}) {
     options.capabilities.actions = options.capabilities.actions | Action::add_headers;
+    options.one_thread = one_thread_;
     server_ = std::make_unique<Server>(io_.get_executor(), options, [this](const SessionContext& context) {
       std::lock_guard lock(journal_.mutex);
       ++journal_.handlers;
@@ -182,9 +183,19 @@ class MilterSession : public ::testing::Test {
   std::uint16_t port_ = 0;
   Journal journal_;
   Behaviour behaviour_;
+  bool one_thread_ = false;
 };
 
-TEST_F(MilterSession, NegotiationOffersWhatTheHandlerNeeds) {
+// Each test runs twice: sessions on strands, and on one thread without strands
+// (as serve runs them).
+class MilterSession : public MilterSessionBase, public ::testing::WithParamInterface<bool> {
+ protected:
+  MilterSession() { one_thread_ = GetParam(); }
+};
+
+std::string threads_name(bool one_thread) { return one_thread ? "one_thread" : "strands"; }
+
+TEST_P(MilterSession, NegotiationOffersWhatTheHandlerNeeds) {
   ServerOptions options;
   options.capabilities.steps = Step::no_reply_header | Step::skip | Step::header_leading_space;
   start(options);
@@ -193,7 +204,7 @@ TEST_F(MilterSession, NegotiationOffersWhatTheHandlerNeeds) {
   EXPECT_EQ(mta.reply(), "O" "\x00\x00\x00\x06" "\x00\x00\x00\x01" "\x00\x00\x00\x80"s);
 }
 
-TEST_F(MilterSession, WholeTransaction) {
+TEST_P(MilterSession, WholeTransaction) {
   ServerOptions options;
   options.capabilities.steps = Step::no_reply_header;
   start(options);
@@ -225,7 +236,7 @@ TEST_F(MilterSession, WholeTransaction) {
                                  "header Subject", "body 7", "eom 4AbC"}));
 }
 
-TEST_F(MilterSession, AbortMidBodyKeepsTheConnection) {
+TEST_P(MilterSession, AbortMidBodyKeepsTheConnection) {
   start();
   Mta mta(port_);
   mta.negotiate();
@@ -245,7 +256,7 @@ TEST_F(MilterSession, AbortMidBodyKeepsTheConnection) {
                                                        "mail <c@example.org> auth=-", "eom none"}));
 }
 
-TEST_F(MilterSession, NewMailBeforeEndOfMessageAbandonsTheOld) {
+TEST_P(MilterSession, NewMailBeforeEndOfMessageAbandonsTheOld) {
   start();
   Mta mta(port_);
   mta.negotiate();
@@ -257,7 +268,7 @@ TEST_F(MilterSession, NewMailBeforeEndOfMessageAbandonsTheOld) {
                                                        "mail <b@example.org> auth=-"}));
 }
 
-TEST_F(MilterSession, QuitNoCloseReusesTheConnectionWithANewHandler) {
+TEST_P(MilterSession, QuitNoCloseReusesTheConnectionWithANewHandler) {
   start();
   Mta mta(port_);
   mta.negotiate();
@@ -273,7 +284,7 @@ TEST_F(MilterSession, QuitNoCloseReusesTheConnectionWithANewHandler) {
   EXPECT_EQ(journal_.handlers, 2);
 }
 
-TEST_F(MilterSession, SkipWithoutMtaSupportStopsBodyCallsQuietly) {
+TEST_P(MilterSession, SkipWithoutMtaSupportStopsBodyCallsQuietly) {
   behaviour_.body_reply = Reply::skip();
   start();
   Mta mta(port_);
@@ -290,7 +301,7 @@ TEST_F(MilterSession, SkipWithoutMtaSupportStopsBodyCallsQuietly) {
   EXPECT_EQ(journal_.take(), (std::vector<std::string>{"mail <a@example.org> auth=-", "body 3", "eom none"}));
 }
 
-TEST_F(MilterSession, SkipSentWhenNegotiated) {
+TEST_P(MilterSession, SkipSentWhenNegotiated) {
   behaviour_.body_reply = Reply::skip();
   ServerOptions options;
   options.capabilities.steps = Step::skip;
@@ -301,7 +312,7 @@ TEST_F(MilterSession, SkipSentWhenNegotiated) {
   EXPECT_EQ(mta.reply(), "s");
 }
 
-TEST_F(MilterSession, HandlerFailureAnswersTempfail) {
+TEST_P(MilterSession, HandlerFailureAnswersTempfail) {
   behaviour_.throw_at_rcpt = true;
   start();
   Mta mta(port_);
@@ -314,7 +325,7 @@ TEST_F(MilterSession, HandlerFailureAnswersTempfail) {
   EXPECT_EQ(mta.reply(), "t");
 }
 
-TEST_F(MilterSession, ModificationNotNegotiatedAnswersTempfail) {
+TEST_P(MilterSession, ModificationNotNegotiatedAnswersTempfail) {
   behaviour_.modifications.push_back(Quarantine{"suspicious"});  // needs SMFIF_QUARANTINE, not asked for
   start();
   Mta mta(port_);
@@ -323,7 +334,7 @@ TEST_F(MilterSession, ModificationNotNegotiatedAnswersTempfail) {
   EXPECT_EQ(mta.reply(), "t");
 }
 
-TEST_F(MilterSession, ProgressWhileEndOfMessageIsSlow) {
+TEST_P(MilterSession, ProgressWhileEndOfMessageIsSlow) {
   behaviour_.eom_delay = 350ms;
   ServerOptions options;
   options.progress_interval = 100ms;
@@ -347,15 +358,19 @@ struct Fatal {
   bool negotiate;
 };
 
-class MilterSessionCloses : public MilterSession, public ::testing::WithParamInterface<Fatal> {};
+class MilterSessionCloses : public MilterSessionBase, public ::testing::WithParamInterface<std::tuple<Fatal, bool>> {
+ protected:
+  MilterSessionCloses() { one_thread_ = std::get<1>(GetParam()); }
+};
 
 TEST_P(MilterSessionCloses, TheConnection) {
   start();
   Mta mta(port_);
-  if (GetParam().negotiate) {
+  const auto& fatal = std::get<0>(GetParam());
+  if (fatal.negotiate) {
     mta.negotiate();
   }
-  mta.raw(GetParam().bytes);
+  mta.raw(fatal.bytes);
   // Commands before the bad one are answered; then the server hangs up.
   std::string packet;
   for (int i = 0; i < 3 && packet != "EOF"; ++i) {
@@ -367,7 +382,7 @@ TEST_P(MilterSessionCloses, TheConnection) {
 
 INSTANTIATE_TEST_SUITE_P(
     Protocol, MilterSessionCloses,
-    ::testing::Values(
+    ::testing::Combine(::testing::Values(
         Fatal{"garbage", "GET / HTTP/1.0\r\n\r\n", true},                  // length 0x47455420: oversize
         Fatal{"oversize", "\x00\x10\x00\x02" "B"s, true},
         Fatal{"zero_length", "\x00\x00\x00\x00"s, true},
@@ -377,9 +392,10 @@ INSTANTIATE_TEST_SUITE_P(
         Fatal{"second_optneg", "\x00\x00\x00\x01" "T" "\x00\x00\x00\x0d" "O" "\x00\x00\x00\x06"s +
                                    std::string(8, '\0'), true},
         Fatal{"connect_twice", "\x00\x00\x00\x04" "Ch\0U" "\x00\x00\x00\x04" "Ch\0U"s, true}),
-    [](const auto& p) { return std::string(p.param.name); });
+                       ::testing::Bool()),
+    [](const auto& p) { return std::string(std::get<0>(p.param).name) + "_" + threads_name(std::get<1>(p.param)); });
 
-TEST_F(MilterSession, StalledPeerIsTimedOut) {
+TEST_P(MilterSession, StalledPeerIsTimedOut) {
   ServerOptions options;
   options.stall_timeout = 200ms;
   start(options);
@@ -391,7 +407,7 @@ TEST_F(MilterSession, StalledPeerIsTimedOut) {
   EXPECT_LT(std::chrono::steady_clock::now() - begin, 3s);
 }
 
-TEST_F(MilterSession, TrickledPacketIsCutAtStallTimeoutFromItsStart) {
+TEST_P(MilterSession, TrickledPacketIsCutAtStallTimeoutFromItsStart) {
   ServerOptions options;
   options.stall_timeout = 500ms;
   start(options);
@@ -412,7 +428,7 @@ TEST_F(MilterSession, TrickledPacketIsCutAtStallTimeoutFromItsStart) {
   EXPECT_LT(cut, 2s);  // the whole packet would take 3.4 s
 }
 
-TEST_F(MilterSession, ConnectionOverTheCapIsClosedAndSessionsInProgressGoOn) {
+TEST_P(MilterSession, ConnectionOverTheCapIsClosedAndSessionsInProgressGoOn) {
   ServerOptions options;
   options.max_connections = 1;
   start(options);
@@ -428,7 +444,7 @@ TEST_F(MilterSession, ConnectionOverTheCapIsClosedAndSessionsInProgressGoOn) {
   third.negotiate();
 }
 
-TEST_F(MilterSession, StopClosesIdleSessionsAtOnceAndOthersAfterTheirMessage) {
+TEST_P(MilterSession, StopClosesIdleSessionsAtOnceAndOthersAfterTheirMessage) {
   start();
   Mta idle(port_);
   idle.negotiate();
@@ -448,7 +464,7 @@ TEST_F(MilterSession, StopClosesIdleSessionsAtOnceAndOthersAfterTheirMessage) {
   EXPECT_EQ(busy.reply(), "EOF");
 }
 
-TEST_F(MilterSession, IdlePeerIsTimedOut) {
+TEST_P(MilterSession, IdlePeerIsTimedOut) {
   ServerOptions options;
   options.idle_timeout = 200ms;
   start(options);
@@ -457,7 +473,7 @@ TEST_F(MilterSession, IdlePeerIsTimedOut) {
   EXPECT_EQ(mta.reply(), "EOF");
 }
 
-TEST_F(MilterSession, SessionsCounted) {
+TEST_P(MilterSession, SessionsCounted) {
   start();
   {
     Mta a(port_);
@@ -475,4 +491,7 @@ TEST_F(MilterSession, SessionsCounted) {
 }
 
 }  // namespace
+INSTANTIATE_TEST_SUITE_P(Threads, MilterSession, ::testing::Bool(),
+                         [](const auto& info) { return threads_name(info.param); });
+
 }  // namespace domainauth::milter
