@@ -100,9 +100,14 @@ bool valid_header_name(std::string_view name) {
 // LF). A line break not followed by whitespace, or a folded line of whitespace
 // only, would start a new field or end the header: refused.
 Result<std::string> normalize_header_value(std::string_view value) {
+  static constexpr std::string_view kSpecial("\0\r\n", 3);
   std::string out;
   out.reserve(value.size());
   for (std::size_t i = 0; i < value.size(); ++i) {
+    const auto special = value.find_first_of(kSpecial, i);
+    out.append(value.substr(i, special - i));
+    if (special == std::string_view::npos) break;
+    i = special;
     const char ch = value[i];
     if (ch == '\0') {
       return Error{ErrorCode::bad_header_value, "header value contains NUL"};
@@ -113,14 +118,12 @@ Result<std::string> normalize_header_value(std::string_view value) {
       }
       continue;
     }
-    if (ch == '\n') {
-      const auto line = value.substr(i + 1, value.find_first_of("\r\n", i + 1) - (i + 1));
-      if (line.empty() || (line[0] != ' ' && line[0] != '\t') ||
-          line.find_first_not_of(" \t") == std::string_view::npos) {
-        return Error{ErrorCode::bad_header_value, "header value line break not followed by folded text"};
-      }
+    const auto line = value.substr(i + 1, value.find_first_of("\r\n", i + 1) - (i + 1));
+    if (line.empty() || (line[0] != ' ' && line[0] != '\t') ||
+        line.find_first_not_of(" \t") == std::string_view::npos) {
+      return Error{ErrorCode::bad_header_value, "header value line break not followed by folded text"};
     }
-    out += ch;
+    out += '\n';
   }
   return out;
 }

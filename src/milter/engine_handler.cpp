@@ -19,26 +19,36 @@
 namespace domainauth::milter {
 namespace {
 
-// Folds as CRLF whatever the MTA used (Postfix sends LF).
-std::string crlf_folds(std::string_view value) {
-  std::string out;
-  out.reserve(value.size() + 8);
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    if (value[i] == '\n' && (i == 0 || value[i - 1] != '\r')) out += '\r';
-    out += value[i];
+// Appends value with its folds as CRLF, whatever the MTA used (Postfix sends LF).
+void append_crlf_folds(std::string& out, std::string_view value) {
+  for (std::size_t at = 0; at < value.size();) {
+    const auto lf = value.find('\n', at);
+    if (lf == std::string_view::npos) {
+      out.append(value.substr(at));
+      break;
+    }
+    out.append(value.substr(at, lf - at));
+    out.append(lf > 0 && value[lf - 1] == '\r' ? "\n" : "\r\n");
+    at = lf + 1;
   }
-  return out;
 }
 
 // A field's value with CRLF folds -> LF folds, as the milter wants it; without
 // SMFIP_HDR_LEADSPC the MTA puts the space after the colon itself.
 std::string milter_value(std::string_view value, bool leading_space) {
+  if (!leading_space && !value.empty() && value.front() == ' ') value.remove_prefix(1);
   std::string out;
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    if (value[i] == '\r' && i + 1 < value.size() && value[i + 1] == '\n') continue;
-    out += value[i];
+  out.reserve(value.size());
+  for (std::size_t at = 0; at < value.size();) {
+    const auto crlf = value.find("\r\n", at);
+    if (crlf == std::string_view::npos) {
+      out.append(value.substr(at));
+      break;
+    }
+    out.append(value.substr(at, crlf - at));
+    out += '\n';
+    at = crlf + 2;
   }
-  if (!leading_space && !out.empty() && out.front() == ' ') out.erase(0, 1);
   return out;
 }
 
@@ -69,8 +79,11 @@ class EngineHandler final : public MessageHandler {
 
   Reply on_header(const Header& header) override {
     guarded([&] {
-      const std::string name(header.name);
-      check().header({name, name + ":" + (leading_space_ ? "" : " ") + crlf_folds(header.value)});
+      std::string raw;
+      raw.reserve(header.name.size() + header.value.size() + 8);
+      raw.append(header.name).append(leading_space_ ? ":" : ": ");
+      append_crlf_folds(raw, header.value);
+      check().header({std::string(header.name), std::move(raw)});
     });
     return Reply::continue_();
   }
