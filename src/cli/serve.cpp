@@ -290,7 +290,7 @@ class Daemon {
     milter_.emplace(io_.get_executor(), options, [this](const milter::SessionContext& session) {
       return milter::make_engine_handler(milter_context_, session);
     });
-    const milter::UnixSocketOptions unix_options{config_.milter.socket_mode, config_.milter.socket_owner,
+    const net::UnixSocketOptions unix_options{config_.milter.socket_mode, config_.milter.socket_owner,
                                                  config_.milter.socket_group};
     for (const auto& spec : config_.milter.listen) {
       std::string unused;

@@ -58,6 +58,21 @@ std::vector<std::string> strings(const toml::value& value) {
   return out;
 }
 
+std::optional<std::string> to_listen(const toml::value& value, std::string_view what,
+                                     std::vector<net::ListenAddress>& out) {
+  out.clear();
+  for (const auto& text : strings(value)) {
+    std::string error;
+    auto address = net::ListenAddress::parse(text, error);
+    if (!address) return "\"" + text + "\" is not " + std::string(what) + ": " + error;
+    if (address->kind == net::ListenAddress::Kind::inet && !address->ip()) {
+      return "\"" + text + "\" is not " + std::string(what) + ": HOST must be an IP address or localhost";
+    }
+    out.push_back(std::move(*address));
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> to_duration(const toml::value& value, std::chrono::milliseconds& out) {
   const double seconds = value.is_integer() ? static_cast<double>(value.as_integer()) : value.as_floating();
   if (!(seconds > 0 && seconds <= kMaxSeconds)) return "must be more than 0 and at most 86400 seconds";
@@ -129,18 +144,9 @@ const std::array kKeys = {
     Key{"dns.timeout", Type::seconds, "5", "seconds before one DNS query counts as timed out (it is sent again every quarter of it)",
         [](Config& c, const toml::value& v) { return to_duration(v, c.dns.timeout); }},
     Key{"policy.listen", Type::string_list, "[\"inet:127.0.0.1:10023\"]",
-        "Postfix policy service listeners: \"inet:HOST:PORT\" (HOST an IP address or a name), "
+        "Postfix policy service listeners: \"inet:HOST:PORT\" (HOST an IP address or localhost), "
         "\"inet:PORT@HOST\", \"unix:PATH\" or \"local:PATH\"",
-        [](Config& c, const toml::value& v) -> std::optional<std::string> {
-          c.policy.listen.clear();
-          for (const auto& text : strings(v)) {
-            std::string error;
-            auto address = net::ListenAddress::parse(text, error);
-            if (!address) return "\"" + text + "\": " + error;
-            c.policy.listen.push_back(std::move(*address));
-          }
-          return std::nullopt;
-        }},
+        [](Config& c, const toml::value& v) { return to_listen(v, "a policy socket", c.policy.listen); }},
     Key{"policy.socket_mode", Type::string, "\"0666\"",
         "permission bits (octal) of unix: listener sockets; Postfix's smtpd must be able to connect",
         [](Config& c, const toml::value& v) { return to_mode(v, c.policy.socket_mode); }},

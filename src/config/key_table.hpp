@@ -42,6 +42,11 @@ inline constexpr double kMaxSeconds = 24 * 3600;
 [[nodiscard]] std::optional<std::string> to_count(const toml::value& value, std::int64_t max, std::size_t& out);
 // "0660" -> 0660.
 [[nodiscard]] std::optional<std::string> to_mode(const toml::value& value, unsigned& out);
+// A list of listen addresses (net/listen.hpp), each HOST an IP address or
+// localhost: the listeners bind without a DNS lookup (net/listener.hpp). what
+// names a value in errors ("a milter socket").
+[[nodiscard]] std::optional<std::string> to_listen(const toml::value& value, std::string_view what,
+                                                   std::vector<net::ListenAddress>& out);
 
 // A default path or name (paths.hpp) as TOML text: "..." (they hold no quote or backslash).
 [[nodiscard]] std::string toml_default(std::string_view plain);

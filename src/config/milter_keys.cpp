@@ -93,16 +93,9 @@ const std::array kKeys = {
         "milter listeners: \"inet:HOST:PORT\", \"inet:PORT@HOST\" (HOST an IP address or localhost), "
         "\"unix:PATH\" or \"local:PATH\" (Postfix: smtpd_milters = inet:127.0.0.1:8891)",
         [](Config& c, const toml::value& v) -> std::optional<std::string> {
+          std::vector<net::ListenAddress> parsed;
+          if (auto error = to_listen(v, "a milter socket", parsed)) return error;
           c.milter.listen = strings(v);
-          for (const auto& text : c.milter.listen) {
-            std::string error;
-            const auto address = net::ListenAddress::parse(text, error);
-            if (!address) return "\"" + text + "\" is not a milter socket: " + error;
-            // The milter binds without a DNS lookup (milter::open_listener).
-            if (address->kind == net::ListenAddress::Kind::inet && !address->ip()) {
-              return "\"" + text + "\" is not a milter socket: HOST must be an IP address or localhost";
-            }
-          }
           return std::nullopt;
         }},
     Key{"milter.socket_mode", Type::string, "\"0660\"", "permission bits (octal) of unix: milter sockets",

@@ -17,19 +17,7 @@ const std::array kKeys{
         "HTTP listeners of `serve` (Prometheus metrics at /metrics, the dashboard at /), e.g. "
         "[\"inet:127.0.0.1:8893\"]; the same "
         "forms as milter.listen; empty: no HTTP listener. An address beyond loopback needs web.token",
-        [](Config& c, const toml::value& v) -> std::optional<std::string> {
-          c.web.listen.clear();
-          for (const auto& text : strings(v)) {
-            std::string error;
-            auto address = net::ListenAddress::parse(text, error);
-            if (!address) return "\"" + text + "\" is not a listen address: " + error;
-            if (address->kind == net::ListenAddress::Kind::inet && !address->ip()) {
-              return "\"" + text + "\" is not a listen address: HOST must be an IP address or localhost";
-            }
-            c.web.listen.push_back(std::move(*address));
-          }
-          return std::nullopt;
-        }},
+        [](Config& c, const toml::value& v) { return to_listen(v, "a listen address", c.web.listen); }},
     Key{"web.token", Type::string, "\"\"",
         "token every HTTP request must carry (Authorization: Bearer TOKEN, or as the HTTP Basic password), at least "
         "16 characters; "

@@ -1,14 +1,11 @@
-// The milter server: listeners and accept loops (see server.hpp); the sessions
-// themselves are in session.cpp.
+// The milter server: its listeners (net/listener.hpp), the connection cap and
+// the sweep (see server.hpp); the sessions themselves are in session.cpp.
 #include "milter/server.hpp"
 
-#include <netinet/in.h>
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
-#include <asio/ip/tcp.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
@@ -29,39 +26,63 @@ Reply MessageHandler::on_header(const Header& /*header*/) { return Reply::contin
 Reply MessageHandler::on_end_of_headers() { return Reply::continue_(); }
 Reply MessageHandler::on_body(std::string_view /*chunk*/) { return Reply::continue_(); }
 
+namespace {
+
+constexpr auto kRefusalLogInterval = std::chrono::seconds(1);
+
+// Closes a connection over max_connections; one log line a second at most, with
+// the count refused since the last one.
+void refuse(Socket& socket, const std::string& peer, Server::Shared& shared) {
+  {
+    const std::lock_guard lock(shared.mutex);
+    ++shared.refused;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - shared.refusal_logged >= kRefusalLogInterval) {
+      spdlog::warn("milter: peer={} event=connection_refused limit={} refused={} detail=\"milter.max_connections "
+                   "sessions in progress\" action=close",
+                   peer, shared.options.max_connections, shared.refused);
+      shared.refused = 0;
+      shared.refusal_logged = now;
+    }
+  }
+  asio::error_code ec;
+  socket.close(ec);
+}
+
+}  // namespace
+
 Server::Server(asio::any_io_executor executor, ServerOptions options, HandlerFactory factory)
-    : executor_(std::move(executor)), shared_(std::make_shared<Shared>()) {
+    : executor_(executor), shared_(std::make_shared<Shared>()), listeners_(std::move(executor), "milter") {
   shared_->options = std::move(options);
   shared_->factory = std::move(factory);
 }
 
 Server::~Server() { stop(); }
 
-ListenResult Server::listen(const ListenAddress& address, const UnixSocketOptions& unix_options) {
-  auto listener =
-      std::make_shared<Listener>(Listener{Acceptor(executor_), address.kind == ListenAddress::Kind::inet, {}});
-  auto result = open_listener(listener->acceptor, address, unix_options, listener->unix_file);
-  if (result.ok()) {
-    listeners_.push_back(std::move(listener));
-  } else {
-    listener->unix_file.remove();
-  }
-  return result;
+net::ListenResult Server::listen(const net::ListenAddress& address, const net::UnixSocketOptions& unix_options) {
+  return listeners_.add(address, unix_options);
 }
 
 void Server::start() {
   asio::co_spawn(executor_, sweep_loop(shared_), asio::detached);
-  for (const auto& listener : listeners_) {
-    asio::co_spawn(executor_, accept_loop(listener, shared_), asio::detached);
+  net::Listeners::SocketExecutor socket_executor;
+  if (!shared_->options.one_thread) {
+    // Each session gets its own strand when several threads run the io_context.
+    socket_executor = [executor = executor_] { return asio::any_io_executor(asio::make_strand(executor)); };
   }
+  listeners_.start(
+      [shared = shared_](net::Socket socket, std::string peer) {
+        if (shared->sessions.load() >= shared->options.max_connections) {
+          refuse(socket, peer, *shared);
+          return;
+        }
+        start_session(std::move(socket), shared, std::move(peer));
+      },
+      std::move(socket_executor));
 }
 
 void Server::stop() {
-  for (const auto& listener : listeners_) {
-    asio::error_code ec;
-    listener->acceptor.close(ec);
-    listener->unix_file.remove();
-  }
+  listeners_.close();
   shared_->drain_all();
 }
 
@@ -120,75 +141,5 @@ asio::awaitable<void> Server::sweep_loop(std::shared_ptr<Shared> shared) {
 
 std::size_t Server::active_sessions() const { return shared_->sessions.load(); }
 
-namespace {
-
-constexpr auto kRefusalLogInterval = std::chrono::seconds(1);
-
-std::string describe_peer(const Socket& socket, bool tcp) {
-  if (!tcp) {
-    return "unix";
-  }
-  asio::error_code ec;
-  const auto endpoint = socket.remote_endpoint(ec);
-  if (ec) {
-    return "unknown";
-  }
-  asio::ip::tcp::endpoint peer;
-  std::memcpy(peer.data(), endpoint.data(), std::min<std::size_t>(endpoint.size(), sizeof(sockaddr_in6)));
-  return peer.address().to_string() + ":" + std::to_string(peer.port());
-}
-
-// Closes a connection over max_connections; one log line a second at most, with
-// the count refused since the last one.
-void refuse(Socket& socket, const std::string& peer, Server::Shared& shared) {
-  {
-    const std::lock_guard lock(shared.mutex);
-    ++shared.refused;
-    const auto now = std::chrono::steady_clock::now();
-    if (now - shared.refusal_logged >= kRefusalLogInterval) {
-      spdlog::warn("milter: peer={} event=connection_refused limit={} refused={} detail=\"milter.max_connections "
-                   "sessions in progress\" action=close",
-                   peer, shared.options.max_connections, shared.refused);
-      shared.refused = 0;
-      shared.refusal_logged = now;
-    }
-  }
-  asio::error_code ec;
-  socket.close(ec);
-}
-
-}  // namespace
-
-asio::awaitable<void> Server::accept_loop(std::shared_ptr<Listener> listener, std::shared_ptr<Shared> shared) {
-  const auto executor = listener->acceptor.get_executor();
-  while (listener->acceptor.is_open()) {
-    asio::error_code ec;
-    // Each session gets its own strand when several threads run the io_context.
-    const auto session_executor =
-        shared->options.one_thread ? executor : asio::any_io_executor(asio::make_strand(executor));
-    Socket socket =
-        co_await listener->acceptor.async_accept(session_executor, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == asio::error::operation_aborted || !listener->acceptor.is_open()) {
-      break;
-    }
-    if (ec) {
-      // Out of file descriptors and the like: say so, breathe, go on.
-      spdlog::error("milter: event=accept_error detail=\"{}\"", ec.message());
-      asio::steady_timer pause(executor, std::chrono::milliseconds(100));
-      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      continue;
-    }
-    if (listener->tcp) {
-      // Small request/reply packets: never wait for Nagle (see peers-notes.md).
-      socket.set_option(asio::ip::tcp::no_delay(true), ec);
-    }
-    auto peer = describe_peer(socket, listener->tcp);
-    if (shared->sessions.load() >= shared->options.max_connections) {
-      refuse(socket, peer, *shared);
-      continue;
-    }
-    start_session(std::move(socket), shared, std::move(peer));
-  }
-}
 
 }  // namespace domainauth::milter

@@ -53,8 +53,6 @@
 
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
-#include <asio/generic/stream_protocol.hpp>
-#include <asio/basic_socket_acceptor.hpp>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -64,7 +62,7 @@
 #include <vector>
 
 #include "milter/codec.hpp"
-#include "milter/listener.hpp"
+#include "net/listener.hpp"
 #include "milter/macros.hpp"
 
 namespace domainauth::milter {
@@ -123,7 +121,8 @@ class Server {
 
   // Binds and listens (call before start()). A unix socket path holding a stale
   // socket (nothing accepts on it) is replaced; a live one or a non-socket is not.
-  [[nodiscard]] ListenResult listen(const ListenAddress& address, const UnixSocketOptions& unix_options = {});
+  [[nodiscard]] net::ListenResult listen(const net::ListenAddress& address,
+                                         const net::UnixSocketOptions& unix_options = {});
   // Starts accepting on every listener (once).
   void start();
   // Stops accepting and removes our unix socket files; sessions between messages
@@ -135,18 +134,11 @@ class Server {
   struct Shared;
 
  private:
-  struct Listener {
-    Acceptor acceptor;
-    bool tcp = false;
-    UnixSocketFile unix_file;  // removed at stop()
-  };
-  // Owns its listener, so it may finish after the server is gone.
-  static asio::awaitable<void> accept_loop(std::shared_ptr<Listener> listener, std::shared_ptr<Shared> shared);
   static asio::awaitable<void> sweep_loop(std::shared_ptr<Shared> shared);
 
   asio::any_io_executor executor_;
   std::shared_ptr<Shared> shared_;
-  std::vector<std::shared_ptr<Listener>> listeners_;
+  net::Listeners listeners_;
 };
 
 }  // namespace domainauth::milter

@@ -58,7 +58,7 @@ struct Server::Shared {
   [[nodiscard]] std::chrono::milliseconds sweep_interval() const;
 };
 
-using Socket = asio::generic::stream_protocol::socket;
+using Socket = net::Socket;
 
 // Starts a session on the socket's executor (give it a strand when the
 // io_context runs on several threads). peer names the MTA in log lines.

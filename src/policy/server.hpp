@@ -6,8 +6,6 @@
 #pragma once
 
 #include <asio/io_context.hpp>
-#include <asio/ip/tcp.hpp>
-#include <asio/local/stream_protocol.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -16,7 +14,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "net/listen.hpp"
+#include "net/listener.hpp"
 #include "policy/connection.hpp"
 
 namespace domainauth::policy {
@@ -24,18 +22,18 @@ namespace domainauth::policy {
 class Server {
  public:
   Server(asio::io_context& io, Service& service, Limits limits);
-  ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds every listener (a stale unix socket file is replaced; the socket gets
-  // socket_mode). False with a message naming the listener when one fails.
+  // Binds every listener (net::Listeners: a stale unix socket file is replaced,
+  // a live one is not; the socket gets socket_mode). False with a message naming
+  // the listener when one fails.
   [[nodiscard]] bool listen(const std::vector<net::ListenAddress>& listeners, unsigned socket_mode,
                             std::string& error);
   // Paths of the bound unix sockets (to hand them to the unprivileged user).
-  [[nodiscard]] const std::vector<std::string>& unix_paths() const { return unix_paths_; }
+  [[nodiscard]] std::vector<std::string> unix_paths() const { return listeners_.unix_paths(); }
   // "inet:127.0.0.1:10023"-style names of what is bound (inet ports as bound).
-  [[nodiscard]] std::vector<std::string> bound_names() const;
+  [[nodiscard]] std::vector<std::string> bound_names() const { return listeners_.bound_names(); }
 
   void start();
   void set_limits(const Limits& limits) { limits_ = limits; }
@@ -45,8 +43,6 @@ class Server {
   [[nodiscard]] std::size_t connections() const { return connections_.size(); }
 
  private:
-  template <typename Acceptor>
-  asio::awaitable<void> accept_loop(Acceptor& acceptor);
   void add(asio::posix::stream_descriptor descriptor, std::string peer);
   void finished(const std::shared_ptr<Connection>& connection);
   // Counts a connection closed at max_connections; logs at most once a second.
@@ -55,9 +51,7 @@ class Server {
   asio::io_context& io_;
   Service& service_;
   Limits limits_;
-  std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> tcp_;
-  std::vector<std::unique_ptr<asio::local::stream_protocol::acceptor>> unix_;
-  std::vector<std::string> unix_paths_;
+  net::Listeners listeners_;  // closed by drain() and at destruction (our socket files removed)
   std::unordered_set<std::shared_ptr<Connection>> connections_;
   std::uint64_t refused_ = 0;  // since the last log line
   std::chrono::steady_clock::time_point refusal_logged_{};

@@ -1,12 +1,11 @@
-// The web listener's sockets (server.hpp): accept loops and one coroutine per
-// connection, all on the event loop's thread.
+// The web listener's connections (server.hpp): one coroutine per connection,
+// on the event loop's thread.
 #include "web/server.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
-#include <asio/generic/stream_protocol.hpp>
 #include <asio/read_until.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
@@ -15,10 +14,9 @@
 
 namespace domainauth::web {
 
-using Socket = asio::generic::stream_protocol::socket;
+using Socket = net::Socket;
 
 constexpr auto kRefusalLogInterval = std::chrono::seconds(1);
-constexpr auto kAcceptErrorPause = std::chrono::milliseconds(100);
 
 struct Server::Shared {
   std::shared_ptr<const Router> router;
@@ -102,59 +100,30 @@ void refuse(Socket& socket, Server::Shared& shared) {
   socket.close(ec);
 }
 
-template <typename Listener>
-asio::awaitable<void> accept_loop(std::shared_ptr<Listener> listener, std::shared_ptr<Server::Shared> shared) {
-  const auto executor = listener->acceptor.get_executor();
-  while (listener->acceptor.is_open()) {
-    asio::error_code ec;
-    Socket socket = co_await listener->acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == asio::error::operation_aborted || !listener->acceptor.is_open()) break;
-    if (ec) {  // out of descriptors and the like: say so, breathe, go on
-      spdlog::error("web: event=accept_error detail=\"{}\"", ec.message());
-      asio::steady_timer pause(executor, kAcceptErrorPause);
-      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      continue;
-    }
-    if (shared->connections >= shared->options.max_connections) {
-      refuse(socket, *shared);
-      continue;
-    }
-    asio::co_spawn(executor, serve(std::move(socket), shared), asio::detached);
-  }
-}
-
 }  // namespace
 
 Server::Server(asio::any_io_executor executor, std::shared_ptr<const Router> router, ServerOptions options)
-    : executor_(std::move(executor)), shared_(std::make_shared<Shared>()) {
+    : shared_(std::make_shared<Shared>()), listeners_(std::move(executor), "web") {
   shared_->router = std::move(router);
   shared_->options = options;
 }
 
 Server::~Server() { stop(); }
 
-milter::ListenResult Server::listen(const net::ListenAddress& address) {
-  auto listener = std::make_shared<Listener>(Listener{milter::Acceptor(executor_), {}});
-  auto result = milter::open_listener(listener->acceptor, address, milter::UnixSocketOptions{}, listener->unix_file);
-  if (result.ok()) {
-    listeners_.push_back(std::move(listener));
-  } else {
-    listener->unix_file.remove();
-  }
-  return result;
-}
+net::ListenResult Server::listen(const net::ListenAddress& address) { return listeners_.add(address); }
 
 void Server::start() {
-  for (const auto& listener : listeners_) asio::co_spawn(executor_, accept_loop(listener, shared_), asio::detached);
+  listeners_.start([shared = shared_](Socket socket, std::string /*peer*/) {
+    if (shared->connections >= shared->options.max_connections) {
+      refuse(socket, *shared);
+      return;
+    }
+    const auto executor = socket.get_executor();
+    asio::co_spawn(executor, serve(std::move(socket), shared), asio::detached);
+  });
 }
 
-void Server::stop() {
-  for (const auto& listener : listeners_) {
-    asio::error_code ec;
-    listener->acceptor.close(ec);
-    listener->unix_file.remove();
-  }
-}
+void Server::stop() { listeners_.close(); }
 
 std::size_t Server::connections() const { return shared_->connections; }
 

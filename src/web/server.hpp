@@ -4,17 +4,16 @@
 // a connection that has not sent its head and read the answer within
 // ServerOptions::timeout (a deferred page's wait included) is closed;
 // connections beyond max_connections are closed at once (one log line a
-// second at most). Binds through
-// milter::open_listener, the one opener of listen addresses (net/listen.hpp).
+// second at most). Binds and accepts through net::Listeners, as the milter and
+// the policy service do (net/listener.hpp).
 #pragma once
 
 #include <asio/any_io_executor.hpp>
 #include <chrono>
 #include <cstddef>
 #include <memory>
-#include <vector>
 
-#include "milter/listener.hpp"
+#include "net/listener.hpp"
 #include "web/router.hpp"
 
 namespace domainauth::web {
@@ -32,7 +31,7 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   // Binds and listens (before start()); unix: sockets get mode 0660.
-  [[nodiscard]] milter::ListenResult listen(const net::ListenAddress& address);
+  [[nodiscard]] net::ListenResult listen(const net::ListenAddress& address);
   void start();
   // Stops accepting and removes our unix socket files; answers in progress finish
   // (each bounded by the timeout).
@@ -42,14 +41,8 @@ class Server {
   struct Shared;
 
  private:
-  struct Listener {
-    milter::Acceptor acceptor;
-    milter::UnixSocketFile unix_file;
-  };
-
-  asio::any_io_executor executor_;
   std::shared_ptr<Shared> shared_;
-  std::vector<std::shared_ptr<Listener>> listeners_;
+  net::Listeners listeners_;
 };
 
 }  // namespace domainauth::web

@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
   ServerOptions options;
   options.capabilities.actions = Action::add_headers;
   std::chrono::milliseconds eom_delay{0};
-  std::vector<ListenAddress> listens;
+  std::vector<domainauth::net::ListenAddress> listens;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (i + 1 < argc && arg == "--idle-ms") {
@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
       options.progress_interval = ms(argv[++i]);
     } else if (i + 1 < argc && arg == "--eom-delay-ms") {
       eom_delay = ms(argv[++i]);
-    } else if (std::string unused; auto address = ListenAddress::parse(arg, unused)) {
+    } else if (std::string unused; auto address = domainauth::net::ListenAddress::parse(arg, unused)) {
       listens.push_back(*address);
     } else {
       std::cerr << "usage: milter_test_server [--idle-ms N] [--stall-ms N] [--progress-ms N] "

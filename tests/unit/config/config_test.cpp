@@ -121,9 +121,14 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"negative_timeout", "[dns]\ntimeout = -1\n",
                   "d.toml:2: dns.timeout: must be more than 0 and at most 86400 seconds"},
         ErrorCase{"bad_listener", "[policy]\nlisten = [\"tcp:1.2.3.4:5\"]\n",
-                  "d.toml:2: policy.listen: \"tcp:1.2.3.4:5\": expected inet:HOST:PORT or unix:PATH"},
+                  "d.toml:2: policy.listen: \"tcp:1.2.3.4:5\" is not a policy socket: expected inet:HOST:PORT or "
+                  "unix:PATH"},
         ErrorCase{"bad_port", "[policy]\nlisten = [\"inet:127.0.0.1:70000\"]\n",
-                  "d.toml:2: policy.listen: \"inet:127.0.0.1:70000\": port must be a number from 1 to 65535"},
+                  "d.toml:2: policy.listen: \"inet:127.0.0.1:70000\" is not a policy socket: port must be a number "
+                  "from 1 to 65535"},
+        ErrorCase{"host_name", "[policy]\nlisten = [\"inet:mail.example:10023\"]\n",
+                  "d.toml:2: policy.listen: \"inet:mail.example:10023\" is not a policy socket: HOST must be an IP "
+                  "address or localhost"},
         ErrorCase{"bad_mode", "[policy]\nsocket_mode = \"0999\"\n",
                   "d.toml:2: policy.socket_mode: must be octal permission bits such as \"0660\""},
         ErrorCase{"zero_cache", "[policy]\ncache_size = 0\n",

@@ -150,7 +150,7 @@ class MilterSessionBase : public ::testing::Test {
       ++journal_.handlers;
       return std::make_unique<FakeHandler>(context, journal_, behaviour_);
     });
-    ListenAddress address;
+    net::ListenAddress address;
     address.host = "127.0.0.1";
     auto result = server_->listen(address);
     ASSERT_TRUE(result.ok()) << result.error;

@@ -1,5 +1,5 @@
-// Listening sockets for the milter (see listener.hpp).
-#include "milter/listener.hpp"
+// Listening sockets and their accept loops (see listener.hpp).
+#include "net/listener.hpp"
 
 #include <grp.h>
 #include <pwd.h>
@@ -8,17 +8,25 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/local/stream_protocol.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cstring>
 #include <vector>
 
 #include "net/asio_address.hpp"
 
-namespace domainauth::milter {
+namespace domainauth::net {
 
 namespace {
 
@@ -124,9 +132,9 @@ ListenResult open_unix(Acceptor& acceptor, const std::string& path, const UnixSo
 ListenResult open_inet(Acceptor& acceptor, const ListenAddress& address) {
   const auto ip = address.ip();
   if (!ip) {
-    return {address.to_string() + ": the milter listens on an IP address or localhost, not a host name"};
+    return {address.to_string() + ": listen on an IP address or localhost, not a host name"};
   }
-  const asio::ip::tcp::endpoint tcp_endpoint(net::to_asio(*ip), address.port);
+  const asio::ip::tcp::endpoint tcp_endpoint(to_asio(*ip), address.port);
   const asio::generic::stream_protocol::endpoint endpoint(tcp_endpoint);
   asio::error_code ec;
   acceptor.open(endpoint.protocol(), ec);
@@ -154,15 +162,18 @@ ListenResult open_inet(Acceptor& acceptor, const ListenAddress& address) {
 
 }  // namespace
 
-void UnixSocketFile::remove() {
+std::string UnixSocketFile::remove() {
   if (path_.empty()) {
-    return;
+    return {};
   }
+  std::string error;
   struct stat st {};
-  if (lstat(path_.c_str(), &st) == 0 && S_ISSOCK(st.st_mode) && st.st_dev == device_ && st.st_ino == inode_) {
-    unlink(path_.c_str());
+  if (lstat(path_.c_str(), &st) == 0 && S_ISSOCK(st.st_mode) && st.st_dev == device_ && st.st_ino == inode_ &&
+      unlink(path_.c_str()) != 0 && errno != ENOENT) {
+    error = errno_text(errno);
   }
   path_.clear();
+  return error;
 }
 
 ListenResult open_listener(Acceptor& acceptor, const ListenAddress& address, const UnixSocketOptions& unix_options,
@@ -173,4 +184,128 @@ ListenResult open_listener(Acceptor& acceptor, const ListenAddress& address, con
   return open_inet(acceptor, address);
 }
 
-}  // namespace domainauth::milter
+// ---------------------------------------------------------------- Listeners
+
+namespace {
+
+constexpr auto kAcceptErrorPause = std::chrono::milliseconds(100);
+
+// The peer's address without a system call for unix sockets.
+std::string describe_peer(const Socket& socket, bool tcp) {
+  if (!tcp) {
+    return "unix";
+  }
+  asio::error_code ec;
+  const auto endpoint = socket.remote_endpoint(ec);
+  if (ec) {
+    return "unknown";
+  }
+  asio::ip::tcp::endpoint peer;
+  std::memcpy(peer.data(), endpoint.data(), std::min<std::size_t>(endpoint.size(), sizeof(sockaddr_in6)));
+  return peer.address().to_string() + ":" + std::to_string(peer.port());
+}
+
+}  // namespace
+
+struct Listeners::Listener {
+  Acceptor acceptor;
+  ListenAddress address;
+  std::uint16_t port = 0;    // as bound
+  UnixSocketFile unix_file;  // removed at close()
+};
+
+struct Listeners::Shared {
+  std::string name;
+  Accepted accepted;
+  SocketExecutor socket_executor;
+};
+
+Listeners::Listeners(asio::any_io_executor executor, std::string name)
+    : executor_(std::move(executor)), shared_(std::make_shared<Shared>()) {
+  shared_->name = std::move(name);
+}
+
+Listeners::~Listeners() { close(); }
+
+ListenResult Listeners::add(const ListenAddress& address, const UnixSocketOptions& unix_options) {
+  auto listener = std::make_shared<Listener>(Listener{Acceptor(executor_), address, 0, {}});
+  auto result = open_listener(listener->acceptor, address, unix_options, listener->unix_file);
+  if (result.ok()) {
+    listener->port = result.port;
+    listeners_.push_back(std::move(listener));
+  } else {
+    (void)listener->unix_file.remove();
+  }
+  return result;
+}
+
+void Listeners::start(Accepted accepted, SocketExecutor socket_executor) {
+  shared_->accepted = std::move(accepted);
+  shared_->socket_executor = std::move(socket_executor);
+  for (const auto& listener : listeners_) {
+    asio::co_spawn(executor_, accept_loop(listener, shared_), asio::detached);
+  }
+}
+
+void Listeners::close() {
+  for (const auto& listener : listeners_) {
+    asio::error_code ec;
+    listener->acceptor.close(ec);
+    const auto path = listener->unix_file.path();
+    if (auto error = listener->unix_file.remove(); !error.empty()) {
+      // After the privilege drop the socket's folder may not be daemon.user's (README "Files at exit").
+      spdlog::warn("{}: event=socket_not_removed path={} detail=\"{}\"", shared_->name, path, error);
+    }
+  }
+}
+
+std::vector<std::string> Listeners::bound_names() const {
+  std::vector<std::string> names;
+  for (const auto& listener : listeners_) {
+    auto bound = listener->address;
+    if (bound.kind == ListenAddress::Kind::inet) {
+      bound.port = listener->port;
+    }
+    names.push_back(bound.to_string());
+  }
+  return names;
+}
+
+std::vector<std::string> Listeners::unix_paths() const {
+  std::vector<std::string> paths;
+  for (const auto& listener : listeners_) {
+    if (listener->address.kind == ListenAddress::Kind::unix_socket) {
+      paths.push_back(listener->address.path);
+    }
+  }
+  return paths;
+}
+
+// Owns its listener and the shared state, so it may finish after the Listeners are gone.
+asio::awaitable<void> Listeners::accept_loop(std::shared_ptr<Listener> listener, std::shared_ptr<Shared> shared) {
+  const auto executor = listener->acceptor.get_executor();
+  const bool tcp = listener->address.kind == ListenAddress::Kind::inet;
+  while (listener->acceptor.is_open()) {
+    asio::error_code ec;
+    const auto socket_executor = shared->socket_executor ? shared->socket_executor() : executor;
+    Socket socket =
+        co_await listener->acceptor.async_accept(socket_executor, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::operation_aborted || !listener->acceptor.is_open()) {
+      break;
+    }
+    if (ec) {
+      // Out of file descriptors and the like: say so, breathe, go on.
+      spdlog::error("{}: event=accept_error detail=\"{}\"", shared->name, ec.message());
+      asio::steady_timer pause(executor, kAcceptErrorPause);
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    if (tcp) {
+      socket.set_option(asio::ip::tcp::no_delay(true), ec);
+    }
+    auto peer = describe_peer(socket, tcp);
+    shared->accepted(std::move(socket), std::move(peer));
+  }
+}
+
+}  // namespace domainauth::net
