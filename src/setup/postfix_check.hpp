@@ -17,6 +17,7 @@
 #include "net/address.hpp"
 #include "net/listen.hpp"
 #include "setup/postfix_config.hpp"
+#include "setup/postfix_tables.hpp"
 #include "setup/report.hpp"
 
 namespace domainauth::setup {
@@ -36,9 +37,14 @@ struct PostfixExpectations {
 
 void check_postfix(const PostfixConfig& config, const PostfixExpectations& expect, Report& report);
 
-// The domains named in mydestination, virtual_alias_domains and
-// virtual_mailbox_domains (not those of lookup tables, nor localhost), once each.
+// The domains named in mydestination, virtual_alias_domains,
+// virtual_mailbox_domains and relay_domains, directly or as keys of the tables
+// listed in config.tables (not localhost), once each.
 [[nodiscard]] std::vector<std::string> postfix_mail_domains(const PostfixConfig& config);
+
+// The tables of those parameters whose keys the caller must list into
+// config.tables (postmap -s, or reading the file), once each.
+[[nodiscard]] std::vector<PostfixTable> postfix_tables_to_list(const PostfixConfig& config);
 
 // Where mail leaves from, for the SPF and PTR checks: smtp_bind_address when
 // inet_protocols sends over IPv4, smtp_bind_address6 when it sends over IPv6

@@ -33,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& [name, value] : config.parameters) {
     for (const auto& item : setup::split_postfix_list(value)) {
       if (item.empty()) std::abort();
-      (void)setup::postfix_socket(setup::parse_postfix_endpoint(item).address, "/var/spool/postfix", error);
+      (void)setup::postfix_socket(setup::parse_postfix_endpoint(item).address, "/var/spool/postfix", !item.empty() && item.front() == 'u', error);
     }
   }
   setup::PostfixExpectations expect;

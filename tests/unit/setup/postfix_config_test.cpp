@@ -39,10 +39,10 @@ TEST(PostfixConfig, ListsEndpointsAndSockets) {
   EXPECT_EQ(e.address, "inet:127.0.0.1:8891");
   EXPECT_EQ(e.settings.at("default_action"), "accept");
   std::string error;
-  EXPECT_EQ(postfix_socket("unix:private/policy", "/var/spool/postfix", error)->path,
+  EXPECT_EQ(postfix_socket("unix:private/policy", "/var/spool/postfix", false, error)->path,
             "/var/spool/postfix/private/policy");
-  EXPECT_EQ(postfix_socket("inet:localhost:10023", "/q", error)->port, 10023);
-  EXPECT_FALSE(postfix_socket("tcp:nonsense", "/q", error));
+  EXPECT_EQ(postfix_socket("inet:localhost:10023", "/q", true, error)->port, 10023);
+  EXPECT_FALSE(postfix_socket("tcp:nonsense", "/q", false, error));
 }
 
 }  // namespace
