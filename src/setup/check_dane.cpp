@@ -47,15 +47,33 @@ void judge_validation(Context& c, const std::string& host, const dns::Answer& an
                  "TLSA records at " + name + " found, not validated (no trust anchor): DANE counts only if they are "
                  "DNSSEC-signed",
                  "Run check with --trust-anchor /usr/share/dns/root.key to see whether senders can use them.", host);
-  } else if (answer.dnssec != dns::Dnssec::secure || c.mx_dnssec != dns::Dnssec::secure) {
+    return;
+  }
+  if (answer.dnssec != dns::Dnssec::secure || c.mx_dnssec != dns::Dnssec::secure) {
     c.report.add("dane.dnssec", Severity::error,
                  std::string(answer.dnssec != dns::Dnssec::secure ? "the TLSA answer for " + name
                                                                    : "the MX answer of " + c.options.domain) +
                      " is not DNSSEC-signed: senders ignore the TLSA records (RFC 7672 2.2)",
                  "Sign the zones of " + c.options.domain + " and " + host + " with DNSSEC (DS records at the parents).",
                  host);
+    return;
+  }
+  c.report.add("dane.dnssec", Severity::ok, "the MX and TLSA answers for " + host + " are DNSSEC-validated", {}, host);
+  // RFC 7672 2.2.2: the MX host's address records must be secure too (after
+  // any CNAME), or the sender does not use DANE for it.
+  const auto it = c.mx_address_dnssec.find(host);
+  const dns::Dnssec address = it == c.mx_address_dnssec.end() ? dns::Dnssec::insecure : it->second;
+  if (address == dns::Dnssec::secure) {
+    c.report.add("dane.mx_address_dnssec", Severity::ok, "the A and AAAA answers for " + host + " are DNSSEC-validated",
+                 {}, host);
   } else {
-    c.report.add("dane.dnssec", Severity::ok, "the MX and TLSA answers for " + host + " are DNSSEC-validated", {}, host);
+    c.report.add("dane.mx_address_dnssec", Severity::error,
+                 "the A/AAAA answers for MX host " + host + " are " +
+                     (address == dns::Dnssec::bogus ? "DNSSEC-bogus" : "not DNSSEC-signed") +
+                     ": senders do not use its TLSA records and deliver to it without DANE (RFC 7672 2.2.2)",
+                 "Serve the addresses of " + host + " from a DNSSEC-signed zone (no CNAME into an unsigned one), "
+                 "or remove its TLSA records.",
+                 host);
   }
 }
 

@@ -140,6 +140,7 @@ def test_good_domain(dns, anchor, ca):
     for fid, subject in [("mta_sts.record", None), ("mta_sts.policy_fetch", None), ("mta_sts.policy", None),
                          ("mta_sts.mode", None), ("mta_sts.mx_match", "mail.dane.test"), ("tls_rpt.record", None),
                          ("dane.tlsa", "mail.dane.test"), ("dane.dnssec", "mail.dane.test"),
+                         ("dane.mx_address_dnssec", "mail.dane.test"),
                          ("dane.probe", "mail.dane.test"), ("bimi.record", None), ("bimi.dmarc", None),
                          ("bimi.logo", None), ("bimi.evidence", None)]:
         expect_finding(report, fid, "ok", subject)
@@ -172,6 +173,15 @@ def test_broken_domain(dns, anchor, ca):
     expect(finding(report, "mta_sts.policy")["severity"] is None, "an unverified policy is not judged")
 
 
+def test_mx_address_unsigned(dns, anchor):
+    """RFC 7672 2.2.2: mx3.dane.test's MX and TLSA answers are signed, but its MX host
+    is a CNAME into the unsigned plain.test, so its address is not secure."""
+    code, report, err = check(dns, "mx3.dane.test", "--trust-anchor", anchor)
+    expect_finding(report, "dane.dnssec", "ok", "mail3.dane.test")
+    expect_finding(report, "dane.mx_address_dnssec", "error", "mail3.dane.test", "not DNSSEC-signed")
+    expect(code == 3, "an MX host with an unsigned address: exit 3, got %d" % code)
+
+
 def test_second_mx_outside_policy(dns, ca):
     code, report, err = check(dns, "mx2.test", "--ca-file", ca)
     expect_finding(report, "mta_sts.mx_match", "ok", "mail.dane.test")
@@ -184,6 +194,9 @@ def main():
         signed = records("dane.test", "3 1 1 " + spki,
                          "v=BIMI1; l=https://dane.test/logo.svg; a=https://dane.test/vmc.pem",
                          "v=DMARC1; p=reject", "v=TLSRPTv1; rua=mailto:tls@dane.test")
+        # mx3.dane.test: signed MX and TLSA, the MX host a CNAME into the unsigned plain.test.
+        signed += [("mx3.dane.test", "MX", "10 mail3.dane.test."), ("mail3.dane.test", "CNAME", "mail.plain.test."),
+                   ("_25._tcp.mail3.dane.test", "TLSA", "3 1 1 " + spki)]
         zonefile, anchor = sign_zone(work, "dane.test", signed)
         plain = records("plain.test", "1 1 1 " + "00" * 32, "v=BIMI1; l=https://plain.test/logo.svg",
                         "v=DMARC1; p=none", "v=TLSRPTv1; rua=ftp://plain.test/")
@@ -203,6 +216,7 @@ def main():
                 test_good_domain(dns, anchor, ca)
                 test_broken_domain(dns, anchor, ca)
                 test_second_mx_outside_policy(dns, ca)
+                test_mx_address_unsigned(dns, anchor)
                 if finish():
                     print("--- maillog ---\n" + mta.maillog()[-3000:])
                     print("--- unbound log ---\n" + dns.log()[-3000:])
