@@ -87,18 +87,23 @@ asio::awaitable<void> probe(Context& c, const std::string& host, const std::vect
                  host);
     co_return;
   }
+  std::string reasons;
   for (const auto& record : records) {
-    if (tlsa_matches(record, got.chain)) {
+    const TlsaMatch match = match_tlsa(record, got.chain, host);
+    if (match.matches) {
       c.report.add("dane.probe", Severity::ok,
                    "the certificate " + host + " presents matches TLSA " + describe_tlsa(record), {}, host);
       co_return;
     }
+    reasons += (reasons.empty() ? "" : "; ") + describe_tlsa(record) + ": " + match.why;
   }
   c.report.add("dane.probe", Severity::error,
                "the certificate chain " + host + " presents (" + std::to_string(got.chain.size()) +
-                   " certificate(s)) matches none of its TLSA records: DANE senders defer all mail to it",
-               "Publish the TLSA record of the certificate in use (3 1 1 <SHA-256 of its key>) before switching "
-               "certificates, and keep the old one until caches expire.",
+                   " certificate(s)) matches none of its TLSA records (" + reasons +
+                   "): DANE senders defer all mail to it",
+               "Publish the TLSA record of the certificate in use (3 1 1 <SHA-256 of its key>, or 2 1 1 of the CA "
+               "that issued it, sent in the chain) before switching certificates, and keep the old one until caches "
+               "expire.",
                host);
 }
 

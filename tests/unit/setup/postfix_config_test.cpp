@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "setup/postfix_config.hpp"
+#include "setup/postfix_tables.hpp"
 
 namespace domainauth::setup {
 namespace {
@@ -43,6 +44,40 @@ TEST(PostfixConfig, ListsEndpointsAndSockets) {
             "/var/spool/postfix/private/policy");
   EXPECT_EQ(postfix_socket("inet:localhost:10023", "/q", true, error)->port, 10023);
   EXPECT_FALSE(postfix_socket("tcp:nonsense", "/q", false, error));
+  // master(5): a chrooted daemon reaches absolute paths inside the queue directory.
+  EXPECT_EQ(postfix_socket("unix:/run/da/milter", "/var/spool/postfix", true, error)->path,
+            "/var/spool/postfix/run/da/milter");
+  EXPECT_EQ(postfix_socket("unix:/run/da/milter", "/var/spool/postfix", false, error)->path, "/run/da/milter");
+  EXPECT_EQ(split_postfix_list("hash:/x, inline:{ a, b = c } d"),
+            (std::vector<std::string>{"hash:/x", "inline:{ a, b = c }", "d"}));
+}
+
+TEST(PostfixTables, KindsOfDomainTables) {
+  EXPECT_FALSE(is_postfix_table("example.com"));
+  EXPECT_TRUE(is_postfix_table("/etc/postfix/domains"));
+  auto t = classify_postfix_table("proxy:hash:/etc/postfix/vdomains");
+  EXPECT_EQ(t.kind, PostfixTable::Kind::postmap);
+  EXPECT_EQ(t.type, "hash");
+  EXPECT_EQ(t.path, "/etc/postfix/vdomains");
+  EXPECT_EQ(classify_postfix_table("lmdb:/x").kind, PostfixTable::Kind::postmap);
+  EXPECT_EQ(classify_postfix_table("texthash:/x").kind, PostfixTable::Kind::text_file);
+  EXPECT_EQ(classify_postfix_table("/x").kind, PostfixTable::Kind::list_file);
+  EXPECT_EQ(classify_postfix_table("static:OK").kind, PostfixTable::Kind::matches_all);
+  EXPECT_EQ(classify_postfix_table("proxy:mysql:/etc/my.cf").kind, PostfixTable::Kind::unlistable);
+  EXPECT_EQ(classify_postfix_table("pcre:/x").kind, PostfixTable::Kind::unlistable);
+  EXPECT_EQ(classify_postfix_table("hash:").kind, PostfixTable::Kind::unlistable);
+  t = classify_postfix_table("inline:{ a.example, b.example = x, { c.example = two words }, d.example=y }");
+  EXPECT_EQ(t.kind, PostfixTable::Kind::inline_keys);
+  EXPECT_EQ(t.keys, (std::vector<std::string>{"a.example", "b.example", "c.example", "d.example"}));
+}
+
+TEST(PostfixTables, Postmap5FileSyntax) {
+  EXPECT_EQ(postfix_table_keys("# comment\n  # indented comment\na.example OK\n\tcontinued here\n\r\n"
+                               "b.example\tx y\r\nc.example\n"),
+            (std::vector<std::string>{"a.example", "b.example", "c.example"}));
+  EXPECT_EQ(postfix_list_file_items("a.example, b.example\n# c.example\n d.example\n"),
+            (std::vector<std::string>{"a.example", "b.example", "d.example"}));
+  EXPECT_TRUE(postfix_table_keys("").empty());
 }
 
 }  // namespace
