@@ -34,6 +34,7 @@ Certificate decode(const std::vector<std::uint8_t>& der) {
 // The selected part of a DER certificate (RFC 6698 2.1.2); empty when unreadable.
 std::vector<std::uint8_t> selected(const std::vector<std::uint8_t>& der, std::uint8_t selector) {
   if (selector == kFullCert) return der;
+  if (selector != kSpki) return {};
   const Certificate cert = decode(der);
   if (!cert) return {};
   const int length = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert.get()), nullptr);

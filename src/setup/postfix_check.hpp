@@ -3,9 +3,11 @@
 // (smtpd_milters, non_smtpd_milters, per-service -o smtpd_milters of
 // master.cf, milter_default_action, milter_protocol) and the policy service
 // (check_policy_service after reject_unauth_destination) must name sockets
-// domainauth listens on and that accept connections; every domain Postfix
-// receives for should have a signing key; smtp_tls_security_level at least
-// may; smtp_bind_address / inet_protocols say which address mail leaves from.
+// domainauth listens on and that accept connections (a unix: path as each
+// master.cf service reaches it, chrooted or not); every domain Postfix
+// receives for, literal or listed in a lookup table, should have a signing
+// key; smtp_tls_security_level at least may; smtp_bind_address /
+// inet_protocols say which address mail leaves from.
 // Findings go to a Report (section "postfix"), each naming its parameter.
 #pragma once
 

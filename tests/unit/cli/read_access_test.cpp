@@ -6,51 +6,20 @@
 #include "cli/read_access.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
+
+#include "support/as_nobody.hpp"
 
 namespace domainauth::cli {
 namespace {
 
-namespace fs = std::filesystem;
-
-class ReadAccess : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root";
-    std::string error;
-    const auto nobody = config::find_account("nobody", error);
-    if (!nobody) GTEST_SKIP() << error;
-    nobody_ = *nobody;
-    std::string pattern = (fs::temp_directory_path() / "read_access.XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    fs::permissions(dir_, fs::perms(0755));
-  }
-  void TearDown() override {
-    if (!dir_.empty()) fs::remove_all(dir_);
-  }
-  std::string file(const fs::path& path, unsigned mode) {
-    std::ofstream(path) << "x\n";
-    fs::permissions(path, fs::perms(mode));
-    return path.string();
-  }
-  bool setfacl(const std::string& entry, const std::string& path) {
-    return std::system(("setfacl -m u:" + std::to_string(nobody_.uid) + ":" + entry + " " + path + " 2>/dev/null")
-                           .c_str()) == 0;
-  }
-
-  config::Account nobody_;
-  fs::path dir_;
-};
+using ReadAccess = domainauth::testing::AsNobody;
 
 TEST_F(ReadAccess, TheKernelDecidesNotThePermissionBits) {
   const std::string granted = file(dir_ / "granted.private", 0600);  // root's, bits refuse nobody
   const std::string refused = file(dir_ / "refused.private", 0644);  // bits let everyone read
-  if (!setfacl("r", granted) || !setfacl("-", refused)) GTEST_SKIP() << "setfacl missing or no ACLs on " << dir_;
+  if (!grant_acl("r", granted) || !grant_acl("-", refused)) GTEST_SKIP() << "setfacl missing or no ACLs on " << dir_;
   ASSERT_TRUE(config::unreadable_reason(granted, nobody_)) << "the bits alone would warn about it";
   ASSERT_FALSE(config::unreadable_reason(refused, nobody_)) << "the bits alone would not warn about it";
   const auto lines = unreadable_as(nobody_, {granted, refused});
@@ -60,9 +29,9 @@ TEST_F(ReadAccess, TheKernelDecidesNotThePermissionBits) {
 
 TEST_F(ReadAccess, RootOnlyFileAndClosedFolder) {
   const std::string key = file(dir_ / "key.private", 0600);
-  fs::create_directory(dir_ / "closed");
+  std::filesystem::create_directory(dir_ / "closed");
   const std::string inside = file(dir_ / "closed" / "open.private", 0644);
-  fs::permissions(dir_ / "closed", fs::perms(0700));
+  std::filesystem::permissions(dir_ / "closed", std::filesystem::perms(0700));
   const auto lines = unreadable_as(nobody_, {key, inside});
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_NE(lines[0].find("mode 0600"), std::string::npos) << "the bits explain a refusal: " << lines[0];
