@@ -136,7 +136,10 @@ TlsaMatch match_tlsa(const dns::TlsaRecord& record, const std::vector<std::vecto
     if (matches_one(record, chain.front())) return {true, {}};
     return {false, "it does not match the server's certificate"};
   }
-  if (record.usage != kDaneTa) return {false, "its usage is not DANE-EE (3) or DANE-TA (2)"};
+  if (record.usage == kPkixTa || record.usage == kPkixEe) {
+    return {false, "PKIX usages (0, 1) are unusable for SMTP (RFC 7672 3.1.3)"};
+  }
+  if (record.usage != kDaneTa) return {false, "unknown certificate usage " + std::to_string(record.usage)};
   std::vector<Certificate> certs;
   for (std::size_t i = 0; i < chain.size(); ++i) {
     certs.push_back(decode(chain[i]));
