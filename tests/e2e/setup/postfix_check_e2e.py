@@ -170,7 +170,7 @@ def test_unpublished_keys(work, config):
 
 
 def test_domain_tables(work, config):
-    """Domains in lookup tables: a postmap'd hash and btree table, a texthash file, an
+    """Domains in lookup tables: a postmap'd hash, btree and lmdb table, a texthash file, an
     inline: table and a /file list are listed and each domain judged; a mysql: table
     cannot be listed (info naming it), a hash table never postmap'd cannot be read."""
     tables = os.path.join(work, "tables")
@@ -180,24 +180,27 @@ def test_domain_tables(work, config):
         f.write("# virtual mailbox domains\nexample.com OK\nhashed.example OK\n")
     with open(os.path.join(tables, "relays"), "w") as f:
         f.write("btree.example OK\n")
+    with open(os.path.join(tables, "lmdb-domains"), "w") as f:
+        f.write("lmdb.example OK\n")
     with open(os.path.join(tables, "texthash"), "w") as f:
         f.write("# comment\ntext.example   x\n\tcontinued.example\n\n  # indented comment\ntext2.example y\n")
     with open(os.path.join(tables, "list"), "w") as f:
         f.write("listed.example, localhost # the usual\n")
     with open(os.path.join(tables, "never-mapped"), "w") as f:
         f.write("unmapped.example OK\n")
-    for table in ("hash:%s/vdomains" % tables, "btree:%s/relays" % tables):
+    for table in ("hash:%s/vdomains" % tables, "btree:%s/relays" % tables, "lmdb:%s/lmdb-domains" % tables):
         subprocess.run(["postmap", "-c", tables, table], check=True)
     main_cf = dict(GOOD_MAIN,
-                   virtual_mailbox_domains="hash:%s/vdomains, texthash:%s/texthash" % (tables, tables),
+                   virtual_mailbox_domains="hash:%s/vdomains, texthash:%s/texthash, lmdb:%s/lmdb-domains"
+                   % (tables, tables, tables),
                    virtual_alias_domains="inline:{ inline.example, inline2.example = x }, mysql:/etc/postfix/my.cf",
                    relay_domains="proxy:btree:%s/relays hash:%s/never-mapped" % (tables, tables),
                    mydestination="%s/list" % tables)
     code, findings = check(work, config, main_cf, GOOD_MASTER, "tables")
     missing = sorted(f["subject"] for f in find(findings, "postfix.signing_key") if f["severity"] == "warning")
     expect(missing == ["btree.example", "hashed.example", "inline.example", "inline2.example", "listed.example",
-                       "text.example", "text2.example"],
-           "each domain of the hash, btree, texthash, inline and /file tables is judged: %s" % missing)
+                       "lmdb.example", "text.example", "text2.example"],
+           "each domain of the hash, btree, lmdb, texthash, inline and /file tables is judged: %s" % missing)
     expect([f["severity"] for f in find(findings, "postfix.published_keys", "example.com")] == ["ok"],
            "example.com, listed only in the hash table, has its published keys checked")
     mysql = find(findings, "postfix.signing_key_table", "mysql:/etc/postfix/my.cf")
