@@ -88,17 +88,19 @@ std::optional<std::string> read_small_file(const std::string& path, std::string&
     error = "cannot open " + path + ": " + std::strerror(errno);
     return std::nullopt;
   }
-  std::string out(kMaxOutput, '\0');
-  in.read(out.data(), static_cast<std::streamsize>(out.size()));
+  std::string out;
+  char buffer[65536];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    out.append(buffer, static_cast<std::size_t>(in.gcount()));
+    if (out.size() > kMaxOutput) {
+      error = path + " is larger than 16 MiB";
+      return std::nullopt;
+    }
+  }
   if (in.bad()) {
     error = "cannot read " + path + ": " + std::strerror(errno);
     return std::nullopt;
   }
-  if (in.gcount() == static_cast<std::streamsize>(out.size())) {
-    error = path + " is larger than 16 MiB";
-    return std::nullopt;
-  }
-  out.resize(static_cast<std::size_t>(in.gcount()));
   return out;
 }
 

@@ -193,7 +193,11 @@ std::vector<Entry> check_milter_list(Walk& w, const std::string& id, const std::
   if (settings.empty()) settings.insert(false);
   std::vector<Entry> ours;
   for (const bool inside : settings) {
-    for (auto& e : ours_in(w, value, inside)) ours.push_back(std::move(e));
+    for (auto& e : ours_in(w, value, inside)) {
+      const bool listed = std::any_of(ours.begin(), ours.end(),
+                                      [&](const Entry& o) { return o.endpoint.address == e.endpoint.address; });
+      if (!listed) ours.push_back(std::move(e));
+    }
   }
   std::vector<std::string> unreadable;
   for (const auto& item : split_postfix_list(value)) {
