@@ -176,18 +176,15 @@ def test_domain_tables(work, config):
     tables = os.path.join(work, "tables")
     os.makedirs(tables, exist_ok=True)
     write_config(tables, GOOD_MAIN, GOOD_MASTER)
-    with open(os.path.join(tables, "vdomains"), "w") as f:
-        f.write("# virtual mailbox domains\nexample.com OK\nhashed.example OK\n")
-    with open(os.path.join(tables, "relays"), "w") as f:
-        f.write("btree.example OK\n")
-    with open(os.path.join(tables, "lmdb-domains"), "w") as f:
-        f.write("lmdb.example OK\n")
-    with open(os.path.join(tables, "texthash"), "w") as f:
-        f.write("# comment\ntext.example   x\n\tcontinued.example\n\n  # indented comment\ntext2.example y\n")
-    with open(os.path.join(tables, "list"), "w") as f:
-        f.write("listed.example, localhost # the usual\n")
-    with open(os.path.join(tables, "never-mapped"), "w") as f:
-        f.write("unmapped.example OK\n")
+    files = {"vdomains": "# virtual mailbox domains\nexample.com OK\nhashed.example OK\n",
+             "relays": "btree.example OK\n",
+             "lmdb-domains": "lmdb.example OK\n",
+             "texthash": "# comment\ntext.example   x\n\tcontinued.example\n\n  # indented comment\ntext2.example y\n",
+             "list": "# the usual\nlisted.example, localhost\n",
+             "never-mapped": "unmapped.example OK\n"}
+    for name, text in files.items():
+        with open(os.path.join(tables, name), "w") as f:
+            f.write(text)
     for table in ("hash:%s/vdomains" % tables, "btree:%s/relays" % tables, "lmdb:%s/lmdb-domains" % tables):
         subprocess.run(["postmap", "-c", tables, table], check=True)
     main_cf = dict(GOOD_MAIN,
