@@ -3,7 +3,10 @@ reads a temporary directory holding main.cf and master.cf (Postfix itself is
 not started). A configuration wired as the README says, with `domainauth serve`
 running on loopback, gives no error or warning about Postfix; each deliberately
 broken main.cf / master.cf gives its finding (id, severity, subject) in --json
-and exit status 3 when it is an error. Run inside netns-run.
+and exit status 3 when it is an error. Domains in real lookup tables (postmap'd
+hash, btree and lmdb; texthash, inline:, /file) are judged one by one, and the
+seed setup's absolute milter socket paths are resolved per master.cf chroot
+column. Run inside netns-run.
 """
 
 import json

@@ -3,7 +3,9 @@ parts on loopback: unbound serving a DNSSEC-signed zone (dane.test, trust
 anchor made here with ldns-keygen / ldns-signzone) and an unsigned one
 (plain.test); a Python HTTPS server with a certificate from a test CA made here
 with openssl (the MTA-STS policy and the BIMI logo; the CA is given to check
-with --ca-file); Postfix with that certificate on 127.0.0.1:25 for --probe.
+with --ca-file); Postfix with that certificate, issued by an intermediate CA it
+sends too, on 127.0.0.1:25 for --probe (DANE-EE, and DANE-TA of the
+intermediate, of an unrelated CA, and for a name the certificate lacks).
 dane.test is set up right and must come out clean; plain.test is broken in one
 way per standard and each finding is asserted by id, severity and subject.
 Run inside netns-run. Prints "N passed, N failed"; exit status 1 on any failure.
