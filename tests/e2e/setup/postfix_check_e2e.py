@@ -195,12 +195,13 @@ def test_domain_tables(work, config):
                    % (tables, tables, tables),
                    virtual_alias_domains="inline:{ inline.example, inline2.example = x }, mysql:/etc/postfix/my.cf",
                    relay_domains="proxy:btree:%s/relays hash:%s/never-mapped" % (tables, tables),
-                   mydestination="%s/list" % tables)
+                   mydomain="expanded.example", mydestination="$mydomain, %s/list" % tables)
     code, findings = check(work, config, main_cf, GOOD_MASTER, "tables")
     missing = sorted(f["subject"] for f in find(findings, "postfix.signing_key") if f["severity"] == "warning")
-    expect(missing == ["btree.example", "hashed.example", "inline.example", "inline2.example", "listed.example",
-                       "lmdb.example", "text.example", "text2.example"],
-           "each domain of the hash, btree, lmdb, texthash, inline and /file tables is judged: %s" % missing)
+    expect(missing == ["btree.example", "expanded.example", "hashed.example", "inline.example", "inline2.example",
+                       "listed.example", "lmdb.example", "text.example", "text2.example"],
+           "each domain of the hash, btree, lmdb, texthash, inline and /file tables, and $mydomain, is judged: %s"
+           % missing)
     expect([f["severity"] for f in find(findings, "postfix.published_keys", "example.com")] == ["ok"],
            "example.com, listed only in the hash table, has its published keys checked")
     mysql = find(findings, "postfix.signing_key_table", "mysql:/etc/postfix/my.cf")
