@@ -17,7 +17,7 @@ build_pkgs=(
 test_pkgs=(
   clang libclang-rt-14-dev
   libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev
-  unbound ldnsutils postfix swaks sasl2-bin libsasl2-modules openssl
+  unbound ldnsutils postfix postfix-lmdb swaks sasl2-bin libsasl2-modules openssl
   python3 python3-yaml python3-dkim python3-spf python3-dns
   opendkim opendkim-tools
   dbconfig-no-thanks opendmarc

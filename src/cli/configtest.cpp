@@ -1,15 +1,10 @@
 // `domainauth configtest [--config FILE] [--dns HOST[:PORT]] [--json]`: checks a
 // configuration the way serve loads it (tables and keys included) and warns about
-// each file daemon.user could not read (as root: opened as that user, so ACLs
-// count; otherwise judged from permission bits), and checks that the listen addresses
+// each file daemon.user could not read (read_access.hpp), and checks that the listen addresses
 // can be bound (listen_check.hpp), without serving. `serve --check` is the
 // same. Reads the configuration and the files it names (administrator input).
 #include "cli/configtest.hpp"
 
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -17,37 +12,9 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/listen_check.hpp"
-#include "config/file_access.hpp"
-#include "daemon/read_as.hpp"
+#include "cli/read_access.hpp"
 
 namespace domainauth::cli {
-
-std::vector<std::string> access_warnings(const config::Config& config, const std::string& config_path) {
-  if (config.daemon.user.empty()) return {};
-  std::string error;
-  const auto account = config::find_account(config.daemon.user, error);
-  if (!account) return {"daemon.user: " + error + "; serve started as root cannot drop privileges to it"};
-  if (::geteuid() != 0) return config::unreadable_files(config, config_path, *account);
-  // Root: the kernel decides as the user (ACLs included); the bits only explain.
-  const auto files = config::files_read(config, config_path);
-  const auto codes = daemon::open_errors_as(*account, files, error);
-  if (!codes) {
-    auto lines = config::unreadable_files(config, config_path, *account);
-    lines.insert(lines.begin(), "daemon.user: cannot open the files as user " + account->name + " (" + error +
-                                    "); judged from their permission bits instead");
-    return lines;
-  }
-  std::vector<std::string> lines;
-  for (std::size_t i = 0; i < files.size(); ++i) {
-    if ((*codes)[i] == 0) continue;
-    std::string reason = std::strerror((*codes)[i]);
-    if ((*codes)[i] == EACCES) {
-      if (auto bits = config::unreadable_reason(files[i], *account)) reason += " (" + *bits + ")";
-    }
-    lines.push_back(config::unreadable_line(files[i], *account, reason));
-  }
-  return lines;
-}
 
 int run_configtest(const std::string& config_path, const std::string& dns, bool json, const std::string& command) {
   const auto loaded = load_config(config_path, dns);

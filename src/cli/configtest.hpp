@@ -1,5 +1,5 @@
-// What `domainauth configtest` and its alias `serve --check` do, shared with serve,
-// which logs the same warnings at start as root.
+// What `domainauth configtest` and its alias `serve --check` do (serve logs the
+// same access warnings at start as root, cli/read_access.hpp).
 #pragma once
 
 #include <string>
@@ -8,14 +8,6 @@
 #include "config/config.hpp"
 
 namespace domainauth::cli {
-
-// One line per file daemon.user could not read after the privilege drop (a SIGHUP
-// reload would fail on it), and one when daemon.user does not exist. As root a
-// child process opens the files as daemon.user (daemon/read_as.hpp), so ACLs and
-// groups count; otherwise, or when that fails (one more line), the permission
-// bits decide (config/file_access.hpp).
-[[nodiscard]] std::vector<std::string> access_warnings(const config::Config& config,
-                                                       const std::string& config_path);
 
 // Loads the configuration, its tables and keys as serve would, checks its
 // listen addresses (listen_check.hpp: an error when one cannot be bound, a

@@ -6,6 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/read_access.hpp"
 #include "setup/init.hpp"
 
 namespace domainauth::cli {
@@ -57,6 +58,9 @@ int run_init(const InitArgs& a) {
   options.request_reports = a.request_reports;
   auto result = setup::run_init(options);
   if (!result.error.empty()) return fail("init", result.error, a.json, kExitEnvironment);
+  // The keys and the configuration were handed to daemon.user: can it read them now?
+  const auto unreadable = access_warnings(config::load_file(result.config_path), result.config_path);
+  result.notes.insert(result.notes.end(), unreadable.begin(), unreadable.end());
   if (a.json) {
     std::cout << dump(init_json(result)) << "\n";
     return kExitOk;

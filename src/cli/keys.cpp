@@ -12,6 +12,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/read_access.hpp"
 #include "config/config.hpp"
 #include "config/paths.hpp"
 #include "dkim/crypto.hpp"
@@ -73,13 +74,20 @@ int start(const RotateArgs& a, const std::string& text, setup::RotationState& st
   // The new keys are daemon.user's (0600), as init makes them: a reload reads them after the privilege drop.
   const auto loaded = config::load_string(text, a.config);
   const std::string user = loaded.config ? loaded.config->daemon.user : config::defaults().daemon.user;
-  o.out["warnings"] = nlohmann::json::array();
+  std::vector<std::string> notes, files;
   for (const auto& k : rotation->keys) {
     if (auto note = setup::hand_to_daemon_user(k.new_key_file, user, setup::Reader::owner); !note.empty()) {
-      std::cerr << "domainauth keys rotate: warning: " << note << "\n";
-      o.out["warnings"].push_back(note);
+      notes.push_back(note);
     }
+    files.push_back(k.new_key_file);
   }
+  std::string unused;
+  if (const auto account = user.empty() ? std::nullopt : config::find_account(user, unused)) {
+    const auto unreadable = unreadable_as(*account, files);
+    notes.insert(notes.end(), unreadable.begin(), unreadable.end());
+  }
+  o.out["warnings"] = notes;
+  for (const auto& note : notes) std::cerr << "domainauth keys rotate: warning: " << note << "\n";
   rotation->grace_days = a.grace_days;
   state.domains[a.domain] = *rotation;
   if (!setup::save_state(state_file, state, error)) return o.fail(kExitEnvironment, error);

@@ -12,6 +12,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/read_access.hpp"
 #include "config/paths.hpp"
 #include "setup/config_file.hpp"
 #include "setup/migrate.hpp"
@@ -67,8 +68,7 @@ int run_migrate(const MigrateArgs& a) {
     std::cerr << "not migrated: " << n.file << ": " << n.setting << (n.value.empty() ? "" : " " + n.value) << " -- "
               << n.why << "\n";
   }
-  // The OpenDKIM tables and keys stay where they are: daemon.user must read them after the drop.
-  auto warnings = setup::access_warnings(m, "");
+  std::vector<std::string> warnings;
   if (!a.out.empty()) {
     std::string error;
     if (!setup::write_new_file(a.out, m.toml, 0640, error)) {
@@ -79,6 +79,9 @@ int run_migrate(const MigrateArgs& a) {
       warnings.push_back(note);
     }
   }
+  // The OpenDKIM tables and keys stay where they are: daemon.user must read them after the drop.
+  const auto unreadable = access_warnings(config::load_string(m.toml, a.out.empty() ? "migrated.toml" : a.out), a.out);
+  warnings.insert(warnings.end(), unreadable.begin(), unreadable.end());
   for (const auto& line : warnings) std::cerr << "domainauth migrate: warning: " << line << "\n";
   if (a.json) std::cout << dump(migrate_json(m, a.out, warnings)) << "\n";
   else if (a.out.empty()) std::cout << m.toml;

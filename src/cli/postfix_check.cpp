@@ -10,6 +10,7 @@
 #include <asio/local/stream_protocol.hpp>
 #include <chrono>
 #include <cstring>
+#include <fstream>
 #include <vector>
 
 #include "config/config.hpp"
@@ -22,9 +23,11 @@ namespace {
 constexpr auto kConnectTimeout = std::chrono::seconds(3);
 constexpr std::size_t kMaxOutput = 16 * 1024 * 1024;
 
-// postconf [-c DIR] ARGS...: its standard output; its warnings go to our stderr.
-std::optional<std::string> postconf(const std::string& directory, std::vector<std::string> args, std::string& error) {
-  std::vector<std::string> argv{"postconf"};
+// PROGRAM [-c DIR] ARGS... (postconf or postmap): its standard output; its
+// warnings go to our stderr.
+std::optional<std::string> run_tool(const std::string& program, const std::string& directory,
+                                    std::vector<std::string> args, std::string& error) {
+  std::vector<std::string> argv{program};
   if (!directory.empty()) argv.insert(argv.end(), {"-c", directory});
   argv.insert(argv.end(), args.begin(), args.end());
   int fds[2];
@@ -46,7 +49,7 @@ std::optional<std::string> postconf(const std::string& directory, std::vector<st
     std::vector<char*> c_argv;
     for (auto& a : argv) c_argv.push_back(a.data());
     c_argv.push_back(nullptr);
-    ::execvp("postconf", c_argv.data());
+    ::execvp(program.c_str(), c_argv.data());
     ::_exit(127);
   }
   ::close(fds[1]);
@@ -62,15 +65,58 @@ std::optional<std::string> postconf(const std::string& directory, std::vector<st
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    error = code == 127 ? "postconf not found (is Postfix installed?)"
-                        : "postconf" + (directory.empty() ? "" : " -c " + directory) + " failed (exit status " +
+    error = code == 127 ? program + " not found (is Postfix installed?)"
+                        : program + (directory.empty() ? "" : " -c " + directory) + " failed (exit status " +
                               std::to_string(code) + ")";
     return std::nullopt;
   }
   if (out.size() >= kMaxOutput) {
-    error = "postconf printed more than 16 MiB";
+    error = program + " printed more than 16 MiB";
     return std::nullopt;
   }
+  return out;
+}
+
+std::optional<std::string> postconf(const std::string& directory, std::vector<std::string> args, std::string& error) {
+  return run_tool("postconf", directory, std::move(args), error);
+}
+
+// A whole file, at most kMaxOutput bytes; nothing, error set, when it cannot be read.
+std::optional<std::string> read_small_file(const std::string& path, std::string& error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = "cannot open " + path + ": " + std::strerror(errno);
+    return std::nullopt;
+  }
+  std::string out;
+  char buffer[65536];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    out.append(buffer, static_cast<std::size_t>(in.gcount()));
+    if (out.size() > kMaxOutput) {
+      error = path + " is larger than 16 MiB";
+      return std::nullopt;
+    }
+  }
+  if (in.bad()) {
+    error = "cannot read " + path + ": " + std::strerror(errno);
+    return std::nullopt;
+  }
+  return out;
+}
+
+// The keys of a domain table: postmap -s for the indexed types, the file otherwise.
+setup::PostfixTableListing list_table(const std::string& directory, const setup::PostfixTable& table) {
+  setup::PostfixTableListing out;
+  std::optional<std::string> text;
+  if (table.kind == setup::PostfixTable::Kind::postmap) {
+    text = run_tool("postmap", directory, {"-s", table.type + ":" + table.path}, out.error);
+    if (!text) out.error = "postmap -s could not list it (" + out.error + ")";
+  } else {
+    text = read_small_file(table.path, out.error);
+  }
+  if (!text) return out;
+  out.keys = table.kind == setup::PostfixTable::Kind::list_file ? setup::postfix_list_file_items(*text)
+                                                                 : setup::postfix_table_keys(*text);
   return out;
 }
 
@@ -118,6 +164,7 @@ std::optional<setup::PostfixConfig> read_postfix_config(const std::string& direc
   }
   config.parameters = std::move(*parsed);
   config.services = std::move(*services);
+  for (const auto& table : setup::postfix_tables_to_list(config)) config.tables[table.name] = list_table(directory, table);
   return config;
 }
 

@@ -35,6 +35,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/configtest.hpp"
+#include "cli/read_access.hpp"
 #include "cli/policy_setup.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/notify.hpp"

@@ -47,15 +47,33 @@ void judge_validation(Context& c, const std::string& host, const dns::Answer& an
                  "TLSA records at " + name + " found, not validated (no trust anchor): DANE counts only if they are "
                  "DNSSEC-signed",
                  "Run check with --trust-anchor /usr/share/dns/root.key to see whether senders can use them.", host);
-  } else if (answer.dnssec != dns::Dnssec::secure || c.mx_dnssec != dns::Dnssec::secure) {
+    return;
+  }
+  if (answer.dnssec != dns::Dnssec::secure || c.mx_dnssec != dns::Dnssec::secure) {
     c.report.add("dane.dnssec", Severity::error,
                  std::string(answer.dnssec != dns::Dnssec::secure ? "the TLSA answer for " + name
                                                                    : "the MX answer of " + c.options.domain) +
                      " is not DNSSEC-signed: senders ignore the TLSA records (RFC 7672 2.2)",
                  "Sign the zones of " + c.options.domain + " and " + host + " with DNSSEC (DS records at the parents).",
                  host);
+    return;
+  }
+  c.report.add("dane.dnssec", Severity::ok, "the MX and TLSA answers for " + host + " are DNSSEC-validated", {}, host);
+  // RFC 7672 2.2.2: the MX host's address records must be secure too (after
+  // any CNAME), or the sender does not use DANE for it.
+  const auto it = c.mx_address_dnssec.find(host);
+  const dns::Dnssec address = it == c.mx_address_dnssec.end() ? dns::Dnssec::insecure : it->second;
+  if (address == dns::Dnssec::secure) {
+    c.report.add("dane.mx_address_dnssec", Severity::ok, "the A and AAAA answers for " + host + " are DNSSEC-validated",
+                 {}, host);
   } else {
-    c.report.add("dane.dnssec", Severity::ok, "the MX and TLSA answers for " + host + " are DNSSEC-validated", {}, host);
+    c.report.add("dane.mx_address_dnssec", Severity::error,
+                 "the A/AAAA answers for MX host " + host + " are " +
+                     (address == dns::Dnssec::bogus ? "DNSSEC-bogus" : "not DNSSEC-signed") +
+                     ": senders do not use its TLSA records and deliver to it without DANE (RFC 7672 2.2.2)",
+                 "Serve the addresses of " + host + " from a DNSSEC-signed zone (no CNAME into an unsigned one), "
+                 "or remove its TLSA records.",
+                 host);
   }
 }
 
@@ -69,18 +87,23 @@ asio::awaitable<void> probe(Context& c, const std::string& host, const std::vect
                  host);
     co_return;
   }
+  std::string reasons;
   for (const auto& record : records) {
-    if (tlsa_matches(record, got.chain)) {
+    const TlsaMatch match = match_tlsa(record, got.chain, host);
+    if (match.matches) {
       c.report.add("dane.probe", Severity::ok,
                    "the certificate " + host + " presents matches TLSA " + describe_tlsa(record), {}, host);
       co_return;
     }
+    reasons += (reasons.empty() ? "" : "; ") + describe_tlsa(record) + ": " + match.why;
   }
   c.report.add("dane.probe", Severity::error,
                "the certificate chain " + host + " presents (" + std::to_string(got.chain.size()) +
-                   " certificate(s)) matches none of its TLSA records: DANE senders defer all mail to it",
-               "Publish the TLSA record of the certificate in use (3 1 1 <SHA-256 of its key>) before switching "
-               "certificates, and keep the old one until caches expire.",
+                   " certificate(s)) matches none of its TLSA records (" + reasons +
+                   "): DANE senders defer all mail to it",
+               "Publish the TLSA record of the certificate in use (3 1 1 <SHA-256 of its key>, or 2 1 1 of the CA "
+               "that issued it, sent in the chain) before switching certificates, and keep the old one until caches "
+               "expire.",
                host);
 }
 

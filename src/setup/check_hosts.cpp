@@ -10,9 +10,14 @@
 
 namespace domainauth::setup::detail {
 
-asio::awaitable<std::vector<net::IpAddress>> addresses_of(Context& c, std::string name) {
+asio::awaitable<std::vector<net::IpAddress>> addresses_of(Context& c, std::string name, dns::Dnssec* dnssec) {
   dns::Answer a = co_await c.lookup(name, dns::RecordType::a);
   dns::Answer aaaa = co_await c.lookup(name, dns::RecordType::aaaa);
+  if (dnssec != nullptr) {
+    *dnssec = a.dnssec == dns::Dnssec::bogus || aaaa.dnssec == dns::Dnssec::bogus ? dns::Dnssec::bogus
+              : a.dnssec == dns::Dnssec::secure && aaaa.dnssec == dns::Dnssec::secure ? dns::Dnssec::secure
+                                                                                     : dns::Dnssec::insecure;
+  }
   std::vector<net::IpAddress> out = a.addresses;
   out.insert(out.end(), aaaa.addresses.begin(), aaaa.addresses.end());
   co_return out;
@@ -47,7 +52,9 @@ asio::awaitable<void> check_mx(Context& c) {
   c.mx_dnssec = answer.dnssec;
   for (const auto& mx : answer.mx) {
     if (!mx.exchange.empty()) c.mx_hosts.push_back(mx.exchange);
-    std::vector<net::IpAddress> addresses = co_await addresses_of(c, mx.exchange);
+    dns::Dnssec address_dnssec = dns::Dnssec::insecure;
+    std::vector<net::IpAddress> addresses = co_await addresses_of(c, mx.exchange, &address_dnssec);
+    c.mx_address_dnssec[mx.exchange] = address_dnssec;
     if (addresses.empty()) {
       c.report.add("mx.resolves", Severity::error, "MX host " + mx.exchange + " has no A or AAAA record",
                    "Publish an address for " + mx.exchange + " or remove it from the MX set.", mx.exchange);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <asio/awaitable.hpp>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -28,6 +29,7 @@ struct Context {
   bool dmarc_own = false;              // ... published at the domain itself, not its Organizational Domain
   std::vector<std::string> mx_hosts{};  // the domain's MX hosts (null MX excluded)
   dns::Dnssec mx_dnssec = dns::Dnssec::insecure;  // of the MX answer (DANE needs it secure)
+  std::map<std::string, dns::Dnssec> mx_address_dnssec{};  // of each MX host's A and AAAA answers together
   bool dane_published = false;         // some MX has TLSA records (TLS-RPT is then wanted)
 
   // One lookup, its DNSSEC status tallied.
@@ -42,8 +44,10 @@ asio::awaitable<void> check_dane(Context& context);     // after check_hosts (MX
 asio::awaitable<void> check_mta_sts(Context& context);  // MTA-STS and TLS-RPT; after check_dane
 asio::awaitable<void> check_bimi(Context& context);     // after check_dmarc (its precondition)
 
-// The A and AAAA addresses of name.
-asio::awaitable<std::vector<net::IpAddress>> addresses_of(Context& context, std::string name);
+// The A and AAAA addresses of name; with dnssec, how both answers were
+// validated together (secure only when both are, bogus when either is).
+asio::awaitable<std::vector<net::IpAddress>> addresses_of(Context& context, std::string name,
+                                                          dns::Dnssec* dnssec = nullptr);
 
 // The one TXT record of answer that is_record() accepts (records of other kinds
 // may share the name). An error finding under id when the lookup failed or there

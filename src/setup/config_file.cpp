@@ -251,18 +251,10 @@ std::string hand_to_daemon_user(const std::string& path, const std::string& user
            ") or set daemon.user, then let it read this file";
   }
   const uid_t owner = reader == Reader::owner ? account->uid : static_cast<uid_t>(-1);
-  const bool handed = account->uid == 0 || ::chown(path.c_str(), owner, account->gid) == 0;
-  const std::string chown_error = handed ? "" : std::strerror(errno);
-  const auto reason = config::unreadable_reason(path, *account);
-  if (!reason) return {};
-  std::string line =
-      path + ": not readable by user " + user + " (uid " + std::to_string(account->uid) + "): " + *reason;
-  if (!handed) {
-    line += "; cannot change its " + std::string(reader == Reader::owner ? "owner" : "group") + ": " + chown_error +
-            " (run as root, or: chown " + (reader == Reader::owner ? user : "") + ":" +
-            std::to_string(account->gid) + " " + path + ")";
-  }
-  return line;
+  if (account->uid == 0 || ::chown(path.c_str(), owner, account->gid) == 0) return {};
+  return path + ": cannot change its " + std::string(reader == Reader::owner ? "owner" : "group") + " to user " +
+         user + "'s: " + std::strerror(errno) + " (run as root, or: chown " + (reader == Reader::owner ? user : "") +
+         ":" + std::to_string(account->gid) + " " + path + ")";
 }
 
 }  // namespace domainauth::setup

@@ -70,10 +70,11 @@ struct SignKeyEntry {
 // configuration file keeps its owner and mode (0640) and gets the user's
 // primary group.
 enum class Reader : std::uint8_t { owner, group };
-// Changes path's owner or group for user as reader says, then checks that user
-// can read it. "" when it can (or user is empty); otherwise one line naming the
-// file, the user and why not (no such user; the chown refused when not run as
-// root; a folder above it not searchable), never an exception.
+// Changes path's owner or group for user as reader says. "" when done (or user
+// is empty); otherwise one line naming the file, the user and why not (no such
+// user; the chown refused when not run as root), never an exception. Whether
+// the user can then read it is the caller's check (cli/read_access.hpp opens
+// it as the user).
 [[nodiscard]] std::string hand_to_daemon_user(const std::string& path, const std::string& user, Reader reader);
 
 }  // namespace domainauth::setup

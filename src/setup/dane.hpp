@@ -1,6 +1,7 @@
 // DANE for SMTP (RFC 7672, with RFC 7671 and RFC 6698): whether a TLSA record
 // is usable by SMTP senders, and whether it matches the certificate chain an
-// MX presented. Pure (OpenSSL for hashing and certificate decoding); reads
+// MX presented. Pure (OpenSSL for hashing, certificate decoding and chain
+// verification); reads
 // untrusted input: TLSA rdata and certificates sent by a server.
 #pragma once
 
@@ -29,9 +30,19 @@ struct TlsaJudgement {
 // "3 1 1 ab12..." (data in hex, at most 16 octets shown).
 [[nodiscard]] std::string describe_tlsa(const dns::TlsaRecord& record);
 
-// RFC 7672 3.1.1 / 3.1.2 as a sender applies them: a DANE-EE record matches the
-// server's own certificate (chain[0]); a DANE-TA record matches any certificate
-// of the chain. Other usages and unreadable certificates never match.
-[[nodiscard]] bool tlsa_matches(const dns::TlsaRecord& record, const std::vector<std::vector<std::uint8_t>>& chain);
+// Whether a TLSA record matches the certificate chain an MX presented, as an
+// SMTP sender applies it (RFC 7672 3.1): a DANE-EE record matches the server's
+// own certificate (chain[0]), with no name or date checks (3.1.1). A DANE-TA
+// record matches a CA certificate of the chain above the leaf, and the chain
+// from the leaf up to it must verify with it as the trust anchor (signatures,
+// validity dates, basic constraints) and the leaf must name host (the TLSA base
+// domain and MX host; RFC 7672 3.2.2, wildcards per RFC 6125 6.4.3). Other
+// usages and unreadable certificates never match. why says why not.
+struct TlsaMatch {
+  bool matches = false;
+  std::string why;  // when it does not match
+};
+[[nodiscard]] TlsaMatch match_tlsa(const dns::TlsaRecord& record, const std::vector<std::vector<std::uint8_t>>& chain,
+                                   const std::string& host);
 
 }  // namespace domainauth::setup

@@ -10,7 +10,6 @@
 #include <variant>
 
 #include "config/config.hpp"
-#include "config/file_access.hpp"
 #include "setup/config_file.hpp"
 #include "text/ascii.hpp"
 #include "text/utf8.hpp"
@@ -362,17 +361,5 @@ class Migrator {
 }  // namespace
 
 Migration migrate(const MigrateOptions& options) { return Migrator(options).run(); }
-
-std::vector<std::string> access_warnings(const Migration& migration, const std::string& config_path) {
-  const auto loaded = config::load_string(migration.toml, config_path.empty() ? "migrated.toml" : config_path);
-  if (!loaded.config) {
-    return {"cannot check which files " + migration.daemon_user + " can read: " +
-            (loaded.errors.empty() ? std::string("the configuration does not load") : loaded.errors.front())};
-  }
-  std::string error;
-  const auto account = config::find_account(loaded.config->daemon.user, error);
-  if (!account) return {"cannot check which files the daemon can read: " + error};
-  return config::unreadable_files(*loaded.config, config_path, *account);
-}
 
 }  // namespace domainauth::setup

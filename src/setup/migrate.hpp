@@ -34,13 +34,4 @@ struct Migration {
 
 [[nodiscard]] Migration migrate(const MigrateOptions& options);
 
-// The files the migrated configuration points at (OpenDKIM KeyTable and
-// SigningTable, host lists, the key files they name; config_path too unless
-// "") that its daemon.user could not read, one warning line each as `serve
-// --check` words it (config/file_access.hpp); migrate leaves OpenDKIM's files
-// where and as they are, so a reload after the privilege drop would fail on
-// them. One line saying why nothing could be checked when the configuration
-// does not load or the user does not exist. Empty: all readable.
-[[nodiscard]] std::vector<std::string> access_warnings(const Migration& migration, const std::string& config_path);
-
 }  // namespace domainauth::setup

@@ -2,6 +2,7 @@
 #include "setup/postfix_check.hpp"
 
 #include <algorithm>
+#include <array>
 #include <set>
 
 #include "setup/check_parts.hpp"
@@ -65,10 +66,40 @@ const PostfixService* spawned_policy(const Walk& w, const net::ListenAddress& so
   return nullptr;
 }
 
-Entry entry_of(const Walk& w, std::string_view item, const std::vector<net::ListenAddress>& ours) {
+// Whether a master.cf service runs chrooted in the queue directory. "-" is the
+// compiled-in default: y before Postfix 3.0, n since (master(5); Debian's
+// master.cf writes y explicitly where it wants it).
+bool chrooted(const Walk& w, const PostfixService& s) {
+  if (s.chroot == "y") return true;
+  if (s.chroot != "-") return false;
+  const std::string version = w.config.get("mail_version");
+  return version.size() > 1 && version[1] == '.' && version[0] >= '0' && version[0] <= '2';
+}
+
+// The services that run a milter list: smtpd(8) services for smtpd_milters,
+// cleanup(8) services for non_smtpd_milters (sendmail(1) via pickup, qmqpd,
+// postsuper -r), those without their own -o override.
+std::vector<const PostfixService*> services_running(const Walk& w, const std::string& command,
+                                                    const std::string& parameter) {
+  std::vector<const PostfixService*> out;
+  for (const auto& s : w.config.services) {
+    if (s.command == command && !s.overrides.contains(parameter)) out.push_back(&s);
+  }
+  return out;
+}
+
+// smtpd(8)'s chroot for the policy service: that of the smtp/inet service.
+bool smtpd_chrooted(const Walk& w) {
+  for (const auto& s : w.config.services) {
+    if (s.name == "smtp" && s.type == "inet" && s.command == "smtpd") return chrooted(w, s);
+  }
+  return false;
+}
+
+Entry entry_of(const Walk& w, std::string_view item, const std::vector<net::ListenAddress>& ours, bool chroot) {
   Entry e{parse_postfix_endpoint(item), std::nullopt, false};
   std::string error;
-  e.socket = postfix_socket(e.endpoint.address, w.queue, error);
+  e.socket = postfix_socket(e.endpoint.address, w.queue, chroot, error);
   e.ours = e.socket && any_serves(ours, *e.socket);
   return e;
 }
@@ -104,17 +135,76 @@ void report_default_action(Walk& w, const std::string& action, const std::string
   }
 }
 
-// smtpd_milters or non_smtpd_milters (or a master.cf override); our entries.
+// The entries of a milter list that reach domainauth from a service running chrooted or not.
+std::vector<Entry> ours_in(const Walk& w, const std::string& value, bool chroot) {
+  std::vector<Entry> out;
+  for (const auto& item : split_postfix_list(value)) {
+    Entry e = entry_of(w, item, w.expect.milter, chroot);
+    if (e.ours) out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::string fix_milter(const Walk& w) {
+  return w.expect.milter.empty() ? std::string("inet:127.0.0.1:8891") : w.expect.milter.front().to_string();
+}
+
+// Per service: its chroot setting makes a unix: entry miss domainauth's socket
+// that the other setting would reach.
+void check_chroot(Walk& w, const std::string& parameter, const std::string& value,
+                  const std::vector<const PostfixService*>& users) {
+  for (const PostfixService* s : users) {
+    const bool inside = chrooted(w, *s);
+    if (!ours_in(w, value, inside).empty()) continue;
+    const auto elsewhere = ours_in(w, value, !inside);
+    if (elsewhere.empty()) continue;
+    const Entry& e = elsewhere.front();
+    std::string error;
+    const auto seen = postfix_socket(e.endpoint.address, w.queue, inside, error);
+    const std::string service = s->name + "/" + s->type;
+    if (inside) {
+      w.report.add("postfix.milter_chroot", Severity::error,
+                   "master.cf service " + service + " runs chrooted in " + w.queue + " (chroot column " + s->chroot +
+                       "): " + parameter + " entry " + e.endpoint.address + " is " + seen->path +
+                       " for it, where domainauth does not listen, so its mail is neither signed nor verified",
+                   "Make domainauth listen on unix:" + seen->path + " (milter.listen) and keep " +
+                       e.endpoint.address + " in " + parameter + ", or set the chroot column of " + service +
+                       " in master.cf to n.",
+                   service);
+    } else {
+      w.report.add("postfix.milter_chroot", Severity::error,
+                   "master.cf service " + service + " does not run chrooted (chroot column " + s->chroot + "): " +
+                       parameter + " entry " + e.endpoint.address + " is " + seen->path + " for it, not " +
+                       e.socket->path + " where domainauth listens",
+                   "Name unix:" + e.socket->path + " in " + parameter + ", or set the chroot column of " + service +
+                       " in master.cf to y like the other services that use it.",
+                   service);
+    }
+  }
+}
+
+// smtpd_milters or non_smtpd_milters; our entries as the services using it reach them.
 std::vector<Entry> check_milter_list(Walk& w, const std::string& id, const std::string& parameter,
-                                     const std::string& value, Severity missing, const std::string& consequence) {
+                                     const std::string& command, Severity missing, const std::string& consequence) {
+  const std::string value = w.config.get(parameter);
+  const auto users = services_running(w, command, parameter);
+  std::set<bool> settings;
+  for (const PostfixService* s : users) settings.insert(chrooted(w, *s));
+  if (settings.empty()) settings.insert(false);
   std::vector<Entry> ours;
+  for (const bool inside : settings) {
+    for (auto& e : ours_in(w, value, inside)) {
+      const bool listed = std::any_of(ours.begin(), ours.end(),
+                                      [&](const Entry& o) { return o.endpoint.address == e.endpoint.address; });
+      if (!listed) ours.push_back(std::move(e));
+    }
+  }
   std::vector<std::string> unreadable;
   for (const auto& item : split_postfix_list(value)) {
-    Entry e = entry_of(w, item, w.expect.milter);
-    if (!e.socket) unreadable.push_back(e.endpoint.address);
-    if (e.ours) ours.push_back(std::move(e));
+    std::string error;
+    const PostfixEndpoint endpoint = parse_postfix_endpoint(item);
+    if (!postfix_socket(endpoint.address, w.queue, false, error)) unreadable.push_back(endpoint.address);
   }
-  const std::string fix_address = w.expect.milter.empty() ? "inet:127.0.0.1:8891" : w.expect.milter.front().to_string();
   if (!ours.empty()) {
     w.report.add(id, Severity::ok, parameter + " names domainauth's milter " + ours.front().endpoint.address, {},
                  parameter);
@@ -123,33 +213,34 @@ std::vector<Entry> check_milter_list(Walk& w, const std::string& id, const std::
                  parameter + " = " + (value.empty() ? "(empty)" : value) + " names no socket domainauth listens on (milter.listen: " +
                      addresses_of(w.expect.milter) + (unreadable.empty() ? "" : "; not understood: " + detail::join_list(unreadable)) +
                      "): " + consequence,
-                 "Add " + fix_address + " to " + parameter + ".", parameter);
+                 "Add " + fix_milter(w) + " to " + parameter + ".", parameter);
   }
+  check_chroot(w, parameter, value, users);
   return ours;
 }
 
 void check_milters(Walk& w) {
-  std::vector<Entry> ours = check_milter_list(
-      w, "postfix.smtpd_milters", "smtpd_milters", w.config.get("smtpd_milters"), Severity::error,
-      "mail received over SMTP is neither signed nor verified");
-  auto local = check_milter_list(w, "postfix.non_smtpd_milters", "non_smtpd_milters",
-                                 w.config.get("non_smtpd_milters"), Severity::warning,
+  std::vector<Entry> ours = check_milter_list(w, "postfix.smtpd_milters", "smtpd_milters", "smtpd", Severity::error,
+                                              "mail received over SMTP is neither signed nor verified");
+  auto local = check_milter_list(w, "postfix.non_smtpd_milters", "non_smtpd_milters", "cleanup", Severity::warning,
                                  "mail submitted with sendmail(1) (cron, scripts, web forms) leaves unsigned");
   ours.insert(ours.end(), local.begin(), local.end());
   for (const auto& s : w.config.services) {
     const auto it = s.overrides.find("smtpd_milters");
     if (it == s.overrides.end()) continue;
-    const std::string parameter = s.name + "/" + s.type + " -o smtpd_milters";
-    bool has_ours = false;
-    for (const auto& item : split_postfix_list(it->second)) has_ours = has_ours || entry_of(w, item, w.expect.milter).ours;
-    if (has_ours) continue;
+    const auto here = ours_in(w, it->second, chrooted(w, s));
+    ours.insert(ours.end(), here.begin(), here.end());
+    if (!here.empty()) continue;
+    if (!ours_in(w, it->second, !chrooted(w, s)).empty()) {
+      check_chroot(w, s.name + "/" + s.type + " -o smtpd_milters", it->second, {&s});
+      continue;
+    }
     w.report.add("postfix.service_milters", Severity::error,
                  "master.cf service " + s.name + "/" + s.type + " overrides smtpd_milters (= " +
                      (it->second.empty() ? "(empty)" : it->second) +
                      ") without domainauth's milter: mail received there is neither signed nor verified",
-                 "Add " + (w.expect.milter.empty() ? std::string("inet:127.0.0.1:8891") : w.expect.milter.front().to_string()) +
-                     " to that -o smtpd_milters= in master.cf, or remove the -o line.",
-                 parameter);
+                 "Add " + fix_milter(w) + " to that -o smtpd_milters= in master.cf, or remove the -o line.",
+                 s.name + "/" + s.type + " -o smtpd_milters");
   }
   std::set<std::string> probed;
   for (const auto& e : ours) probe(w, "postfix.milter_reachable", *e.socket, probed);
@@ -186,7 +277,7 @@ Restrictions scan(const Walk& w, const std::string& parameter) {
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (items[i] == "reject_unauth_destination" || items[i] == "defer_unauth_destination") r.relay_check = true;
     if (items[i] != kPolicyCheck || i + 1 == items.size()) continue;
-    const Entry e = entry_of(w, items[++i], w.expect.policy);
+    const Entry e = entry_of(w, items[++i], w.expect.policy, smtpd_chrooted(w));
     if (!e.socket || !(e.ours || spawned_policy(w, *e.socket))) continue;
     r.ours.push_back(*e.socket);
     if (!r.relay_check) r.ours_before_relay_check = true;
@@ -249,44 +340,100 @@ bool has_key(const PostfixExpectations& expect, const std::string& domain) {
   return false;
 }
 
-// The domains Postfix takes mail for, with the parameter naming each, and the
-// lookup tables named instead of domains (their domains cannot be listed here).
+constexpr std::array<const char*, 4> kDomainLists = {"mydestination", "virtual_alias_domains",
+                                                     "virtual_mailbox_domains", "relay_domains"};
+
+// The domains Postfix takes mail for, with where each is named (a parameter,
+// or a parameter and a table), and the tables whose domains were not listed.
 struct MailDomains {
-  std::vector<std::pair<std::string, std::string>> domains;  // parameter, domain
-  std::vector<std::pair<std::string, std::string>> tables;   // parameter, table
+  std::vector<std::pair<std::string, std::string>> domains;  // where, domain
+  struct Unlisted {
+    std::string parameter, table, why;
+    bool error = false;  // the table could not be read (rather than cannot be listed)
+  };
+  std::vector<Unlisted> tables;
 };
+
+void add_domain(MailDomains& out, const std::string& where, std::string_view item) {
+  std::string domain = text::to_lower(item);
+  while (!domain.empty() && domain.back() == '.') domain.pop_back();
+  if (domain.find('.') == std::string::npos || domain == "localhost" || domain.starts_with("localhost.")) return;
+  for (const auto& [w, d] : out.domains) {
+    if (d == domain) return;
+  }
+  out.domains.emplace_back(where, domain);
+}
+
+// One item of a domain list; the items of a "/file" list are read once, not further down.
+void add_item(const PostfixConfig& config, MailDomains& out, const std::string& parameter, std::string_view item,
+              bool nested) {
+  if (!is_postfix_table(item)) {
+    add_domain(out, parameter, item);
+    return;
+  }
+  const PostfixTable table = classify_postfix_table(item);
+  switch (table.kind) {
+    case PostfixTable::Kind::inline_keys:
+      for (const auto& key : table.keys) add_domain(out, parameter + " " + table.name, key);
+      return;
+    case PostfixTable::Kind::matches_all:
+      out.tables.push_back({parameter, table.name, "matches every domain, so there is no list of domains", false});
+      return;
+    case PostfixTable::Kind::unlistable:
+      out.tables.push_back({parameter, table.name, "cannot be listed (" + table.type + ": tables have no key listing)",
+                            false});
+      return;
+    case PostfixTable::Kind::postmap:
+    case PostfixTable::Kind::text_file:
+    case PostfixTable::Kind::list_file: break;
+  }
+  const auto it = config.tables.find(table.name);
+  if (nested || it == config.tables.end()) {
+    out.tables.push_back({parameter, table.name, nested ? "is named inside a list file" : "was not read", false});
+  } else if (!it->second.error.empty()) {
+    out.tables.push_back({parameter, table.name, "cannot be read: " + it->second.error, true});
+  } else {
+    for (const auto& key : it->second.keys) {
+      if (table.kind == PostfixTable::Kind::list_file) {
+        add_item(config, out, parameter + " " + table.name, key, true);
+      } else {
+        add_domain(out, parameter + " " + table.name, key);
+      }
+    }
+  }
+}
 
 MailDomains mail_domains(const PostfixConfig& config) {
   MailDomains out;
-  for (const std::string parameter : {"mydestination", "virtual_alias_domains", "virtual_mailbox_domains"}) {
-    for (const auto& item : split_postfix_list(config.get(parameter))) {
-      if (item.find(':') != std::string::npos || item.front() == '/' || item.front() == '{') {
-        out.tables.emplace_back(parameter, item);
-        continue;
-      }
-      std::string domain = text::to_lower(item);
-      while (!domain.empty() && domain.back() == '.') domain.pop_back();
-      if (domain.find('.') == std::string::npos || domain == "localhost" || domain.starts_with("localhost.")) continue;
-      out.domains.emplace_back(parameter, domain);
-    }
+  for (const std::string parameter : kDomainLists) {
+    for (const auto& item : split_postfix_list(config.get(parameter))) add_item(config, out, parameter, item, false);
   }
   return out;
 }
 
 void check_signing_domains(Walk& w) {
   const MailDomains found = mail_domains(w.config);
-  for (const auto& [parameter, table] : found.tables) {
-    w.report.add("postfix.signing_key_table", Severity::info,
-                 parameter + " names the lookup table " + table + ", whose domains were not checked for keys",
-                 "Make sure domainauth has a signing key for each domain the table lists.", parameter);
+  for (const auto& t : found.tables) {
+    if (t.error) {
+      w.report.add("postfix.table_unreadable", Severity::warning,
+                   t.parameter + " names the lookup table " + t.table + ", which " + t.why +
+                       ": its domains were not checked for keys",
+                   "Run check as a user that can read " + t.table + " (and postmap it if its source changed).",
+                   t.table);
+    } else {
+      w.report.add("postfix.signing_key_table", Severity::info,
+                   t.parameter + " names the lookup table " + t.table + ", which " + t.why +
+                       ": its domains could not be checked for keys",
+                   "Make sure domainauth has a signing key for each domain the table lists.", t.table);
+    }
   }
-  for (const auto& [parameter, domain] : found.domains) {
+  for (const auto& [where, domain] : found.domains) {
     if (has_key(w.expect, domain)) continue;
     w.report.add("postfix.signing_key", Severity::warning,
-                 "Postfix takes mail for " + domain + " (" + parameter +
+                 "Postfix takes mail for " + domain + " (" + where +
                      ") but domainauth has no signing key for it: mail From @" + domain + " leaves unsigned",
                  "Run `domainauth init --domain " + domain + "` (or add a [[sign.key]] for it), or drop it from " +
-                     parameter + " if it sends no mail.",
+                     where + " if it sends no mail.",
                  domain);
   }
   if (!found.domains.empty() && w.report.find("postfix.signing_key") == nullptr) {
@@ -343,6 +490,7 @@ const std::vector<std::string>& postfix_parameters_read() {
   static const std::vector<std::string> names = {
       "smtpd_milters", "non_smtpd_milters", "milter_default_action", "milter_protocol", "smtpd_relay_restrictions",
       "smtpd_recipient_restrictions", "mydestination", "virtual_alias_domains", "virtual_mailbox_domains",
+      "relay_domains", "mail_version",
       "smtp_tls_security_level", "smtp_use_tls", "smtp_enforce_tls", "smtp_bind_address", "smtp_bind_address6",
       "inet_protocols", "smtp_helo_name", "queue_directory"};
   return names;
@@ -359,8 +507,21 @@ void check_postfix(const PostfixConfig& config, const PostfixExpectations& expec
 
 std::vector<std::string> postfix_mail_domains(const PostfixConfig& config) {
   std::vector<std::string> out;
-  for (const auto& [parameter, domain] : mail_domains(config).domains) {
-    if (std::find(out.begin(), out.end(), domain) == out.end()) out.push_back(domain);
+  for (const auto& [where, domain] : mail_domains(config).domains) out.push_back(domain);
+  return out;
+}
+
+std::vector<PostfixTable> postfix_tables_to_list(const PostfixConfig& config) {
+  std::vector<PostfixTable> out;
+  for (const std::string parameter : kDomainLists) {
+    for (const auto& item : split_postfix_list(config.get(parameter))) {
+      if (!is_postfix_table(item)) continue;
+      PostfixTable table = classify_postfix_table(item);
+      const bool read = table.kind == PostfixTable::Kind::postmap || table.kind == PostfixTable::Kind::text_file ||
+                        table.kind == PostfixTable::Kind::list_file;
+      const bool seen = std::any_of(out.begin(), out.end(), [&](const auto& t) { return t.name == table.name; });
+      if (read && !seen) out.push_back(std::move(table));
+    }
   }
   return out;
 }

@@ -3,9 +3,11 @@
 // (smtpd_milters, non_smtpd_milters, per-service -o smtpd_milters of
 // master.cf, milter_default_action, milter_protocol) and the policy service
 // (check_policy_service after reject_unauth_destination) must name sockets
-// domainauth listens on and that accept connections; every domain Postfix
-// receives for should have a signing key; smtp_tls_security_level at least
-// may; smtp_bind_address / inet_protocols say which address mail leaves from.
+// domainauth listens on and that accept connections (a unix: path as each
+// master.cf service reaches it, chrooted or not); every domain Postfix
+// receives for, literal or listed in a lookup table, should have a signing
+// key; smtp_tls_security_level at least may; smtp_bind_address /
+// inet_protocols say which address mail leaves from.
 // Findings go to a Report (section "postfix"), each naming its parameter.
 #pragma once
 
@@ -17,6 +19,7 @@
 #include "net/address.hpp"
 #include "net/listen.hpp"
 #include "setup/postfix_config.hpp"
+#include "setup/postfix_tables.hpp"
 #include "setup/report.hpp"
 
 namespace domainauth::setup {
@@ -36,9 +39,14 @@ struct PostfixExpectations {
 
 void check_postfix(const PostfixConfig& config, const PostfixExpectations& expect, Report& report);
 
-// The domains named in mydestination, virtual_alias_domains and
-// virtual_mailbox_domains (not those of lookup tables, nor localhost), once each.
+// The domains named in mydestination, virtual_alias_domains,
+// virtual_mailbox_domains and relay_domains, directly or as keys of the tables
+// listed in config.tables (not localhost), once each.
 [[nodiscard]] std::vector<std::string> postfix_mail_domains(const PostfixConfig& config);
+
+// The tables of those parameters whose keys the caller must list into
+// config.tables (postmap -s, or reading the file), once each.
+[[nodiscard]] std::vector<PostfixTable> postfix_tables_to_list(const PostfixConfig& config);
 
 // Where mail leaves from, for the SPF and PTR checks: smtp_bind_address when
 // inet_protocols sends over IPv4, smtp_bind_address6 when it sends over IPv6

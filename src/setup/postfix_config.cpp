@@ -62,7 +62,7 @@ std::optional<std::vector<PostfixService>> parse_postconf_services(std::string_v
       error = "not a master.cf service line: " + std::string(line.substr(0, 200));
       return std::nullopt;
     }
-    PostfixService service{words[0], words[1], words[7], {words.begin() + 8, words.end()}, {}};
+    PostfixService service{words[0], words[1], words[7], {words.begin() + 8, words.end()}, {}, words[4]};
     out.push_back(std::move(service));
   }
   auto settings = parse_postconf_parameters(overrides, error);
@@ -90,15 +90,17 @@ std::vector<std::string> split_postfix_list(std::string_view value) {
     while (i < value.size() && is_separator(value[i])) ++i;
     if (i >= value.size()) break;
     const std::size_t start = i;
-    if (value[i] == '{') {
+    if (value[i] != '{') {
+      while (i < value.size() && !is_separator(value[i]) && value[i] != '{') ++i;
+    }
+    // A group, alone or right after "type:" (inline:{ ... }).
+    if (i < value.size() && value[i] == '{' && (i == start || value[i - 1] == ':')) {
       int depth = 0;
       for (; i < value.size(); ++i) {
         if (value[i] == '{') ++depth;
         else if (value[i] == '}' && --depth == 0) break;
       }
       if (i < value.size()) ++i;  // past the closing brace; an unclosed group runs to the end
-    } else {
-      while (i < value.size() && !is_separator(value[i]) && value[i] != '{') ++i;
     }
     out.emplace_back(value.substr(start, i - start));
   }
@@ -130,13 +132,14 @@ PostfixEndpoint parse_postfix_endpoint(std::string_view item) {
 }
 
 std::optional<net::ListenAddress> postfix_socket(std::string_view address, const std::string& queue_directory,
-                                                 std::string& error) {
+                                                 bool chrooted, std::string& error) {
   for (std::string_view prefix : {"unix:", "local:"}) {
     if (!address.starts_with(prefix)) continue;
     const std::string_view path = address.substr(prefix.size());
     if (!path.empty() && path.front() != '/') {
       return net::ListenAddress::parse("unix:" + queue_directory + "/" + std::string(path), error);
     }
+    if (chrooted && !path.empty()) return net::ListenAddress::parse("unix:" + queue_directory + std::string(path), error);
   }
   return net::ListenAddress::parse(address, error);
 }

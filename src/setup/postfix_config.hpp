@@ -23,11 +23,19 @@ struct PostfixService {
   std::string command;  // smtpd, spawn, ...
   std::vector<std::string> arguments;  // after the command, as -M prints them
   std::map<std::string, std::string> overrides;
+  std::string chroot;  // master.cf's 5th column: "y", "n" or "-" (Postfix's compiled-in default)
+};
+
+// The keys of a lookup table as the caller listed them (postmap -s, the file).
+struct PostfixTableListing {
+  std::vector<std::string> keys;
+  std::string error;  // why the table could not be listed; empty when it was
 };
 
 struct PostfixConfig {
   std::map<std::string, std::string> parameters;  // main.cf, defaults and $names expanded
   std::vector<PostfixService> services;
+  std::map<std::string, PostfixTableListing> tables;  // by the table as written in a domain list
 
   // The parameter's value; empty when postconf did not print it.
   [[nodiscard]] std::string get(const std::string& name) const;
@@ -41,7 +49,8 @@ struct PostfixConfig {
                                                                                  std::string_view overrides,
                                                                                  std::string& error);
 
-// A Postfix list: "a, b c" -> {a, b, c}; "{ x, y }" is one item (braces kept).
+// A Postfix list: "a, b c" -> {a, b, c}; "{ x, y }" and "inline:{ x, y }" are
+// one item each (braces kept).
 [[nodiscard]] std::vector<std::string> split_postfix_list(std::string_view value);
 
 // A milter or policy service entry: "inet:127.0.0.1:8891" or
@@ -52,9 +61,11 @@ struct PostfixEndpoint {
 };
 [[nodiscard]] PostfixEndpoint parse_postfix_endpoint(std::string_view item);
 
-// The socket an address names, relative unix: paths taken from queue_directory
-// as Postfix does; nothing (with why) for other forms.
+// The socket an address names as a Postfix daemon reaches it: a relative unix:
+// path from queue_directory (its working directory), an absolute one inside
+// queue_directory when the daemon runs chrooted; nothing (with why) for other forms.
 [[nodiscard]] std::optional<net::ListenAddress> postfix_socket(std::string_view address,
-                                                               const std::string& queue_directory, std::string& error);
+                                                               const std::string& queue_directory, bool chrooted,
+                                                               std::string& error);
 
 }  // namespace domainauth::setup

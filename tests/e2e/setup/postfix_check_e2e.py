@@ -3,7 +3,10 @@ reads a temporary directory holding main.cf and master.cf (Postfix itself is
 not started). A configuration wired as the README says, with `domainauth serve`
 running on loopback, gives no error or warning about Postfix; each deliberately
 broken main.cf / master.cf gives its finding (id, severity, subject) in --json
-and exit status 3 when it is an error. Run inside netns-run.
+and exit status 3 when it is an error. Domains in real lookup tables (postmap'd
+hash, btree and lmdb; texthash, inline:, /file) are judged one by one, and the
+seed setup's absolute milter socket paths are resolved per master.cf chroot
+column. Run inside netns-run.
 """
 
 import json
@@ -71,20 +74,28 @@ BROKEN = [
 ]
 
 
-def write_config(directory, main, master_extra):
+def write_config(directory, main, master_extra, chroot=None):
+    """main.cf from main; Debian's master.cf plus master_extra, with the chroot
+    column (5th) of its smtp/inet and cleanup services set to chroot if given."""
     os.makedirs(directory, exist_ok=True)
     with open(os.path.join(directory, "main.cf"), "w") as f:
         for name, value in main.items():
             f.write("%s = %s\n" % (name, value))
-    shutil.copy("/etc/postfix/master.cf", os.path.join(directory, "master.cf"))
-    with open(os.path.join(directory, "master.cf"), "a") as f:
-        for line in master_extra:
+    with open("/etc/postfix/master.cf") as f:
+        lines = f.read().splitlines()
+    for i, line in enumerate(lines):
+        fields = line.split()
+        if chroot and len(fields) >= 8 and (fields[:2] == ["smtp", "inet"] or fields[:2] == ["cleanup", "unix"]):
+            fields[4] = chroot
+            lines[i] = " ".join(fields)
+    with open(os.path.join(directory, "master.cf"), "w") as f:
+        for line in lines + list(master_extra):
             f.write(line + "\n")
 
 
-def check(work, config, main, master_extra, name):
+def check(work, config, main, master_extra, name, chroot=None):
     directory = os.path.join(work, name)
-    write_config(directory, main, master_extra)
+    write_config(directory, main, master_extra, chroot)
     p = subprocess.run([DOMAINAUTH, "check", "--postfix", "--postfix-config", directory, "--config", config, "--json"],
                        capture_output=True, text=True, timeout=60)
     try:
@@ -161,6 +172,82 @@ def test_unpublished_keys(work, config):
     expect(code == 3, "unpublished keys: exit 3, got %d" % code)
 
 
+def test_domain_tables(work, config):
+    """Domains in lookup tables: a postmap'd hash, btree and lmdb table, a texthash file, an
+    inline: table and a /file list are listed and each domain judged; a mysql: table
+    cannot be listed (info naming it), a hash table never postmap'd cannot be read."""
+    tables = os.path.join(work, "tables")
+    os.makedirs(tables, exist_ok=True)
+    write_config(tables, GOOD_MAIN, GOOD_MASTER)
+    files = {"vdomains": "# virtual mailbox domains\nexample.com OK\nhashed.example OK\n",
+             "relays": "btree.example OK\n",
+             "lmdb-domains": "lmdb.example OK\n",
+             "texthash": "# comment\ntext.example   x\n\tcontinued.example\n\n  # indented comment\ntext2.example y\n",
+             "list": "# the usual\nlisted.example, localhost\n",
+             "never-mapped": "unmapped.example OK\n"}
+    for name, text in files.items():
+        with open(os.path.join(tables, name), "w") as f:
+            f.write(text)
+    for table in ("hash:%s/vdomains" % tables, "btree:%s/relays" % tables, "lmdb:%s/lmdb-domains" % tables):
+        subprocess.run(["postmap", "-c", tables, table], check=True)
+    main_cf = dict(GOOD_MAIN,
+                   virtual_mailbox_domains="hash:%s/vdomains, texthash:%s/texthash, lmdb:%s/lmdb-domains"
+                   % (tables, tables, tables),
+                   virtual_alias_domains="inline:{ inline.example, inline2.example = x }, mysql:/etc/postfix/my.cf",
+                   relay_domains="proxy:btree:%s/relays hash:%s/never-mapped" % (tables, tables),
+                   mydomain="expanded.example", mydestination="$mydomain, %s/list" % tables)
+    code, findings = check(work, config, main_cf, GOOD_MASTER, "tables")
+    missing = sorted(f["subject"] for f in find(findings, "postfix.signing_key") if f["severity"] == "warning")
+    expect(missing == ["btree.example", "expanded.example", "hashed.example", "inline.example", "inline2.example",
+                       "listed.example", "lmdb.example", "text.example", "text2.example"],
+           "each domain of the hash, btree, lmdb, texthash, inline and /file tables, and $mydomain, is judged: %s"
+           % missing)
+    expect([f["severity"] for f in find(findings, "postfix.published_keys", "example.com")] == ["ok"],
+           "example.com, listed only in the hash table, has its published keys checked")
+    mysql = find(findings, "postfix.signing_key_table", "mysql:/etc/postfix/my.cf")
+    expect([f["severity"] for f in mysql] == ["info"] and mysql[0]["fix"] and "could not be checked" in
+           mysql[0]["message"], "a mysql: table is named as not listable: %s" % mysql)
+    unread = find(findings, "postfix.table_unreadable", "hash:%s/never-mapped" % tables)
+    expect([f["severity"] for f in unread] == ["warning"] and unread[0]["fix"],
+           "a hash table without its .db file is a specific finding: %s" % unread)
+
+
+def test_chroot(work):
+    """Milter unix: sockets per master.cf chroot column, with the seed setup's
+    smtpd_milters line (absolute paths, FreeBSD's unchrooted smtpd) and domainauth
+    listening where OpenDKIM did."""
+    config = os.path.join(work, "unix.toml")
+    with open(os.path.join(work, "domainauth.toml")) as f:
+        text = f.read().replace('listen = ["inet:127.0.0.1:8891"]', 'listen = ["unix:/var/run/milteropendkim/socket"]')
+    with open(config, "w") as f:
+        f.write(text)
+    seed = "unix:/var/run/milteropendkim/socket, unix:/var/run/opendmarc/socket"
+    main_cf = dict(GOOD_MAIN, smtpd_milters=seed, non_smtpd_milters="unix:/var/run/milteropendkim/socket")
+    # Debian's master.cf: smtp and cleanup run chrooted in /var/spool/postfix.
+    code, findings = check(work, config, main_cf, [], "chroot-y")
+    for service in ("smtp/inet", "cleanup/unix"):
+        got = find(findings, "postfix.milter_chroot", service)
+        expect([f["severity"] for f in got] == ["error"] and
+               "/var/spool/postfix/var/run/milteropendkim/socket" in got[0]["message"] and got[0]["fix"],
+               "chrooted %s reaches the socket inside the queue directory: %s" % (service, got))
+    expect(code == 3, "a chrooted smtpd missing the socket: exit 3, got %d" % code)
+    # As the seed runs it: smtpd and cleanup not chrooted, the paths are what they say.
+    code, findings = check(work, config, main_cf, [], "chroot-n", chroot="n")
+    expect(find(findings, "postfix.milter_chroot") == [], "no chroot finding without chroot: %s"
+           % find(findings, "postfix.milter_chroot"))
+    expect([f["severity"] for f in find(findings, "postfix.smtpd_milters")] == ["ok"],
+           "the seed's smtpd_milters names domainauth's socket when smtpd is not chrooted")
+    # "-" is Postfix 3.x's compiled-in default: not chrooted.
+    code, findings = check(work, config, main_cf, [], "chroot-default", chroot="-")
+    expect(find(findings, "postfix.milter_chroot") == [], "chroot column - means n on Postfix 3")
+    # A submission service chrooted, overriding smtpd_milters with the absolute path.
+    code, findings = check(work, config, main_cf, ["submission inet n - y - - smtpd -o smtpd_milters=" +
+                                                   "unix:/var/run/milteropendkim/socket"], "chroot-submission",
+                           chroot="n")
+    got = find(findings, "postfix.milter_chroot", "submission/inet")
+    expect([f["severity"] for f in got] == ["error"], "a chrooted submission service with an absolute path: %s" % got)
+
+
 def main():
     work = tempfile.mkdtemp(prefix="check-postfix-")
     subprocess.run([DOMAINAUTH, "init", "--domain", "example.com", "--ip", "192.0.2.10", "--admin",
@@ -220,6 +307,8 @@ def check_configurations(work, config):
                "a spawned domainauth policy needs no listener")
         test_domain_with_both_families(work, config)
         test_unpublished_keys(work, config)
+        test_domain_tables(work, config)
+        test_chroot(work)
     finally:
         serve.terminate()
         serve.wait(timeout=10)

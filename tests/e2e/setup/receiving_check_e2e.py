@@ -3,7 +3,9 @@ parts on loopback: unbound serving a DNSSEC-signed zone (dane.test, trust
 anchor made here with ldns-keygen / ldns-signzone) and an unsigned one
 (plain.test); a Python HTTPS server with a certificate from a test CA made here
 with openssl (the MTA-STS policy and the BIMI logo; the CA is given to check
-with --ca-file); Postfix with that certificate on 127.0.0.1:25 for --probe.
+with --ca-file); Postfix with that certificate, issued by an intermediate CA it
+sends too, on 127.0.0.1:25 for --probe (DANE-EE, and DANE-TA of the
+intermediate, of an unrelated CA, and for a name the certificate lacks).
 dane.test is set up right and must come out clean; plain.test is broken in one
 way per standard and each finding is asserted by id, severity and subject.
 Run inside netns-run. Prints "N passed, N failed"; exit status 1 on any failure.
@@ -46,22 +48,46 @@ def openssl(*args, cwd):
     subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
 
 
+def der_sha256(pem_file, folder):
+    der = subprocess.run(["openssl", "x509", "-in", pem_file, "-outform", "DER"], cwd=folder, check=True,
+                         capture_output=True).stdout
+    return subprocess.run(["openssl", "dgst", "-sha256", "-r"], input=der, check=True,
+                          capture_output=True).stdout.split()[0].decode()
+
+
 def make_certificates(folder):
-    """A test CA and a server certificate (P-256) for every host above; returns
-    (ca.pem, key.pem, cert.pem, SHA-256 of the server key's SubjectPublicKeyInfo)."""
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-            "-subj", "/CN=domainauth test CA", "-keyout", "ca.key", "-out", "ca.pem", cwd=folder)
+    """A test CA hierarchy (root -> intermediate -> server certificate, P-256) for
+    every host above and ta1/ta2.dane.test, and an unrelated CA; returns (ca.pem,
+    key.pem, cert.pem holding the server certificate and the intermediate, SHA-256
+    of the server key's SubjectPublicKeyInfo, SHA-256 of the intermediate, SHA-256
+    of the unrelated CA)."""
+    def ca(name, subject):
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+                "-subj", subject, "-keyout", name + ".key", "-out", name + ".pem", cwd=folder)
+    ca("ca", "/CN=domainauth test CA")
+    ca("unrelated", "/CN=unrelated test CA")
+    with open(os.path.join(folder, "inter.ext"), "w") as ext:
+        ext.write("basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n")
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj",
+            "/CN=domainauth test intermediate", "-keyout", "inter.key", "-out", "inter.csr", cwd=folder)
+    openssl("x509", "-req", "-in", "inter.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
+            "-extfile", "inter.ext", "-out", "inter.pem", cwd=folder)
     openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=mail.dane.test",
             "-keyout", "key.pem", "-out", "server.csr", cwd=folder)
     with open(os.path.join(folder, "san.ext"), "w") as ext:
-        ext.write("subjectAltName=" + ",".join("DNS:" + h for h in HOSTS) + "\n")
-    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
-            "-extfile", "san.ext", "-out", "cert.pem", cwd=folder)
+        ext.write("subjectAltName=" + ",".join("DNS:" + h for h in HOSTS + ["ta1.dane.test", "ta2.dane.test"]) + "\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "inter.pem", "-CAkey", "inter.key", "-CAcreateserial",
+            "-days", "2", "-extfile", "san.ext", "-out", "leaf.pem", cwd=folder)
+    with open(os.path.join(folder, "cert.pem"), "w") as chain:
+        for part in ("leaf.pem", "inter.pem"):
+            with open(os.path.join(folder, part)) as f:
+                chain.write(f.read())
     spki = subprocess.run(["openssl", "pkey", "-in", os.path.join(folder, "key.pem"), "-pubout", "-outform", "DER"],
                           check=True, capture_output=True).stdout
     digest = subprocess.run(["openssl", "dgst", "-sha256", "-r"], input=spki, check=True,
                             capture_output=True).stdout.split()[0].decode()
-    return [os.path.join(folder, f) for f in ("ca.pem", "key.pem", "cert.pem")] + [digest]
+    return ([os.path.join(folder, f) for f in ("ca.pem", "key.pem", "cert.pem")] +
+            [digest, der_sha256("inter.pem", folder), der_sha256("unrelated.pem", folder)])
 
 
 class Pages(http.server.BaseHTTPRequestHandler):
@@ -140,6 +166,7 @@ def test_good_domain(dns, anchor, ca):
     for fid, subject in [("mta_sts.record", None), ("mta_sts.policy_fetch", None), ("mta_sts.policy", None),
                          ("mta_sts.mode", None), ("mta_sts.mx_match", "mail.dane.test"), ("tls_rpt.record", None),
                          ("dane.tlsa", "mail.dane.test"), ("dane.dnssec", "mail.dane.test"),
+                         ("dane.mx_address_dnssec", "mail.dane.test"),
                          ("dane.probe", "mail.dane.test"), ("bimi.record", None), ("bimi.dmarc", None),
                          ("bimi.logo", None), ("bimi.evidence", None)]:
         expect_finding(report, fid, "ok", subject)
@@ -172,6 +199,25 @@ def test_broken_domain(dns, anchor, ca):
     expect(finding(report, "mta_sts.policy")["severity"] is None, "an unverified policy is not judged")
 
 
+def test_mx_address_unsigned(dns, anchor):
+    """RFC 7672 2.2.2: mx3.dane.test's MX and TLSA answers are signed, but its MX host
+    is a CNAME into the unsigned plain.test, so its address is not secure."""
+    code, report, err = check(dns, "mx3.dane.test", "--trust-anchor", anchor)
+    expect_finding(report, "dane.dnssec", "ok", "mail3.dane.test")
+    expect_finding(report, "dane.mx_address_dnssec", "error", "mail3.dane.test", "not DNSSEC-signed")
+    expect(code == 3, "an MX host with an unsigned address: exit 3, got %d" % code)
+
+
+def test_dane_ta(dns, anchor):
+    """RFC 7672 3.1.2 / 3.2.2: a DANE-TA record matches a CA the server sends, the chain
+    from its certificate up to that CA verifies, and the certificate names the MX host."""
+    code, report, err = check(dns, "ta.dane.test", "--trust-anchor", anchor, "--probe")
+    expect_finding(report, "dane.probe", "ok", "ta1.dane.test", "2 0 1")
+    expect_finding(report, "dane.probe", "error", "ta2.dane.test", "no CA certificate")
+    expect_finding(report, "dane.probe", "error", "ta3.dane.test", "hostname mismatch")
+    expect_finding(report, "dane.dnssec", "ok", "ta1.dane.test")
+
+
 def test_second_mx_outside_policy(dns, ca):
     code, report, err = check(dns, "mx2.test", "--ca-file", ca)
     expect_finding(report, "mta_sts.mx_match", "ok", "mail.dane.test")
@@ -180,10 +226,21 @@ def test_second_mx_outside_policy(dns, ca):
 
 def main():
     with tempfile.TemporaryDirectory(prefix="domainauth-receiving-") as work:
-        ca, key, cert, spki = make_certificates(work)
+        ca, key, cert, spki, intermediate, unrelated = make_certificates(work)
         signed = records("dane.test", "3 1 1 " + spki,
                          "v=BIMI1; l=https://dane.test/logo.svg; a=https://dane.test/vmc.pem",
                          "v=DMARC1; p=reject", "v=TLSRPTv1; rua=mailto:tls@dane.test")
+        # mx3.dane.test: signed MX and TLSA, the MX host a CNAME into the unsigned plain.test.
+        signed += [("mx3.dane.test", "MX", "10 mail3.dane.test."), ("mail3.dane.test", "CNAME", "mail.plain.test."),
+                   ("_25._tcp.mail3.dane.test", "TLSA", "3 1 1 " + spki)]
+        # ta.dane.test: DANE-TA (2 0 1) records for three MX hosts, all the Postfix on
+        # 127.0.0.1:25: the intermediate (ta1, named in the certificate), an unrelated CA
+        # (ta2, named too), the intermediate again (ta3, a name the certificate lacks).
+        signed += [("ta.dane.test", "MX", "%d ta%d.dane.test." % (10 * n, n)) for n in (1, 2, 3)]
+        signed += [("ta%d.dane.test" % n, "A", LOOPBACK) for n in (1, 2, 3)]
+        signed += [("_25._tcp.ta1.dane.test", "TLSA", "2 0 1 " + intermediate),
+                   ("_25._tcp.ta2.dane.test", "TLSA", "2 0 1 " + unrelated),
+                   ("_25._tcp.ta3.dane.test", "TLSA", "2 0 1 " + intermediate)]
         zonefile, anchor = sign_zone(work, "dane.test", signed)
         plain = records("plain.test", "1 1 1 " + "00" * 32, "v=BIMI1; l=https://plain.test/logo.svg",
                         "v=DMARC1; p=none", "v=TLSRPTv1; rua=ftp://plain.test/")
@@ -203,6 +260,8 @@ def main():
                 test_good_domain(dns, anchor, ca)
                 test_broken_domain(dns, anchor, ca)
                 test_second_mx_outside_policy(dns, ca)
+                test_mx_address_unsigned(dns, anchor)
+                test_dane_ta(dns, anchor)
                 if finish():
                     print("--- maillog ---\n" + mta.maillog()[-3000:])
                     print("--- unbound log ---\n" + dns.log()[-3000:])

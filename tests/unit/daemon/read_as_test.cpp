@@ -6,14 +6,13 @@
 #include "daemon/read_as.hpp"
 
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <string>
+
+#include "support/as_nobody.hpp"
 
 namespace {
 
@@ -23,38 +22,14 @@ using domainauth::daemon::open_errors_as;
 
 constexpr gid_t kOtherGroup = 4242;  // a group nobody is not in (no group entry needed)
 
-class ReadAs : public ::testing::Test {
+class ReadAs : public domainauth::testing::AsNobody {
  protected:
-  void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root";
-    std::string error;
-    const auto nobody = domainauth::config::find_account("nobody", error);
-    if (!nobody) GTEST_SKIP() << error;
-    nobody_ = *nobody;
-    std::string pattern = (fs::temp_directory_path() / "read_as.XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    fs::permissions(dir_, fs::perms(0755));
-  }
-  void TearDown() override {
-    if (!dir_.empty()) fs::remove_all(dir_);
-  }
-  // A file owned by root and group with mode.
-  std::string file(const fs::path& path, unsigned mode, gid_t group = 0) {
-    std::ofstream(path) << "x\n";
-    EXPECT_EQ(::chown(path.c_str(), 0, group), 0);
-    fs::permissions(path, fs::perms(mode));
-    return path.string();
-  }
   std::vector<int> codes(const Account& account, const std::vector<std::string>& files) {
     std::string error;
     const auto result = open_errors_as(account, files, error);
     EXPECT_TRUE(result.has_value()) << error;
     return result.value_or(std::vector<int>{});
   }
-
-  Account nobody_;
-  fs::path dir_;
 };
 
 TEST_F(ReadAs, RootOnlyFileIsRefusedOthersNot) {
@@ -65,8 +40,7 @@ TEST_F(ReadAs, RootOnlyFileIsRefusedOthersNot) {
 
 TEST_F(ReadAs, AclEntryGrantsWhatTheModeBitsDeny) {
   const auto secret = file(dir_ / "k.private", 0600);
-  const std::string command = "setfacl -m u:" + std::to_string(nobody_.uid) + ":r " + secret + " 2>/dev/null";
-  if (std::system(command.c_str()) != 0) GTEST_SKIP() << "setfacl missing or no ACLs on " << dir_;
+  if (!grant_acl("r", secret)) GTEST_SKIP() << "setfacl missing or no ACLs on " << dir_;
   // The bits (group root, no bits for others) still say nobody cannot read it.
   EXPECT_TRUE(domainauth::config::unreadable_reason(secret, nobody_).has_value());
   EXPECT_EQ(codes(nobody_, {secret}), std::vector<int>{0});

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <toml.hpp>
 
+#include "cli/read_access.hpp"
 #include "config/config.hpp"
 #include "setup/config_file.hpp"
 #include "setup/migrate.hpp"
@@ -141,11 +142,15 @@ TEST_F(MigrateSeed, MapsFailureReportsAndIgnoreMailFrom) {
 }
 
 // migrate leaves OpenDKIM's keys where and as they are: a key file daemon.user
-// could not read is named in a warning (the fixture's keys are 0600 root's; the
-// tests run as root), one the user owns is not.
+// could not read is named in a warning by the cli's check of the migrated
+// configuration (the fixture's keys are 0600 root's; the tests run as root),
+// one the user owns is not.
 TEST_F(MigrateSeed, WarnsAboutKeyFilesTheDaemonUserCannotRead) {
   ASSERT_EQ(::geteuid(), 0u) << "needs root to hand a key to another user";
   // The seed's mailnull does not exist here: nothing can be checked, and that is said.
+  const auto access_warnings = [](const Migration& m, const std::string& path) {
+    return cli::access_warnings(config::load_string(m.toml, "migrated.toml"), path);
+  };
   auto warnings = access_warnings(migration_, "");
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_NE(warnings[0].find("mailnull"), std::string::npos) << warnings[0];

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <memory>
 
@@ -153,13 +154,95 @@ TEST(Dane, Rfc7672_3_1_DaneEeMatchesTheServerCertificateOnly) {
   const auto leaf = make_certificate();
   const auto other = make_certificate();
   const dns::TlsaRecord ee{3, 1, 1, sha256(spki_of(leaf))};
-  EXPECT_TRUE(tlsa_matches(ee, {leaf}));
-  EXPECT_FALSE(tlsa_matches(ee, {other, leaf})) << "DANE-EE looks at the server's own certificate only";
-  const dns::TlsaRecord ta{2, 0, 1, sha256(leaf)};
-  EXPECT_TRUE(tlsa_matches(ta, {other, leaf})) << "DANE-TA matches any certificate of the chain";
-  EXPECT_TRUE(tlsa_matches({3, 0, 0, leaf}, {leaf}));
-  EXPECT_FALSE(tlsa_matches({1, 1, 1, sha256(spki_of(leaf))}, {leaf})) << "PKIX-EE is unusable for SMTP";
-  EXPECT_FALSE(tlsa_matches(ee, {}));
+  EXPECT_TRUE(match_tlsa(ee, {leaf}, "mx.example").matches) << "DANE-EE: no name check";
+  EXPECT_FALSE(match_tlsa(ee, {other, leaf}, "mx.example").matches) << "DANE-EE looks at the server's own certificate";
+  EXPECT_TRUE(match_tlsa({3, 0, 0, leaf}, {leaf}, "mx.example").matches);
+  EXPECT_FALSE(match_tlsa({1, 1, 1, sha256(spki_of(leaf))}, {leaf}, "mx.example").matches)
+      << "PKIX-EE is unusable for SMTP";
+  EXPECT_FALSE(match_tlsa(ee, {}, "mx.example").matches);
+}
+
+// A test CA hierarchy: root -> intermediate -> leaf for mail.example and *.wild.example.
+struct Issued {
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key{EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"),
+                                                          &EVP_PKEY_free};
+  std::vector<std::uint8_t> der;
+};
+
+void add_extension(X509* cert, X509* issuer, int nid, const char* value) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
+  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+  X509_add_ext(cert, ext, -1);
+  X509_EXTENSION_free(ext);
+}
+
+// issuer nullptr: self-signed. san empty: a CA.
+std::unique_ptr<Issued> issue(const char* cn, const Issued* issuer, const char* san, long not_after = 3600) {
+  auto out = std::make_unique<Issued>();
+  std::unique_ptr<X509, decltype(&X509_free)> cert(X509_new(), &X509_free);
+  X509_set_version(cert.get(), 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 7);
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -7200);
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), not_after);
+  X509_NAME_add_entry_by_txt(X509_get_subject_name(cert.get()), "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>(cn), -1, -1, 0);
+  std::unique_ptr<X509, decltype(&X509_free)> issuer_cert(nullptr, &X509_free);
+  if (issuer != nullptr) {
+    const unsigned char* in = issuer->der.data();
+    issuer_cert.reset(d2i_X509(nullptr, &in, static_cast<long>(issuer->der.size())));
+  }
+  X509* signer = issuer != nullptr ? issuer_cert.get() : cert.get();
+  X509_set_issuer_name(cert.get(), X509_get_subject_name(signer));
+  X509_set_pubkey(cert.get(), out->key.get());
+  add_extension(cert.get(), signer, NID_basic_constraints, *san ? "critical,CA:FALSE" : "critical,CA:TRUE");
+  if (*san) add_extension(cert.get(), signer, NID_subject_alt_name, san);
+  X509_sign(cert.get(), issuer != nullptr ? issuer->key.get() : out->key.get(), EVP_sha256());
+  const int length = i2d_X509(cert.get(), nullptr);
+  out->der.resize(static_cast<std::size_t>(length));
+  unsigned char* p = out->der.data();
+  i2d_X509(cert.get(), &p);
+  return out;
+}
+
+TEST(Dane, Rfc7672_3_1_2_DaneTaVerifiesTheChainUpToACa) {
+  const auto root = issue("root", nullptr, "");
+  const auto intermediate = issue("intermediate", root.get(), "");
+  const auto leaf = issue("mail.example", intermediate.get(), "DNS:mail.example,DNS:*.wild.example");
+  const auto unrelated = issue("unrelated", nullptr, "");
+  const std::vector<std::vector<std::uint8_t>> chain{leaf->der, intermediate->der};
+  const dns::TlsaRecord ta{2, 0, 1, sha256(intermediate->der)};
+  EXPECT_TRUE(match_tlsa(ta, chain, "mail.example").matches) << match_tlsa(ta, chain, "mail.example").why;
+  EXPECT_TRUE(match_tlsa({2, 1, 1, sha256(spki_of(intermediate->der))}, chain, "MAIL.example.").matches);
+  EXPECT_TRUE(match_tlsa(ta, chain, "mx.wild.example").matches) << "RFC 6125 6.4.3: * matches one label";
+  EXPECT_FALSE(match_tlsa(ta, chain, "a.mx.wild.example").matches) << "* matches one label only";
+
+  TlsaMatch m = match_tlsa(ta, chain, "other.example");
+  EXPECT_FALSE(m.matches);
+  EXPECT_NE(m.why.find("other.example"), std::string::npos) << m.why;
+  m = match_tlsa({2, 0, 1, sha256(unrelated->der)}, chain, "mail.example");
+  EXPECT_FALSE(m.matches);
+  EXPECT_NE(m.why.find("no CA certificate"), std::string::npos) << m.why;
+  m = match_tlsa({2, 0, 1, sha256(leaf->der)}, chain, "mail.example");
+  EXPECT_FALSE(m.matches) << "DANE-TA of the leaf itself";
+  EXPECT_NE(m.why.find("usage 3"), std::string::npos) << m.why;
+
+  // The anchor must be a CA, and the chain below it must verify.
+  const auto not_ca = issue("not a ca", root.get(), "DNS:ca.example");
+  const auto below = issue("mail.example", not_ca.get(), "DNS:mail.example");
+  m = match_tlsa({2, 0, 1, sha256(not_ca->der)}, {below->der, not_ca->der}, "mail.example");
+  EXPECT_FALSE(m.matches);
+  EXPECT_NE(m.why.find("not a CA"), std::string::npos) << m.why;
+  const auto expired = issue("mail.example", intermediate.get(), "DNS:mail.example", -3600);
+  m = match_tlsa(ta, {expired->der, intermediate->der}, "mail.example");
+  EXPECT_FALSE(m.matches);
+  EXPECT_NE(m.why.find("expired"), std::string::npos) << m.why;
+  const auto forged = issue("mail.example", unrelated.get(), "DNS:mail.example");
+  m = match_tlsa(ta, {forged->der, intermediate->der}, "mail.example");
+  EXPECT_FALSE(m.matches) << "a leaf the matched CA did not sign";
+  // The root as the anchor, when the server sends it: the intermediate is verified too.
+  EXPECT_TRUE(match_tlsa({2, 0, 1, sha256(root->der)}, {leaf->der, intermediate->der, root->der}, "mail.example")
+                  .matches);
 }
 
 TEST(Dane, Rfc7671_10_1_ParametersJudged) {
