@@ -1,6 +1,7 @@
 // Running postconf(1) and trying sockets for `check --postfix` (see postfix_check.hpp).
 #include "cli/postfix_check.hpp"
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -81,8 +82,18 @@ std::optional<std::string> postconf(const std::string& directory, std::vector<st
   return run_tool("postconf", directory, std::move(args), error);
 }
 
-// A whole file, at most kMaxOutput bytes; nothing, error set, when it cannot be read.
+// A whole regular file (a FIFO or device would block or never end), at most
+// kMaxOutput bytes; nothing, error set, when it cannot be read.
 std::optional<std::string> read_small_file(const std::string& path, std::string& error) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    error = "cannot open " + path + ": " + std::strerror(errno);
+    return std::nullopt;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    error = path + " is not a regular file";
+    return std::nullopt;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = "cannot open " + path + ": " + std::strerror(errno);

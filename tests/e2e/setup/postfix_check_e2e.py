@@ -175,7 +175,8 @@ def test_unpublished_keys(work, config):
 def test_domain_tables(work, config):
     """Domains in lookup tables: a postmap'd hash, btree and lmdb table, a texthash file, an
     inline: table and a /file list are listed and each domain judged; a mysql: table
-    cannot be listed (info naming it), a hash table never postmap'd cannot be read."""
+    cannot be listed (info naming it), a hash table never postmap'd and a FIFO cannot be
+    read (the FIFO is refused, not waited on)."""
     tables = os.path.join(work, "tables")
     os.makedirs(tables, exist_ok=True)
     write_config(tables, GOOD_MAIN, GOOD_MASTER)
@@ -188,13 +189,16 @@ def test_domain_tables(work, config):
     for name, text in files.items():
         with open(os.path.join(tables, name), "w") as f:
             f.write(text)
+    if not os.path.exists(os.path.join(tables, "fifo")):
+        os.mkfifo(os.path.join(tables, "fifo"))
     for table in ("hash:%s/vdomains" % tables, "btree:%s/relays" % tables, "lmdb:%s/lmdb-domains" % tables):
         subprocess.run(["postmap", "-c", tables, table], check=True)
     main_cf = dict(GOOD_MAIN,
                    virtual_mailbox_domains="hash:%s/vdomains, texthash:%s/texthash, lmdb:%s/lmdb-domains"
                    % (tables, tables, tables),
                    virtual_alias_domains="inline:{ inline.example, inline2.example = x }, mysql:/etc/postfix/my.cf",
-                   relay_domains="proxy:btree:%s/relays hash:%s/never-mapped" % (tables, tables),
+                   relay_domains="proxy:btree:%s/relays hash:%s/never-mapped texthash:%s/fifo"
+                   % (tables, tables, tables),
                    mydomain="expanded.example", mydestination="$mydomain, %s/list" % tables)
     code, findings = check(work, config, main_cf, GOOD_MASTER, "tables")
     missing = sorted(f["subject"] for f in find(findings, "postfix.signing_key") if f["severity"] == "warning")
@@ -210,6 +214,9 @@ def test_domain_tables(work, config):
     unread = find(findings, "postfix.table_unreadable", "hash:%s/never-mapped" % tables)
     expect([f["severity"] for f in unread] == ["warning"] and unread[0]["fix"],
            "a hash table without its .db file is a specific finding: %s" % unread)
+    fifo = find(findings, "postfix.table_unreadable", "texthash:%s/fifo" % tables)
+    expect([f["severity"] for f in fifo] == ["warning"] and "not a regular file" in fifo[0]["message"],
+           "a FIFO named as a table is refused at once: %s" % fifo)
 
 
 def test_chroot(work):
