@@ -92,35 +92,40 @@ std::uint32_t read_be32(const char* p) {
 std::span<char> FrameReader::prepare() {
   if (begin_ == end_) {
     begin_ = end_ = 0;
-    if (buffer_.size() > kKeepCapacity) {
-      std::vector<char>().swap(buffer_);
+    if (capacity_ > kKeepCapacity) {
+      buffer_.reset();
+      capacity_ = 0;
     }
   } else if (begin_ > 0) {
-    std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+    std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
     end_ -= begin_;
     begin_ = 0;
   }
   std::size_t want = kReadChunk;
   if (end_ >= 4) {
-    const std::size_t length = read_be32(buffer_.data());
+    const std::size_t length = read_be32(buffer_.get());
     if (length <= kMaxPacketLength) {
       want = std::max(want, 4 + length - std::min(end_, 4 + length));
     }
   }
-  if (buffer_.size() < end_ + want) {
-    buffer_.resize(end_ + want);
+  if (capacity_ < end_ + want) {
+    const std::size_t grown = std::max(end_ + want, 2 * capacity_);
+    std::unique_ptr<char[]> bigger(new char[grown]);
+    if (end_ > 0) std::memcpy(bigger.get(), buffer_.get(), end_);
+    buffer_ = std::move(bigger);
+    capacity_ = grown;
   }
-  return {buffer_.data() + end_, buffer_.size() - end_};
+  return {buffer_.get() + end_, capacity_ - end_};
 }
 
-void FrameReader::commit(std::size_t n) { end_ = std::min(end_ + n, buffer_.size()); }
+void FrameReader::commit(std::size_t n) { end_ = std::min(end_ + n, capacity_); }
 
 FrameReader::Next FrameReader::next() {
   const std::size_t available = end_ - begin_;
   if (available < 4) {
     return {};
   }
-  const std::size_t length = read_be32(buffer_.data() + begin_);
+  const std::size_t length = read_be32(buffer_.get() + begin_);
   if (length == 0) {
     return {Status::error, {}, {ErrorCode::empty_packet, "packet length 0"}};
   }
@@ -133,7 +138,7 @@ FrameReader::Next FrameReader::next() {
   }
   Frame frame;
   frame.command = static_cast<std::uint8_t>(buffer_[begin_ + 4]);
-  frame.payload = std::string_view(buffer_.data() + begin_ + 5, length - 1);
+  frame.payload = std::string_view(buffer_.get() + begin_ + 5, length - 1);
   begin_ += 4 + length;
   return {Status::frame, frame, {}};
 }

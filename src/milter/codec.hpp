@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -89,14 +90,15 @@ class FrameReader {
   [[nodiscard]] Next next();
   // Bytes of an incomplete packet are buffered (the peer is mid-packet).
   [[nodiscard]] bool partial() const { return end_ > begin_; }
-  [[nodiscard]] std::size_t capacity() const { return buffer_.size(); }
+  [[nodiscard]] std::size_t capacity() const { return capacity_; }
 
   static constexpr std::size_t kReadChunk = 4096;
   // After a large packet the buffer shrinks back once it is empty.
   static constexpr std::size_t kKeepCapacity = 128 * 1024;
 
  private:
-  std::vector<char> buffer_;
+  std::unique_ptr<char[]> buffer_;  // not zero-filled: only received bytes are read
+  std::size_t capacity_ = 0;
   std::size_t begin_ = 0;  // first unconsumed byte
   std::size_t end_ = 0;    // one past the last received byte
 };
