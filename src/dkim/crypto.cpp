@@ -66,14 +66,25 @@ RsaKeyCache& rsa_key_cache() {
 
 const unsigned char* bytes(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
 
-int base64_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
+// Each octet's base64 value; kSkip: folding white space (FWS) between symbols;
+// kPad: "="; kBad: anything else.
+constexpr std::int8_t kSkip = -2, kPad = -3, kBad = -1;
+constexpr std::array<std::int8_t, 256> kBase64Values = [] {
+  std::array<std::int8_t, 256> table{};
+  table.fill(kBad);
+  for (int i = 0; i < 26; ++i) {
+    table['A' + i] = static_cast<std::int8_t>(i);
+    table['a' + i] = static_cast<std::int8_t>(26 + i);
+  }
+  for (int i = 0; i < 10; ++i) table['0' + i] = static_cast<std::int8_t>(52 + i);
+  table['+'] = 62;
+  table['/'] = 63;
+  table['='] = kPad;
+  for (int c = 0; c < 256; ++c) {
+    if (is_fws(static_cast<char>(c))) table[c] = kSkip;
+  }
+  return table;
+}();
 
 // RFC 8463 3: Ed25519 signs the SHA-256 hash of the header data, not the data
 // (kept in `storage`); RSA signs the data itself.
@@ -155,30 +166,31 @@ std::string base64_encode(std::string_view raw) {
 }
 
 std::optional<std::string> base64_decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
+  std::string out(text.size() * 3 / 4 + 3, '\0');
+  std::size_t written = 0;
   std::uint32_t acc = 0;
   int bits = 0;
   int padding = 0;
   std::size_t symbols = 0;
-  for (char c : text) {
-    if (is_fws(c)) continue;
-    if (c == '=') {
+  for (const char c : text) {
+    const int v = kBase64Values[static_cast<unsigned char>(c)];
+    if (v >= 0 && padding == 0) {
+      ++symbols;
+      acc = (acc << 6) | static_cast<std::uint32_t>(v);
+      bits += 6;
+      if (bits >= 8) {
+        bits -= 8;
+        out[written++] = static_cast<char>((acc >> bits) & 0xff);
+      }
+    } else if (v == kPad) {
       ++padding;
       ++symbols;
-      continue;
-    }
-    int v = base64_value(c);
-    if (v < 0 || padding > 0) return std::nullopt;  // bad character, or data after "="
-    ++symbols;
-    acc = (acc << 6) | static_cast<std::uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xff));
+    } else if (v != kSkip) {
+      return std::nullopt;  // bad character, or data after "="
     }
   }
   if (padding > 2 || (padding > 0 && symbols % 4 != 0) || symbols % 4 == 1) return std::nullopt;
+  out.resize(written);
   return out;
 }
 
