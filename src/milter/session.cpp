@@ -89,7 +89,7 @@ class Session final : public std::enable_shared_from_this<Session>, public Outpu
   std::shared_ptr<Server::Shared> shared_;
   std::string peer_;
   FrameReader reader_;
-  std::string pending_;          // replies queued by the conversation, not yet written
+  std::string pending_;        // replies queued by the conversation, not yet written
   Conversation conversation_;  // last: its handler may refer to the members above
 };
 
