@@ -1,5 +1,5 @@
-// `domainauth report ingest`: DMARC aggregate reports received from other
-// receivers, read from files, from one mail message on standard input (a
+// `domainauth report ingest`: DMARC aggregate reports and failure reports
+// (RFC 6591 auth-failure) received from other receivers, read from files, from one mail message on standard input (a
 // Postfix alias or pipe(8) transport) or from a maildir's new/ folder, and
 // stored once each in the history. The exit status follows sysexits(3), as
 // Postfix reads it: 0 stored (or already stored), EX_DATAERR (65) something
@@ -20,8 +20,10 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/progress.hpp"
+#include "report/ingest_failure.hpp"
 #include "report/ingest_mail.hpp"
 #include "report/ingest_xml.hpp"
+#include "store/failure_reports.hpp"
 #include "store/ingested.hpp"
 #include "store/queued_history.hpp"
 
@@ -73,6 +75,9 @@ struct Run {
       if (item.contains("org")) out << " report " << item["report_id"].get<std::string>() << " of "
                                     << item["org"].get<std::string>() << " for " << item["domain"].get<std::string>()
                                     << " (" << item["messages"].get<std::uint64_t>() << " messages)";
+      if (item.contains("auth_failure")) out << " failure report (" << item["auth_failure"].get<std::string>()
+                                             << ") from " << item["reporter"].get<std::string>() << " for "
+                                             << item["domain"].get<std::string>();
       if (item.contains("error")) out << ": " << item["error"].get<std::string>();
       out << "\n";
     }
@@ -83,7 +88,7 @@ struct Run {
   // One document: parsed and stored in one transaction.
   Status document(const report::Document& d) {
     auto parsed = report::parse_aggregate(d.xml, std::time(nullptr));
-    nlohmann::json item{{"notes", parsed.notes}};
+    nlohmann::json item{{"kind", "aggregate"}, {"notes", parsed.notes}};
     if (!parsed.report) {
       item["error"] = parsed.error;
       return note(d.name, Status::refused, std::move(item));
@@ -101,16 +106,39 @@ struct Run {
     return note(d.name, outcome == store::StoreOutcome::stored ? Status::stored : Status::duplicate, std::move(item));
   }
 
-  // Every document found; the worst status (tempfail over refused over the rest).
+  // One failure report: parsed and stored once (its dedup key).
+  Status failure(const std::string& source, const report::Feedback& f) {
+    auto parsed = report::parse_failure(f, std::time(nullptr));
+    nlohmann::json item{{"kind", "failure"}, {"notes", parsed.notes}};
+    if (!parsed.report) {
+      item["error"] = parsed.error;
+      return note(source, Status::refused, std::move(item));
+    }
+    const auto& r = *parsed.report;
+    item.update({{"reporter", r.reporter}, {"domain", r.reported_domain}, {"auth_failure", r.auth_failure},
+                 {"source_ip", r.source_ip}, {"time", r.time}, {"delivery_result", r.delivery_result}});
+    store::FailureOutcome outcome{};
+    if (auto error = store::store_failure_report(db, r, std::time(nullptr), outcome)) {
+      item["error"] = "history: " + *error;
+      return note(source, Status::tempfail, std::move(item));
+    }
+    return note(source, outcome == store::FailureOutcome::stored ? Status::stored : Status::duplicate, std::move(item));
+  }
+
+  // Every document and failure report found; the worst status (tempfail over refused over the rest).
   Status extracted(const std::string& source, const report::Extracted& found) {
     Status worst = Status::stored;
     for (const auto& e : found.errors) worst = std::max(worst, note(source, Status::refused, {{"error", e}}));
-    if (found.documents.empty() && found.errors.empty()) {
-      worst = note(source, Status::refused, {{"error", "no DMARC aggregate report found"}});
+    if (found.documents.empty() && found.feedback.empty() && found.errors.empty()) {
+      worst = note(source, Status::refused, {{"error", "no DMARC aggregate or failure report found"}});
+    }
+    for (const auto& f : found.feedback) {
+      if (worst == Status::tempfail) break;  // the history is down: the rest waits for the retry
+      worst = std::max(worst, failure(source, f));
     }
     for (const auto& d : found.documents) {
+      if (worst == Status::tempfail) break;
       worst = std::max(worst, document(d));
-      if (worst == Status::tempfail) break;  // the history is down: the rest waits for the retry
     }
     return worst;
   }
@@ -133,12 +161,15 @@ std::optional<std::string> read_bounded(std::istream& in, std::string& error) {
   return data;
 }
 
-// Standard input: a mail message, or (for hand use) a report file as it is.
+// Standard input: a mail message, or (for hand use) a report file as it is. A
+// file: a report file, or a saved report mail (.eml) when it reads as one.
 report::Extracted extract_input(std::string_view name, const std::string& data, bool file) {
-  if (file || report::packing_of(data) != report::Packing::none || data.starts_with("<")) {
+  if (report::packing_of(data) != report::Packing::none || data.starts_with("<")) {
     return report::documents_from_file(name, data);
   }
-  return report::documents_from_mail(data);
+  auto mail = report::documents_from_mail(data);
+  if (!file || !mail.documents.empty() || !mail.feedback.empty()) return mail;
+  return report::documents_from_file(name, data);
 }
 
 Status ingest_stream(Run& run, const std::string& name, std::istream& in, bool file) {
@@ -228,8 +259,8 @@ void add_report_ingest_command(CLI::App& report, int& status) {
   auto options = std::make_shared<IngestOptions>();
   auto* ingest = report.add_subcommand(
       "ingest",
-      "Store DMARC aggregate reports received from other receivers (RFC 9990 or RFC 7489 XML; .xml, .xml.gz, .zip) "
-      "in the history, each once: from FILEs, from one report mail on standard input (a Postfix alias: "
+      "Store DMARC aggregate reports (RFC 9990 or RFC 7489 XML; .xml, .xml.gz, .zip) and failure reports "
+      "(RFC 6591 auth-failure mail) received from other receivers in the history, each once: from FILEs, from one report mail on standard input (a Postfix alias: "
       "\"|domainauth report ingest\"), or from --maildir. Exit status: 0 stored, 65 unreadable, 75 history down "
       "(try again), 78 configuration");
   ingest->add_option("--config", options->config_path, "configuration file (TOML)")->check(CLI::ExistingFile);
@@ -237,7 +268,7 @@ void add_report_ingest_command(CLI::App& report, int& status) {
   ingest->add_option("--maildir", options->maildir,
                      "read each message of DIR/new and move it to DIR/cur (seen once stored, flagged when unreadable)")
       ->check(CLI::ExistingDirectory);
-  ingest->add_option("files", options->files, "report files (.xml, .xml.gz, .zip)");
+  ingest->add_option("files", options->files, "report files (.xml, .xml.gz, .zip) or saved report mails (.eml)");
   ingest->callback([options, &status] { status = run_ingest(*options); });
 }
 

@@ -62,6 +62,20 @@ const std::array kMigrations{
                   "CREATE TABLE ingest_refusals ("
                   " day BIGINT PRIMARY KEY, refused BIGINT NOT NULL, last_error TEXT NOT NULL)",
               }},
+    Migration{5,
+              {
+                  // Failure reports received (store/failure_reports.hpp): each once per dedup key.
+                  "CREATE TABLE failure_reports ("
+                  " id TEXT PRIMARY KEY, ingested_at BIGINT NOT NULL, dedup_key TEXT NOT NULL UNIQUE,"
+                  " reporter TEXT NOT NULL, reported_domain TEXT NOT NULL, time BIGINT NOT NULL,"
+                  " arrival_date TEXT NOT NULL, auth_failure TEXT NOT NULL, source_ip TEXT NOT NULL,"
+                  " original_mail_from TEXT NOT NULL, original_rcpt_to TEXT NOT NULL,"
+                  " authentication_results TEXT NOT NULL, dkim_domain TEXT NOT NULL, dkim_identity TEXT NOT NULL,"
+                  " dkim_selector TEXT NOT NULL, spf_dns TEXT NOT NULL, identity_alignment TEXT NOT NULL,"
+                  " delivery_result TEXT NOT NULL, reporting_mta TEXT NOT NULL, header_from TEXT NOT NULL,"
+                  " subject TEXT NOT NULL, message_id TEXT NOT NULL, header_date TEXT NOT NULL)",
+                  "CREATE INDEX failure_reports_by_domain ON failure_reports (reported_domain, time)",
+              }},
 };
 
 std::string flag(bool b) { return b ? "1" : "0"; }

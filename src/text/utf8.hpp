@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace domainauth::text {
@@ -33,6 +34,24 @@ namespace domainauth::text {
     i += length;
   }
   return true;
+}
+
+// s with every ill-formed UTF-8 sequence replaced by U+FFFD; replaced counts them.
+[[nodiscard]] inline std::string repair_utf8(std::string_view s, std::size_t& replaced) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    const auto n = utf8_sequence(s, i);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";
+      ++replaced;
+      ++i;
+    } else {
+      out.append(s, i, n);
+      i += n;
+    }
+  }
+  return out;
 }
 
 }  // namespace domainauth::text
