@@ -1,5 +1,6 @@
 // The dashboard's script: fetches /api/domains, then for the chosen domain
-// /api/summary, /api/timeline and /api/failures, and fills in index.html.
+// /api/summary, /api/timeline and /api/failures (received failure reports and
+// the history's own DMARC failures), and fills in index.html.
 // Values come from other parties' reports: they go into the page as text only.
 'use strict';
 
@@ -29,6 +30,7 @@ function fillSummary(summary) {
   $('dmarc-pass').textContent = summary.dmarc.pass;
   $('dmarc-fail').textContent = summary.dmarc.fail;
   $('since').textContent = new Date(summary.since * 1000).toISOString().slice(0, 10);
+  $('failure-reports').textContent = summary.failure_reports;
   const r = summary.readiness;
   const verdict = $('verdict');
   if (summary.messages === 0) {
@@ -88,12 +90,36 @@ function fillTimeline(timeline) {
   })));
 }
 
+const utc = (time) => new Date(time * 1000).toISOString().replace('T', ' ').slice(0, 19);
+
+function emptyRow(body, columns) {
+  const td = cell(body.insertRow(), 'none recorded', 'empty');
+  td.colSpan = columns;
+}
+
+function fillReceived(failures) {
+  const body = $('received-failures').tBodies[0];
+  body.replaceChildren();
+  for (const f of failures.received) {
+    const row = body.insertRow();
+    cell(row, utc(f.time), 'time');
+    cell(row, f.reporter, 'reporter');
+    cell(row, f.source_ip, 'ip');
+    cell(row, f.auth_failure, 'failed');
+    cell(row, f.header_from, 'from');
+    cell(row, f.envelope_from, 'mailfrom');
+    cell(row, f.delivery_result, 'delivery');
+  }
+  if (failures.received.length === 0) emptyRow(body, 7);
+}
+
 function fillFailures(failures) {
+  fillReceived(failures);
   const body = $('failures').tBodies[0];
   body.replaceChildren();
-  for (const f of failures.failures) {
+  for (const f of failures.history) {
     const row = body.insertRow();
-    cell(row, new Date(f.time * 1000).toISOString().replace('T', ' ').slice(0, 19), 'time');
+    cell(row, utc(f.time), 'time');
     cell(row, f.source_ip, 'ip');
     cell(row, f.header_from, 'from');
     cell(row, f.envelope_from, 'mailfrom');
@@ -102,10 +128,7 @@ function fillFailures(failures) {
     cell(row, f.policy, 'policy');
     cell(row, f.disposition, 'disposition');
   }
-  if (failures.failures.length === 0) {
-    const td = cell(body.insertRow(), 'none recorded', 'empty');
-    td.colSpan = 8;
-  }
+  if (failures.history.length === 0) emptyRow(body, 8);
 }
 
 async function show() {

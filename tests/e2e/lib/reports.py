@@ -1,12 +1,15 @@
-"""DMARC aggregate reports as receivers send them, for the tests that ingest
-them (tests/e2e/ingest, tests/e2e/dashboard): an RFC 7489 appendix C document
-(valid against its schema) and the report mail that carries one as an attachment.
+"""DMARC reports as receivers send them, for the tests that ingest them
+(tests/e2e/ingest, tests/e2e/dashboard, tests/e2e/metrics): an RFC 7489 appendix C
+document (valid against its schema), the report mail that carries one as an
+attachment, and an RFC 6591 failure report mail.
 
     xml = rfc7489_report("y-1", day, [("192.0.2.66", 2, "none", "example.com")])
     mail = report_mail(attachment("application/gzip", "r.xml.gz", gzip.compress(xml)))
+    mail = failure_report_mail(time.time(), "203.0.113.9", "<m1@forger.test>")
 """
 
 import base64
+import email.utils
 
 
 def rfc7489_report(report_id, day, records, org="yahoo.test"):
@@ -39,3 +42,24 @@ def report_mail(part):
             b'Content-Type: multipart/alternative; boundary="inner"\r\n\r\n--inner\r\n'
             b"Content-Type: text/plain\r\n\r\nThis is an aggregate report.\r\n--inner--\r\n--outer\r\n"
             + part + b"--outer--\r\n")
+
+
+def failure_report_mail(arrival, source_ip, message_id, auth_failure="dmarc", delivery="reject",
+                        reporter="mx.receiver.test", mail_from="bounce@forger.test", domain="example.com"):
+    """An RFC 6591 auth-failure report about a message From: payroll@<domain> that
+    arrived at arrival (Unix time) from source_ip; the original's header block as
+    message/rfc822 with a body that must never be stored."""
+    date = email.utils.formatdate(arrival)
+    return ("From: dmarc-failures@%s\r\nTo: ruf@%s\r\nSubject: Failure report for %s\r\nMIME-Version: 1.0\r\n"
+            'Content-Type: multipart/report; report-type=feedback-report; boundary="fb"\r\n\r\n'
+            "--fb\r\nContent-Type: text/plain\r\n\r\nAn authentication failure report.\r\n"
+            "--fb\r\nContent-Type: message/feedback-report\r\n\r\n"
+            "Feedback-Type: auth-failure\r\nVersion: 1\r\nUser-Agent: e2e/1\r\nAuth-Failure: %s\r\n"
+            "Original-Mail-From: <%s>\r\nOriginal-Rcpt-To: <alice@receiver.test>\r\nArrival-Date: %s\r\n"
+            "Source-IP: %s\r\nReported-Domain: %s\r\nDelivery-Result: %s\r\nReporting-MTA: dns; %s\r\n"
+            "Authentication-Results: %s; dmarc=fail header.from=%s\r\n"
+            "--fb\r\nContent-Type: message/rfc822\r\n\r\n"
+            "From: Payroll <payroll@%s>\r\nTo: alice@receiver.test\r\nSubject: Your salary slip\r\n"
+            "Message-ID: %s\r\nDate: %s\r\n\r\nSECRET BODY TEXT\r\n--fb--\r\n"
+            % (reporter, domain, domain, auth_failure, mail_from, date, source_ip, domain, delivery, reporter,
+               reporter, domain, domain, message_id, date)).encode()
