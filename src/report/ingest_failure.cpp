@@ -20,7 +20,7 @@ struct Field {
 
 struct Reader {
   std::vector<std::string>& notes;
-  std::size_t skipped = 0, cut = 0, replaced = 0;
+  std::size_t skipped = 0, dropped = 0, cut = 0, replaced = 0;
 
   // The value unfolded, control characters made spaces, bad UTF-8 replaced, at most kMaxFieldValue octets.
   std::string clean(std::string_view raw) {
@@ -44,10 +44,12 @@ struct Reader {
     std::string logical;
     const auto flush = [&] {
       if (logical.empty()) return;
-      if (auto f = mail::parse_header_field(logical); f && out.size() < kMaxFeedbackFields) {
+      if (auto f = mail::parse_header_field(logical); !f) {
+        ++skipped;
+      } else if (out.size() < kMaxFeedbackFields) {
         out.push_back({text::to_lower(f->name), clean(f->value())});
       } else {
-        ++skipped;
+        ++dropped;
       }
       logical.clear();
     };
@@ -70,6 +72,7 @@ struct Reader {
 
   void finish() {
     if (skipped > 0) notes.push_back(std::to_string(skipped) + " line(s) that are no field skipped");
+    if (dropped > 0) notes.push_back(std::to_string(dropped) + " field(s) beyond " + std::to_string(kMaxFeedbackFields) + " in a part ignored");
     if (cut > 0) notes.push_back(std::to_string(cut) + " field value(s) cut to " + std::to_string(kMaxFieldValue) + " octets");
     if (replaced > 0) notes.push_back(std::to_string(replaced) + " octet(s) of bad UTF-8 replaced");
   }
