@@ -18,6 +18,15 @@ struct Field {
   std::string value;
 };
 
+// value cut to at most kMaxFieldValue octets, at a character boundary; true when it was cut.
+bool cut_to_limit(std::string& value) {
+  if (value.size() <= kMaxFieldValue) return false;
+  std::size_t end = kMaxFieldValue;
+  while (end > 0 && (static_cast<unsigned char>(value[end]) & 0xC0U) == 0x80U) --end;
+  value.resize(end);
+  return true;
+}
+
 struct Reader {
   std::vector<std::string>& notes;
   std::size_t skipped = 0, dropped = 0, cut = 0, replaced = 0;
@@ -28,13 +37,9 @@ struct Reader {
     for (auto& c : value) {
       if (text::is_control(c)) c = ' ';
     }
-    if (value.size() > kMaxFieldValue) {
-      std::size_t end = kMaxFieldValue;
-      while (end > 0 && (static_cast<unsigned char>(value[end]) & 0xC0U) == 0x80U) --end;  // a whole character
-      value.resize(end);
-      ++cut;
-    }
-    return text::repair_utf8(value, replaced);
+    auto repaired = text::repair_utf8(value, replaced);
+    if (cut_to_limit(repaired)) ++cut;
+    return repaired;
   }
 
   // The fields of a header-like block: lines starting with white space continue the
@@ -86,7 +91,7 @@ std::string value_of(const std::vector<Field>& fields, std::string_view name, st
     if (join.empty()) return f.value;
     if (!out.empty()) out += join;
     out += f.value;
-    if (out.size() > kMaxFieldValue) return out.substr(0, kMaxFieldValue);
+    if (cut_to_limit(out)) return out;
   }
   return out;
 }
