@@ -87,7 +87,7 @@ struct Run {
 
   // One document: parsed and stored in one transaction.
   Status document(const report::Document& d) {
-    auto parsed = report::parse_aggregate(d.xml, std::time(nullptr));
+    auto parsed = report::parse_aggregate(d.text, std::time(nullptr));
     nlohmann::json item{{"kind", "aggregate"}, {"notes", parsed.notes}};
     if (!parsed.report) {
       item["error"] = parsed.error;
@@ -117,12 +117,12 @@ struct Run {
     const auto& r = *parsed.report;
     item.update({{"reporter", r.reporter}, {"domain", r.reported_domain}, {"auth_failure", r.auth_failure},
                  {"source_ip", r.source_ip}, {"time", r.time}, {"delivery_result", r.delivery_result}});
-    store::FailureOutcome outcome{};
+    store::StoreOutcome outcome{};
     if (auto error = store::store_failure_report(db, r, std::time(nullptr), outcome)) {
       item["error"] = "history: " + *error;
       return note(source, Status::tempfail, std::move(item));
     }
-    return note(source, outcome == store::FailureOutcome::stored ? Status::stored : Status::duplicate, std::move(item));
+    return note(source, outcome == store::StoreOutcome::stored ? Status::stored : Status::duplicate, std::move(item));
   }
 
   // Every document and failure report found; the worst status (tempfail over refused over the rest).

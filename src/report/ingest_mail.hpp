@@ -28,7 +28,7 @@ inline constexpr std::size_t kMaxOriginalHeader = 64 * 1024;  // the original's 
 
 struct Document {
   std::string name;  // the attachment's or zip member's file name, or the file's
-  std::string xml;
+  std::string text;  // the document: aggregate report XML, or TLS report JSON
 };
 
 // The parts of one RFC 6591 failure report (multipart/report; report-type=feedback-report).

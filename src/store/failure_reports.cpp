@@ -15,7 +15,7 @@ constexpr const char* kColumns =
 }  // namespace
 
 std::optional<std::string> store_failure_report(Database& db, const FailureReport& r, std::int64_t now,
-                                                FailureOutcome& outcome) {
+                                                StoreOutcome& outcome) {
   const Value values[] = {new_id(),         text(now),          r.key,
                           r.reporter,       r.reported_domain,  text(r.time),
                           r.arrival_date,   r.auth_failure,     r.source_ip,
@@ -32,7 +32,7 @@ std::optional<std::string> store_failure_report(Database& db, const FailureRepor
                               values, &inserted)) {
     return error;
   }
-  outcome = inserted.empty() ? FailureOutcome::duplicate : FailureOutcome::stored;
+  outcome = inserted.empty() ? StoreOutcome::duplicate : StoreOutcome::stored;
   return std::nullopt;
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "store/database.hpp"
+#include "store/ingested.hpp"  // StoreOutcome
 
 namespace domainauth::store {
 
@@ -32,12 +33,10 @@ struct FailureReport {
   friend bool operator==(const FailureReport&, const FailureReport&) = default;
 };
 
-enum class FailureOutcome : std::uint8_t { stored, duplicate };
-
 // Stores report unless one with the same key is stored already. nullopt with
 // outcome set on success, else the database's error (nothing stored).
 [[nodiscard]] std::optional<std::string> store_failure_report(Database& db, const FailureReport& report,
-                                                              std::int64_t now, FailureOutcome& outcome);
+                                                              std::int64_t now, StoreOutcome& outcome);
 
 // At most limit reports for reported_domain with time at or after since, newest first.
 [[nodiscard]] std::optional<std::string> failure_reports(Database& db, std::string_view reported_domain,

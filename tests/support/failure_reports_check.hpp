@@ -42,18 +42,18 @@ inline FailureReport failure_sample(std::string key, std::string domain, std::in
 
 inline void check_failure_reports(Database& db) {
   ASSERT_EQ(migrate(db), std::nullopt);
-  FailureOutcome outcome{};
+  StoreOutcome outcome{};
   const auto first = failure_sample("event:1", "example.com", 1000);
   ASSERT_EQ(store_failure_report(db, first, 5000, outcome), std::nullopt);
-  EXPECT_EQ(outcome, FailureOutcome::stored);
+  EXPECT_EQ(outcome, StoreOutcome::stored);
   auto again = first;
   again.subject = "another wording, the same key";
   ASSERT_EQ(store_failure_report(db, again, 5001, outcome), std::nullopt);
-  EXPECT_EQ(outcome, FailureOutcome::duplicate) << "the same key is stored once";
+  EXPECT_EQ(outcome, StoreOutcome::duplicate) << "the same key is stored once";
   for (const auto& r : {failure_sample("event:2", "example.com", 3000), failure_sample("event:3", "example.com", 2000),
                         failure_sample("event:4", "example.org", 4000)}) {
     ASSERT_EQ(store_failure_report(db, r, 5002, outcome), std::nullopt);
-    EXPECT_EQ(outcome, FailureOutcome::stored);
+    EXPECT_EQ(outcome, StoreOutcome::stored);
   }
   std::vector<FailureReport> read;
   ASSERT_EQ(failure_reports(db, "example.com", 0, 10, read), std::nullopt);
