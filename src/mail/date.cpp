@@ -78,6 +78,18 @@ std::int64_t days_from_civil(std::int64_t y, int m, int d) {
 
 bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
+// Unix seconds of a civil date and time; nothing when a field is out of range
+// (a leap second, 60, is allowed and runs into the next minute).
+std::optional<std::int64_t> to_unix(int year, int mon, int day, int hour, int minute, int second) {
+  static constexpr std::array<int, 12> kDays{31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (year < 1970 || year > 9999 || mon < 1 || mon > 12 || day < 1 ||
+      day > kDays.at(static_cast<std::size_t>(mon - 1)) || (mon == 2 && day == 29 && !leap(year)) || hour > 23 ||
+      minute > 59 || second > 60 || hour < 0 || minute < 0 || second < 0) {
+    return std::nullopt;
+  }
+  return days_from_civil(year, mon, day) * 86400 + hour * 3600 + minute * 60 + second;
+}
+
 }  // namespace
 
 std::optional<std::int64_t> parse_date(std::string_view value) {
@@ -92,11 +104,6 @@ std::optional<std::int64_t> parse_date(std::string_view value) {
   // RFC 5322 4.3: two digits are 1950-2049, three digits add 1900.
   if (w[2].size() == 2) *year += *year < 50 ? 2000 : 1900;
   else if (w[2].size() == 3) *year += 1900;
-  if (*year < 1970) return std::nullopt;
-  static constexpr std::array<int, 12> kDays{31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (*day < 1 || *day > kDays.at(static_cast<std::size_t>(*mon - 1)) || (*mon == 2 && *day == 29 && !leap(*year))) {
-    return std::nullopt;
-  }
   // time-of-day: hh:mm[:ss]
   const std::string_view time = w[3];
   const auto hour = number(time.substr(0, time.find(':')), 2, 2);
@@ -106,8 +113,38 @@ std::optional<std::int64_t> parse_date(std::string_view value) {
     minute = number(time.substr(3, 2), 2, 2);
     second = number(time.substr(6), 2, 2);
   }
-  if (!hour || !minute || !second || *hour > 23 || *minute > 59 || *second > 60) return std::nullopt;
-  return days_from_civil(*year, *mon, *day) * 86400 + *hour * 3600 + *minute * 60 + *second - *offset;
+  if (!hour || !minute || !second) return std::nullopt;
+  const auto time_utc = to_unix(*year, *mon, *day, *hour, *minute, *second);
+  if (!time_utc) return std::nullopt;
+  return *time_utc - *offset;
+}
+
+std::optional<std::int64_t> parse_rfc3339(std::string_view v) {
+  // full-date "T" partial-time time-offset: YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)
+  if (v.size() < 20 || v[4] != '-' || v[7] != '-' || (v[10] != 'T' && v[10] != 't' && v[10] != ' ') || v[13] != ':' ||
+      v[16] != ':') {
+    return std::nullopt;
+  }
+  const auto year = number(v.substr(0, 4), 4, 4), mon = number(v.substr(5, 2), 2, 2), day = number(v.substr(8, 2), 2, 2);
+  const auto hour = number(v.substr(11, 2), 2, 2), minute = number(v.substr(14, 2), 2, 2);
+  const auto second = number(v.substr(17, 2), 2, 2);
+  std::size_t at = 19;
+  if (at < v.size() && v[at] == '.') {
+    do ++at;
+    while (at < v.size() && text::is_digit(v[at]));
+    if (at == 20) return std::nullopt;  // a dot without digits
+  }
+  std::optional<int> offset;
+  const auto zone_text = v.substr(at);
+  if (zone_text == "Z" || zone_text == "z") offset = 0;
+  else if (zone_text.size() == 6 && (zone_text[0] == '+' || zone_text[0] == '-') && zone_text[3] == ':') {
+    const auto hh = number(zone_text.substr(1, 2), 2, 2), mm = number(zone_text.substr(4, 2), 2, 2);
+    if (hh && mm && *hh < 24 && *mm < 60) offset = (zone_text[0] == '-' ? -1 : 1) * (*hh * 3600 + *mm * 60);
+  }
+  if (!year || !mon || !day || !hour || !minute || !second || !offset) return std::nullopt;
+  const auto time_utc = to_unix(*year, *mon, *day, *hour, *minute, *second);
+  if (!time_utc) return std::nullopt;
+  return *time_utc - *offset;
 }
 
 }  // namespace domainauth::mail

@@ -18,15 +18,6 @@ struct Field {
   std::string value;
 };
 
-// value cut to at most kMaxFieldValue octets, at a character boundary; true when it was cut.
-bool cut_to_limit(std::string& value) {
-  if (value.size() <= kMaxFieldValue) return false;
-  std::size_t end = kMaxFieldValue;
-  while (end > 0 && (static_cast<unsigned char>(value[end]) & 0xC0U) == 0x80U) --end;
-  value.resize(end);
-  return true;
-}
-
 struct Reader {
   std::vector<std::string>& notes;
   std::size_t skipped = 0, dropped = 0, cut = 0, replaced = 0;
@@ -38,7 +29,7 @@ struct Reader {
       if (text::is_control(c)) c = ' ';
     }
     auto repaired = text::repair_utf8(value, replaced);
-    if (cut_to_limit(repaired)) ++cut;
+    if (text::truncate_utf8(repaired, kMaxFieldValue)) ++cut;
     return repaired;
   }
 
@@ -91,7 +82,7 @@ std::string value_of(const std::vector<Field>& fields, std::string_view name, st
     if (join.empty()) return f.value;
     if (!out.empty()) out += join;
     out += f.value;
-    if (cut_to_limit(out)) return out;
+    if (text::truncate_utf8(out, kMaxFieldValue)) return out;
   }
   return out;
 }

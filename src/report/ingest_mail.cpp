@@ -115,13 +115,14 @@ std::vector<std::string_view> split_multipart(std::string_view body, const std::
 bool report_type(const Part& p, const std::string& name) {
   static const char* const kTypes[] = {"application/gzip", "application/x-gzip", "application/zip",
                                        "application/x-zip-compressed", "application/x-zip", "text/xml",
-                                       "application/xml"};
+                                       "application/xml", "application/tlsrpt+json", "application/tlsrpt+gzip",
+                                       "application/json"};
   for (const char* type : kTypes) {
     if (p.type.value == type) return true;
   }
   const auto lower = text::to_lower(name);
   return p.type.value == "application/octet-stream" &&
-         (lower.ends_with(".xml") || lower.ends_with(".gz") || lower.ends_with(".zip"));
+         (lower.ends_with(".xml") || lower.ends_with(".gz") || lower.ends_with(".zip") || lower.ends_with(".json"));
 }
 
 // The body of p without its transfer encoding; nothing (with an error noted) when it is not valid base64.

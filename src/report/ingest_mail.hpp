@@ -4,7 +4,8 @@
 // mail (RFC 9990 3.5 / RFC 7489 7.2.1.1) whatever MIME labels its sender
 // uses: application/gzip, application/x-gzip, application/zip,
 // application/x-zip-compressed, text/xml, application/xml, or
-// application/octet-stream with a file name; base64, quoted-printable or no
+// application/octet-stream with a file name; and SMTP TLS reports (RFC 8460
+// 5.3: application/tlsrpt+json, application/tlsrpt+gzip, .json, .json.gz); base64, quoted-printable or no
 // transfer encoding; multipart nested up to a limit. And failure reports
 // (RFC 6591 / RFC 5965 2): in a multipart/report with
 // report-type=feedback-report, its message/feedback-report part and the

@@ -87,13 +87,14 @@ std::optional<std::string> ingest_counts(Database& db, IngestCounts& out) {
   std::vector<ResultRow> rows;
   if (auto error = db.execute("SELECT (SELECT COUNT(*) FROM ingested_reports),"
                               " (SELECT COALESCE(SUM(refused), 0) FROM ingest_refusals),"
-                              " (SELECT COUNT(*) FROM failure_reports)",
+                              " (SELECT COUNT(*) FROM failure_reports), (SELECT COUNT(*) FROM tls_reports)",
                               {}, &rows)) {
     return error;
   }
   out.stored = static_cast<std::uint64_t>(number(rows.at(0).at(0)));
   out.refused = static_cast<std::uint64_t>(number(rows.at(0).at(1)));
   out.failures = static_cast<std::uint64_t>(number(rows.at(0).at(2)));
+  out.tls = static_cast<std::uint64_t>(number(rows.at(0).at(3)));
   return std::nullopt;
 }
 

@@ -63,10 +63,10 @@ struct ReportedRecord {
 [[nodiscard]] std::optional<std::string> record_refused(Database& db, std::int64_t now, std::uint64_t n,
                                                         std::string_view why);
 
-// For /metrics: the aggregate and failure reports stored (never deleted by
-// domainauth) and the refusals counted, all hosts'.
+// For /metrics: the aggregate, failure and TLS reports stored (never deleted
+// by domainauth) and the refusals counted, all hosts'.
 struct IngestCounts {
-  std::uint64_t stored = 0, refused = 0, failures = 0;
+  std::uint64_t stored = 0, refused = 0, failures = 0, tls = 0;
 };
 [[nodiscard]] std::optional<std::string> ingest_counts(Database& db, IngestCounts& out);
 

@@ -76,6 +76,26 @@ const std::array kMigrations{
                   " subject TEXT NOT NULL, message_id TEXT NOT NULL, header_date TEXT NOT NULL)",
                   "CREATE INDEX failure_reports_by_domain ON failure_reports (reported_domain, time)",
               }},
+    Migration{6,
+              {
+                  // SMTP TLS reports received (store/tls_reports.hpp): each once per organization and report id.
+                  "CREATE TABLE tls_reports ("
+                  " id TEXT PRIMARY KEY, org_name TEXT NOT NULL, report_id TEXT NOT NULL, contact TEXT NOT NULL,"
+                  " begin_time BIGINT NOT NULL, end_time BIGINT NOT NULL, ingested_at BIGINT NOT NULL,"
+                  " UNIQUE (org_name, report_id))",
+                  "CREATE TABLE tls_policies ("
+                  " report TEXT NOT NULL REFERENCES tls_reports (id) ON DELETE CASCADE, position INTEGER NOT NULL,"
+                  " policy_type TEXT NOT NULL, policy_string TEXT NOT NULL, policy_domain TEXT NOT NULL,"
+                  " mx_host TEXT NOT NULL, successful BIGINT NOT NULL, failed BIGINT NOT NULL,"
+                  " PRIMARY KEY (report, position))",
+                  "CREATE INDEX tls_policies_by_domain ON tls_policies (policy_domain)",
+                  "CREATE TABLE tls_failures ("
+                  " report TEXT NOT NULL, policy INTEGER NOT NULL, position INTEGER NOT NULL,"
+                  " result_type TEXT NOT NULL, sending_mta_ip TEXT NOT NULL, receiving_mx_hostname TEXT NOT NULL,"
+                  " receiving_ip TEXT NOT NULL, sessions BIGINT NOT NULL, reason TEXT NOT NULL,"
+                  " PRIMARY KEY (report, policy, position),"
+                  " FOREIGN KEY (report, policy) REFERENCES tls_policies (report, position) ON DELETE CASCADE)",
+              }},
 };
 
 std::string flag(bool b) { return b ? "1" : "0"; }

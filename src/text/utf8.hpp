@@ -54,4 +54,14 @@ namespace domainauth::text {
   return out;
 }
 
+// s cut to at most limit octets without splitting a UTF-8 sequence (s is
+// well-formed); true when it was cut.
+inline bool truncate_utf8(std::string& s, std::size_t limit) {
+  if (s.size() <= limit) return false;
+  std::size_t end = limit;
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0U) == 0x80U) --end;
+  s.resize(end);
+  return true;
+}
+
 }  // namespace domainauth::text

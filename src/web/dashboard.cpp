@@ -12,6 +12,7 @@
 #include "report/summary_json.hpp"
 #include "store/failure_reports.hpp"
 #include "store/ingested.hpp"
+#include "store/tls_reports.hpp"
 #include "store/queued_history.hpp"
 #include "text/ascii.hpp"
 #include "web/assets.hpp"
@@ -254,6 +255,28 @@ void failures_page(const std::shared_ptr<Context>& context, const Request& reque
       });
 }
 
+void tls_page(const std::shared_ptr<Context>& context, const Request& request, const Reply& reply) {
+  std::string why;
+  const auto period = period_of(request, why);
+  if (!period) return reply(error_response(400, why));
+  auto orgs = std::make_shared<std::vector<store::TlsOrgSummary>>();
+  context->reader->read(
+      [orgs, p = *period](store::Database& db) { return store::tls_summary(db, p.domain, p.since, *orgs); },
+      [orgs, p = *period, reply](const std::optional<std::string>& error) {
+        if (error) return reply(unavailable(*error));
+        Json organizations = Json::array();
+        for (const auto& o : *orgs) {
+          organizations.push_back({{"organization", o.org_name},
+                                   {"reports", o.reports},
+                                   {"successful", o.successful},
+                                   {"failed", o.failed},
+                                   {"result_types", o.result_types}});
+        }
+        reply(json_response(
+            {{"domain", p.domain}, {"days", p.days}, {"since", p.since}, {"organizations", organizations}}));
+      });
+}
+
 Response asset_response(const Asset& asset) {
   Response response;
   response.content_type = std::string(asset.content_type);
@@ -281,6 +304,7 @@ void add_dashboard(Router& router, std::shared_ptr<StoreReader> reader, Dashboar
       {"/api/summary", summary_page},
       {"/api/timeline", timeline_page},
       {"/api/failures", failures_page},
+      {"/api/tls", tls_page},
   };
   for (const auto& [path, handler] : kPages) {
     router.add_deferred(std::string(path), [context, handler = handler](const Request& request, const Reply& reply) {

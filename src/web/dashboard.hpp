@@ -7,6 +7,8 @@
 //   /api/timeline?domain=D&days=N     per UTC day: the reports' DMARC pass / fail, the history's results
 //   /api/failures?domain=D&days=N     the latest failure reports received for D in the period, and
 //                                     the latest messages of D that failed DMARC in the history
+//   /api/tls?domain=D&days=N          per sending organization, the SMTP TLS reports (RFC 8460) about D:
+//                                     successful and failed sessions, failed sessions by result type
 // Every database read runs on one reader thread over its own read-only
 // connection (store::connect_reader), never on the event loop: at most
 // kMaxQueuedReads wait (then 503), each statement bounded by kReadTimeout, and

@@ -1,6 +1,7 @@
 // The dashboard's script: fetches /api/domains, then for the chosen domain
-// /api/summary, /api/timeline and /api/failures (received failure reports and
-// the history's own DMARC failures), and fills in index.html.
+// /api/summary, /api/timeline, /api/failures (received failure reports and
+// the history's own DMARC failures) and /api/tls (SMTP TLS reports), and
+// fills in index.html.
 // Values come from other parties' reports: they go into the page as text only.
 'use strict';
 
@@ -131,6 +132,21 @@ function fillFailures(failures) {
   if (failures.history.length === 0) emptyRow(body, 8);
 }
 
+function fillTls(tls) {
+  const body = $('tls').tBodies[0];
+  body.replaceChildren();
+  for (const o of tls.organizations) {
+    const row = body.insertRow();
+    row.dataset.organization = o.organization;
+    cell(row, o.organization, 'organization');
+    cell(row, o.reports, 'reports number');
+    cell(row, o.successful, 'successful number');
+    cell(row, o.failed, 'failed number');
+    cell(row, Object.entries(o.result_types).map(([t, n]) => t + ' ' + n).join(', ') || 'none', 'types');
+  }
+  if (tls.organizations.length === 0) emptyRow(body, 5);
+}
+
 async function show() {
   const domain = $('domain').value;
   const days = $('days').value;
@@ -139,11 +155,13 @@ async function show() {
   $('status').className = '';
   const query = '?domain=' + encodeURIComponent(domain) + '&days=' + encodeURIComponent(days);
   try {
-    const [summary, timeline, failures] = await Promise.all([
-      api('/api/summary' + query), api('/api/timeline' + query), api('/api/failures' + query)]);
+    const [summary, timeline, failures, tls] = await Promise.all([
+      api('/api/summary' + query), api('/api/timeline' + query), api('/api/failures' + query),
+      api('/api/tls' + query)]);
     fillSummary(summary);
     fillTimeline(timeline);
     fillFailures(failures);
+    fillTls(tls);
     history.replaceState(null, '', '/dashboard' + query);
     $('status').textContent = summary.domain + ', last ' + days + ' days';
     document.body.dataset.state = 'ready';
