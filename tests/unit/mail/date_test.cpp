@@ -30,5 +30,17 @@ TEST(Date, RefusesWhatIsNoDate) {
   EXPECT_EQ(parse_date("29 Feb 2024 00:00:00 +0000"), 1709164800) << "a leap day";
 }
 
+TEST(Date, Rfc3339Section56) {
+  EXPECT_EQ(parse_rfc3339("2016-04-01T00:00:00Z"), 1459468800);
+  EXPECT_EQ(parse_rfc3339("2016-04-01T23:59:59z"), 1459555199);
+  EXPECT_EQ(parse_rfc3339("2016-04-01T01:00:00.999+01:00"), 1459468800) << "offset applied, fraction dropped";
+  EXPECT_EQ(parse_rfc3339("2016-03-31T19:00:00-05:00"), 1459468800);
+  for (const char* bad : {"", "2016-04-01", "2016-04-01T00:00:00", "2016-04-01T00:00:00+0100", "2016-13-01T00:00:00Z",
+                          "2016-04-31T00:00:00Z", "2016-04-01T00:00:00.Z", "2016-04-01T24:00:00Z",
+                          "20160401T000000Z", "2016-04-01T00:00:00Zjunk", "-016-04-01T00:00:00Z"}) {
+    EXPECT_EQ(parse_rfc3339(bad), std::nullopt) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace domainauth::mail

@@ -5,6 +5,7 @@
 #include "store/ingested.hpp"
 #include "support/failure_reports_check.hpp"
 #include "support/ingested_sample.hpp"
+#include "support/tls_reports_check.hpp"
 #include "support/temp_db.hpp"
 
 namespace domainauth::store {
@@ -64,6 +65,12 @@ TEST(FailureReports, StoredOncePerKeyAndReadNewestFirst) {
   const TempDb path("failure-reports");
   auto db = open(path);
   check_failure_reports(*db);
+}
+
+TEST(TlsReports, StoredOncePerOrganizationAndIdAndSummed) {
+  const TempDb path("tls-reports");
+  auto db = open(path);
+  check_tls_reports(*db);
 }
 
 TEST(Ingested, CountsForMetrics) {
