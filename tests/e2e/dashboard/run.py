@@ -8,13 +8,14 @@
       report days sum to the summary's pass / fail and its history days count the
       messages table; /api/failures lists the failure reports received in the period
       (RFC 6591, ingested from mail; one 30 days old left out) and the history's DMARC
-      failures, each newest first; /api/domains lists the domain; a malformed domain=
-      or days= is 400;
+      failures, each newest first; /api/tls sums the SMTP TLS reports (RFC 8460, mailed
+      as application/tlsrpt+gzip) per sending organization, one 30 days old left out;
+      /api/domains lists the domain; a malformed domain= or days= is 400;
   (c) headless Chromium (Debian's chromium) loads /dashboard?domain=..., runs its
       script against those pages and the DOM shows the summary's numbers: the total,
       each source's messages and pass/fail counts and verdict, the advice, the received
       failure reports (count and each row's cells equal /api/failures and the summary's
-      failure_reports) and the history's failures;
+      failure_reports) and the history's failures, and the TLS panel's rows equal /api/tls;
       the page is served with a Content-Security-Policy and Chart.js from /chart.js;
   (d) --screenshot saves a PNG of the page (build/dashboard.png, kept for a look);
   (e) restarted with web.token: 401 with a Basic challenge, the token as Bearer or as
@@ -43,13 +44,17 @@ from checks import expect, finish
 from daemons import Daemons
 from dnsserver import DnsServer
 from history import add_message
-from reports import attachment, failure_report_mail, report_mail, rfc7489_report
+from reports import attachment, failure_report_mail, report_mail, rfc7489_report, tls_mail, tls_report
 
 DOMAINAUTH = os.environ["DOMAINAUTH"]
 WEB_PORT = 18894
 TOKEN = "dashboard-e2e-token-0123456789"
 DAY = (int(time.time()) // 86400 - 1) * 86400  # yesterday, UTC
 SCREENSHOT = os.path.join(os.path.dirname(DOMAINAUTH), "..", "dashboard.png")
+# What /api/tls must sum from the TLS reports fill_history ingests (the 30-day-old one out).
+TLS_WANT = [{"organization": "Google", "reports": 2, "successful": 1000, "failed": 16,
+             "result_types": {"certificate-expired": 13, "starttls-not-supported": 3}},
+            {"organization": "Microsoft", "reports": 1, "successful": 70, "failed": 0, "result_types": {}}]
 PTRS = [("1.2.0.192.in-addr.arpa", "PTR", "mx.example.com"),
         ("66.2.0.192.in-addr.arpa", "PTR", "mx2.example.com")]
 
@@ -87,7 +92,12 @@ def fill_history(config, db):
                 failure_report_mail(DAY - 30 * 86400, "203.0.113.5", "<f-old@forger.test>"))
     for mail in (report_mail(attachment("application/octet-stream", "yahoo.zip", zipped.getvalue())),
                  report_mail(attachment("application/gzip", "google.xml.gz", gzip.compress(google))),
-                 report_mail(attachment("application/gzip", "old.xml.gz", gzip.compress(old)))) + failures:
+                 report_mail(attachment("application/gzip", "old.xml.gz", gzip.compress(old)))) + failures + (
+                     tls_mail(tls_report("Google", "t-1", DAY, 900, [("certificate-expired", 12),
+                                                                     ("starttls-not-supported", 3)])),
+                     tls_mail(tls_report("Google", "t-0", DAY - 86400, 100, [("certificate-expired", 1)])),
+                     tls_mail(tls_report("Microsoft", "m-1", DAY, 70, [])),
+                     tls_mail(tls_report("Microsoft", "m-old", DAY - 30 * 86400, 5, [("validation-failure", 9)]))):
         done = domainauth("report", "ingest", "--config", config, stdin=mail)
         expect(done.returncode == 0, "ingest: %r" % done.stderr)
     con = sqlite3.connect(db)
@@ -181,7 +191,9 @@ def check_json(summary):
            "failures newest first: %s" % failures)
     expect(all(f["disposition"] == "reject" and f["dkim"][0]["domain"] == "bulk.test" for f in failures),
            "failure details: %s" % failures)
-    for bad in ("/api/summary?domain=exa%20mple.com", "/api/summary", "/api/timeline?domain=example.com&days=0",
+    status, _, body = get("/api/tls?domain=example.com&days=7")
+    expect(status == 200 and json.loads(body)["organizations"] == TLS_WANT, "/api/tls: %s %s" % (status, body))
+    for bad in ("/api/tls?domain=example.com&days=99999", "/api/summary?domain=exa%20mple.com", "/api/summary", "/api/timeline?domain=example.com&days=0",
                 "/api/summary?domain=example.com&days=x"):
         expect(get(bad)[0] == 400, "%s is 400" % bad)
 
@@ -223,6 +235,13 @@ def check_dom(summary):
                 "ip": f["source_ip"], "failed": f["auth_failure"], "from": f["header_from"],
                 "mailfrom": f["envelope_from"], "delivery": f["delivery_result"]}
         expect(cells == want, "received row %s, /api/failures %s" % (cells, want))
+    tls = {r[1]["data-organization"]: {c[1].get("class", "").split()[0]: Dom.text(c) for c in dom.find(r, "td")}
+           for r in dom.find(dom.by_id("tls"), "tr") if "data-organization" in r[1]}
+    want = {o["organization"]: {"organization": o["organization"], "reports": str(o["reports"]),
+                                "successful": str(o["successful"]), "failed": str(o["failed"]),
+                                "types": ", ".join("%s %d" % kv for kv in o["result_types"].items()) or "none"}
+            for o in TLS_WANT}
+    expect(tls == want, "TLS panel %s, /api/tls %s" % (tls, want))
     canvases = [n for n in dom.find(dom.root, "canvas")]
     expect(len(canvases) == 2 and all("width" in c[1] for c in canvases), "two charts drawn: %s" % canvases)
 

@@ -15,7 +15,10 @@
   again: a duplicate), one in --maildir (stored, moved to cur/ as seen), the RFC's
   appendix B example as a FILE, an abuse report refused (exit 65, said why);
   summary --json "failure_reports" counts the two for example.com in the period;
-  no row holds the original message's body.
+  no row holds the original message's body;
+- RFC 8460 SMTP TLS reports: one mailed as application/tlsrpt+gzip piped in (stored;
+  again: a duplicate), one as a .json FILE; a report dated in the future refused
+  (exit 65); the stored sessions equal the reports'.
 Run inside tests/e2e/lib/netns-run.
 """
 
@@ -33,7 +36,7 @@ import zipfile
 
 from dnsserver import DnsServer
 from history import add_message, report_config
-from reports import attachment, failure_report_mail, report_mail, rfc7489_report
+from reports import attachment, failure_report_mail, report_mail, rfc7489_report, tls_mail, tls_report
 
 DAY = (int(time.time()) // 86400 - 1) * 86400  # yesterday, UTC
 OLD_DAY = DAY - 30 * 86400
@@ -169,7 +172,31 @@ def main():
         with DnsServer([]) as dns:
             check(summary(config, dns)["messages"] == s["messages"], "nothing counted twice")
         check_failure_reports(config, work)
+        check_tls_reports(config, work)
     print("ingest e2e: ok")
+
+
+def check_tls_reports(config, work):
+    """TLS reports by mail (stdin) and as a file; refused when dated in the future."""
+    mail = tls_mail(tls_report("Google", "t-1", DAY, 120, [("certificate-expired", 3), ("validation-failure", 1)]))
+    piped = run("ingest", "--config", config, stdin=mail)
+    check(piped.returncode == 0 and b"stored TLS report t-1 of Google (120 successful, 4 failed sessions)" in piped.stdout,
+          "TLS report piped: %r %r" % (piped.stdout, piped.stderr))
+    again = json.loads(run("ingest", "--config", config, "--json", stdin=mail).stdout)
+    check(again["duplicates"] == 1 and again["results"][0]["kind"] == "tls", "TLS report re-sent: %s" % again)
+    path = os.path.join(work, "microsoft.json")
+    with open(path, "wb") as f:
+        f.write(tls_report("Microsoft", "m-1", DAY, 40, []))
+    check(run("ingest", "--config", config, path).returncode == 0, "TLS report as a .json file")
+    future = tls_mail(tls_report("Google", "t-future", DAY + 30 * 86400, 1, []))
+    refused = run("ingest", "--config", config, stdin=future)
+    check(refused.returncode == 65 and b"date-range ends in the future" in refused.stderr,
+          "future TLS report refused: %d %r" % (refused.returncode, refused.stderr))
+    con = sqlite3.connect(os.path.join(work, "history.sqlite"))
+    sums = con.execute("SELECT r.org_name, SUM(p.successful), SUM(p.failed) FROM tls_policies p"
+                       " JOIN tls_reports r ON p.report = r.id GROUP BY r.org_name ORDER BY r.org_name").fetchall()
+    con.close()
+    check(sums == [("Google", 120, 4), ("Microsoft", 40, 0)], "TLS sessions stored: %s" % sums)
 
 
 def check_failure_reports(config, work):

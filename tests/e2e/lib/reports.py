@@ -1,15 +1,20 @@
 """DMARC reports as receivers send them, for the tests that ingest them
 (tests/e2e/ingest, tests/e2e/dashboard, tests/e2e/metrics): an RFC 7489 appendix C
 document (valid against its schema), the report mail that carries one as an
-attachment, and an RFC 6591 failure report mail.
+attachment, an RFC 6591 failure report mail, and an RFC 8460 SMTP TLS report with
+the mail that carries it.
 
     xml = rfc7489_report("y-1", day, [("192.0.2.66", 2, "none", "example.com")])
     mail = report_mail(attachment("application/gzip", "r.xml.gz", gzip.compress(xml)))
     mail = failure_report_mail(time.time(), "203.0.113.9", "<m1@forger.test>")
+    mail = tls_mail(tls_report("Google", "t-1", day, 100, [("certificate-expired", 3)]))
 """
 
 import base64
 import email.utils
+import gzip
+import json
+import time
 
 
 def rfc7489_report(report_id, day, records, org="yahoo.test"):
@@ -63,3 +68,30 @@ def failure_report_mail(arrival, source_ip, message_id, auth_failure="dmarc", de
             "Message-ID: %s\r\nDate: %s\r\n\r\nSECRET BODY TEXT\r\n--fb--\r\n"
             % (reporter, domain, domain, auth_failure, mail_from, date, source_ip, domain, delivery, reporter,
                reporter, domain, domain, message_id, date)).encode()
+
+
+def tls_report(org, report_id, day, successful, failures, domain="example.com"):
+    """An RFC 8460 report (JSON bytes) for the UTC day starting at day: one sts policy for
+    domain, failures a list of (result-type, failed-session-count)."""
+    stamp = lambda t: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+    details = [{"result-type": kind, "sending-mta-ip": "192.0.2.%d" % (i + 10),
+                "receiving-mx-hostname": "mx.%s" % domain, "failed-session-count": n}
+               for i, (kind, n) in enumerate(failures)]
+    return json.dumps({
+        "organization-name": org, "report-id": report_id, "contact-info": "tlsrpt@%s.test" % org.lower(),
+        "date-range": {"start-datetime": stamp(day), "end-datetime": stamp(day + 86399)},
+        "policies": [{"policy": {"policy-type": "sts", "policy-domain": domain,
+                                 "policy-string": ["version: STSv1", "mode: enforce", "mx: mx.%s" % domain,
+                                                   "max_age: 86400"], "mx-host": ["mx.%s" % domain]},
+                      "summary": {"total-successful-session-count": successful,
+                                  "total-failure-session-count": sum(n for _, n in failures)},
+                      "failure-details": details}]}).encode()
+
+
+def tls_mail(report, name="report.json.gz"):
+    """The report gzipped as application/tlsrpt+gzip in a multipart/report (RFC 8460 5.3)."""
+    return (b"From: tlsrpt@sender.test\r\nTo: tlsrpt@example.com\r\nSubject: Report Domain: example.com\r\n"
+            b"TLS-Report-Domain: example.com\r\nTLS-Report-Submitter: sender.test\r\nMIME-Version: 1.0\r\n"
+            b'Content-Type: multipart/report; report-type="tlsrpt"; boundary="tb"\r\n\r\n'
+            b"--tb\r\nContent-Type: text/plain\r\n\r\nThis is an aggregate TLS report.\r\n--tb\r\n"
+            + attachment("application/tlsrpt+gzip", name, gzip.compress(report)) + b"--tb--\r\n")
