@@ -93,71 +93,69 @@ struct Run {
     return status;
   }
 
-  // One TLS report document: parsed and stored in one transaction.
-  Status tls(const report::Document& d) {
-    auto parsed = report::parse_tls(d.text, std::time(nullptr));
-    nlohmann::json item{{"kind", "tls"}, {"notes", parsed.notes}};
+  // A parsed report (report::ParsedReport, ParsedFailure or ParsedTls): refused with its
+  // error, or described into its result and stored once (save: the history's error).
+  template <typename Parsed, typename Describe, typename Save>
+  Status parsed_report(const std::string& source, std::string_view kind, const Parsed& parsed, Describe describe,
+                       Save save) {
+    nlohmann::json item{{"kind", kind}, {"notes", parsed.notes}};
     if (!parsed.report) {
       item["error"] = parsed.error;
-      return note(d.name, Status::refused, std::move(item));
+      return note(source, Status::refused, std::move(item));
     }
-    const auto& r = *parsed.report;
-    std::uint64_t successful = 0, failed = 0;
-    std::set<std::string> domains;
-    for (const auto& p : r.policies) {
-      successful += p.successful;
-      failed += p.failed;
-      domains.insert(p.policy_domain);
-    }
-    item.update({{"org", r.org_name}, {"report_id", r.report_id}, {"domains", domains}, {"begin", r.begin},
-                 {"end", r.end}, {"sessions", {{"successful", successful}, {"failed", failed}}}});
+    describe(*parsed.report, item);
     store::StoreOutcome outcome{};
-    if (auto error = store::store_tls_report(db, r, std::time(nullptr), outcome)) {
+    if (auto error = save(*parsed.report, outcome)) {
       item["error"] = "history: " + *error;
-      return note(d.name, Status::tempfail, std::move(item));
+      return note(source, Status::tempfail, std::move(item));
     }
-    return note(d.name, outcome == store::StoreOutcome::stored ? Status::stored : Status::duplicate, std::move(item));
+    return note(source, outcome == store::StoreOutcome::stored ? Status::stored : Status::duplicate, std::move(item));
+  }
+
+  // One TLS report document: parsed and stored in one transaction.
+  Status tls(const report::Document& d) {
+    const auto describe = [](const store::TlsReport& r, nlohmann::json& item) {
+      std::uint64_t successful = 0, failed = 0;
+      std::set<std::string> domains;
+      for (const auto& p : r.policies) {
+        successful += p.successful;
+        failed += p.failed;
+        domains.insert(p.policy_domain);
+      }
+      item.update({{"org", r.org_name}, {"report_id", r.report_id}, {"domains", domains}, {"begin", r.begin},
+                   {"end", r.end}, {"sessions", {{"successful", successful}, {"failed", failed}}}});
+    };
+    return parsed_report(d.name, "tls", report::parse_tls(d.text, std::time(nullptr)), describe,
+                         [this](const store::TlsReport& r, store::StoreOutcome& outcome) {
+                           return store::store_tls_report(db, r, std::time(nullptr), outcome);
+                         });
   }
 
   // One document: parsed and stored in one transaction.
   Status document(const report::Document& d) {
     if (report::looks_like_json(d.text)) return tls(d);
-    auto parsed = report::parse_aggregate(d.text, std::time(nullptr));
-    nlohmann::json item{{"kind", "aggregate"}, {"notes", parsed.notes}};
-    if (!parsed.report) {
-      item["error"] = parsed.error;
-      return note(d.name, Status::refused, std::move(item));
-    }
-    const auto& r = *parsed.report;
-    std::uint64_t messages = 0;
-    for (const auto& record : r.records) messages += record.count;
-    item.update({{"org", r.org_name}, {"report_id", r.report_id}, {"domain", r.policy_domain},
-                 {"begin", r.begin}, {"end", r.end}, {"records", r.records.size()}, {"messages", messages}});
-    store::StoreOutcome outcome{};
-    if (auto error = store::store_ingested(db, r, std::time(nullptr), outcome)) {
-      item["error"] = "history: " + *error;
-      return note(d.name, Status::tempfail, std::move(item));
-    }
-    return note(d.name, outcome == store::StoreOutcome::stored ? Status::stored : Status::duplicate, std::move(item));
+    const auto describe = [](const store::IngestedReport& r, nlohmann::json& item) {
+      std::uint64_t messages = 0;
+      for (const auto& record : r.records) messages += record.count;
+      item.update({{"org", r.org_name}, {"report_id", r.report_id}, {"domain", r.policy_domain},
+                   {"begin", r.begin}, {"end", r.end}, {"records", r.records.size()}, {"messages", messages}});
+    };
+    return parsed_report(d.name, "aggregate", report::parse_aggregate(d.text, std::time(nullptr)), describe,
+                         [this](const store::IngestedReport& r, store::StoreOutcome& outcome) {
+                           return store::store_ingested(db, r, std::time(nullptr), outcome);
+                         });
   }
 
   // One failure report: parsed and stored once (its dedup key).
   Status failure(const std::string& source, const report::Feedback& f) {
-    auto parsed = report::parse_failure(f, std::time(nullptr));
-    nlohmann::json item{{"kind", "failure"}, {"notes", parsed.notes}};
-    if (!parsed.report) {
-      item["error"] = parsed.error;
-      return note(source, Status::refused, std::move(item));
-    }
-    const auto& r = *parsed.report;
-    item.update({{"reporter", r.reporter}, {"domain", r.reported_domain}, {"auth_failure", r.auth_failure},
-                 {"source_ip", r.source_ip}, {"time", r.time}, {"delivery_result", r.delivery_result}});
-    store::StoreOutcome outcome{};
-    if (auto error = store::store_failure_report(db, r, std::time(nullptr), outcome)) {
-      item["error"] = "history: " + *error;
-      return note(source, Status::tempfail, std::move(item));
-    }
-    return note(source, outcome == store::StoreOutcome::stored ? Status::stored : Status::duplicate, std::move(item));
+    const auto describe = [](const store::FailureReport& r, nlohmann::json& item) {
+      item.update({{"reporter", r.reporter}, {"domain", r.reported_domain}, {"auth_failure", r.auth_failure},
+                   {"source_ip", r.source_ip}, {"time", r.time}, {"delivery_result", r.delivery_result}});
+    };
+    return parsed_report(source, "failure", report::parse_failure(f, std::time(nullptr)), describe,
+                         [this](const store::FailureReport& r, store::StoreOutcome& outcome) {
+                           return store::store_failure_report(db, r, std::time(nullptr), outcome);
+                         });
   }
 
   // Every document and failure report found; the worst status (tempfail over refused over the rest).

@@ -93,58 +93,49 @@ function fillTimeline(timeline) {
 
 const utc = (time) => new Date(time * 1000).toISOString().replace('T', ' ').slice(0, 19);
 
-function emptyRow(body, columns) {
-  const td = cell(body.insertRow(), 'none recorded', 'empty');
-  td.colSpan = columns;
-}
-
-function fillReceived(failures) {
-  const body = $('received-failures').tBodies[0];
+// Fills table id with a row per item: columns maps a cell's class to its text;
+// 'none recorded' when there is no item. rowData(item) sets data- attributes.
+function fillTable(id, items, columns, rowData = () => ({})) {
+  const body = $(id).tBodies[0];
   body.replaceChildren();
-  for (const f of failures.received) {
+  for (const item of items) {
     const row = body.insertRow();
-    cell(row, utc(f.time), 'time');
-    cell(row, f.reporter, 'reporter');
-    cell(row, f.source_ip, 'ip');
-    cell(row, f.auth_failure, 'failed');
-    cell(row, f.header_from, 'from');
-    cell(row, f.envelope_from, 'mailfrom');
-    cell(row, f.delivery_result, 'delivery');
+    Object.assign(row.dataset, rowData(item));
+    for (const [className, text] of Object.entries(columns)) cell(row, text(item), className);
   }
-  if (failures.received.length === 0) emptyRow(body, 7);
+  if (items.length === 0) cell(body.insertRow(), 'none recorded', 'empty').colSpan = Object.keys(columns).length;
 }
 
 function fillFailures(failures) {
-  fillReceived(failures);
-  const body = $('failures').tBodies[0];
-  body.replaceChildren();
-  for (const f of failures.history) {
-    const row = body.insertRow();
-    cell(row, utc(f.time), 'time');
-    cell(row, f.source_ip, 'ip');
-    cell(row, f.header_from, 'from');
-    cell(row, f.envelope_from, 'mailfrom');
-    cell(row, f.spf.result + (f.spf.domain ? ' (' + f.spf.domain + ')' : ''), 'spf');
-    cell(row, f.dkim.map((d) => d.result + ' (' + d.domain + ')').join(', ') || 'none', 'dkim');
-    cell(row, f.policy, 'policy');
-    cell(row, f.disposition, 'disposition');
-  }
-  if (failures.history.length === 0) emptyRow(body, 8);
+  fillTable('received-failures', failures.received, {
+    time: (f) => utc(f.time),
+    reporter: (f) => f.reporter,
+    ip: (f) => f.source_ip,
+    failed: (f) => f.auth_failure,
+    from: (f) => f.header_from,
+    mailfrom: (f) => f.envelope_from,
+    delivery: (f) => f.delivery_result,
+  });
+  fillTable('failures', failures.history, {
+    time: (f) => utc(f.time),
+    ip: (f) => f.source_ip,
+    from: (f) => f.header_from,
+    mailfrom: (f) => f.envelope_from,
+    spf: (f) => f.spf.result + (f.spf.domain ? ' (' + f.spf.domain + ')' : ''),
+    dkim: (f) => f.dkim.map((d) => d.result + ' (' + d.domain + ')').join(', ') || 'none',
+    policy: (f) => f.policy,
+    disposition: (f) => f.disposition,
+  });
 }
 
 function fillTls(tls) {
-  const body = $('tls').tBodies[0];
-  body.replaceChildren();
-  for (const o of tls.organizations) {
-    const row = body.insertRow();
-    row.dataset.organization = o.organization;
-    cell(row, o.organization, 'organization');
-    cell(row, o.reports, 'reports number');
-    cell(row, o.successful, 'successful number');
-    cell(row, o.failed, 'failed number');
-    cell(row, Object.entries(o.result_types).map(([t, n]) => t + ' ' + n).join(', ') || 'none', 'types');
-  }
-  if (tls.organizations.length === 0) emptyRow(body, 5);
+  fillTable('tls', tls.organizations, {
+    organization: (o) => o.organization,
+    'reports number': (o) => o.reports,
+    'successful number': (o) => o.successful,
+    'failed number': (o) => o.failed,
+    types: (o) => Object.entries(o.result_types).map(([t, n]) => t + ' ' + n).join(', ') || 'none',
+  }, (o) => ({ organization: o.organization }));
 }
 
 async function show() {
