@@ -24,16 +24,12 @@ std::optional<std::string> store_failure_report(Database& db, const FailureRepor
                           r.spf_dns,        r.identity_alignment, r.delivery_result,
                           r.reporting_mta,  r.header_from,      r.subject,
                           r.message_id,     r.date};
-  std::vector<ResultRow> inserted;
   // A report mailed twice (a retried alias, a maildir read again) leaves no second row.
-  if (auto error = db.execute(std::string("INSERT INTO failure_reports (id, ingested_at, ") + kColumns +
-                                  ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
-                                  " $17, $18, $19, $20, $21, $22, $23) ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
-                              values, &inserted)) {
-    return error;
-  }
-  outcome = inserted.empty() ? StoreOutcome::duplicate : StoreOutcome::stored;
-  return std::nullopt;
+  return insert_once(db,
+                     std::string("INSERT INTO failure_reports (id, ingested_at, ") + kColumns +
+                         ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
+                         " $17, $18, $19, $20, $21, $22, $23) ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
+                     values, 0, nullptr, outcome);
 }
 
 std::optional<std::string> failure_reports(Database& db, std::string_view reported_domain, std::int64_t since,

@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "store/database.hpp"
-#include "store/ingested.hpp"  // StoreOutcome
 
 namespace domainauth::store {
 

@@ -32,26 +32,18 @@ std::optional<std::string> insert_record(Database& db, const std::string& report
 
 std::optional<std::string> store_ingested(Database& db, const IngestedReport& report, std::int64_t now,
                                           StoreOutcome& outcome) {
-  return in_transaction(db, [&]() -> std::optional<std::string> {
-    const auto id = new_id();
-    const Value values[] = {id,           report.org_name,      report.report_id, report.email,
-                            text(report.begin), text(report.end), report.policy_domain, report.p,
-                            report.sp,    text(report.pct),     report.format,    text(now)};
-    std::vector<ResultRow> inserted;
-    // A re-sent report (same reporter and id, RFC 9990 3.1.1 report_id) leaves no row: nothing more to do.
-    if (auto error = db.execute("INSERT INTO ingested_reports (id, org_name, report_id, email, begin_time, end_time,"
-                                " policy_domain, p, sp, pct, format, ingested_at)"
-                                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-                                " ON CONFLICT (org_name, report_id) DO NOTHING RETURNING id",
-                                values, &inserted)) {
-      return error;
-    }
-    outcome = inserted.empty() ? StoreOutcome::duplicate : StoreOutcome::stored;
-    for (std::size_t i = 0; i < report.records.size() && !inserted.empty(); ++i) {
-      if (auto error = insert_record(db, id, i, report.records[i])) return error;
-    }
-    return std::nullopt;
-  });
+  const auto id = new_id();
+  const Value values[] = {id,           report.org_name,      report.report_id, report.email,
+                          text(report.begin), text(report.end), report.policy_domain, report.p,
+                          report.sp,    text(report.pct),     report.format,    text(now)};
+  // A re-sent report (same reporter and id, RFC 9990 3.1.1 report_id) leaves no row: nothing more to do.
+  return insert_once(db,
+                     "INSERT INTO ingested_reports (id, org_name, report_id, email, begin_time, end_time,"
+                     " policy_domain, p, sp, pct, format, ingested_at)"
+                     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                     " ON CONFLICT (org_name, report_id) DO NOTHING RETURNING id",
+                     values, report.records.size(),
+                     [&](std::size_t i) { return insert_record(db, id, i, report.records[i]); }, outcome);
 }
 
 std::optional<std::string> ingested_records(Database& db, std::string_view policy_domain, std::int64_t since,

@@ -39,8 +39,6 @@ struct IngestedReport {
   friend bool operator==(const IngestedReport&, const IngestedReport&) = default;
 };
 
-enum class StoreOutcome : std::uint8_t { stored, duplicate };
-
 // Stores report and its records in one transaction, unless a report with the
 // same org_name and report_id is stored already (then nothing is written).
 // nullopt with outcome set on success, else the database's error (nothing stored).

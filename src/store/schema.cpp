@@ -227,6 +227,21 @@ std::optional<std::string> in_transaction(Database& db, const std::function<std:
   return finish_transaction(db, body);
 }
 
+std::optional<std::string> insert_once(Database& db, std::string_view insert, std::span<const Value> values,
+                                       std::size_t children,
+                                       const std::function<std::optional<std::string>(std::size_t)>& child,
+                                       StoreOutcome& outcome) {
+  return in_transaction(db, [&]() -> std::optional<std::string> {
+    std::vector<ResultRow> inserted;
+    if (auto error = db.execute(insert, values, &inserted)) return error;
+    outcome = inserted.empty() ? StoreOutcome::duplicate : StoreOutcome::stored;
+    for (std::size_t i = 0; i < children && !inserted.empty(); ++i) {
+      if (auto error = child(i)) return error;
+    }
+    return std::nullopt;
+  });
+}
+
 std::optional<std::string> locked_transaction(Database& db, std::string_view name,
                                               const std::function<std::optional<std::string>()>& body) {
   if (auto error = db.begin_locked(name)) return error;

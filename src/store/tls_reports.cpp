@@ -37,24 +37,15 @@ std::optional<std::string> insert_policy(Database& db, const std::string& report
 
 std::optional<std::string> store_tls_report(Database& db, const TlsReport& report, std::int64_t now,
                                             StoreOutcome& outcome) {
-  return in_transaction(db, [&]() -> std::optional<std::string> {
-    const auto id = new_id();
-    const Value values[] = {id, report.org_name, report.report_id, report.contact, text(report.begin),
-                            text(report.end), text(now)};
-    std::vector<ResultRow> inserted;
-    // A re-sent report (RFC 8460 4.4 report-id: unique per organization) leaves no row.
-    if (auto error = db.execute("INSERT INTO tls_reports (id, org_name, report_id, contact, begin_time, end_time,"
-                                " ingested_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-                                " ON CONFLICT (org_name, report_id) DO NOTHING RETURNING id",
-                                values, &inserted)) {
-      return error;
-    }
-    outcome = inserted.empty() ? StoreOutcome::duplicate : StoreOutcome::stored;
-    for (std::size_t i = 0; i < report.policies.size() && !inserted.empty(); ++i) {
-      if (auto error = insert_policy(db, id, i, report.policies[i])) return error;
-    }
-    return std::nullopt;
-  });
+  const auto id = new_id();
+  const Value values[] = {id, report.org_name, report.report_id, report.contact, text(report.begin),
+                          text(report.end), text(now)};
+  // A re-sent report (RFC 8460 4.4 report-id: unique per organization) leaves no row.
+  return insert_once(db,
+                     "INSERT INTO tls_reports (id, org_name, report_id, contact, begin_time, end_time, ingested_at)"
+                     " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (org_name, report_id) DO NOTHING RETURNING id",
+                     values, report.policies.size(),
+                     [&](std::size_t i) { return insert_policy(db, id, i, report.policies[i]); }, outcome);
 }
 
 std::optional<std::string> tls_summary(Database& db, std::string_view policy_domain, std::int64_t since,

@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "store/database.hpp"
-#include "store/ingested.hpp"  // StoreOutcome
 
 namespace domainauth::store {
 

@@ -15,29 +15,27 @@
 namespace domainauth::store {
 
 inline FailureReport failure_sample(std::string key, std::string domain, std::int64_t time) {
-  FailureReport r;
-  r.key = std::move(key);
-  r.reporter = "mx.google.test";
-  r.reported_domain = std::move(domain);
-  r.time = time;
-  r.arrival_date = "Mon, 07 Dec 2026 08:59:01 -0800";
-  r.auth_failure = "dmarc";
-  r.source_ip = "203.0.113.9";
-  r.original_mail_from = "<bounce@forger.test>";
-  r.original_rcpt_to = "<alice@gmail.test>, <bob@gmail.test>";
-  r.authentication_results = "mx.google.test; dmarc=fail header.from=example.com";
-  r.dkim_domain = "forger.test";
-  r.dkim_identity = "@forger.test";
-  r.dkim_selector = "s1";
-  r.spf_dns = "txt : forger.test : \"v=spf1 -all\"";
-  r.identity_alignment = "dkim, spf";
-  r.delivery_result = "reject";
-  r.reporting_mta = "dns; mx.google.test";
-  r.header_from = "\"Payroll\" <payroll@example.com>";
-  r.subject = "Your salary slip \xE2\x82\xAC";
-  r.message_id = "<fake.1234@forger.test>";
-  r.date = "Mon, 07 Dec 2026 17:58:59 +0000";
-  return r;
+  return {.key = std::move(key),
+          .reporter = "mx.google.test",
+          .reported_domain = std::move(domain),
+          .time = time,
+          .arrival_date = "Mon, 07 Dec 2026 08:59:01 -0800",
+          .auth_failure = "dmarc",
+          .source_ip = "203.0.113.9",
+          .original_mail_from = "<bounce@forger.test>",
+          .original_rcpt_to = "<alice@gmail.test>, <bob@gmail.test>",
+          .authentication_results = "mx.google.test; dmarc=fail header.from=example.com",
+          .dkim_domain = "forger.test",
+          .dkim_identity = "@forger.test",
+          .dkim_selector = "s1",
+          .spf_dns = "txt : forger.test : \"v=spf1 -all\"",
+          .identity_alignment = "dkim, spf",
+          .delivery_result = "reject",
+          .reporting_mta = "dns; mx.google.test",
+          .header_from = "\"Payroll\" <payroll@example.com>",
+          .subject = "Your salary slip \xE2\x82\xAC",
+          .message_id = "<fake.1234@forger.test>",
+          .date = "Mon, 07 Dec 2026 17:58:59 +0000"};
 }
 
 inline void check_failure_reports(Database& db) {
