@@ -92,8 +92,9 @@ std::optional<std::string> ingest_counts(Database& db, IngestCounts& out) {
 
 std::optional<std::string> ingested_domains(Database& db, std::vector<std::string>& out) {
   std::vector<ResultRow> rows;
-  if (auto error = db.execute("SELECT DISTINCT policy_domain FROM ingested_reports ORDER BY policy_domain", {},
-                              &rows)) {
+  if (auto error = db.execute("SELECT policy_domain FROM ingested_reports UNION SELECT reported_domain FROM"
+                              " failure_reports UNION SELECT policy_domain FROM tls_policies ORDER BY 1",
+                              {}, &rows)) {
     return error;
   }
   for (const auto& r : rows) out.push_back(str(r[0]));

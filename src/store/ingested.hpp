@@ -68,7 +68,8 @@ struct IngestCounts {
 };
 [[nodiscard]] std::optional<std::string> ingest_counts(Database& db, IngestCounts& out);
 
-// The policy domains reports were received for, sorted.
+// The domains reports were received for (aggregate and TLS reports' policy
+// domains, failure reports' reported domains), sorted.
 [[nodiscard]] std::optional<std::string> ingested_domains(Database& db, std::vector<std::string>& out);
 
 }  // namespace domainauth::store

@@ -2,7 +2,7 @@
 // /dashboard, with its script, style sheet and Chart.js, web/assets.hpp) that
 // shows per domain what the DMARC reports received say and what this
 // installation's own history saw, from JSON pages it fetches:
-//   /api/domains                      the configured signing domains and those reports came for
+//   /api/domains                      the configured signing domains and those reports (of any kind) came for
 //   /api/summary?domain=D&days=N      report summary --json's object (report/summary_json.hpp)
 //   /api/timeline?domain=D&days=N     per UTC day: the reports' DMARC pass / fail, the history's results
 //   /api/failures?domain=D&days=N     the latest failure reports received for D in the period, and
