@@ -3,6 +3,8 @@
 
 #include <utility>
 
+#include "dmarc/author.hpp"
+#include "dns/domain_name.hpp"
 #include "mail/body_hash.hpp"
 #include "mail/date.hpp"
 #include "mail/header.hpp"
@@ -87,25 +89,18 @@ std::string value_of(const std::vector<Field>& fields, std::string_view name, st
   return out;
 }
 
-// A plausible domain name, lower case; "" when it is not one.
+// A domain name (dns::is_domain_name), lower case, without a trailing dot; "" when it is not one.
 std::string domain_name(std::string_view s) {
   s = text::trim_wsp(s);
-  while (s.ends_with('.')) s.remove_suffix(1);
-  if (s.empty() || s.size() > 253) return {};
-  for (const char c : s) {
-    if (!text::is_alnum(c) && c != '.' && c != '-' && c != '_') return {};
-  }
+  if (!dns::is_domain_name(s)) return {};
+  if (s.ends_with('.')) s.remove_suffix(1);
   return text::to_lower(s);
 }
 
-// The domain of the (last) address in a From value: "Name <a@b.example>" -> "b.example".
+// The (first) author domain of a From value (dmarc/author.hpp): "Name <a@b.example>" -> "b.example".
 std::string address_domain(std::string_view from) {
-  if (const auto open = from.rfind('<'); open != std::string_view::npos) {
-    from = from.substr(open + 1);
-    from = from.substr(0, from.find('>'));
-  }
-  const auto at = from.rfind('@');
-  return at == std::string_view::npos ? std::string() : domain_name(from.substr(at + 1));
+  const auto author = dmarc::extract_author(from);
+  return author.domains.empty() ? std::string() : author.domains.front();
 }
 
 // Reporting-MTA (RFC 5965 3.2: "dns; mta.example.net"): the name after the type.

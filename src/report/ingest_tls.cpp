@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dns/domain_name.hpp"
 #include "mail/date.hpp"
 #include "net/address.hpp"
 #include "text/ascii.hpp"
@@ -159,7 +160,8 @@ store::TlsReport report(Reader& reader, const Json& doc, std::int64_t now) {
     p.policy_type = text::to_lower(reader.string(policy, "policy-type", true));
     p.policy_string = reader.joined(policy, "policy-string", "\n");
     p.policy_domain = text::to_lower(reader.string(policy, "policy-domain", true));
-    while (p.policy_domain.ends_with('.')) p.policy_domain.pop_back();
+    if (!dns::is_domain_name(p.policy_domain)) throw Refused{"policy-domain " + p.policy_domain + " is not a domain name"};
+    if (p.policy_domain.ends_with('.')) p.policy_domain.pop_back();
     p.mx_host = reader.joined(policy, "mx-host", " ");
     const auto& summary = reader.object(entry, "summary");
     p.successful = reader.count(summary, "total-successful-session-count", true);

@@ -112,6 +112,8 @@ TEST(IngestTls, RefusesWithTheReason) {
                                 R"(, "failure-details": [{"failed-session-count": 1}]}])"),
        "no result-type"},
       {"not an object", "[1, 2]", "the document is not a JSON object"},
+      {"not a domain", report(R"([{"policy": {"policy-type": "sts", "policy-domain": "a b"}, )" + summary + "}]"),
+       "policy-domain a b is not a domain name"},
   };
   for (const auto& c : cases) {
     const auto parsed = parse_tls(c.json, kNow);
