@@ -1,5 +1,6 @@
-// `domainauth report ingest`: DMARC aggregate reports received from other
-// receivers, read from files, from one mail message on standard input (a
+// `domainauth report ingest`: DMARC aggregate reports, failure reports (RFC
+// 6591 auth-failure) and SMTP TLS reports (RFC 8460) received from other
+// receivers and senders, read from files, from one mail message on standard input (a
 // Postfix alias or pipe(8) transport) or from a maildir's new/ folder, and
 // stored once each in the history. The exit status follows sysexits(3), as
 // Postfix reads it: 0 stored (or already stored), EX_DATAERR (65) something
@@ -16,14 +17,19 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <set>
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/progress.hpp"
+#include "report/ingest_failure.hpp"
 #include "report/ingest_mail.hpp"
+#include "report/ingest_tls.hpp"
 #include "report/ingest_xml.hpp"
+#include "store/failure_reports.hpp"
 #include "store/ingested.hpp"
 #include "store/queued_history.hpp"
+#include "store/tls_reports.hpp"
 
 namespace domainauth::cli {
 namespace {
@@ -70,9 +76,16 @@ struct Run {
       auto& out = good ? std::cout : std::cerr;
       out << (good ? "" : "domainauth report ingest: ") << source
           << ": " << to_string(status);
-      if (item.contains("org")) out << " report " << item["report_id"].get<std::string>() << " of "
+      if (item.contains("records")) out << " report " << item["report_id"].get<std::string>() << " of "
                                     << item["org"].get<std::string>() << " for " << item["domain"].get<std::string>()
                                     << " (" << item["messages"].get<std::uint64_t>() << " messages)";
+      if (item.contains("sessions")) out << " TLS report " << item["report_id"].get<std::string>() << " of "
+                                         << item["org"].get<std::string>() << " ("
+                                         << item["sessions"]["successful"].get<std::uint64_t>() << " successful, "
+                                         << item["sessions"]["failed"].get<std::uint64_t>() << " failed sessions)";
+      if (item.contains("auth_failure")) out << " failure report (" << item["auth_failure"].get<std::string>()
+                                             << ") from " << item["reporter"].get<std::string>() << " for "
+                                             << item["domain"].get<std::string>();
       if (item.contains("error")) out << ": " << item["error"].get<std::string>();
       out << "\n";
     }
@@ -80,37 +93,85 @@ struct Run {
     return status;
   }
 
-  // One document: parsed and stored in one transaction.
-  Status document(const report::Document& d) {
-    auto parsed = report::parse_aggregate(d.xml, std::time(nullptr));
-    nlohmann::json item{{"notes", parsed.notes}};
+  // A parsed report (report::ParsedReport, ParsedFailure or ParsedTls): refused with its
+  // error, or described into its result and stored once (save: the history's error).
+  template <typename Parsed, typename Describe, typename Save>
+  Status parsed_report(const std::string& source, std::string_view kind, const Parsed& parsed, Describe describe,
+                       Save save) {
+    nlohmann::json item{{"kind", kind}, {"notes", parsed.notes}};
     if (!parsed.report) {
       item["error"] = parsed.error;
-      return note(d.name, Status::refused, std::move(item));
+      return note(source, Status::refused, std::move(item));
     }
-    const auto& r = *parsed.report;
-    std::uint64_t messages = 0;
-    for (const auto& record : r.records) messages += record.count;
-    item.update({{"org", r.org_name}, {"report_id", r.report_id}, {"domain", r.policy_domain},
-                 {"begin", r.begin}, {"end", r.end}, {"records", r.records.size()}, {"messages", messages}});
+    describe(*parsed.report, item);
     store::StoreOutcome outcome{};
-    if (auto error = store::store_ingested(db, r, std::time(nullptr), outcome)) {
+    if (auto error = save(*parsed.report, outcome)) {
       item["error"] = "history: " + *error;
-      return note(d.name, Status::tempfail, std::move(item));
+      return note(source, Status::tempfail, std::move(item));
     }
-    return note(d.name, outcome == store::StoreOutcome::stored ? Status::stored : Status::duplicate, std::move(item));
+    return note(source, outcome == store::StoreOutcome::stored ? Status::stored : Status::duplicate, std::move(item));
   }
 
-  // Every document found; the worst status (tempfail over refused over the rest).
+  // One TLS report document: parsed and stored in one transaction.
+  Status tls(const report::Document& d) {
+    const auto describe = [](const store::TlsReport& r, nlohmann::json& item) {
+      std::uint64_t successful = 0, failed = 0;
+      std::set<std::string> domains;
+      for (const auto& p : r.policies) {
+        successful += p.successful;
+        failed += p.failed;
+        domains.insert(p.policy_domain);
+      }
+      item.update({{"org", r.org_name}, {"report_id", r.report_id}, {"domains", domains}, {"begin", r.begin},
+                   {"end", r.end}, {"sessions", {{"successful", successful}, {"failed", failed}}}});
+    };
+    return parsed_report(d.name, "tls", report::parse_tls(d.text, std::time(nullptr)), describe,
+                         [this](const store::TlsReport& r, store::StoreOutcome& outcome) {
+                           return store::store_tls_report(db, r, std::time(nullptr), outcome);
+                         });
+  }
+
+  // One document: parsed and stored in one transaction.
+  Status document(const report::Document& d) {
+    if (report::looks_like_json(d.text)) return tls(d);
+    const auto describe = [](const store::IngestedReport& r, nlohmann::json& item) {
+      std::uint64_t messages = 0;
+      for (const auto& record : r.records) messages += record.count;
+      item.update({{"org", r.org_name}, {"report_id", r.report_id}, {"domain", r.policy_domain},
+                   {"begin", r.begin}, {"end", r.end}, {"records", r.records.size()}, {"messages", messages}});
+    };
+    return parsed_report(d.name, "aggregate", report::parse_aggregate(d.text, std::time(nullptr)), describe,
+                         [this](const store::IngestedReport& r, store::StoreOutcome& outcome) {
+                           return store::store_ingested(db, r, std::time(nullptr), outcome);
+                         });
+  }
+
+  // One failure report: parsed and stored once (its dedup key).
+  Status failure(const std::string& source, const report::Feedback& f) {
+    const auto describe = [](const store::FailureReport& r, nlohmann::json& item) {
+      item.update({{"reporter", r.reporter}, {"domain", r.reported_domain}, {"auth_failure", r.auth_failure},
+                   {"source_ip", r.source_ip}, {"time", r.time}, {"delivery_result", r.delivery_result}});
+    };
+    return parsed_report(source, "failure", report::parse_failure(f, std::time(nullptr)), describe,
+                         [this](const store::FailureReport& r, store::StoreOutcome& outcome) {
+                           return store::store_failure_report(db, r, std::time(nullptr), outcome);
+                         });
+  }
+
+  // Every document and failure report found; the worst status (tempfail over refused over the rest).
   Status extracted(const std::string& source, const report::Extracted& found) {
     Status worst = Status::stored;
     for (const auto& e : found.errors) worst = std::max(worst, note(source, Status::refused, {{"error", e}}));
-    if (found.documents.empty() && found.errors.empty()) {
-      worst = note(source, Status::refused, {{"error", "no DMARC aggregate report found"}});
+    if (found.documents.empty() && found.feedback.empty() && found.errors.empty()) {
+      worst = note(source, Status::refused, {{"error", "no DMARC aggregate, failure or TLS report found"}});
+    }
+    for (const auto& f : found.feedback) {
+      if (worst == Status::tempfail) break;  // the history is down: the rest waits for the retry
+      worst = std::max(worst, failure(source, f));
     }
     for (const auto& d : found.documents) {
+      if (worst == Status::tempfail) break;
       worst = std::max(worst, document(d));
-      if (worst == Status::tempfail) break;  // the history is down: the rest waits for the retry
     }
     return worst;
   }
@@ -133,12 +194,15 @@ std::optional<std::string> read_bounded(std::istream& in, std::string& error) {
   return data;
 }
 
-// Standard input: a mail message, or (for hand use) a report file as it is.
+// Standard input: a mail message, or (for hand use) a report file as it is. A
+// file: a report file, or a saved report mail (.eml) when it reads as one.
 report::Extracted extract_input(std::string_view name, const std::string& data, bool file) {
-  if (file || report::packing_of(data) != report::Packing::none || data.starts_with("<")) {
+  if (report::packing_of(data) != report::Packing::none || data.starts_with("<") || report::looks_like_json(data)) {
     return report::documents_from_file(name, data);
   }
-  return report::documents_from_mail(data);
+  auto mail = report::documents_from_mail(data);
+  if (!file || !mail.documents.empty() || !mail.feedback.empty()) return mail;
+  return report::documents_from_file(name, data);
 }
 
 Status ingest_stream(Run& run, const std::string& name, std::istream& in, bool file) {
@@ -228,7 +292,8 @@ void add_report_ingest_command(CLI::App& report, int& status) {
   auto options = std::make_shared<IngestOptions>();
   auto* ingest = report.add_subcommand(
       "ingest",
-      "Store DMARC aggregate reports received from other receivers (RFC 9990 or RFC 7489 XML; .xml, .xml.gz, .zip) "
+      "Store DMARC aggregate reports (RFC 9990 or RFC 7489 XML; .xml, .xml.gz, .zip), failure reports "
+      "(RFC 6591 auth-failure mail) and SMTP TLS reports (RFC 8460 JSON; .json, .json.gz) received from others "
       "in the history, each once: from FILEs, from one report mail on standard input (a Postfix alias: "
       "\"|domainauth report ingest\"), or from --maildir. Exit status: 0 stored, 65 unreadable, 75 history down "
       "(try again), 78 configuration");
@@ -237,7 +302,7 @@ void add_report_ingest_command(CLI::App& report, int& status) {
   ingest->add_option("--maildir", options->maildir,
                      "read each message of DIR/new and move it to DIR/cur (seen once stored, flagged when unreadable)")
       ->check(CLI::ExistingDirectory);
-  ingest->add_option("files", options->files, "report files (.xml, .xml.gz, .zip)");
+  ingest->add_option("files", options->files, "report files (.xml, .xml.gz, .zip, .json, .json.gz) or saved report mails (.eml)");
   ingest->callback([options, &status] { status = run_ingest(*options); });
 }
 

@@ -16,6 +16,7 @@
 #include "dns/config.hpp"
 #include "report/summary.hpp"
 #include "report/summary_json.hpp"
+#include "store/failure_reports.hpp"
 #include "store/ingested.hpp"
 #include "store/queued_history.hpp"
 #include "text/ascii.hpp"
@@ -50,7 +51,8 @@ void lookup_ptrs(const config::Config& config, const std::string& dns_override, 
 
 void print_text(const report::Summary& s, int days) {
   std::cout << s.domain << ": " << s.messages << " messages in the reports of the last " << days << " days, DMARC "
-            << s.dmarc.pass << " pass, " << s.dmarc.fail << " fail\n\n";
+            << s.dmarc.pass << " pass, " << s.dmarc.fail << " fail; " << s.failure_reports
+            << " failure reports received\n\n";
   std::cout << std::left << std::setw(40) << "source" << std::right << std::setw(9) << "messages" << std::setw(13)
             << "SPF pass/fail" << std::setw(14) << "DKIM pass/fail" << std::setw(15) << "DMARC pass/fail"
             << "  verdict\n";
@@ -88,6 +90,10 @@ int run_summary(const SummaryOptions& o) {
     return kExitEnvironment;
   }
   auto summary = report::summarize(o.domain, records);
+  if (auto error = store::count_failure_reports(*db, text::to_lower(o.domain), since, summary.failure_reports)) {
+    std::cerr << "domainauth report summary: history: " << *error << "\n";
+    return kExitEnvironment;
+  }
   if (!o.no_ptr) lookup_ptrs(*loaded.config, o.dns, summary);
   report::judge(summary);
   if (o.json) std::cout << dump(report::summary_json(summary, o.days, since)) << "\n";

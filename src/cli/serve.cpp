@@ -340,7 +340,7 @@ class Daemon {
                         spdlog::warn("event=metrics_ingest_unread reason=\"{}\"", *unread);
                         return answer(std::nullopt);
                       }
-                      answer(metrics::IngestSample{counts->stored, counts->refused});
+                      answer(metrics::IngestSample{counts->stored, counts->refused, counts->failures, counts->tls});
                     });
     });
     web_.emplace(io_.get_executor(), std::move(router));

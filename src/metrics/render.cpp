@@ -62,8 +62,11 @@ std::string render(const Counters& c, const Sampled& sampled) {
   if (sampled.failure_reports) write_queue(w, "failure_report", *sampled.failure_reports, "Failure reports");
   if (sampled.ingest) {
     w.family("domainauth_reports_ingested_total", Type::counter,
-             "DMARC aggregate reports report ingest stored in the history (every host sharing it; duplicates not counted)");
-    w.sample("domainauth_reports_ingested_total", {}, sampled.ingest->stored);
+             "Reports report ingest stored in the history, by kind: DMARC aggregate, DMARC failure or SMTP TLS "
+             "(every host sharing it; duplicates not counted)");
+    w.sample("domainauth_reports_ingested_total", {{"kind", "aggregate"}}, sampled.ingest->stored);
+    w.sample("domainauth_reports_ingested_total", {{"kind", "failure"}}, sampled.ingest->failures);
+    w.sample("domainauth_reports_ingested_total", {{"kind", "tls"}}, sampled.ingest->tls);
     w.family("domainauth_reports_refused_total", Type::counter,
              "Report mails, files or documents report ingest refused as unreadable (every host sharing the history)");
     w.sample("domainauth_reports_refused_total", {}, sampled.ingest->refused);

@@ -23,6 +23,8 @@ struct QueueSample {
 struct IngestSample {
   std::uint64_t stored = 0;   // aggregate reports stored
   std::uint64_t refused = 0;  // mails, files or documents refused
+  std::uint64_t failures = 0;  // failure reports stored
+  std::uint64_t tls = 0;       // SMTP TLS reports stored
 };
 
 struct Sampled {

@@ -46,6 +46,7 @@ Structured structured(std::string_view field_value) {
 struct Part {
   Structured type, disposition;
   std::string encoding;
+  std::string from;  // the From field, unfolded
   std::string_view body;
 };
 
@@ -54,11 +55,12 @@ std::optional<Part> part(std::string_view raw) {
   const auto body_start = raw.size() - splitter.feed(raw).size();
   splitter.finish();
   if (!splitter.error().empty()) return std::nullopt;
-  Part p{{"text/plain", {}}, {}, "7bit", raw.substr(std::min(body_start, raw.size()))};
+  Part p{{"text/plain", {}}, {}, "7bit", {}, raw.substr(std::min(body_start, raw.size()))};
   for (const auto& field : splitter.headers()) {
     if (field.is("Content-Type")) p.type = structured(field.value());
     else if (field.is("Content-Disposition")) p.disposition = structured(field.value());
     else if (field.is("Content-Transfer-Encoding")) p.encoding = structured(field.value()).value;
+    else if (field.is("From")) p.from = mail::unfold(field.value());
   }
   return p;
 }
@@ -113,19 +115,67 @@ std::vector<std::string_view> split_multipart(std::string_view body, const std::
 bool report_type(const Part& p, const std::string& name) {
   static const char* const kTypes[] = {"application/gzip", "application/x-gzip", "application/zip",
                                        "application/x-zip-compressed", "application/x-zip", "text/xml",
-                                       "application/xml"};
+                                       "application/xml", "application/tlsrpt+json", "application/tlsrpt+gzip",
+                                       "application/json"};
   for (const char* type : kTypes) {
     if (p.type.value == type) return true;
   }
   const auto lower = text::to_lower(name);
   return p.type.value == "application/octet-stream" &&
-         (lower.ends_with(".xml") || lower.ends_with(".gz") || lower.ends_with(".zip"));
+         (lower.ends_with(".xml") || lower.ends_with(".gz") || lower.ends_with(".zip") || lower.ends_with(".json"));
+}
+
+// The body of p without its transfer encoding; nothing (with an error noted) when it is not valid base64.
+std::optional<std::string> decoded(const Part& p, const std::string& name, std::vector<std::string>& errors) {
+  if (p.encoding == "base64") {
+    auto data = dkim::base64_decode(p.body);
+    if (!data) errors.push_back(name + ": not valid base64");
+    return data;
+  }
+  return p.encoding == "quoted-printable" ? quoted_printable(p.body) : std::string(p.body);
+}
+
+// The header block of a message (up to its first empty line), cut at the last
+// whole line within kMaxOriginalHeader.
+std::string header_block(std::string_view message) {
+  std::size_t end = message.size();
+  for (const std::string_view blank : {"\n\n", "\n\r\n"}) {
+    if (const auto at = message.find(blank); at != std::string_view::npos) end = std::min(end, at + 1);
+  }
+  if (message.starts_with("\r\n") || message.starts_with("\n")) end = 0;
+  if (end > kMaxOriginalHeader) {
+    const auto last = message.rfind('\n', kMaxOriginalHeader - 1);
+    end = last == std::string_view::npos ? 0 : last + 1;
+  }
+  return std::string(message.substr(0, end));
+}
+
+bool original_type(const std::string& type) {
+  return type == "message/rfc822" || type == "text/rfc822-headers" || type == "message/global" ||
+         type == "message/global-headers";
 }
 
 struct Walk {
   const UnpackLimits& limits;
   Extracted out;
   std::size_t parts = 0;
+  std::string report_from;                    // the top-level message's From
+  std::optional<std::size_t> feedback;        // the out.feedback entry of the multipart/report being walked
+
+  // A part of a feedback-report multipart/report (RFC 6591 3.1: the second and third).
+  void feedback_part(const Part& p, Feedback& f) {
+    const bool fields = p.type.value == "message/feedback-report";
+    if (!fields && !original_type(p.type.value)) return;
+    auto data = decoded(p, p.type.value, out.errors);
+    if (!data) return;
+    if (!fields) {
+      if (f.original.empty()) f.original = header_block(*data);
+    } else if (data->size() > kMaxFeedbackPart) {
+      out.errors.push_back("message/feedback-report part larger than " + std::to_string(kMaxFeedbackPart) + " octets");
+    } else if (f.fields.empty()) {
+      f.fields = std::move(*data);
+    }
+  }
 
   void visit(std::string_view raw, std::size_t depth) {
     if (++parts > kMaxMimeParts) {
@@ -134,27 +184,28 @@ struct Walk {
     }
     const auto p = part(raw);
     if (!p) return;
+    if (depth == 0) report_from = p->from;
     if (p->type.value.starts_with("multipart/")) {
       const auto boundary = p->type.params.find("boundary");
       if (depth >= kMaxMimeDepth) out.errors.push_back("multipart nested deeper than " + std::to_string(kMaxMimeDepth));
       if (boundary == p->type.params.end() || boundary->second.empty() || depth >= kMaxMimeDepth) return;
+      const auto kind = p->type.params.find("report-type");
+      const auto outer = feedback;
+      if (p->type.value == "multipart/report" && kind != p->type.params.end() &&
+          text::iequals(kind->second, "feedback-report")) {
+        feedback = out.feedback.size();
+        out.feedback.push_back({report_from, {}, {}});
+      }
       for (auto sub : split_multipart(p->body, boundary->second)) visit(sub, depth + 1);
+      feedback = outer;
       return;
     }
+    if (feedback) return feedback_part(*p, out.feedback.at(*feedback));
     const auto name = file_name(*p);
     if (!report_type(*p, name)) return;
-    std::string data;
-    if (p->encoding == "base64") {
-      auto decoded = dkim::base64_decode(p->body);
-      if (!decoded) {
-        out.errors.push_back((name.empty() ? p->type.value : name) + ": not valid base64");
-        return;
-      }
-      data = std::move(*decoded);
-    } else {
-      data = p->encoding == "quoted-printable" ? quoted_printable(p->body) : std::string(p->body);
-    }
-    auto found = documents_from_file(name.empty() ? p->type.value : name, data, limits);
+    auto data = decoded(*p, name.empty() ? p->type.value : name, out.errors);
+    if (!data) return;
+    auto found = documents_from_file(name.empty() ? p->type.value : name, *data, limits);
     for (auto& d : found.documents) out.documents.push_back(std::move(d));
     for (auto& e : found.errors) out.errors.push_back(std::move(e));
   }
@@ -178,7 +229,7 @@ Extracted documents_from_file(std::string_view name, std::string_view data, cons
 }
 
 Extracted documents_from_mail(std::string_view message, const UnpackLimits& limits) {
-  Walk walk{limits, {}, 0};
+  Walk walk{limits, {}, 0, {}, std::nullopt};
   walk.visit(message, 0);
   return std::move(walk.out);
 }

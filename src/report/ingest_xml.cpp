@@ -21,24 +21,6 @@ struct Failure {
   std::string why;
 };
 
-// s with every ill-formed UTF-8 sequence replaced by U+FFFD; replaced counts them.
-std::string repair_utf8(std::string_view s, std::size_t& replaced) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size();) {
-    const auto n = text::utf8_sequence(s, i);
-    if (n == 0) {
-      out += "\xEF\xBF\xBD";
-      ++replaced;
-      ++i;
-    } else {
-      out.append(s, i, n);
-      i += n;
-    }
-  }
-  return out;
-}
-
 // The deepest element nesting of the text, read as tags (comments, CDATA,
 // declarations and processing instructions skipped); stops counting past limit.
 std::size_t nesting(std::string_view s, std::size_t limit) {
@@ -205,7 +187,7 @@ ParsedReport parse_aggregate(std::string_view xml, std::int64_t now, const Inges
   try {
     if (xml.size() > limits.max_document) throw Failure{"document larger than " + std::to_string(limits.max_document) + " octets"};
     std::size_t replaced = 0;
-    const auto repaired = repair_utf8(xml, replaced);
+    const auto repaired = text::repair_utf8(xml, replaced);
     if (replaced > 0) result.notes.push_back(std::to_string(replaced) + " octet(s) of bad UTF-8 replaced");
     const auto root_text = root_element(repaired, result.notes);
     if (nesting(root_text, limits.max_depth) > limits.max_depth) {

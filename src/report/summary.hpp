@@ -57,6 +57,7 @@ struct Summary {
   PassFail dmarc;
   std::vector<SourceSummary> sources;  // most messages first
   Readiness readiness;
+  std::uint64_t failure_reports = 0;  // failure reports received for the domain in the period (set by the reader)
 };
 
 // The period a summary covers: the reports whose date range ends at or after

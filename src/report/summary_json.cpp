@@ -22,6 +22,7 @@ nlohmann::json summary_json(const Summary& s, int days, std::int64_t since) {
           {"messages", s.messages},
           {"dmarc", pass_fail(s.dmarc)},
           {"sources", sources},
+          {"failure_reports", s.failure_reports},
           {"readiness",
            {{"legitimate_failing", r.legitimate_failing}, {"stranger_failing", r.stranger_failing},
             {"spf_only_own", r.dkim_unsigned_own}, {"quarantine_safe", r.quarantine_safe},

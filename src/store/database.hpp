@@ -21,6 +21,9 @@ namespace domainauth::store {
 using Value = std::optional<std::string>;  // nullopt: SQL NULL
 using ResultRow = std::vector<Value>;
 
+// What storing a received report did: stored it, or found it stored already.
+enum class StoreOutcome : std::uint8_t { stored, duplicate };
+
 // One connection. SQL uses $1, $2... placeholders, each once and in order
 // (both SQLite and PostgreSQL bind those by position); values travel as text.
 class Database {

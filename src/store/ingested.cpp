@@ -32,26 +32,18 @@ std::optional<std::string> insert_record(Database& db, const std::string& report
 
 std::optional<std::string> store_ingested(Database& db, const IngestedReport& report, std::int64_t now,
                                           StoreOutcome& outcome) {
-  return in_transaction(db, [&]() -> std::optional<std::string> {
-    const auto id = new_id();
-    const Value values[] = {id,           report.org_name,      report.report_id, report.email,
-                            text(report.begin), text(report.end), report.policy_domain, report.p,
-                            report.sp,    text(report.pct),     report.format,    text(now)};
-    std::vector<ResultRow> inserted;
-    // A re-sent report (same reporter and id, RFC 9990 3.1.1 report_id) leaves no row: nothing more to do.
-    if (auto error = db.execute("INSERT INTO ingested_reports (id, org_name, report_id, email, begin_time, end_time,"
-                                " policy_domain, p, sp, pct, format, ingested_at)"
-                                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-                                " ON CONFLICT (org_name, report_id) DO NOTHING RETURNING id",
-                                values, &inserted)) {
-      return error;
-    }
-    outcome = inserted.empty() ? StoreOutcome::duplicate : StoreOutcome::stored;
-    for (std::size_t i = 0; i < report.records.size() && !inserted.empty(); ++i) {
-      if (auto error = insert_record(db, id, i, report.records[i])) return error;
-    }
-    return std::nullopt;
-  });
+  const auto id = new_id();
+  const Value values[] = {id,           report.org_name,      report.report_id, report.email,
+                          text(report.begin), text(report.end), report.policy_domain, report.p,
+                          report.sp,    text(report.pct),     report.format,    text(now)};
+  // A re-sent report (same reporter and id, RFC 9990 3.1.1 report_id) leaves no row: nothing more to do.
+  return insert_once(db,
+                     "INSERT INTO ingested_reports (id, org_name, report_id, email, begin_time, end_time,"
+                     " policy_domain, p, sp, pct, format, ingested_at)"
+                     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                     " ON CONFLICT (org_name, report_id) DO NOTHING RETURNING id",
+                     values, report.records.size(),
+                     [&](std::size_t i) { return insert_record(db, id, i, report.records[i]); }, outcome);
 }
 
 std::optional<std::string> ingested_records(Database& db, std::string_view policy_domain, std::int64_t since,
@@ -86,19 +78,23 @@ std::optional<std::string> record_refused(Database& db, std::int64_t now, std::u
 std::optional<std::string> ingest_counts(Database& db, IngestCounts& out) {
   std::vector<ResultRow> rows;
   if (auto error = db.execute("SELECT (SELECT COUNT(*) FROM ingested_reports),"
-                              " (SELECT COALESCE(SUM(refused), 0) FROM ingest_refusals)",
+                              " (SELECT COALESCE(SUM(refused), 0) FROM ingest_refusals),"
+                              " (SELECT COUNT(*) FROM failure_reports), (SELECT COUNT(*) FROM tls_reports)",
                               {}, &rows)) {
     return error;
   }
   out.stored = static_cast<std::uint64_t>(number(rows.at(0).at(0)));
   out.refused = static_cast<std::uint64_t>(number(rows.at(0).at(1)));
+  out.failures = static_cast<std::uint64_t>(number(rows.at(0).at(2)));
+  out.tls = static_cast<std::uint64_t>(number(rows.at(0).at(3)));
   return std::nullopt;
 }
 
 std::optional<std::string> ingested_domains(Database& db, std::vector<std::string>& out) {
   std::vector<ResultRow> rows;
-  if (auto error = db.execute("SELECT DISTINCT policy_domain FROM ingested_reports ORDER BY policy_domain", {},
-                              &rows)) {
+  if (auto error = db.execute("SELECT policy_domain FROM ingested_reports UNION SELECT reported_domain FROM"
+                              " failure_reports UNION SELECT policy_domain FROM tls_policies ORDER BY 1",
+                              {}, &rows)) {
     return error;
   }
   for (const auto& r : rows) out.push_back(str(r[0]));

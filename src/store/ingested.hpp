@@ -39,8 +39,6 @@ struct IngestedReport {
   friend bool operator==(const IngestedReport&, const IngestedReport&) = default;
 };
 
-enum class StoreOutcome : std::uint8_t { stored, duplicate };
-
 // Stores report and its records in one transaction, unless a report with the
 // same org_name and report_id is stored already (then nothing is written).
 // nullopt with outcome set on success, else the database's error (nothing stored).
@@ -63,13 +61,15 @@ struct ReportedRecord {
 [[nodiscard]] std::optional<std::string> record_refused(Database& db, std::int64_t now, std::uint64_t n,
                                                         std::string_view why);
 
-// For /metrics: the reports stored (never deleted by domainauth) and the refusals counted, all hosts'.
+// For /metrics: the aggregate, failure and TLS reports stored (never deleted
+// by domainauth) and the refusals counted, all hosts'.
 struct IngestCounts {
-  std::uint64_t stored = 0, refused = 0;
+  std::uint64_t stored = 0, refused = 0, failures = 0, tls = 0;
 };
 [[nodiscard]] std::optional<std::string> ingest_counts(Database& db, IngestCounts& out);
 
-// The policy domains reports were received for, sorted.
+// The domains reports were received for (aggregate and TLS reports' policy
+// domains, failure reports' reported domains), sorted.
 [[nodiscard]] std::optional<std::string> ingested_domains(Database& db, std::vector<std::string>& out);
 
 }  // namespace domainauth::store

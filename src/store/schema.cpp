@@ -62,6 +62,40 @@ const std::array kMigrations{
                   "CREATE TABLE ingest_refusals ("
                   " day BIGINT PRIMARY KEY, refused BIGINT NOT NULL, last_error TEXT NOT NULL)",
               }},
+    Migration{5,
+              {
+                  // Failure reports received (store/failure_reports.hpp): each once per dedup key.
+                  "CREATE TABLE failure_reports ("
+                  " id TEXT PRIMARY KEY, ingested_at BIGINT NOT NULL, dedup_key TEXT NOT NULL UNIQUE,"
+                  " reporter TEXT NOT NULL, reported_domain TEXT NOT NULL, time BIGINT NOT NULL,"
+                  " arrival_date TEXT NOT NULL, auth_failure TEXT NOT NULL, source_ip TEXT NOT NULL,"
+                  " original_mail_from TEXT NOT NULL, original_rcpt_to TEXT NOT NULL,"
+                  " authentication_results TEXT NOT NULL, dkim_domain TEXT NOT NULL, dkim_identity TEXT NOT NULL,"
+                  " dkim_selector TEXT NOT NULL, spf_dns TEXT NOT NULL, identity_alignment TEXT NOT NULL,"
+                  " delivery_result TEXT NOT NULL, reporting_mta TEXT NOT NULL, header_from TEXT NOT NULL,"
+                  " subject TEXT NOT NULL, message_id TEXT NOT NULL, header_date TEXT NOT NULL)",
+                  "CREATE INDEX failure_reports_by_domain ON failure_reports (reported_domain, time)",
+              }},
+    Migration{6,
+              {
+                  // SMTP TLS reports received (store/tls_reports.hpp): each once per organization and report id.
+                  "CREATE TABLE tls_reports ("
+                  " id TEXT PRIMARY KEY, org_name TEXT NOT NULL, report_id TEXT NOT NULL, contact TEXT NOT NULL,"
+                  " begin_time BIGINT NOT NULL, end_time BIGINT NOT NULL, ingested_at BIGINT NOT NULL,"
+                  " UNIQUE (org_name, report_id))",
+                  "CREATE TABLE tls_policies ("
+                  " report TEXT NOT NULL REFERENCES tls_reports (id) ON DELETE CASCADE, position INTEGER NOT NULL,"
+                  " policy_type TEXT NOT NULL, policy_string TEXT NOT NULL, policy_domain TEXT NOT NULL,"
+                  " mx_host TEXT NOT NULL, successful BIGINT NOT NULL, failed BIGINT NOT NULL,"
+                  " PRIMARY KEY (report, position))",
+                  "CREATE INDEX tls_policies_by_domain ON tls_policies (policy_domain)",
+                  "CREATE TABLE tls_failures ("
+                  " report TEXT NOT NULL, policy INTEGER NOT NULL, position INTEGER NOT NULL,"
+                  " result_type TEXT NOT NULL, sending_mta_ip TEXT NOT NULL, receiving_mx_hostname TEXT NOT NULL,"
+                  " receiving_ip TEXT NOT NULL, sessions BIGINT NOT NULL, reason TEXT NOT NULL,"
+                  " PRIMARY KEY (report, policy, position),"
+                  " FOREIGN KEY (report, policy) REFERENCES tls_policies (report, position) ON DELETE CASCADE)",
+              }},
 };
 
 std::string flag(bool b) { return b ? "1" : "0"; }
@@ -191,6 +225,21 @@ std::optional<std::string> finish_transaction(Database& db, const std::function<
 std::optional<std::string> in_transaction(Database& db, const std::function<std::optional<std::string>()>& body) {
   if (auto error = db.exec("BEGIN")) return error;
   return finish_transaction(db, body);
+}
+
+std::optional<std::string> insert_once(Database& db, std::string_view insert, std::span<const Value> values,
+                                       std::size_t children,
+                                       const std::function<std::optional<std::string>(std::size_t)>& child,
+                                       StoreOutcome& outcome) {
+  return in_transaction(db, [&]() -> std::optional<std::string> {
+    std::vector<ResultRow> inserted;
+    if (auto error = db.execute(insert, values, &inserted)) return error;
+    outcome = inserted.empty() ? StoreOutcome::duplicate : StoreOutcome::stored;
+    for (std::size_t i = 0; i < children && !inserted.empty(); ++i) {
+      if (auto error = child(i)) return error;
+    }
+    return std::nullopt;
+  });
 }
 
 std::optional<std::string> locked_transaction(Database& db, std::string_view name,

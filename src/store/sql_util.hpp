@@ -23,4 +23,12 @@ namespace domainauth::store {
 [[nodiscard]] std::optional<std::string> in_transaction(Database& db,
                                                         const std::function<std::optional<std::string>()>& body);
 
+// A received report stored once, in one transaction: insert is an "INSERT ...
+// ON CONFLICT DO NOTHING RETURNING id"; when it inserted the row, child(i)
+// writes the i-th of the children rows that belong to it. outcome says which happened.
+[[nodiscard]] std::optional<std::string> insert_once(Database& db, std::string_view insert,
+                                                     std::span<const Value> values, std::size_t children,
+                                                     const std::function<std::optional<std::string>(std::size_t)>& child,
+                                                     StoreOutcome& outcome);
+
 }  // namespace domainauth::store

@@ -52,4 +52,17 @@ namespace domainauth::text {
   return s;
 }
 
+// The octets of s as lower-case hex digits, two per octet.
+[[nodiscard]] inline std::string to_hex(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(s.size() * 2);
+  for (const char c : s) {
+    const auto byte = static_cast<unsigned char>(c);
+    out += kHex[byte >> 4U];
+    out += kHex[byte & 0xfU];
+  }
+  return out;
+}
+
 }  // namespace domainauth::text

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace domainauth::text {
@@ -32,6 +33,34 @@ namespace domainauth::text {
     if (length == 0) return false;
     i += length;
   }
+  return true;
+}
+
+// s with every ill-formed UTF-8 sequence replaced by U+FFFD; replaced counts them.
+[[nodiscard]] inline std::string repair_utf8(std::string_view s, std::size_t& replaced) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    const auto n = utf8_sequence(s, i);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";
+      ++replaced;
+      ++i;
+    } else {
+      out.append(s, i, n);
+      i += n;
+    }
+  }
+  return out;
+}
+
+// s cut to at most limit octets without splitting a UTF-8 sequence (s is
+// well-formed); true when it was cut.
+inline bool truncate_utf8(std::string& s, std::size_t limit) {
+  if (s.size() <= limit) return false;
+  std::size_t end = limit;
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0U) == 0x80U) --end;
+  s.resize(end);
   return true;
 }
 

@@ -10,7 +10,9 @@
 #include "report/file.hpp"
 #include "report/summary.hpp"
 #include "report/summary_json.hpp"
+#include "store/failure_reports.hpp"
 #include "store/ingested.hpp"
+#include "store/tls_reports.hpp"
 #include "store/queued_history.hpp"
 #include "text/ascii.hpp"
 #include "web/assets.hpp"
@@ -138,12 +140,20 @@ void summary_page(const std::shared_ptr<Context>& context, const Request& reques
   std::string why;
   const auto period = period_of(request, why);
   if (!period) return reply(error_response(400, why));
-  auto records = std::make_shared<std::vector<store::ReportedRecord>>();
+  struct Read {
+    std::vector<store::ReportedRecord> records;
+    std::uint64_t failure_reports = 0;
+  };
+  auto read = std::make_shared<Read>();
   context->reader->read(
-      [records, p = *period](store::Database& db) { return store::ingested_records(db, p.domain, p.since, *records); },
-      [context, records, p = *period, reply](const std::optional<std::string>& error) {
+      [read, p = *period](store::Database& db) -> std::optional<std::string> {
+        if (auto error = store::ingested_records(db, p.domain, p.since, read->records)) return error;
+        return store::count_failure_reports(db, p.domain, p.since, read->failure_reports);
+      },
+      [context, read, p = *period, reply](const std::optional<std::string>& error) {
         if (error) return reply(unavailable(*error));
-        auto summary = std::make_shared<report::Summary>(report::summarize(p.domain, *records));
+        auto summary = std::make_shared<report::Summary>(report::summarize(p.domain, read->records));
+        summary->failure_reports = read->failure_reports;
         const auto answer = [summary, p, reply] {
           report::judge(*summary);
           reply(json_response(report::summary_json(*summary, p.days, p.since)));
@@ -186,19 +196,42 @@ void timeline_page(const std::shared_ptr<Context>& context, const Request& reque
       });
 }
 
+Json received_json(const store::FailureReport& r) {
+  return {{"time", r.time},
+          {"reporter", r.reporter},
+          {"source_ip", r.source_ip},
+          {"auth_failure", r.auth_failure},
+          {"header_from", r.header_from},
+          {"envelope_from", r.original_mail_from},
+          {"rcpt_to", r.original_rcpt_to},
+          {"subject", r.subject},
+          {"message_id", r.message_id},
+          {"delivery_result", r.delivery_result},
+          {"identity_alignment", r.identity_alignment},
+          {"dkim", {{"domain", r.dkim_domain}, {"selector", r.dkim_selector}}},
+          {"authentication_results", r.authentication_results}};
+}
+
 void failures_page(const std::shared_ptr<Context>& context, const Request& request, const Reply& reply) {
   std::string why;
-  const auto domain = domain_of(request, why);
-  if (!domain) return reply(error_response(400, why));
-  auto rows = std::make_shared<std::vector<store::Row>>();
+  const auto period = period_of(request, why);
+  if (!period) return reply(error_response(400, why));
+  struct Read {
+    std::vector<store::FailureReport> received;
+    std::vector<store::Row> rows;
+  };
+  auto read = std::make_shared<Read>();
   context->reader->read(
-      [rows, domain = *domain](store::Database& db) {
-        return store::recent_failures(db, domain, kRecentFailures, *rows);
+      [read, p = *period](store::Database& db) -> std::optional<std::string> {
+        if (auto error = store::failure_reports(db, p.domain, p.since, kRecentFailures, read->received)) return error;
+        return store::recent_failures(db, p.domain, kRecentFailures, read->rows);
       },
-      [rows, domain = *domain, reply](const std::optional<std::string>& error) {
+      [read, p = *period, reply](const std::optional<std::string>& error) {
         if (error) return reply(unavailable(*error));
+        Json received = Json::array();
+        for (const auto& r : read->received) received.push_back(received_json(r));
         Json failures = Json::array();
-        for (const auto& r : *rows) {
+        for (const auto& r : read->rows) {
           Json dkim = Json::array();
           for (const auto& d : r.dkim) {
             dkim.push_back(
@@ -213,10 +246,34 @@ void failures_page(const std::shared_ptr<Context>& context, const Request& reque
                               {"policy", r.policy.p},
                               {"disposition", r.disposition}});
         }
-        reply(json_response({{"domain", domain},
-                             {"source", "history"},
+        reply(json_response({{"domain", p.domain},
+                             {"days", p.days},
+                             {"since", p.since},
                              {"limit", kRecentFailures},
-                             {"failures", failures}}));
+                             {"received", received},
+                             {"history", failures}}));
+      });
+}
+
+void tls_page(const std::shared_ptr<Context>& context, const Request& request, const Reply& reply) {
+  std::string why;
+  const auto period = period_of(request, why);
+  if (!period) return reply(error_response(400, why));
+  auto orgs = std::make_shared<std::vector<store::TlsOrgSummary>>();
+  context->reader->read(
+      [orgs, p = *period](store::Database& db) { return store::tls_summary(db, p.domain, p.since, *orgs); },
+      [orgs, p = *period, reply](const std::optional<std::string>& error) {
+        if (error) return reply(unavailable(*error));
+        Json organizations = Json::array();
+        for (const auto& o : *orgs) {
+          organizations.push_back({{"organization", o.org_name},
+                                   {"reports", o.reports},
+                                   {"successful", o.successful},
+                                   {"failed", o.failed},
+                                   {"result_types", o.result_types}});
+        }
+        reply(json_response(
+            {{"domain", p.domain}, {"days", p.days}, {"since", p.since}, {"organizations", organizations}}));
       });
 }
 
@@ -247,6 +304,7 @@ void add_dashboard(Router& router, std::shared_ptr<StoreReader> reader, Dashboar
       {"/api/summary", summary_page},
       {"/api/timeline", timeline_page},
       {"/api/failures", failures_page},
+      {"/api/tls", tls_page},
   };
   for (const auto& [path, handler] : kPages) {
     router.add_deferred(std::string(path), [context, handler = handler](const Request& request, const Reply& reply) {

@@ -2,10 +2,13 @@
 // /dashboard, with its script, style sheet and Chart.js, web/assets.hpp) that
 // shows per domain what the DMARC reports received say and what this
 // installation's own history saw, from JSON pages it fetches:
-//   /api/domains                      the configured signing domains and those reports came for
+//   /api/domains                      the configured signing domains and those reports (of any kind) came for
 //   /api/summary?domain=D&days=N      report summary --json's object (report/summary_json.hpp)
 //   /api/timeline?domain=D&days=N     per UTC day: the reports' DMARC pass / fail, the history's results
-//   /api/failures?domain=D            the latest messages of D that failed DMARC in the history
+//   /api/failures?domain=D&days=N     the latest failure reports received for D in the period, and
+//                                     the latest messages of D that failed DMARC in the history
+//   /api/tls?domain=D&days=N          per sending organization, the SMTP TLS reports (RFC 8460) about D:
+//                                     successful and failed sessions, failed sessions by result type
 // Every database read runs on one reader thread over its own read-only
 // connection (store::connect_reader), never on the event loop: at most
 // kMaxQueuedReads wait (then 503), each statement bounded by kReadTimeout, and

@@ -1,5 +1,7 @@
 // The dashboard's script: fetches /api/domains, then for the chosen domain
-// /api/summary, /api/timeline and /api/failures, and fills in index.html.
+// /api/summary, /api/timeline, /api/failures (received failure reports and
+// the history's own DMARC failures) and /api/tls (SMTP TLS reports), and
+// fills in index.html.
 // Values come from other parties' reports: they go into the page as text only.
 'use strict';
 
@@ -29,6 +31,7 @@ function fillSummary(summary) {
   $('dmarc-pass').textContent = summary.dmarc.pass;
   $('dmarc-fail').textContent = summary.dmarc.fail;
   $('since').textContent = new Date(summary.since * 1000).toISOString().slice(0, 10);
+  $('failure-reports').textContent = summary.failure_reports;
   const r = summary.readiness;
   const verdict = $('verdict');
   if (summary.messages === 0) {
@@ -88,24 +91,51 @@ function fillTimeline(timeline) {
   })));
 }
 
-function fillFailures(failures) {
-  const body = $('failures').tBodies[0];
+const utc = (time) => new Date(time * 1000).toISOString().replace('T', ' ').slice(0, 19);
+
+// Fills table id with a row per item: columns maps a cell's class to its text;
+// 'none recorded' when there is no item. rowData(item) sets data- attributes.
+function fillTable(id, items, columns, rowData = () => ({})) {
+  const body = $(id).tBodies[0];
   body.replaceChildren();
-  for (const f of failures.failures) {
+  for (const item of items) {
     const row = body.insertRow();
-    cell(row, new Date(f.time * 1000).toISOString().replace('T', ' ').slice(0, 19), 'time');
-    cell(row, f.source_ip, 'ip');
-    cell(row, f.header_from, 'from');
-    cell(row, f.envelope_from, 'mailfrom');
-    cell(row, f.spf.result + (f.spf.domain ? ' (' + f.spf.domain + ')' : ''), 'spf');
-    cell(row, f.dkim.map((d) => d.result + ' (' + d.domain + ')').join(', ') || 'none', 'dkim');
-    cell(row, f.policy, 'policy');
-    cell(row, f.disposition, 'disposition');
+    Object.assign(row.dataset, rowData(item));
+    for (const [className, text] of Object.entries(columns)) cell(row, text(item), className);
   }
-  if (failures.failures.length === 0) {
-    const td = cell(body.insertRow(), 'none recorded', 'empty');
-    td.colSpan = 8;
-  }
+  if (items.length === 0) cell(body.insertRow(), 'none recorded', 'empty').colSpan = Object.keys(columns).length;
+}
+
+function fillFailures(failures) {
+  fillTable('received-failures', failures.received, {
+    time: (f) => utc(f.time),
+    reporter: (f) => f.reporter,
+    ip: (f) => f.source_ip,
+    failed: (f) => f.auth_failure,
+    from: (f) => f.header_from,
+    mailfrom: (f) => f.envelope_from,
+    delivery: (f) => f.delivery_result,
+  });
+  fillTable('failures', failures.history, {
+    time: (f) => utc(f.time),
+    ip: (f) => f.source_ip,
+    from: (f) => f.header_from,
+    mailfrom: (f) => f.envelope_from,
+    spf: (f) => f.spf.result + (f.spf.domain ? ' (' + f.spf.domain + ')' : ''),
+    dkim: (f) => f.dkim.map((d) => d.result + ' (' + d.domain + ')').join(', ') || 'none',
+    policy: (f) => f.policy,
+    disposition: (f) => f.disposition,
+  });
+}
+
+function fillTls(tls) {
+  fillTable('tls', tls.organizations, {
+    organization: (o) => o.organization,
+    'reports number': (o) => o.reports,
+    'successful number': (o) => o.successful,
+    'failed number': (o) => o.failed,
+    types: (o) => Object.entries(o.result_types).map(([t, n]) => t + ' ' + n).join(', ') || 'none',
+  }, (o) => ({ organization: o.organization }));
 }
 
 async function show() {
@@ -116,11 +146,13 @@ async function show() {
   $('status').className = '';
   const query = '?domain=' + encodeURIComponent(domain) + '&days=' + encodeURIComponent(days);
   try {
-    const [summary, timeline, failures] = await Promise.all([
-      api('/api/summary' + query), api('/api/timeline' + query), api('/api/failures' + query)]);
+    const [summary, timeline, failures, tls] = await Promise.all([
+      api('/api/summary' + query), api('/api/timeline' + query), api('/api/failures' + query),
+      api('/api/tls' + query)]);
     fillSummary(summary);
     fillTimeline(timeline);
     fillFailures(failures);
+    fillTls(tls);
     history.replaceState(null, '', '/dashboard' + query);
     $('status').textContent = summary.domain + ', last ' + days + ' days';
     document.body.dataset.state = 'ready';

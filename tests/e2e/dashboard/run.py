@@ -6,11 +6,16 @@
   (b) the JSON pages: /api/summary equals `report summary --json` for the same domain
       and days (the same object: sums, PTR names, verdicts, readiness); /api/timeline's
       report days sum to the summary's pass / fail and its history days count the
-      messages table; /api/failures lists the DMARC failures newest first; /api/domains
-      lists the domain; a malformed domain= or days= is 400;
+      messages table; /api/failures lists the failure reports received in the period
+      (RFC 6591, ingested from mail; one 30 days old left out) and the history's DMARC
+      failures, each newest first; /api/tls sums the SMTP TLS reports (RFC 8460, mailed
+      as application/tlsrpt+gzip) per sending organization, one 30 days old left out;
+      /api/domains lists the domain; a malformed domain= or days= is 400;
   (c) headless Chromium (Debian's chromium) loads /dashboard?domain=..., runs its
       script against those pages and the DOM shows the summary's numbers: the total,
-      each source's messages and pass/fail counts and verdict, the advice, the failures;
+      each source's messages and pass/fail counts and verdict, the advice, the received
+      failure reports (count and each row's cells equal /api/failures and the summary's
+      failure_reports) and the history's failures, and the TLS panel's rows equal /api/tls;
       the page is served with a Content-Security-Policy and Chart.js from /chart.js;
   (d) --screenshot saves a PNG of the page (build/dashboard.png, kept for a look);
   (e) restarted with web.token: 401 with a Basic challenge, the token as Bearer or as
@@ -39,13 +44,17 @@ from checks import expect, finish
 from daemons import Daemons
 from dnsserver import DnsServer
 from history import add_message
-from reports import attachment, report_mail, rfc7489_report
+from reports import attachment, failure_report_mail, report_mail, rfc7489_report, tls_mail, tls_report
 
 DOMAINAUTH = os.environ["DOMAINAUTH"]
 WEB_PORT = 18894
 TOKEN = "dashboard-e2e-token-0123456789"
 DAY = (int(time.time()) // 86400 - 1) * 86400  # yesterday, UTC
 SCREENSHOT = os.path.join(os.path.dirname(DOMAINAUTH), "..", "dashboard.png")
+# What /api/tls must sum from the TLS reports fill_history ingests (the 30-day-old one out).
+TLS_WANT = [{"organization": "Google", "reports": 2, "successful": 1000, "failed": 16,
+             "result_types": {"certificate-expired": 13, "starttls-not-supported": 3}},
+            {"organization": "Microsoft", "reports": 1, "successful": 70, "failed": 0, "result_types": {}}]
 PTRS = [("1.2.0.192.in-addr.arpa", "PTR", "mx.example.com"),
         ("66.2.0.192.in-addr.arpa", "PTR", "mx2.example.com")]
 
@@ -77,9 +86,18 @@ def fill_history(config, db):
     google = rfc7489_report("g-1", DAY, [("192.0.2.1", 40, "none", "example.com"),
                                          ("192.0.2.66", 3, "none", "example.com")], org="google.test")
     old = rfc7489_report("g-old", DAY - 30 * 86400, [("192.0.2.1", 11, "none", "example.com")], org="google.test")
+    failures = (failure_report_mail(DAY + 300, "203.0.113.5", "<f-1@forger.test>"),
+                failure_report_mail(DAY + 900, "198.51.100.7", "<f-2@bulk.test>", auth_failure="spf", delivery="spam",
+                                    reporter="mx.yahoo.test", mail_from="bounces@bulk.test"),
+                failure_report_mail(DAY - 30 * 86400, "203.0.113.5", "<f-old@forger.test>"))
     for mail in (report_mail(attachment("application/octet-stream", "yahoo.zip", zipped.getvalue())),
                  report_mail(attachment("application/gzip", "google.xml.gz", gzip.compress(google))),
-                 report_mail(attachment("application/gzip", "old.xml.gz", gzip.compress(old)))):
+                 report_mail(attachment("application/gzip", "old.xml.gz", gzip.compress(old)))) + failures + (
+                     tls_mail(tls_report("Google", "t-1", DAY, 900, [("certificate-expired", 12),
+                                                                     ("starttls-not-supported", 3)])),
+                     tls_mail(tls_report("Google", "t-0", DAY - 86400, 100, [("certificate-expired", 1)])),
+                     tls_mail(tls_report("Microsoft", "m-1", DAY, 70, [])),
+                     tls_mail(tls_report("Microsoft", "m-old", DAY - 30 * 86400, 5, [("validation-failure", 9)]))):
         done = domainauth("report", "ingest", "--config", config, stdin=mail)
         expect(done.returncode == 0, "ingest: %r" % done.stderr)
     con = sqlite3.connect(db)
@@ -159,13 +177,23 @@ def check_json(summary):
            "timeline reports %s, summary %s" % (timeline["reports"], summary["dmarc"]))
     expect(timeline["history"] == [{"day": day, "results": {"pass": 3, "fail": 2}},
                                    {"day": today, "results": {"fail": 1}}], "timeline history %s" % timeline["history"])
-    status, _, body = get("/api/failures?domain=example.com")
-    failures = json.loads(body)["failures"] if status == 200 else []
+    status, _, body = get("/api/failures?domain=example.com&days=7")
+    received = json.loads(body)["received"] if status == 200 else []
+    expect([(f["reporter"], f["source_ip"], f["auth_failure"], f["delivery_result"], f["envelope_from"])
+            for f in received] == [("mx.yahoo.test", "198.51.100.7", "spf", "spam", "<bounces@bulk.test>"),
+                                   ("mx.receiver.test", "203.0.113.5", "dmarc", "reject", "<bounce@forger.test>")],
+           "received failure reports newest first, the old one out of the period: %s" % received)
+    expect(len(received) == summary["failure_reports"], "as many as the summary counts: %s" % summary)
+    expect(all(f["header_from"] == "Payroll <payroll@example.com>" and f["subject"] == "Your salary slip"
+               for f in received), "the original's From and Subject: %s" % received)
+    failures = json.loads(body)["history"] if status == 200 else []
     expect([f["source_ip"] for f in failures] == ["198.51.100.8", "198.51.100.7", "198.51.100.7"],
            "failures newest first: %s" % failures)
     expect(all(f["disposition"] == "reject" and f["dkim"][0]["domain"] == "bulk.test" for f in failures),
            "failure details: %s" % failures)
-    for bad in ("/api/summary?domain=exa%20mple.com", "/api/summary", "/api/timeline?domain=example.com&days=0",
+    status, _, body = get("/api/tls?domain=example.com&days=7")
+    expect(status == 200 and json.loads(body)["organizations"] == TLS_WANT, "/api/tls: %s %s" % (status, body))
+    for bad in ("/api/tls?domain=example.com&days=99999", "/api/summary?domain=exa%20mple.com", "/api/summary", "/api/timeline?domain=example.com&days=0",
                 "/api/summary?domain=example.com&days=x"):
         expect(get(bad)[0] == 400, "%s is 400" % bad)
 
@@ -196,6 +224,24 @@ def check_dom(summary):
         expect({k: cells.get(k) for k in want} == want, "row %s: %s, summary %s" % (source["ip"], cells, want))
     failures = [r for r in dom.find(dom.by_id("failures"), "tr") if dom.find(r, "td")]
     expect(len(failures) == 3, "3 failures shown: %d" % len(failures))
+    expect(Dom.text(dom.by_id("failure-reports")) == str(summary["failure_reports"]), "failure reports count shown")
+    _, _, body = get("/api/failures?domain=example.com&days=7")
+    received = json.loads(body)["received"]
+    rows = [r for r in dom.find(dom.by_id("received-failures"), "tr") if dom.find(r, "td")]
+    expect(len(rows) == summary["failure_reports"] == 2, "received failure reports shown: %d" % len(rows))
+    for row, f in zip(rows, received):
+        cells = {c[1].get("class", "").split()[0]: Dom.text(c) for c in dom.find(row, "td")}
+        want = {"time": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(f["time"])), "reporter": f["reporter"],
+                "ip": f["source_ip"], "failed": f["auth_failure"], "from": f["header_from"],
+                "mailfrom": f["envelope_from"], "delivery": f["delivery_result"]}
+        expect(cells == want, "received row %s, /api/failures %s" % (cells, want))
+    tls = {r[1]["data-organization"]: {c[1].get("class", "").split()[0]: Dom.text(c) for c in dom.find(r, "td")}
+           for r in dom.find(dom.by_id("tls"), "tr") if "data-organization" in r[1]}
+    want = {o["organization"]: {"organization": o["organization"], "reports": str(o["reports"]),
+                                "successful": str(o["successful"]), "failed": str(o["failed"]),
+                                "types": ", ".join("%s %d" % kv for kv in o["result_types"].items()) or "none"}
+            for o in TLS_WANT}
+    expect(tls == want, "TLS panel %s, /api/tls %s" % (tls, want))
     canvases = [n for n in dom.find(dom.root, "canvas")]
     expect(len(canvases) == 2 and all("width" in c[1] for c in canvases), "two charts drawn: %s" % canvases)
 
@@ -269,6 +315,7 @@ def main():
         expect(done.returncode == 0, "report summary: %r" % done.stderr)
         summary = json.loads(done.stdout)
         expect(summary["messages"] == 50 and summary["dmarc"] == {"pass": 0, "fail": 50}, "summary %s" % summary)
+        expect(summary["failure_reports"] == 2, "summary counts 2 failure reports in 7 days: %s" % summary)
         daemons = Daemons(work)
         try:
             daemons.start("domainauth", [DOMAINAUTH, "serve", "--config", config],

@@ -10,7 +10,15 @@
   <count> elements ingested; PTR names from unbound; the verdicts (own server failing,
   stranger); --days places reports by their date range;
 - sysexits: a mail without a report -> 65, the history unreachable -> 75; --maildir
-  moves stored mail to cur/ as seen, unreadable mail as flagged.
+  moves stored mail to cur/ as seen, unreadable mail as flagged;
+- RFC 6591 failure reports: one piped in as the Postfix alias would (stored, exit 0;
+  again: a duplicate), one in --maildir (stored, moved to cur/ as seen), the RFC's
+  appendix B example as a FILE, an abuse report refused (exit 65, said why);
+  summary --json "failure_reports" counts the two for example.com in the period;
+  no row holds the original message's body;
+- RFC 8460 SMTP TLS reports: one mailed as application/tlsrpt+gzip piped in (stored;
+  again: a duplicate), one as a .json FILE; a report dated in the future refused
+  (exit 65); the stored sessions equal the reports'.
 Run inside tests/e2e/lib/netns-run.
 """
 
@@ -28,11 +36,12 @@ import zipfile
 
 from dnsserver import DnsServer
 from history import add_message, report_config
-from reports import attachment, report_mail, rfc7489_report
+from reports import attachment, failure_report_mail, report_mail, rfc7489_report, tls_mail, tls_report
 
 DAY = (int(time.time()) // 86400 - 1) * 86400  # yesterday, UTC
 OLD_DAY = DAY - 30 * 86400
 SCHEMAS = os.path.join(os.environ["DOMAINAUTH_TESTSUITES"], "dmarc-report")
+SAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data", "reports")
 
 
 def check(cond, what):
@@ -162,7 +171,67 @@ def main():
         check(os.listdir(os.path.join(maildir, "new")) == [], "new/ emptied")
         with DnsServer([]) as dns:
             check(summary(config, dns)["messages"] == s["messages"], "nothing counted twice")
+        check_failure_reports(config, work)
+        check_tls_reports(config, work)
     print("ingest e2e: ok")
+
+
+def check_tls_reports(config, work):
+    """TLS reports by mail (stdin) and as a file; refused when dated in the future."""
+    mail = tls_mail(tls_report("Google", "t-1", DAY, 120, [("certificate-expired", 3), ("validation-failure", 1)]))
+    piped = run("ingest", "--config", config, stdin=mail)
+    check(piped.returncode == 0 and b"stored TLS report t-1 of Google (120 successful, 4 failed sessions)" in piped.stdout,
+          "TLS report piped: %r %r" % (piped.stdout, piped.stderr))
+    again = json.loads(run("ingest", "--config", config, "--json", stdin=mail).stdout)
+    check(again["duplicates"] == 1 and again["results"][0]["kind"] == "tls", "TLS report re-sent: %s" % again)
+    path = os.path.join(work, "microsoft.json")
+    with open(path, "wb") as f:
+        f.write(tls_report("Microsoft", "m-1", DAY, 40, []))
+    check(run("ingest", "--config", config, path).returncode == 0, "TLS report as a .json file")
+    future = tls_mail(tls_report("Google", "t-future", DAY + 30 * 86400, 1, []))
+    refused = run("ingest", "--config", config, stdin=future)
+    check(refused.returncode == 65 and b"date-range ends in the future" in refused.stderr,
+          "future TLS report refused: %d %r" % (refused.returncode, refused.stderr))
+    con = sqlite3.connect(os.path.join(work, "history.sqlite"))
+    sums = con.execute("SELECT r.org_name, SUM(p.successful), SUM(p.failed) FROM tls_policies p"
+                       " JOIN tls_reports r ON p.report = r.id GROUP BY r.org_name ORDER BY r.org_name").fetchall()
+    con.close()
+    check(sums == [("Google", 120, 4), ("Microsoft", 40, 0)], "TLS sessions stored: %s" % sums)
+
+
+def check_failure_reports(config, work):
+    """Failure reports through every input: stdin, --maildir, FILE; refusals; the summary's count."""
+    failure = failure_report_mail(time.time() - 3600, "203.0.113.9", "<f-1@forger.test>")
+    piped = run("ingest", "--config", config, stdin=failure)
+    check(piped.returncode == 0 and b"stored failure report (dmarc) from mx.receiver.test for example.com" in piped.stdout,
+          "failure report piped: %r %r" % (piped.stdout, piped.stderr))
+    again = json.loads(run("ingest", "--config", config, "--json", stdin=failure).stdout)
+    check(again["duplicates"] == 1 and again["results"][0]["kind"] == "failure"
+          and again["results"][0]["source_ip"] == "203.0.113.9", "failure report re-sent: %s" % again)
+    with open(os.path.join(SAMPLES, "abuse.eml"), "rb") as f:
+        abuse = run("ingest", "--config", config, stdin=f.read())
+    check(abuse.returncode == 65 and b"Feedback-Type abuse is not an authentication failure report" in abuse.stderr,
+          "abuse report refused: %d %r" % (abuse.returncode, abuse.stderr))
+    example = run("ingest", "--config", config, "--json", os.path.join(SAMPLES, "rfc6591-bodyhash.eml"))
+    result = json.loads(example.stdout)["results"][0] if example.returncode == 0 else {}
+    check(result.get("domain") == "a.sender.example" and result.get("auth_failure") == "bodyhash",
+          "RFC 6591 appendix B as a FILE: %r %r" % (example.stdout, example.stderr))
+    maildir = os.path.join(work, "Failures")
+    for sub in ("new", "cur", "tmp"):
+        os.makedirs(os.path.join(maildir, sub))
+    with open(os.path.join(maildir, "new", "1.failure"), "wb") as f:
+        f.write(failure_report_mail(time.time() - 7200, "198.51.100.7", "<f-2@forger.test>", auth_failure="spf",
+                                    delivery="spam"))
+    md = run("ingest", "--config", config, "--maildir", maildir)
+    check(md.returncode == 0 and os.listdir(os.path.join(maildir, "cur")) == ["1.failure:2,S"],
+          "failure report in a maildir: %d %s" % (md.returncode, os.listdir(os.path.join(maildir, "cur"))))
+    with DnsServer([]) as dns:
+        check(summary(config, dns)["failure_reports"] == 2, "summary counts the 2 failure reports for example.com")
+    con = sqlite3.connect(os.path.join(work, "history.sqlite"))
+    rows = con.execute("SELECT * FROM failure_reports").fetchall()
+    con.close()
+    check(len(rows) == 3, "3 failure reports stored: %d" % len(rows))
+    check(not any("SECRET" in str(v) for row in rows for v in row), "the original's body is never stored")
 
 
 if __name__ == "__main__":

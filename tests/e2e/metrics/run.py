@@ -4,8 +4,8 @@
       milter) raise domainauth_messages_total by exactly N, all direction="verify",
       action="accept"; each gets an spf and a dmarc result; DNS queries are counted;
   (b) `promtool check metrics` (Debian's prometheus package) accepts the output, which
-      counts the reports `report ingest` (another process) stored and refused, read
-      from the history;
+      counts the reports `report ingest` (another process) stored, by kind (aggregate,
+      failure), and refused, read from the history;
   (c) the listener asks for web.token (401 without it, 200 with it), answers 405 to a
       POST, 404 to an unknown path, 400 to a malformed request and 431 to a head over
       8 KiB, and closes a client that sends nothing within its read timeout;
@@ -29,7 +29,7 @@ from checks import expect, finish
 from daemons import Serve
 from dnsserver import DnsServer
 from postfix import Postfix
-from reports import attachment, report_mail, rfc7489_report
+from reports import attachment, failure_report_mail, report_mail, rfc7489_report
 
 DOMAINAUTH = os.environ["DOMAINAUTH"]
 MILTER_PORT = 18991
@@ -165,12 +165,17 @@ def check_ingest_counts(config, before):
     report = report_mail(attachment("application/gzip", "r.xml.gz",
                                     gzip.compress(rfc7489_report("m-1", int(time.time()) // 86400 * 86400 - 86400,
                                                                  [("192.0.2.66", 2, "none", "example.com")]))))
-    for mail, status in ((report, 0), (report, 0), (b"Subject: x\r\n\r\nno report here\r\n", 65)):
+    failure = failure_report_mail(time.time() - 60, "203.0.113.9", "<m-1@forger.test>")
+    for mail, status in ((report, 0), (report, 0), (failure, 0), (failure, 0),
+                         (b"Subject: x\r\n\r\nno report here\r\n", 65)):
         done = subprocess.run([DOMAINAUTH, "report", "ingest", "--config", config], input=mail, capture_output=True,
                               timeout=30)
         expect(done.returncode == status, "ingest exit %d, want %d: %r" % (done.returncode, status, done.stderr))
     _, body = scrape()
-    expect(total(body, "domainauth_reports_ingested_total") == 1, "reports ingested: 1 (the second a duplicate)")
+    expect(total(body, "domainauth_reports_ingested_total", kind="aggregate") == 1,
+           "aggregate reports ingested: 1 (the second a duplicate)")
+    expect(total(body, "domainauth_reports_ingested_total", kind="failure") == 1,
+           "failure reports ingested: 1 (the second a duplicate)")
     expect(total(body, "domainauth_reports_refused_total") == 1, "reports refused: 1")
 
 

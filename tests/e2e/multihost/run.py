@@ -200,7 +200,7 @@ def shared_views(configs, dns_spec, capture):
         shown = json.loads(web(port, "/api/summary?domain=sender.test&days=1"))
         expect(shown == summaries[0], "dashboard on %d shows the summary: %s" % (port, shown))
         metrics = web(port, "/metrics")
-        expect("\ndomainauth_reports_ingested_total 1\n" in metrics, "/metrics on %d counts the report" % port)
+        expect("\ndomainauth_reports_ingested_total{kind=\"aggregate\"} 1\n" in metrics, "/metrics on %d counts the report" % port)
 
 
 def main():

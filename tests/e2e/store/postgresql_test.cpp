@@ -10,6 +10,8 @@
 #include "store/ingested.hpp"
 #include "store/queued_history.hpp"
 #include "support/dashboard_reads_check.hpp"
+#include "support/failure_reports_check.hpp"
+#include "support/tls_reports_check.hpp"
 #include "support/retention_check.hpp"
 #include "support/sent_reports_check.hpp"
 
@@ -27,7 +29,7 @@ std::unique_ptr<Database> fresh(std::string& why) {
   auto db = open_postgresql(conninfo(), why);
   if (!db) return nullptr;
   for (auto table :
-       {"ingest_refusals", "ingested_records", "ingested_reports", "sent_reports", "dkim_results", "messages",
+       {"tls_failures", "tls_policies", "tls_reports", "failure_reports", "ingest_refusals", "ingested_records", "ingested_reports", "sent_reports", "dkim_results", "messages",
         "schema_version"}) {
     if (auto error = db->exec("DROP TABLE IF EXISTS " + std::string(table))) {
       why = *error;
@@ -105,6 +107,22 @@ TEST(Postgresql, IngestRefusalsAreCountedPerDay) {
   ASSERT_EQ(rows.size(), 2U);
   EXPECT_EQ(rows[0][0], std::optional<std::string>("3"));
   EXPECT_EQ(rows[0][1], std::optional<std::string>("b"));
+}
+
+// Received failure reports (schema version 5): the same contract as on SQLite.
+TEST(Postgresql, FailureReportsAreStoredOncePerKey) {
+  std::string why;
+  auto db = fresh(why);
+  ASSERT_TRUE(db) << why;
+  check_failure_reports(*db);
+}
+
+// Received SMTP TLS reports (schema version 6): the same contract as on SQLite.
+TEST(Postgresql, TlsReportsAreStoredOnceAndSummed) {
+  std::string why;
+  auto db = fresh(why);
+  ASSERT_TRUE(db) << why;
+  check_tls_reports(*db);
 }
 
 // The dashboard's reader: read-only transactions with a statement timeout.

@@ -42,9 +42,11 @@ TEST(Render, CountersLandUnderTheirLabels) {
 }
 
 TEST(Render, IngestCountsFromTheHistory) {
-  const auto text = render(Counters{}, {0, 0, QueueSample{}, std::nullopt, IngestSample{12, 3}});
+  const auto text = render(Counters{}, {0, 0, QueueSample{}, std::nullopt, IngestSample{12, 3, 5, 7}});
   EXPECT_NE(text.find("# TYPE domainauth_reports_ingested_total counter\n"), std::string::npos);
-  EXPECT_NE(text.find("\ndomainauth_reports_ingested_total 12\n"), std::string::npos);
+  EXPECT_NE(text.find("\ndomainauth_reports_ingested_total{kind=\"aggregate\"} 12\n"), std::string::npos);
+  EXPECT_NE(text.find("\ndomainauth_reports_ingested_total{kind=\"failure\"} 5\n"), std::string::npos);
+  EXPECT_NE(text.find("\ndomainauth_reports_ingested_total{kind=\"tls\"} 7\n"), std::string::npos);
   EXPECT_NE(text.find("\ndomainauth_reports_refused_total 3\n"), std::string::npos);
 }
 

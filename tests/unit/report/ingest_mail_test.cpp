@@ -52,7 +52,7 @@ TEST(IngestMail, TheLabelsReportersUse) {
     const auto found = documents_from_mail(text);
     EXPECT_TRUE(found.errors.empty()) << c.name << ": " << (found.errors.empty() ? "" : found.errors[0]);
     ASSERT_EQ(found.documents.size(), 1U) << c.name;
-    EXPECT_EQ(found.documents[0].xml, kXml) << c.name;
+    EXPECT_EQ(found.documents[0].text, kXml) << c.name;
   }
 }
 
@@ -99,12 +99,12 @@ TEST(IngestMail, QuotedPrintableXml) {
                            "<feedback><version>1=2E0</version>=\r\n</feedback>";
   const auto found = documents_from_mail(mail(part));
   ASSERT_EQ(found.documents.size(), 1U);
-  EXPECT_EQ(found.documents[0].xml, "<feedback><version>1.0</version></feedback>");
+  EXPECT_EQ(found.documents[0].text, "<feedback><version>1.0</version></feedback>");
 }
 
 TEST(IngestFile, ByContentNotByName) {
-  EXPECT_EQ(documents_from_file("r.xml", gzip(kXml)).documents.at(0).xml, kXml);
-  EXPECT_EQ(documents_from_file("r.gz", kXml).documents.at(0).xml, kXml);
+  EXPECT_EQ(documents_from_file("r.xml", gzip(kXml)).documents.at(0).text, kXml);
+  EXPECT_EQ(documents_from_file("r.gz", kXml).documents.at(0).text, kXml);
   const auto z = documents_from_file("r.zip", testing::zip({{"a.xml", kXml}, {"b.xml", kXml}}));
   ASSERT_EQ(z.documents.size(), 2U);
   EXPECT_EQ(z.documents[1].name, "r.zip:b.xml");

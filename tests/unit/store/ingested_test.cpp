@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "store/ingested.hpp"
+#include "support/failure_reports_check.hpp"
 #include "support/ingested_sample.hpp"
+#include "support/tls_reports_check.hpp"
 #include "support/temp_db.hpp"
 
 namespace domainauth::store {
@@ -57,6 +59,18 @@ TEST(Ingested, RecordsAreSelectedByDomainAndEndOfDateRange) {
   records.clear();
   ASSERT_EQ(ingested_records(*db, "example.com", 1000000, records), std::nullopt);
   EXPECT_EQ(records.size(), 4U) << "a report ending at since counts";
+}
+
+TEST(FailureReports, StoredOncePerKeyAndReadNewestFirst) {
+  const TempDb path("failure-reports");
+  auto db = open(path);
+  check_failure_reports(*db);
+}
+
+TEST(TlsReports, StoredOncePerOrganizationAndIdAndSummed) {
+  const TempDb path("tls-reports");
+  auto db = open(path);
+  check_tls_reports(*db);
 }
 
 TEST(Ingested, CountsForMetrics) {

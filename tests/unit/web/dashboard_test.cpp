@@ -1,6 +1,8 @@
 // The dashboard's pages through web::Router against a real SQLite history
 // (web/dashboard.hpp): /api/summary is report summary's object for the same
-// records, /api/timeline and /api/failures read the reports and the history,
+// records (with the failure reports received counted), /api/timeline reads the
+// reports and the history, /api/failures the failure reports received and the
+// history's failures, /api/tls the TLS reports per organization,
 // /api/domains joins the configured and the reported domains, bad parameters
 // are 400, an unreachable history 503; the page and Chart.js are served.
 #include <gtest/gtest.h>
@@ -12,9 +14,13 @@
 
 #include "report/summary.hpp"
 #include "report/summary_json.hpp"
+#include "store/failure_reports.hpp"
 #include "store/ingested.hpp"
 #include "store/queued_history.hpp"
+#include "store/tls_reports.hpp"
+#include "support/failure_reports_check.hpp"
 #include "support/ingested_sample.hpp"
+#include "support/tls_reports_check.hpp"
 #include "support/temp_db.hpp"
 #include "web/dashboard.hpp"
 
@@ -62,6 +68,19 @@ class Dashboard : public ::testing::Test {
                                                               row(kYesterday + 6, "fail", "203.0.113.1"),
                                                               row(kYesterday + 7, "fail", "203.0.113.2")}),
               std::nullopt);
+    // Failure reports: two yesterday, one 40 days ago, one for another domain.
+    for (const auto& f : {store::failure_sample("k1", "example.com", kYesterday + 10),
+                          store::failure_sample("k2", "example.com", kYesterday + 20),
+                          store::failure_sample("k-old", "example.com", kYesterday - 40 * store::kReportInterval),
+                          store::failure_sample("k-other", "example.org", kYesterday)}) {
+      ASSERT_EQ(store::store_failure_report(*db, f, kNow, outcome), std::nullopt);
+    }
+    // TLS reports: two of Google (one 40 days old), one of Microsoft.
+    for (const auto& t : {store::tls_sample("Google", "t1", kYesterday + store::kReportInterval - 1),
+                          store::tls_sample("Google", "t-old", kYesterday - 40 * store::kReportInterval),
+                          store::tls_sample("Microsoft", "m1", kYesterday + store::kReportInterval - 1)}) {
+      ASSERT_EQ(store::store_tls_report(*db, t, kNow, outcome), std::nullopt);
+    }
     start(settings_);
   }
 
@@ -107,8 +126,9 @@ TEST_F(Dashboard, SummaryIsReportSummarysObject) {
   ASSERT_EQ(store::ingested_records(*db, "example.com", since, records), std::nullopt);
   auto summary = report::summarize("example.com", records);
   report::judge(summary);
+  summary.failure_reports = 2;
   const auto got = get_json("/api/summary?domain=Example.COM&days=7");
-  EXPECT_EQ(got, report::summary_json(summary, 7, since));
+  EXPECT_EQ(got, report::summary_json(summary, 7, since)) << "the two recent failure reports counted";
   EXPECT_EQ(got["messages"], 20) << "two reports of 10 in the period; the old one is not";
   EXPECT_EQ(get_json("/api/summary?domain=example.com&days=60")["messages"], 30);
   EXPECT_EQ(get_json("/api/summary?domain=example.com")["days"], 7) << "7 days by default";
@@ -128,23 +148,47 @@ TEST_F(Dashboard, TimelineOfReportsAndHistory) {
 
 TEST_F(Dashboard, FailuresNewestFirst) {
   const auto got = get_json("/api/failures?domain=example.com");
-  EXPECT_EQ(got["source"], "history");
-  ASSERT_EQ(got["failures"].size(), 2U);
-  EXPECT_EQ(got["failures"][0]["source_ip"], "203.0.113.2");
-  EXPECT_EQ(got["failures"][0]["disposition"], "reject");
-  EXPECT_EQ(got["failures"][0]["dkim"][0]["domain"], "bulk.test");
-  EXPECT_EQ(got["failures"][1]["source_ip"], "203.0.113.1");
+  EXPECT_EQ(got["days"], 7);
+  ASSERT_EQ(got["history"].size(), 2U);
+  EXPECT_EQ(got["history"][0]["source_ip"], "203.0.113.2");
+  EXPECT_EQ(got["history"][0]["disposition"], "reject");
+  EXPECT_EQ(got["history"][0]["dkim"][0]["domain"], "bulk.test");
+  EXPECT_EQ(got["history"][1]["source_ip"], "203.0.113.1");
+  ASSERT_EQ(got["received"].size(), 2U) << "the period's, example.com's only";
+  EXPECT_EQ(got["received"][0]["time"], kYesterday + 20);
+  EXPECT_EQ(got["received"][1]["time"], kYesterday + 10);
+  const auto& r = got["received"][0];
+  EXPECT_EQ(r["reporter"], "mx.google.test");
+  EXPECT_EQ(r["source_ip"], "203.0.113.9");
+  EXPECT_EQ(r["auth_failure"], "dmarc");
+  EXPECT_EQ(r["envelope_from"], "<bounce@forger.test>");
+  EXPECT_EQ(r["header_from"], "\"Payroll\" <payroll@example.com>");
+  EXPECT_EQ(r["delivery_result"], "reject");
+  EXPECT_EQ(r["dkim"], Json::parse(R"({"domain":"forger.test","selector":"s1"})"));
+  EXPECT_EQ(get_json("/api/failures?domain=example.com&days=60")["received"].size(), 3U);
+}
+
+TEST_F(Dashboard, TlsReportsPerOrganization) {
+  const auto got = get_json("/api/tls?domain=example.com&days=7");
+  EXPECT_EQ(got["organizations"], Json::parse(R"([
+    {"organization": "Google", "reports": 1, "successful": 100, "failed": 7,
+     "result_types": {"certificate-expired": 5, "starttls-not-supported": 2}},
+    {"organization": "Microsoft", "reports": 1, "successful": 100, "failed": 7,
+     "result_types": {"certificate-expired": 5, "starttls-not-supported": 2}}])"));
+  EXPECT_EQ(get_json("/api/tls?domain=example.com&days=60")["organizations"][0]["reports"], 2);
+  EXPECT_EQ(get_json("/api/tls?domain=nothing.example")["organizations"], Json::array());
 }
 
 TEST_F(Dashboard, DomainsConfiguredAndReported) {
-  EXPECT_EQ(get_json("/api/domains")["domains"], Json::parse(R"(["example.com","signed.example"])"));
+  EXPECT_EQ(get_json("/api/domains")["domains"], Json::parse(R"(["example.com","example.org","signed.example"])"))
+      << "example.org from a failure report and a TLS report";
 }
 
 TEST_F(Dashboard, BadParametersAre400) {
   for (const auto* target : {"/api/summary", "/api/summary?domain=", "/api/summary?domain=a%20b",
                              "/api/summary?domain=a%3Cscript%3E", "/api/timeline?domain=example.com&days=0",
                              "/api/timeline?domain=example.com&days=3661", "/api/summary?domain=example.com&days=7x",
-                             "/api/failures?days=7"}) {
+                             "/api/failures?days=7", "/api/tls?domain=example.com&days=-1"}) {
     EXPECT_EQ(get(target).status, 400) << target;
   }
 }
