@@ -209,6 +209,10 @@ class World:
         """`domainauth serve` as a milter on a unix socket: signing mail of example.com
         from internal_hosts with the key of selector `key` (sel: the one OpenDKIM uses;
         ed: Ed25519), verifying the rest."""
+        # A history file of its own: a baseline build must not open (and refuse) a
+        # newer build's schema, nor any setup start with another's rows.
+        history = tempfile.mkstemp(prefix=f"history-{name}-", suffix=".sqlite", dir=self.work)
+        os.close(history[0])
         sock_dir = os.path.join(self.work, "sock-domainauth")
         os.makedirs(sock_dir, 0o755, exist_ok=True)
         sock = os.path.join(sock_dir, f"{name}.sock")
@@ -219,6 +223,7 @@ class World:
                     f'socket_mode = "0666"\nauthserv_id = "{AUTHSERV}"\nreceived_spf = true\n'
                     f'[sign]\ninternal_hosts = [{hosts}]\n'
                     f'[[sign.key]]\ndomain = "example.com"\nselector = "{key}"\nkey_file = "{self.work}/keys/{key}.private"\n'
+                    f'[store]\nsqlite_path = "{history[1]}"\n'
                     f'[daemon]\nuser = ""\nlog_level = "warning"\n')
         p = subprocess.Popen([binary, "serve", "--config", conf], stderr=open(conf + ".log", "w"))
         wait_socket(sock, p, "domainauth serve")
