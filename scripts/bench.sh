@@ -11,6 +11,10 @@
 #   scripts/bench.sh postfix         Postfix alone / OpenDKIM / OpenDKIM+OpenDMARC+policyd-spf / domainauth
 #   scripts/bench.sh profile         where domainauth's CPU and system calls go per message behind
 #                                    Postfix (perf, strace): bench/results/profile.md; not in "every part"
+#   scripts/bench.sh ab --baseline=BINARY [--rounds=N]
+#                                    this build against an older one behind Postfix, the domainauth
+#                                    setups' 4 KB rows in alternating order for N rounds (default 5):
+#                                    bench/results/ab.md; not in "every part"
 #   options: --quick (shorter runs, for trying the harness), --no-build,
 #            --baseline=BINARY (postfix: the domainauth setups again with an older build),
 #            --setups=a,b (postfix: some setups only; see bench/postfix/run.py)
@@ -22,13 +26,15 @@ parts=()
 postfix_args=()
 quick=0
 build=1
+rounds_ab=5
 for arg in "$@"; do
   case $arg in
-    inprocess|policy|postfix|profile) parts+=("$arg") ;;
+    inprocess|policy|postfix|profile|ab) parts+=("$arg") ;;
     --quick) quick=1 ;;
     --no-build) build=0 ;;
     --baseline=*|--setups=*) postfix_args+=("$arg") ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --rounds=*) rounds_ab=${arg#--rounds=} ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument $arg" >&2; exit 1 ;;
   esac
 done
@@ -101,6 +107,21 @@ if wants profile; then
     /usr/bin/python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))["markdown"]))' "$out/profile.json"
   } > bench/results/profile.md
   echo "bench: wrote bench/results/profile.md"
+  [ ${#parts[@]} -eq 1 ] && exit 0
+fi
+
+if wants ab; then
+  echo "bench: this build against the baseline behind Postfix, $rounds_ab rounds"
+  PYTHONPATH=$root/tests/e2e/lib tests/e2e/lib/netns-run /usr/bin/python3 bench/postfix/run.py \
+    --domainauth "$bld/src/domainauth" --out "$out/ab.json" --ab="$rounds_ab" \
+    "${postfix_args[@]}" $([ $quick = 1 ] && echo --quick)
+  { echo "# This build against a baseline behind Postfix (scripts/bench.sh ab)"; echo
+    echo "Commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ' + uncommitted changes'), $(date -u +%FT%TZ); baseline: ${postfix_args[*]}."
+    echo "Machine: $(cat "$out/machine.json")"
+    echo
+    /usr/bin/python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))["markdown"]))' "$out/ab.json"
+  } > bench/results/ab.md
+  echo "bench: wrote bench/results/ab.md"
   [ ${#parts[@]} -eq 1 ] && exit 0
 fi
 

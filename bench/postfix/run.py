@@ -384,8 +384,9 @@ def client_latency(sender, msg_file, sessions, count):
 
 
 def setup_rows(name, world, dns, files, sender, count, latency, expect, milters=(), restrictions=None, memory=None,
-               profiles=None):
-    """The rows of one setup; with profiles (a list), only its profile (cpu_profile.py), appended there."""
+               profiles=None, sizes=SIZES):
+    """The rows of one setup; with profiles (a list), only its profile (cpu_profile.py), appended there;
+    latency None: no client latency rows."""
     main_cf = {"relayhost": f"[127.0.0.1]:{SINK_PORT}", "delay_logging_resolution_limit": "6",
                "milter_default_action": "tempfail", "default_destination_concurrency_limit": "100",
                "smtpd_client_connection_count_limit": "0", "default_process_limit": "200",
@@ -422,7 +423,7 @@ def setup_rows(name, world, dns, files, sender, count, latency, expect, milters=
             memory["message_50mb"] = big_message(mta, world, sender)
             print(f"postfix: {name}: memory {memory}", flush=True)
         for sessions in SESSIONS:
-            for size_name, _ in SIZES:
+            for size_name, _ in sizes:
                 n = count if size_name == "4KB" else max(100, count // 2)
                 # Warm-up (not counted): every session's processes started, caches filled.
                 load(mta, world, sessions, 2 * sessions, files[size_name], sender)
@@ -433,7 +434,7 @@ def setup_rows(name, world, dns, files, sender, count, latency, expect, milters=
                       f"{r['filter_cpu_s_per_1000']:.2f} s/1000, p50 {r['p50_ms'] or 0:.1f} ms, p99 {r['p99_ms'] or 0:.1f} ms, "
                       f"{r['filter_faults_per_message']:.1f} faults and {r['filter_switches_per_message']:.1f} switches/msg",
                       f"{' smtp-source: ' + ' | '.join(r['smtp_source_errors']) if r['smtp_source_errors'] else ''}", flush=True)
-        for sessions in LATENCY_SESSIONS:
+        for sessions in LATENCY_SESSIONS if latency is not None else ():
             for size_name, _ in SIZES:
                 n = max(sessions * 10, count // 10)
                 client_latency(sender, files[size_name], sessions, sessions)  # warm-up
@@ -518,6 +519,25 @@ def summary(rows):
     return out
 
 
+def median(values):
+    values = sorted(values)
+    return values[len(values) // 2] if len(values) % 2 else (values[len(values) // 2 - 1] + values[len(values) // 2]) / 2
+
+
+def ab_markdown(rounds, results):
+    """results: {(setup, sessions): {"new": [...], "baseline": [...]}} of filter CPU ms per message, per round."""
+    out = [f"Filter CPU per message (ms), 4 KB, {rounds} rounds; in each round both builds run the setup one after "
+           "the other, the order alternating between rounds (A B, B A, ...). Figures are medians over the rounds; "
+           "the change is the median of the per-round ratios new / baseline (rounds: lowest-highest).", "",
+           "| setup | sessions | baseline ms | new ms | new / baseline |", "| --- | --- | --- | --- | --- |"]
+    for (setup, sessions), r in results.items():
+        ratios = [n / b for n, b in zip(r["new"], r["baseline"]) if b > 0]
+        out.append(f"| {setup} | {sessions} | {median(r['baseline']):.3f} ({min(r['baseline']):.3f}-"
+                   f"{max(r['baseline']):.3f}) | {median(r['new']):.3f} ({min(r['new']):.3f}-{max(r['new']):.3f}) | "
+                   f"{median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f}) |")
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--domainauth", required=True)
@@ -526,10 +546,15 @@ def main():
     ap.add_argument("--baseline", help="another domainauth binary whose setups run too, for comparison")
     ap.add_argument("--floor", help="bench/floor_milter: the canned-reply milter, the floor of any milter")
     ap.add_argument("--setups", default=",".join(SETUPS), help="comma-separated, of: " + ", ".join(SETUPS))
+    ap.add_argument("--ab", type=int, default=0, metavar="ROUNDS",
+                    help="with --baseline: only the domainauth setups' 4 KB rows, both builds in alternating order "
+                         "for ROUNDS rounds, medians and per-round ratios (a change smaller than one pass's noise)")
     ap.add_argument("--profile", action="store_true",
                     help="instead of the rows: where the domainauth setups' CPU and system calls go (cpu_profile.py)")
     args = ap.parse_args()
     wanted = args.setups.split(",")
+    if args.ab and not args.baseline:
+        ap.error("--ab needs --baseline")
     unknown = [w for w in wanted if w not in SETUPS]
     if unknown:
         ap.error(f"unknown setups {unknown}")
@@ -587,6 +612,30 @@ def main():
             inbound = {"dkim": "pass", "dmarc": "pass", "spf": "pass"}
             signed = {"signed_by": "example.com"}
             profiles = [] if args.profile else None
+            if args.ab:
+                ab = {}
+                kinds = [k for k in (
+                    ("sign-rsa", "signing (RSA-2048)", "sel", ["127.0.0.1"], out_files, "joe@example.com", signed),
+                    ("sign-ed25519", "signing (Ed25519)", "ed", ["127.0.0.1"], out_files, "joe@example.com", signed),
+                    ("inbound", "SPF + DKIM + DMARC, inbound", "sel", ["192.0.2.254"], in_files, SENDER, inbound))
+                    if k[0] in wanted]
+                for round_ in range(args.ab):
+                    builds = [("new", args.domainauth), ("baseline", args.baseline)]
+                    for kind, label, key, hosts, f, sender_, expect_ in kinds:
+                        for build, binary in (builds if round_ % 2 == 0 else builds[::-1]):
+                            name = f"domainauth ({build}) {label}"
+                            for r in setup_rows(name, world, dns, f, sender_, count, None, expect_,
+                                                milters=[world.domainauth(binary, kind, hosts, key=key)],
+                                                sizes=SIZES[:1]):
+                                entry = ab.setdefault((label, r["sessions"]), {"new": [], "baseline": []})
+                                entry[build].append(r["filter_cpu_s_per_1000"])
+                markdown = ab_markdown(args.ab, ab)
+                with open(args.out, "w") as out:
+                    json.dump({"ab": [{"setup": k[0], "sessions": k[1], **v} for k, v in ab.items()],
+                               "markdown": markdown}, out, indent=1)
+                print("\n".join(markdown))
+                shutil.rmtree(work, ignore_errors=True)
+                return
             # Postfix alone always runs: the latency rows are relative to it.
             if not args.profile:
                 rows += setup_rows("Postfix alone", world, dns, in_files, SENDER, count, latency,
