@@ -33,6 +33,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from statistics import median
 
 import cpu_profile
 from dnsserver import DnsServer
@@ -517,11 +518,6 @@ def summary(rows):
                     out.append({"what": f"{ours} vs {peer}, {sessions} sessions, {size}: filter CPU (peer / ours)",
                                 "ratio": b["filter_cpu_s_per_1000"] / a["filter_cpu_s_per_1000"], "target": 3.0})
     return out
-
-
-def median(values):
-    values = sorted(values)
-    return values[len(values) // 2] if len(values) % 2 else (values[len(values) // 2 - 1] + values[len(values) // 2]) / 2
 
 
 def ab_markdown(rounds, results):

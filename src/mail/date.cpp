@@ -78,8 +78,8 @@ std::int64_t days_from_civil(std::int64_t y, int m, int d) {
 
 bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
-// Unix seconds of a civil date and time; nothing when a field is out of range
-// (a leap second, 60, is allowed and runs into the next minute).
+}  // namespace
+
 std::optional<std::int64_t> to_unix(int year, int mon, int day, int hour, int minute, int second) {
   static constexpr std::array<int, 12> kDays{31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (year < 1970 || year > 9999 || mon < 1 || mon > 12 || day < 1 ||
@@ -89,8 +89,6 @@ std::optional<std::int64_t> to_unix(int year, int mon, int day, int hour, int mi
   }
   return days_from_civil(year, mon, day) * 86400 + hour * 3600 + minute * 60 + second;
 }
-
-}  // namespace
 
 std::optional<std::int64_t> parse_date(std::string_view value) {
   auto w = words(value);

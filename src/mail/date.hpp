@@ -12,6 +12,11 @@
 
 namespace domainauth::mail {
 
+// Unix seconds (UTC) of a proleptic Gregorian date and time, years 1970-9999;
+// nothing when a field is out of range (a leap second, 60, is allowed and runs
+// into the next minute).
+[[nodiscard]] std::optional<std::int64_t> to_unix(int year, int mon, int day, int hour, int minute, int second);
+
 // Unix seconds (UTC); nothing when the text is not a date-time this reads.
 [[nodiscard]] std::optional<std::int64_t> parse_date(std::string_view value);
 

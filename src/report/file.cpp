@@ -6,6 +6,8 @@
 #include <charconv>
 #include <cstdio>
 
+#include "mail/date.hpp"
+
 namespace domainauth::report {
 namespace {
 
@@ -17,16 +19,6 @@ std::optional<int> digits(std::string_view text) {
   const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
   if (ec != std::errc{} || ptr != text.data() + text.size()) return std::nullopt;
   return n;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
 // The date of a day count since 1970-01-01 (H. Hinnant's civil_from_days).
@@ -42,8 +34,6 @@ void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) 
   y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2);
 }
 
-bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
 }  // namespace
 
 std::optional<std::int64_t> parse_day(std::string_view text) {
@@ -51,11 +41,8 @@ std::optional<std::int64_t> parse_day(std::string_view text) {
   const auto y = digits(text.substr(0, 4));
   const auto m = digits(text.substr(5, 2));
   const auto d = digits(text.substr(8, 2));
-  if (!y || !m || !d || *y < 1970 || *m < 1 || *m > 12 || *d < 1) return std::nullopt;
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const int month_days = kDays[*m - 1] + (*m == 2 && leap(*y) ? 1 : 0);
-  if (*d > month_days) return std::nullopt;
-  return days_from_civil(*y, static_cast<unsigned>(*m), static_cast<unsigned>(*d)) * 86400;
+  if (!y || !m || !d) return std::nullopt;
+  return mail::to_unix(*y, *m, *d, 0, 0, 0);
 }
 
 std::string format_day(std::int64_t time) {
