@@ -1,8 +1,8 @@
 // The floor of the Postfix benchmark: the least a milter can do at Postfix's
 // cadence. One thread, one epoll set, non-blocking unix sockets; it agrees to
 // the same protocol steps as domainauth (so Postfix sends the same packets),
-// checks nothing and answers from canned bytes: continue to body chunks, and
-// at end of message one inserted header field of a DKIM signature's size and
+// checks nothing and answers from canned bytes: continue to body chunks when
+// the MTA waits for it (not under SMFIP_NR_BODY), and at end of message one inserted header field of a DKIM signature's size and
 // continue. What domainauth costs beyond the cryptography is compared with
 // what this costs (bench/postfix/run.py). Usage: floor_milter SOCKET_PATH.
 // Reads bytes from Postfix only; no checks of them beyond the framing.
@@ -23,7 +23,8 @@ namespace {
 
 // What domainauth's milter asks for (milter::engine_capabilities()).
 constexpr std::uint32_t kActions = 0x01 | 0x10 | 0x20;  // add headers, change headers, quarantine
-constexpr std::uint32_t kSteps = 0x8 | 0x200 | 0x100 | 0x1000 | 0x2000 | 0x4000 | 0x80 | 0x40000 | 0x100000 | 0x400;
+constexpr std::uint32_t kSteps = 0x8 | 0x200 | 0x100 | 0x1000 | 0x2000 | 0x4000 | 0x80 | 0x40000 | 0x80000 |
+                                 0x100000 | 0x400;
 
 std::string be32(std::uint32_t v) { return {char(v >> 24), char(v >> 16), char(v >> 8), char(v)}; }
 std::string packet(char code, const std::string& payload) { return be32(payload.size() + 1) + code + payload; }
@@ -61,7 +62,7 @@ bool handle(int fd, Connection& c) {
       const std::uint32_t offered = (std::uint32_t{p[13]} << 24) | (p[14] << 16) | (p[15] << 8) | p[16];
       c.steps = kSteps & offered;
       out += packet('O', be32(6) + be32(kActions) + be32(c.steps));
-    } else if (code == 'B') {
+    } else if (code == 'B' && (c.steps & 0x80000) == 0) {
       out += kContinue;
     } else if (code == 'E') {
       out += kEndOfMessage;

@@ -147,8 +147,10 @@ bool Conversation::on(const BodyChunk& chunk) {
   if (!body_skipped_) {
     r = call("body", [&] { return handler_->on_body(chunk.bytes); });
     if (r.verdict == Verdict::skip) {
-      body_skipped_ = true;  // without SMFIP_SKIP the MTA keeps sending: we keep quiet about it
-      if (!negotiated_.steps.has(Step::skip)) {
+      // Without SMFIP_SKIP, or under SMFIP_NR_BODY (no reply to a chunk), the MTA
+      // keeps sending: we stop passing chunks and keep quiet about it.
+      body_skipped_ = true;
+      if (!negotiated_.steps.has(Step::skip) || negotiated_.steps.has(Step::no_reply_body)) {
         r = Reply::continue_();
       }
     }

@@ -47,8 +47,8 @@
 // (tempfail by default: mail is never lost). Under a no-reply step (e.g.
 // SMFIP_NR_HDR) the MTA expects no answer: the handler's reply is then dropped
 // (logged when it was not continue). Skip is honoured for on_body only; when the
-// MTA does not offer SMFIP_SKIP the server answers continue and stops passing body
-// chunks to the handler.
+// MTA does not offer SMFIP_SKIP, or body chunks need no reply (SMFIP_NR_BODY), the
+// server answers continue (or nothing) and stops passing body chunks to the handler.
 #pragma once
 
 #include <asio/any_io_executor.hpp>

@@ -312,6 +312,25 @@ TEST_P(MilterSession, SkipSentWhenNegotiated) {
   EXPECT_EQ(mta.reply(), "s");
 }
 
+// Under SMFIP_NR_BODY the MTA reads no reply to a chunk: a skip must not be sent
+// (it would be read as the reply to end of message), only the chunks stop.
+TEST_P(MilterSession, SkipUnderNoReplyBodyIsSilent) {
+  behaviour_.body_reply = Reply::skip();
+  ServerOptions options;
+  options.capabilities.steps = Step::skip | Step::no_reply_body;
+  start(options);
+  Mta mta(port_);
+  mta.negotiate();
+  mta.send('M', "<a@example.org>\0"s);
+  EXPECT_EQ(mta.reply(), "c");
+  mta.send('B', "one");
+  mta.send('B', "two");
+  mta.send('E', "");
+  EXPECT_EQ(mta.reply()[0], 'h');
+  EXPECT_EQ(mta.reply(), "c");
+  EXPECT_EQ(journal_.take(), (std::vector<std::string>{"mail <a@example.org> auth=-", "body 3", "eom none"}));
+}
+
 TEST_P(MilterSession, HandlerFailureAnswersTempfail) {
   behaviour_.throw_at_rcpt = true;
   start();
