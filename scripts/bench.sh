@@ -11,10 +11,15 @@
 #   scripts/bench.sh postfix         Postfix alone / OpenDKIM / OpenDKIM+OpenDMARC+policyd-spf / domainauth
 #   scripts/bench.sh profile         where domainauth's CPU and system calls go per message behind
 #                                    Postfix (perf, strace): bench/results/profile.md; not in "every part"
-#   scripts/bench.sh ab --baseline=BINARY [--rounds=N]
+#   scripts/bench.sh ab --baseline=BINARY [--rounds=N] [--ab-sizes=4KB,100KB]
 #                                    this build against an older one behind Postfix, the domainauth
-#                                    setups' 4 KB rows in alternating order for N rounds (default 5):
+#                                    setups' rows (4 KB unless --ab-sizes) in alternating order for N
+#                                    rounds (default 5), filter CPU and latency percentiles:
 #                                    bench/results/ab.md; not in "every part"
+#   scripts/bench.sh load --baseline=BINARY [--rounds=N] [--ab-sizes=4KB,100KB]
+#                                    the same without Postfix: bench/milter_load drives each build's
+#                                    milter socket as Postfix would, 10 and 100 sessions; CPU and
+#                                    latency percentiles: bench/results/load.md; not in "every part"
 #   options: --quick (shorter runs, for trying the harness), --no-build,
 #            --baseline=BINARY (postfix: the domainauth setups again with an older build),
 #            --setups=a,b (postfix: some setups only; see bench/postfix/run.py)
@@ -29,12 +34,12 @@ build=1
 rounds_ab=5
 for arg in "$@"; do
   case $arg in
-    inprocess|policy|postfix|profile|ab) parts+=("$arg") ;;
+    inprocess|policy|postfix|profile|ab|load) parts+=("$arg") ;;
     --quick) quick=1 ;;
     --no-build) build=0 ;;
-    --baseline=*|--setups=*) postfix_args+=("$arg") ;;
+    --baseline=*|--setups=*|--ab-sizes=*) postfix_args+=("$arg") ;;
     --rounds=*) rounds_ab=${arg#--rounds=} ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument $arg" >&2; exit 1 ;;
   esac
 done
@@ -110,18 +115,30 @@ if wants profile; then
   [ ${#parts[@]} -eq 1 ] && exit 0
 fi
 
-if wants ab; then
-  echo "bench: this build against the baseline behind Postfix, $rounds_ab rounds"
+# This build against --baseline in alternating rounds: run.py's --ab (behind
+# Postfix) or --load (bench/milter_load on the milter socket, no Postfix); writes
+# bench/results/$1.md.
+paired() {
+  local part=$1 title=$2; shift 2
+  echo "bench: $title, $rounds_ab rounds"
   PYTHONPATH=$root/tests/e2e/lib tests/e2e/lib/netns-run /usr/bin/python3 bench/postfix/run.py \
-    --domainauth "$bld/src/domainauth" --out "$out/ab.json" --ab="$rounds_ab" \
+    --domainauth "$bld/src/domainauth" --out "$out/$part.json" "$@" \
     "${postfix_args[@]}" $([ $quick = 1 ] && echo --quick)
-  { echo "# This build against a baseline behind Postfix (scripts/bench.sh ab)"; echo
+  { echo "# $title"; echo
     echo "Commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ' + uncommitted changes'), $(date -u +%FT%TZ); baseline: ${postfix_args[*]}."
     echo "Machine: $(cat "$out/machine.json")"
     echo
-    /usr/bin/python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))["markdown"]))' "$out/ab.json"
-  } > bench/results/ab.md
-  echo "bench: wrote bench/results/ab.md"
+    /usr/bin/python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))["markdown"]))' "$out/$part.json"
+  } > "bench/results/$part.md"
+  echo "bench: wrote bench/results/$part.md"
+}
+if wants ab; then
+  paired ab "This build against a baseline behind Postfix (scripts/bench.sh ab)" --ab="$rounds_ab"
+  [ ${#parts[@]} -eq 1 ] && exit 0
+fi
+if wants load; then
+  paired load "This build against a baseline, the milter driven without Postfix (scripts/bench.sh load)" \
+    --load="$rounds_ab" --loader "$bld/bench/milter_load"
   [ ${#parts[@]} -eq 1 ] && exit 0
 fi
 

@@ -449,6 +449,20 @@ def setup_rows(name, world, dns, files, sender, count, latency, expect, milters=
     return rows
 
 
+def milter_load(loader, world, msg_file, sender, sessions, count):
+    """bench/milter_load against the last started filter's socket (a warm-up first, not counted): its
+    JSON figures and the filter's CPU per message."""
+    proc = world.filters[-1]
+    cmd = [loader, world.milter_socket, msg_file, "127.0.0.1", sender, str(sessions)]
+    run(cmd + [str(2 * sessions)])
+    cpu0 = proc.cpu()
+    r = json.loads(run(cmd + [str(count)]).stdout)
+    r["filter_cpu_ms"] = 1000 * (proc.cpu() - cpu0) / max(1, r["messages"])
+    if r["errors"] or set(r["final_replies"]) != {"c"}:
+        raise RuntimeError(f"milter_load: {r}")
+    return r
+
+
 def memory_lines(memory):
     out = []
     if "idle_connections" in memory:
@@ -520,18 +534,51 @@ def summary(rows):
     return out
 
 
-def ab_markdown(rounds, results):
-    """results: {(setup, sessions): {"new": [...], "baseline": [...]}} of filter CPU ms per message, per round."""
-    out = [f"Filter CPU per message (ms), 4 KB, {rounds} rounds; in each round both builds run the setup one after "
-           "the other, the order alternating between rounds (A B, B A, ...). Figures are medians over the rounds; "
-           "the change is the median of the per-round ratios new / baseline (rounds: lowest-highest).", "",
-           "| setup | sessions | baseline ms | new ms | new / baseline |", "| --- | --- | --- | --- | --- |"]
-    for (setup, sessions), r in results.items():
-        ratios = [n / b for n, b in zip(r["new"], r["baseline"]) if b > 0]
-        out.append(f"| {setup} | {sessions} | {median(r['baseline']):.3f} ({min(r['baseline']):.3f}-"
-                   f"{max(r['baseline']):.3f}) | {median(r['new']):.3f} ({min(r['new']):.3f}-{max(r['new']):.3f}) | "
-                   f"{median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f}) |")
+def paired(results, title, metrics):
+    """A table of results {(setup, sessions, size): {build: {metric: [one figure per round]}}}: per metric
+    (label, key, decimals), both builds' medians over the rounds (lowest-highest) and the median of the
+    per-round ratios new / baseline (lowest-highest)."""
+    def cell(values, digits):
+        return f"{median(values):.{digits}f} ({min(values):.{digits}f}-{max(values):.{digits}f})"
+
+    def change(new, base):
+        ratios = [n / b for n, b in zip(new, base) if b > 0]
+        return f"{median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f})" if ratios else "—"
+
+    head = "| setup | sessions | message |" + "".join(f" {m} baseline | {m} new | {m} new / baseline |"
+                                                  for m, _, _ in metrics)
+    out = [title, "", head, "|" + " --- |" * (3 + 3 * len(metrics))]
+    for (setup, sessions, size), r in results.items():
+        out.append(f"| {setup} | {sessions} | {size} |" + "".join(
+            f" {cell(r['baseline'][key], digits)} | {cell(r['new'][key], digits)} | "
+            f"{change(r['new'][key], r['baseline'][key])} |" for _, key, digits in metrics))
     return out
+
+
+ROUNDS_NOTE = ("{rounds} rounds; in each round both builds run the setup one after the other, the order "
+               "alternating between rounds (A B, B A, ...). Figures are medians over the rounds (lowest-highest); "
+               "a change is the median of the per-round ratios new / baseline (lowest-highest).")
+
+
+def ab_markdown(rounds, results):
+    """results: {(setup, sessions, size): {build: {"cpu", "switches", "p50", "p99": [one figure per round]}}}."""
+    return ([ROUNDS_NOTE.format(rounds=rounds), ""] +
+            paired(results, "Filter CPU per message (ms) and its context switches per message:",
+                   [("CPU ms", "cpu", 3), ("switches", "switches", 1)]) + [""] +
+            paired(results, "Latency of the row's messages in Postfix (delays=, the time before the queue manager: "
+                   "the SMTP session with smtp-source, smtpd, cleanup and the milter), ms:",
+                   [("p50", "p50", 0), ("p99", "p99", 0)]))
+
+
+def load_markdown(rounds, results):
+    """results: as ab_markdown's, of milter_load rows: "cpu", "eod_p50", "eod_p99", "session_p99"."""
+    return ([f"bench/milter_load drives the milter's socket directly, as Postfix would, without Postfix; "
+             "one message per connection. End of data: from the first body packet sent to the final "
+             "end-of-message reply (what an MTA waits for once the message is in); session: connect to that "
+             "reply. " + ROUNDS_NOTE.format(rounds=rounds), ""] +
+            paired(results, "Filter CPU per message (ms):", [("CPU ms", "cpu", 3)]) + [""] +
+            paired(results, "Latency (ms):", [("end of data p50", "eod_p50", 2), ("end of data p99", "eod_p99", 2),
+                                              ("session p99", "session_p99", 2)]))
 
 
 def main():
@@ -543,14 +590,25 @@ def main():
     ap.add_argument("--floor", help="bench/floor_milter: the canned-reply milter, the floor of any milter")
     ap.add_argument("--setups", default=",".join(SETUPS), help="comma-separated, of: " + ", ".join(SETUPS))
     ap.add_argument("--ab", type=int, default=0, metavar="ROUNDS",
-                    help="with --baseline: only the domainauth setups' 4 KB rows, both builds in alternating order "
+                    help="with --baseline: only the domainauth setups' rows, both builds in alternating order "
                          "for ROUNDS rounds, medians and per-round ratios (a change smaller than one pass's noise)")
+    ap.add_argument("--load", type=int, default=0, metavar="ROUNDS",
+                    help="with --baseline and --loader: no Postfix; bench/milter_load drives each build's milter "
+                         "socket directly, the builds in alternating order for ROUNDS rounds (CPU and latency)")
+    ap.add_argument("--loader", help="bench/milter_load, for --load")
+    ap.add_argument("--ab-sizes", default="4KB", help="with --ab: the message sizes, comma-separated, of: " +
+                    ", ".join(name for name, _ in SIZES))
     ap.add_argument("--profile", action="store_true",
                     help="instead of the rows: where the domainauth setups' CPU and system calls go (cpu_profile.py)")
     args = ap.parse_args()
     wanted = args.setups.split(",")
-    if args.ab and not args.baseline:
-        ap.error("--ab needs --baseline")
+    if (args.ab or args.load) and not args.baseline:
+        ap.error("--ab and --load need --baseline")
+    if args.load and not args.loader:
+        ap.error("--load needs --loader")
+    ab_sizes = [size for size in SIZES if size[0] in args.ab_sizes.split(",")]
+    if len(ab_sizes) != len(args.ab_sizes.split(",")):
+        ap.error(f"--ab-sizes: of {[name for name, _ in SIZES]}")
     unknown = [w for w in wanted if w not in SETUPS]
     if unknown:
         ap.error(f"unknown setups {unknown}")
@@ -608,13 +666,39 @@ def main():
             inbound = {"dkim": "pass", "dmarc": "pass", "spf": "pass"}
             signed = {"signed_by": "example.com"}
             profiles = [] if args.profile else None
+            kinds = [k for k in (
+                ("sign-rsa", "signing (RSA-2048)", "sel", ["127.0.0.1"], out_files, "joe@example.com", signed),
+                ("sign-ed25519", "signing (Ed25519)", "ed", ["127.0.0.1"], out_files, "joe@example.com", signed),
+                ("inbound", "SPF + DKIM + DMARC, inbound", "sel", ["192.0.2.254"], in_files, SENDER, inbound))
+                if k[0] in wanted]
+            if args.load:
+                results = {}
+                for round_ in range(args.load):
+                    builds = [("new", args.domainauth), ("baseline", args.baseline)]
+                    for kind, label, key, hosts, f, sender_, _ in kinds:
+                        for build, binary in (builds if round_ % 2 == 0 else builds[::-1]):
+                            world.domainauth(binary, kind, hosts, key=key)
+                            for sessions in SESSIONS:
+                                for size_name, _ in ab_sizes:
+                                    n = 2 * count if size_name == "4KB" else count  # CPU ticks are 10 ms
+                                    r = milter_load(args.loader, world, f[size_name], sender_, sessions, n)
+                                    print(f"load: round {round_ + 1} {build} {label} s={sessions} {size_name}: "
+                                          f"{json.dumps(r)}", flush=True)
+                                    entry = results.setdefault((label, sessions, size_name), {"new": {}, "baseline": {}})
+                                    for key_, value in (("cpu", r["filter_cpu_ms"]), ("eod_p50", r["end_of_data_ms"]["p50"]),
+                                                        ("eod_p99", r["end_of_data_ms"]["p99"]),
+                                                        ("session_p99", r["session_ms"]["p99"])):
+                                        entry[build].setdefault(key_, []).append(value)
+                            world.stop()
+                markdown = load_markdown(args.load, results)
+                with open(args.out, "w") as out:
+                    json.dump({"load": [{"setup": k[0], "sessions": k[1], "size": k[2], **v} for k, v in results.items()],
+                               "markdown": markdown}, out, indent=1)
+                print("\n".join(markdown))
+                shutil.rmtree(work, ignore_errors=True)
+                return
             if args.ab:
                 ab = {}
-                kinds = [k for k in (
-                    ("sign-rsa", "signing (RSA-2048)", "sel", ["127.0.0.1"], out_files, "joe@example.com", signed),
-                    ("sign-ed25519", "signing (Ed25519)", "ed", ["127.0.0.1"], out_files, "joe@example.com", signed),
-                    ("inbound", "SPF + DKIM + DMARC, inbound", "sel", ["192.0.2.254"], in_files, SENDER, inbound))
-                    if k[0] in wanted]
                 for round_ in range(args.ab):
                     builds = [("new", args.domainauth), ("baseline", args.baseline)]
                     for kind, label, key, hosts, f, sender_, expect_ in kinds:
@@ -622,12 +706,15 @@ def main():
                             name = f"domainauth ({build}) {label}"
                             for r in setup_rows(name, world, dns, f, sender_, count, None, expect_,
                                                 milters=[world.domainauth(binary, kind, hosts, key=key)],
-                                                sizes=SIZES[:1]):
-                                entry = ab.setdefault((label, r["sessions"]), {"new": [], "baseline": []})
-                                entry[build].append(r["filter_cpu_s_per_1000"])
+                                                sizes=ab_sizes):
+                                figures = {"cpu": r["filter_cpu_s_per_1000"], "p50": r["p50_ms"], "p99": r["p99_ms"],
+                                           "switches": r["filter_switches_per_message"]}
+                                entry = ab.setdefault((label, r["sessions"], r["size"]), {"new": {}, "baseline": {}})
+                                for key, value in figures.items():
+                                    entry[build].setdefault(key, []).append(value)
                 markdown = ab_markdown(args.ab, ab)
                 with open(args.out, "w") as out:
-                    json.dump({"ab": [{"setup": k[0], "sessions": k[1], **v} for k, v in ab.items()],
+                    json.dump({"ab": [{"setup": k[0], "sessions": k[1], "size": k[2], **v} for k, v in ab.items()],
                                "markdown": markdown}, out, indent=1)
                 print("\n".join(markdown))
                 shutil.rmtree(work, ignore_errors=True)
