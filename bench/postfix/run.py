@@ -534,6 +534,22 @@ def summary(rows):
     return out
 
 
+def alternating(rounds, new, baseline, kinds, rows_of):
+    """Both builds for each kind in every round, the order alternating between rounds; rows_of(build,
+    binary, *kind) yields (sessions, size, {metric: figure}). Returns {(label, sessions, size): {build:
+    {metric: [one figure per round]}}}, the label being kind[1]."""
+    results = {}
+    for round_ in range(rounds):
+        builds = [("new", new), ("baseline", baseline)]
+        for kind in kinds:
+            for build, binary in (builds if round_ % 2 == 0 else builds[::-1]):
+                for sessions, size, figures in rows_of(build, binary, *kind):
+                    entry = results.setdefault((kind[1], sessions, size), {"new": {}, "baseline": {}})
+                    for key, value in figures.items():
+                        entry[build].setdefault(key, []).append(value)
+    return results
+
+
 def paired(results, title, metrics):
     """A table of results {(setup, sessions, size): {build: {metric: [one figure per round]}}}: per metric
     (label, key, decimals), both builds' medians over the rounds (lowest-highest) and the median of the
@@ -671,50 +687,31 @@ def main():
                 ("sign-ed25519", "signing (Ed25519)", "ed", ["127.0.0.1"], out_files, "joe@example.com", signed),
                 ("inbound", "SPF + DKIM + DMARC, inbound", "sel", ["192.0.2.254"], in_files, SENDER, inbound))
                 if k[0] in wanted]
-            if args.load:
-                results = {}
-                for round_ in range(args.load):
-                    builds = [("new", args.domainauth), ("baseline", args.baseline)]
-                    for kind, label, key, hosts, f, sender_, _ in kinds:
-                        for build, binary in (builds if round_ % 2 == 0 else builds[::-1]):
-                            world.domainauth(binary, kind, hosts, key=key)
-                            for sessions in SESSIONS:
-                                for size_name, _ in ab_sizes:
-                                    n = 2 * count if size_name == "4KB" else count  # CPU ticks are 10 ms
-                                    r = milter_load(args.loader, world, f[size_name], sender_, sessions, n)
-                                    print(f"load: round {round_ + 1} {build} {label} s={sessions} {size_name}: "
-                                          f"{json.dumps(r)}", flush=True)
-                                    entry = results.setdefault((label, sessions, size_name), {"new": {}, "baseline": {}})
-                                    for key_, value in (("cpu", r["filter_cpu_ms"]), ("eod_p50", r["end_of_data_ms"]["p50"]),
-                                                        ("eod_p99", r["end_of_data_ms"]["p99"]),
-                                                        ("session_p99", r["session_ms"]["p99"])):
-                                        entry[build].setdefault(key_, []).append(value)
-                            world.stop()
-                markdown = load_markdown(args.load, results)
+            if args.load or args.ab:
+                def load_rows(build, binary, kind, label, key, hosts, f, sender_, _):
+                    world.domainauth(binary, kind, hosts, key=key)
+                    for sessions in SESSIONS:
+                        for size_name, _ in ab_sizes:
+                            n = 2 * count if size_name == "4KB" else count  # CPU ticks are 10 ms
+                            r = milter_load(args.loader, world, f[size_name], sender_, sessions, n)
+                            print(f"load: {build} {label} s={sessions} {size_name}: {json.dumps(r)}", flush=True)
+                            yield sessions, size_name, {"cpu": r["filter_cpu_ms"], "eod_p50": r["end_of_data_ms"]["p50"],
+                                                        "eod_p99": r["end_of_data_ms"]["p99"],
+                                                        "session_p99": r["session_ms"]["p99"]}
+                    world.stop()
+
+                def postfix_rows(build, binary, kind, label, key, hosts, f, sender_, expect_):
+                    for r in setup_rows(f"domainauth ({build}) {label}", world, dns, f, sender_, count, None, expect_,
+                                        milters=[world.domainauth(binary, kind, hosts, key=key)], sizes=ab_sizes):
+                        yield r["sessions"], r["size"], {"cpu": r["filter_cpu_s_per_1000"], "p50": r["p50_ms"],
+                                                         "p99": r["p99_ms"], "switches": r["filter_switches_per_message"]}
+
+                part, rounds = ("load", args.load) if args.load else ("ab", args.ab)
+                results = alternating(rounds, args.domainauth, args.baseline, kinds,
+                                      load_rows if args.load else postfix_rows)
+                markdown = (load_markdown if args.load else ab_markdown)(rounds, results)
                 with open(args.out, "w") as out:
-                    json.dump({"load": [{"setup": k[0], "sessions": k[1], "size": k[2], **v} for k, v in results.items()],
-                               "markdown": markdown}, out, indent=1)
-                print("\n".join(markdown))
-                shutil.rmtree(work, ignore_errors=True)
-                return
-            if args.ab:
-                ab = {}
-                for round_ in range(args.ab):
-                    builds = [("new", args.domainauth), ("baseline", args.baseline)]
-                    for kind, label, key, hosts, f, sender_, expect_ in kinds:
-                        for build, binary in (builds if round_ % 2 == 0 else builds[::-1]):
-                            name = f"domainauth ({build}) {label}"
-                            for r in setup_rows(name, world, dns, f, sender_, count, None, expect_,
-                                                milters=[world.domainauth(binary, kind, hosts, key=key)],
-                                                sizes=ab_sizes):
-                                figures = {"cpu": r["filter_cpu_s_per_1000"], "p50": r["p50_ms"], "p99": r["p99_ms"],
-                                           "switches": r["filter_switches_per_message"]}
-                                entry = ab.setdefault((label, r["sessions"], r["size"]), {"new": {}, "baseline": {}})
-                                for key, value in figures.items():
-                                    entry[build].setdefault(key, []).append(value)
-                markdown = ab_markdown(args.ab, ab)
-                with open(args.out, "w") as out:
-                    json.dump({"ab": [{"setup": k[0], "sessions": k[1], "size": k[2], **v} for k, v in ab.items()],
+                    json.dump({part: [{"setup": k[0], "sessions": k[1], "size": k[2], **v} for k, v in results.items()],
                                "markdown": markdown}, out, indent=1)
                 print("\n".join(markdown))
                 shutil.rmtree(work, ignore_errors=True)
