@@ -19,12 +19,22 @@
 #include <string>
 #include <unordered_map>
 
+#include "milter/protocol.hpp"
+
 namespace {
 
-// What domainauth's milter asks for (milter::engine_capabilities()).
-constexpr std::uint32_t kActions = 0x01 | 0x10 | 0x20;  // add headers, change headers, quarantine
-constexpr std::uint32_t kSteps = 0x8 | 0x200 | 0x100 | 0x1000 | 0x2000 | 0x4000 | 0x80 | 0x40000 | 0x80000 |
-                                 0x100000 | 0x400;
+using domainauth::milter::Action;
+using domainauth::milter::Step;
+
+// What domainauth's milter asks for (milter::engine_capabilities()), by the
+// protocol's names only: the floor links none of domainauth's code.
+constexpr std::uint32_t kActions = (Action::add_headers | Action::change_headers | Action::quarantine).bits();
+constexpr std::uint32_t kSteps =
+    (Step::no_rcpt | Step::no_data | Step::no_unknown | Step::no_reply_connect | Step::no_reply_helo |
+     Step::no_reply_mail | Step::no_reply_header | Step::no_reply_end_of_headers | Step::no_reply_body |
+     Step::header_leading_space | Step::skip)
+        .bits();
+constexpr std::uint32_t kNoReplyBody = static_cast<std::uint32_t>(Step::no_reply_body);
 
 std::string be32(std::uint32_t v) { return {char(v >> 24), char(v >> 16), char(v >> 8), char(v)}; }
 std::string packet(char code, const std::string& payload) { return be32(payload.size() + 1) + code + payload; }
@@ -62,7 +72,7 @@ bool handle(int fd, Connection& c) {
       const std::uint32_t offered = (std::uint32_t{p[13]} << 24) | (p[14] << 16) | (p[15] << 8) | p[16];
       c.steps = kSteps & offered;
       out += packet('O', be32(6) + be32(kActions) + be32(c.steps));
-    } else if (code == 'B' && (c.steps & 0x80000) == 0) {
+    } else if (code == 'B' && (c.steps & kNoReplyBody) == 0) {
       out += kContinue;
     } else if (code == 'E') {
       out += kEndOfMessage;

@@ -29,6 +29,7 @@
 #include <thread>
 #include <vector>
 
+#include "milter/protocol.hpp"
 #include "postfix_wire.hpp"
 
 namespace {
@@ -52,22 +53,26 @@ std::vector<Packet> split_packets(const std::string& wire) {
   return out;
 }
 
-// SMFIP_* bits: the event is not sent (no), or is sent without a reply (nr).
+using domainauth::milter::Step;
+using domainauth::milter::Steps;
+
+// The steps by which the MTA leaves an event out (no) or sends it without
+// awaiting a reply (nr); none for the other packets.
 struct StepBits {
-  std::uint32_t no;
-  std::uint32_t nr;
+  Steps no;
+  Steps nr;
 };
 StepBits step_bits(char code) {
   switch (code) {
-    case 'C': return {0x1, 0x1000};
-    case 'H': return {0x2, 0x2000};
-    case 'M': return {0x4, 0x4000};
-    case 'R': return {0x8, 0x8000};
-    case 'T': return {0x200, 0x10000};
-    case 'L': return {0x20, 0x80};
-    case 'N': return {0x40, 0x40000};
-    case 'B': return {0x10, 0x80000};
-    default: return {0, 0};
+    case 'C': return {Step::no_connect, Step::no_reply_connect};
+    case 'H': return {Step::no_helo, Step::no_reply_helo};
+    case 'M': return {Step::no_mail, Step::no_reply_mail};
+    case 'R': return {Step::no_rcpt, Step::no_reply_rcpt};
+    case 'T': return {Step::no_data, Step::no_reply_data};
+    case 'L': return {Step::no_headers, Step::no_reply_header};
+    case 'N': return {Step::no_end_of_headers, Step::no_reply_end_of_headers};
+    case 'B': return {Step::no_body, Step::no_reply_body};
+    default: return {};
   }
 }
 
@@ -121,20 +126,19 @@ Result one_session(const std::string& socket_path, const std::vector<Packet>& pa
     ::close(fd);
     return r;
   }
-  std::uint32_t steps = 0;
+  Steps steps;
   Clock::time_point body_start{};
   bool ok = true;
   for (std::size_t i = 0; ok && i < packets.size(); ++i) {
     const Packet& p = packets[i];
     if (p.code == 'D') {  // macros go only with an event that is sent
-      if (step_bits(p.stage).no & steps) continue;
+      if (!(step_bits(p.stage).no & steps).empty()) continue;
       ok = write_all(fd, p.bytes);
       continue;
     }
     const StepBits bits = step_bits(p.code);
-    if (bits.no & steps) continue;
-    if (p.code == 'B' && body_start == Clock::time_point{}) body_start = Clock::now();
-    if (p.code == 'E' && body_start == Clock::time_point{}) body_start = Clock::now();
+    if (!(bits.no & steps).empty()) continue;
+    if ((p.code == 'B' || p.code == 'E') && body_start == Clock::time_point{}) body_start = Clock::now();
     if (!(ok = write_all(fd, p.bytes))) break;
     if (p.code == 'Q') break;
     if (p.code == 'O') {
@@ -142,11 +146,11 @@ Result one_session(const std::string& socket_path, const std::vector<Packet>& pa
       ok = code == 'O' && payload.size() >= 12;
       if (ok) {
         const auto* s = reinterpret_cast<const unsigned char*>(payload.data() + 8);
-        steps = (std::uint32_t{s[0]} << 24) | (s[1] << 16) | (s[2] << 8) | s[3];
+        steps = Steps::from_bits((std::uint32_t{s[0]} << 24) | (s[1] << 16) | (s[2] << 8) | s[3]);
       }
       continue;
     }
-    if (p.code != 'E' && (bits.nr & steps)) continue;
+    if (p.code != 'E' && !(bits.nr & steps).empty()) continue;
     char code = 0;
     do {  // modifications and progress packets precede the final reply
       code = read_packet(fd).first;

@@ -688,7 +688,7 @@ def main():
                 ("inbound", "SPF + DKIM + DMARC, inbound", "sel", ["192.0.2.254"], in_files, SENDER, inbound))
                 if k[0] in wanted]
             if args.load or args.ab:
-                def load_rows(build, binary, kind, label, key, hosts, f, sender_, _):
+                def load_rows(build, binary, kind, label, key, hosts, f, sender_, _expect):
                     world.domainauth(binary, kind, hosts, key=key)
                     for sessions in SESSIONS:
                         for size_name, _ in ab_sizes:
